@@ -1,0 +1,12 @@
+// File: litertlm/litertlm.h — umbrella header for the whole public API.
+#ifndef LITERTLM_LITERTLM_H_
+#define LITERTLM_LITERTLM_H_
+
+#include "litertlm/export.h"
+#include "litertlm/model.h"
+#include "litertlm/session.h"
+#include "litertlm/status.h"
+#include "litertlm/types.h"
+#include "litertlm/version.h"
+
+#endif  // LITERTLM_LITERTLM_H_

@@ -1,0 +1,57 @@
+// File: litertlm/model.h
+// Model and ModelLoader: weights loaded once, immutable afterwards.
+//
+//   auto model = litertlm::ModelLoader::Load("/models/Qwen3-0.6B");   // checkpoint directory
+//   if (!model.ok()) return model.status();
+//   std::cout << (*model)->info().num_layers << "\n";
+//
+// Ownership: Load returns std::shared_ptr<const Model>; every Session created from it keeps it
+// alive, so a Session never outlives its weights.
+// Thread-safety: a Model is immutable after Load; all methods are const and may be called from
+// any number of threads at once.
+#ifndef LITERTLM_MODEL_H_
+#define LITERTLM_MODEL_H_
+
+#include <memory>
+#include <string>
+
+#include "litertlm/export.h"
+#include "litertlm/status.h"
+#include "litertlm/types.h"
+
+namespace litertlm {
+
+// Options fixed for the life of a loaded model.
+struct LoadOptions {
+  // Worker threads used by sessions on this model for matrix work; 0 = number of physical cores.
+  int num_threads = 0;
+};
+
+class LITERTLM_API Model {
+ public:
+  class Impl;  // private to the library
+  explicit Model(std::unique_ptr<Impl> impl);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ModelInfo& info() const;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class LITERTLM_API ModelLoader {
+ public:
+  // Loads a model from `path`: a Hugging Face checkpoint directory (config.json +
+  // model.safetensors or model.safetensors.index.json with shards). Weights are mmap'd; F32
+  // tensors are used in place, F16/BF16 tensors are widened once. Errors name the file and the
+  // tensor or field at fault (NOT_FOUND for missing files, INVALID_ARGUMENT for malformed ones).
+  static StatusOr<std::shared_ptr<const Model>> Load(const std::string& path,
+                                                     const LoadOptions& options = {});
+};
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_MODEL_H_

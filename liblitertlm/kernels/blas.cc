@@ -1,0 +1,20 @@
+#include "kernels/blas.h"
+
+#include <cblas.h>
+
+namespace litertlm {
+
+void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y) {
+  if (m == 1) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(n), static_cast<blasint>(k), 1.0f,
+                w, static_cast<blasint>(k), x, 1, 0.0f, y, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, x, static_cast<blasint>(k), w,
+              static_cast<blasint>(k), 0.0f, y, static_cast<blasint>(n));
+}
+
+void BlasSetNumThreads(int n) { openblas_set_num_threads(n); }
+
+}  // namespace litertlm

@@ -1,0 +1,33 @@
+// A non-owning view of one stored tensor: element type, shape (row-major, outermost first) and
+// the bytes. For quantized types `scales` points at the fp32 scales (per row for kI8, per block
+// for kI4Block*), otherwise it is empty.
+#ifndef LITERTLM_TENSOR_TENSOR_VIEW_H_
+#define LITERTLM_TENSOR_TENSOR_VIEW_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tensor/dtype.h"
+
+namespace litertlm {
+
+struct TensorView {
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  std::span<const uint8_t> data;
+  std::span<const float> scales;
+
+  int64_t NumElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+std::string ShapeToString(const std::vector<int64_t>& shape);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_TENSOR_TENSOR_VIEW_H_

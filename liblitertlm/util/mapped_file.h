@@ -1,0 +1,39 @@
+// Read-only memory map of a whole file (RAII). Movable, not copyable.
+#ifndef LITERTLM_UTIL_MAPPED_FILE_H_
+#define LITERTLM_UTIL_MAPPED_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "litertlm/status.h"
+
+namespace litertlm {
+
+class MappedFile {
+ public:
+  // Maps `path` read-only. Errors name the path. An empty file maps to an empty span.
+  static StatusOr<MappedFile> Open(const std::string& path);
+
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  std::string path_;
+};
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_UTIL_MAPPED_FILE_H_
