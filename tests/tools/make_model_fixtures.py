@@ -184,7 +184,7 @@ def build_fixture(name, spec, out_dir):
       json.dump(cfg, f, indent=2, sort_keys=True)
       f.write("\n")
   refs = compute_references(d, spec["seed"])
-  save_file(refs, os.path.join(d, "reference.safetensors"))
+  save_file(refs, os.path.join(d, "reference.safetensors"), metadata=reference_metadata())
   return refs
 
 
@@ -256,6 +256,13 @@ def compute_references(d, seed):
       "ppl_nll": nll.numpy().astype(np.float64),
       "ppl": np.array([ppl], dtype=np.float64),
   }
+
+
+def reference_metadata():
+  import transformers
+  return {"generator": "tests/tools/make_model_fixtures.py", "torch": torch.__version__,
+          "transformers": transformers.__version__, "attn_implementation": "eager",
+          "compute_dtype": "float32", "semantics": "see tests/golden/models/README.md"}
 
 
 def describe(name, refs):
