@@ -23,7 +23,7 @@ FIXTURES = {  # name -> weight dtype on disk
     "gemma3_sliding": "F32", "gemma3_mqa": "F16",
 }
 WIDTH = {"F32": 4, "F16": 2, "BF16": 2, "I32": 4, "F64": 8}
-PROMPT_LEN, DECODE_LEN, PPL_LEN = 24, 16, 32
+PROMPT_LEN, DECODE_LEN, PPL_LEN = 24, 17, 32
 
 
 def read_safetensors(path):

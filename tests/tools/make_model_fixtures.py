@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture_tokenizers  # noqa: E402
 
 PROMPT_LEN = 24
-DECODE_LEN = 16
+DECODE_LEN = 17  # row 0 comes from the prefill; rows 1..16 are 16 cached decode steps
 PPL_LEN = 32
 QWEN_VOCAB = 384
 GEMMA_VOCAB = 512
