@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,9 +19,15 @@
 namespace litertlm {
 namespace {
 
+// $name, or (when unset) its default relative to $LITERTLM_SOURCE_DIR — the same layout
+// tests/CMakeLists.txt sets up.
 std::string EnvDir(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
+  if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return v;
+  const char* src = std::getenv("LITERTLM_SOURCE_DIR");
+  const std::string root = src == nullptr ? std::string(".") : std::string(src);
+  if (std::string_view(name) == "LITERTLM_GOLDEN_DIR") return root + "/tests/golden";
+  if (std::string_view(name) == "LITERTLM_SHARED_DIR") return root + "/../shared";
+  return root;
 }
 
 std::string ReadFile(const std::string& path) {
