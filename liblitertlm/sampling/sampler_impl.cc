@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -93,13 +94,29 @@ void SelectTopK(std::span<const float> logits, int k, std::vector<Candidate>* ou
   const size_t kk = static_cast<size_t>(k);
   const size_t cap = std::min(std::max<size_t>(4 * kk, 256), logits.size());
   out->reserve(cap);
-  // Anything not above the k-th best seen so far can never enter: equal logits that come later
-  // have higher ids and lose the tie. The strict comparison also drops NaN and -inf.
+  // Pass 1 (vectorised): the maximum of every block. At least k elements are >= the k-th largest
+  // block maximum, so every one of the k best is too: start the threshold just below it.
+  const size_t num_blocks = (logits.size() + kBlock - 1) / kBlock;
+  std::vector<float> block_max(num_blocks);
+  for (size_t b = 0; b < num_blocks; ++b) {
+    const size_t start = b * kBlock;
+    block_max[b] = BlockMax(logits.data() + start, std::min(kBlock, logits.size() - start));
+  }
   float threshold = kNegInf;
-  for (size_t start = 0; start < logits.size(); start += kBlock) {
-    const size_t end = std::min(start + kBlock, logits.size());
-    if (!(BlockMax(logits.data() + start, end - start) > threshold)) continue;
-    for (size_t i = start; i < end; ++i) {
+  if (kk <= num_blocks) {
+    std::vector<float> order = block_max;
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk - 1),
+                     order.end(), std::greater<float>());
+    const float floor = order[kk - 1];
+    if (std::isfinite(floor)) threshold = std::nextafter(floor, kNegInf);
+  }
+  // Pass 2: scan only blocks that can contribute. Anything not above the k-th best seen so far
+  // can never enter: equal logits that come later have higher ids and lose the tie. The strict
+  // comparison also drops NaN and -inf.
+  for (size_t b = 0; b < num_blocks; ++b) {
+    if (!(block_max[b] > threshold)) continue;
+    const size_t end = std::min((b + 1) * kBlock, logits.size());
+    for (size_t i = b * kBlock; i < end; ++i) {
       const float x = logits[i];
       if (!(x > threshold)) continue;
       out->push_back({x, static_cast<int32_t>(i)});

@@ -13,21 +13,19 @@
 #include <rapidjson/writer.h>
 
 #include "litertlm/chat.h"
+#include "unit/test_util.h"
 #include "tokenizer/chat_template.h"
 #include "util/json.h"
 
 namespace litertlm {
 namespace {
 
-// $name, or (when unset) its default relative to $LITERTLM_SOURCE_DIR — the same layout
-// tests/CMakeLists.txt sets up.
-std::string EnvDir(const char* name) {
-  if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return v;
-  const char* src = std::getenv("LITERTLM_SOURCE_DIR");
-  const std::string root = src == nullptr ? std::string(".") : std::string(src);
-  if (std::string_view(name) == "LITERTLM_GOLDEN_DIR") return root + "/tests/golden";
-  if (std::string_view(name) == "LITERTLM_SHARED_DIR") return root + "/../shared";
-  return root;
+std::string GoldenDir() { return testing::GoldenDir(); }
+
+// $LITERTLM_SHARED_DIR, else the shared/ directory next to the source tree (tests/golden/../../..).
+std::string SharedDir() {
+  if (const char* v = std::getenv("LITERTLM_SHARED_DIR"); v != nullptr && *v != '\0') return v;
+  return GoldenDir() + "/../../../shared";
 }
 
 std::string ReadFile(const std::string& path) {
@@ -38,7 +36,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string TokenizerConfigPath(const std::string& family) {
-  return EnvDir("LITERTLM_SHARED_DIR") + "/fixtures/tokenizers/" + family +
+  return SharedDir() + "/fixtures/tokenizers/" + family +
          "/tokenizer_config.json";
 }
 
@@ -57,7 +55,7 @@ struct RefCase {
 };
 
 std::vector<RefCase> LoadCases(const std::string& family) {
-  std::string path = EnvDir("LITERTLM_GOLDEN_DIR") + "/chat/chat_template_reference.json";
+  std::string path = GoldenDir() + "/chat/chat_template_reference.json";
   auto doc = ParseJsonFile(path);
   EXPECT_TRUE(doc.ok()) << doc.status().ToString();
   std::vector<RefCase> cases;
