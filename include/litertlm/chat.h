@@ -112,6 +112,9 @@ class LITERTLM_API ChatTemplate {
   // Renders `messages`. INVALID_ARGUMENT for an empty conversation and for conversations the
   // template rejects (Gemma3: roles must alternate user/assistant after an optional leading system
   // message); the message names the offending message index.
+  // Multi-turn caveat (Qwen3): re-rendering a history drops the <think> blocks of assistant turns
+  // before the last user message, so the new prompt is not an extension of the tokens already in
+  // a session's KV cache — reuse the cache only up to the longest common token prefix.
   virtual StatusOr<std::string> Render(std::span<const Message> messages,
                                        const ChatTemplateOptions& options = {}) const = 0;
 
