@@ -22,11 +22,7 @@ namespace {
 
 std::string GoldenDir() { return testing::GoldenDir(); }
 
-// $LITERTLM_SHARED_DIR, else the shared/ directory next to the source tree (tests/golden/../../..).
-std::string SharedDir() {
-  if (const char* v = std::getenv("LITERTLM_SHARED_DIR"); v != nullptr && *v != '\0') return v;
-  return GoldenDir() + "/../../../shared";
-}
+std::string SharedDir() { return testing::SharedDir(); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
