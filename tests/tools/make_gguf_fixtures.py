@@ -11,6 +11,12 @@ finite values, which exercises every bit of the packing. The metadata holds one 
 type (and arrays of strings / floats / ints / bools) with known values that
 gguf_reader_test.cc checks.
 
+Also writes tests/golden/gguf/tiny_gemma3.gguf: a one-layer gemma3 model laid out as llama.cpp's
+converter writes it (metadata keys, tensor names, ne order, norms stored as 1 + w with w
+bf16-representable, mixed Q8_0 / Q4_K / Q5_0 / Q6_K / F32 tensors, a small SentencePiece-style
+vocabulary), so the weight source is tested on a file from an independent writer; it is also a
+seed for the GGUF fuzzer.
+
 Run (see tests/golden/gguf/MANIFEST.md for versions):
   /opt/reftools/bin/python tests/tools/make_gguf_fixtures.py tests/golden/gguf
 """
@@ -86,6 +92,73 @@ def add_metadata(w):
     w.add_key_value("test.array.bool", [True, False, True], V.ARRAY, sub_type=V.BOOL)
 
 
+def add_tiny_gemma3(out_dir, rng):
+    hidden, heads, kv_heads, head_dim, ffn, vocab = 256, 2, 1, 128, 256, 300
+    w = gguf.GGUFWriter(str(Path(out_dir) / "tiny_gemma3.gguf"), arch="gemma3")
+    w.add_context_length(32768)
+    w.add_embedding_length(hidden)
+    w.add_block_count(1)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_key_length(head_dim)
+    w.add_value_length(head_dim)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_rope_freq_base(1000000.0)
+    w.add_sliding_window(512)
+    w.add_tokenizer_model("llama")
+    w.add_tokenizer_pre("default")
+    tokens = ["<pad>", "<eos>", "<bos>", "<unk>"] + [f"<0x{i:02X}>" for i in range(256)]
+    tokens += [f"\u2581tok{i}" for i in range(vocab - len(tokens))]
+    w.add_token_list(tokens)
+    w.add_token_scores([0.0] * 4 + [0.0] * 256 + [-float(i) for i in range(vocab - 260)])
+    w.add_token_types([3, 3, 3, 2] + [6] * 256 + [1] * (vocab - 260))
+    w.add_bos_token_id(2)
+    w.add_eos_token_id(1)
+    w.add_unk_token_id(3)
+    w.add_pad_token_id(0)
+    w.add_add_bos_token(True)
+    w.add_add_eos_token(False)
+    w.add_chat_template("{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}")
+
+    def weight(name, out_dim, in_dim, qtype):
+        data = rng.normal(0.0, 0.02, size=(out_dim, in_dim)).astype(np.float32)
+        if qtype in (T.Q4_K, T.Q6_K):  # no gguf-py encoder: random blocks with small scales
+            block, size = GGML_QUANT_SIZES[qtype]
+            n = out_dim * in_dim // block
+            raw = rng.integers(0, 256, size=(n, size), dtype=np.uint8)
+            for off in F16_FIELDS[qtype]:
+                raw[:, off:off + 2] = rng.uniform(0, 1e-3, n).astype(np.float16).view(np.uint8).reshape(n, 2)
+            w.add_tensor(name, raw.reshape(out_dim, -1), raw_dtype=qtype)
+        else:
+            w.add_tensor(name, quantize(data, qtype), raw_dtype=qtype)
+
+    def norm(name, n):
+        hf = rng.normal(0.0, 0.5, size=n).astype(np.float32)
+        hf = (hf.view(np.uint32) & np.uint32(0xFFFF0000)).view(np.float32)  # bf16 values, as HF
+        w.add_tensor(name, hf + np.float32(1.0))  # llama.cpp's gemma3 norm_shift
+
+    weight("token_embd.weight", vocab, hidden, T.Q8_0)
+    weight("blk.0.attn_q.weight", heads * head_dim, hidden, T.Q4_K)
+    weight("blk.0.attn_k.weight", kv_heads * head_dim, hidden, T.Q5_0)
+    weight("blk.0.attn_v.weight", kv_heads * head_dim, hidden, T.Q8_0)
+    weight("blk.0.attn_output.weight", hidden, heads * head_dim, T.Q4_K)
+    weight("blk.0.ffn_gate.weight", ffn, hidden, T.Q5_0)
+    weight("blk.0.ffn_up.weight", ffn, hidden, T.Q5_0)
+    weight("blk.0.ffn_down.weight", hidden, ffn, T.Q6_K)
+    norm("blk.0.attn_q_norm.weight", head_dim)
+    norm("blk.0.attn_k_norm.weight", head_dim)
+    norm("blk.0.attn_norm.weight", hidden)
+    norm("blk.0.post_attention_norm.weight", hidden)
+    norm("blk.0.ffn_norm.weight", hidden)
+    norm("blk.0.post_ffw_norm.weight", hidden)
+    norm("output_norm.weight", hidden)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def main(out_dir):
     out = Path(out_dir) / "dequant_fixtures.gguf"
     rng = np.random.default_rng(20261123)
@@ -103,6 +176,8 @@ def main(out_dir):
     w.write_tensors_to_file()
     w.close()
     print(f"wrote {out} ({out.stat().st_size} bytes)")
+    add_tiny_gemma3(out_dir, rng)
+    print(f"wrote {Path(out_dir) / 'tiny_gemma3.gguf'}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "format/gguf_reader.h"
+#include "unit/format/gguf_test_util.h"
 
 namespace litertlm {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string FixturePath() {
-  return std::string(std::getenv("LITERTLM_GOLDEN_DIR")) + "/gguf/dequant_fixtures.gguf";
+  return testing::GoldenPath("gguf/dequant_fixtures.gguf");
 }
 
 uint32_t Bits(float f) {

@@ -26,7 +26,7 @@ using testing::kU32;
 using testing::kU8;
 
 std::string FixturePath() {
-  return std::string(std::getenv("LITERTLM_GOLDEN_DIR")) + "/gguf/dequant_fixtures.gguf";
+  return testing::GoldenPath("gguf/dequant_fixtures.gguf");
 }
 
 // Parses `bytes` and returns the error (the test fails if parsing succeeds).

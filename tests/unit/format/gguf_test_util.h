@@ -2,7 +2,10 @@
 #ifndef LITERTLM_TESTS_UNIT_FORMAT_GGUF_TEST_UTIL_H_
 #define LITERTLM_TESTS_UNIT_FORMAT_GGUF_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -130,6 +133,16 @@ class GgufBuilder {
   std::vector<std::vector<uint8_t>> kv_;
   std::vector<Tensor> tensors_;
 };
+
+// tests/golden/<relative>, from LITERTLM_GOLDEN_DIR (set by ctest); a failure when unset.
+inline std::string GoldenPath(const std::string& relative) {
+  const char* dir = std::getenv("LITERTLM_GOLDEN_DIR");
+  if (dir == nullptr) {
+    ADD_FAILURE() << "LITERTLM_GOLDEN_DIR is not set (run the tests through ctest)";
+    return relative;
+  }
+  return std::string(dir) + "/" + relative;
+}
 
 inline std::string WriteTempFile(const std::string& name, const std::vector<uint8_t>& bytes) {
   const char* dir = std::getenv("LITERTLM_TEST_TMPDIR");

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -347,6 +348,67 @@ TEST(GgufVocabTest, RejectsInconsistentVocab) {
   no_tokens.AddString("tokenizer.ggml.model", "llama");
   auto f = GgufFile::Open(testing::WriteTempFile("vocab_none.gguf", no_tokens.Build()));
   EXPECT_THAT(ReadGgufVocab(**f).status().message(), HasSubstr("no metadata key 'tokenizer.ggml.tokens'"));
+}
+
+}  // namespace
+}  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+// tiny_gemma3.gguf is written by gguf-py's GGUFWriter the way llama.cpp's converter lays out a
+// gemma3 model (tests/tools/make_gguf_fixtures.py): an independent writer for the whole path.
+TEST(GgufWeightSourceTest, OpensFileWrittenByGgufPy) {
+  std::string path = testing::GoldenPath("gguf/tiny_gemma3.gguf");
+  auto src = GgufWeightSource::Open(path);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  const GgufWeightSource& s = **src;
+  EXPECT_EQ(s.TensorNames().size(), 15u);
+  const std::pair<const char*, std::vector<int64_t>> shapes[] = {
+      {"model.embed_tokens.weight", {300, 256}},
+      {"model.layers.0.self_attn.q_proj.weight", {256, 256}},
+      {"model.layers.0.self_attn.k_proj.weight", {128, 256}},
+      {"model.layers.0.self_attn.v_proj.weight", {128, 256}},
+      {"model.layers.0.self_attn.o_proj.weight", {256, 256}},
+      {"model.layers.0.mlp.gate_proj.weight", {256, 256}},
+      {"model.layers.0.mlp.down_proj.weight", {256, 256}},
+      {"model.layers.0.self_attn.q_norm.weight", {128}},
+      {"model.layers.0.post_feedforward_layernorm.weight", {256}},
+      {"model.norm.weight", {256}},
+  };
+  for (const auto& [name, shape] : shapes) {
+    auto t = s.Tensor(name);
+    ASSERT_TRUE(t.ok()) << name << ": " << t.status().ToString();
+    EXPECT_EQ(t->shape, shape) << name;
+    for (float v : Floats(*t)) ASSERT_TRUE(std::isfinite(v)) << name;
+  }
+  // Norms were written as bf16 w + 1 in fp32; w comes back exactly (low 16 bits zero).
+  for (const std::string& name : s.TensorNames()) {
+    if (name.find("norm") == std::string::npos) continue;
+    auto t = s.Tensor(name);
+    ASSERT_TRUE(t.ok());
+    for (float v : Floats(*t)) {
+      uint32_t bits;
+      std::memcpy(&bits, &v, 4);
+      ASSERT_EQ(bits & 0xffffu, 0u) << name << " value " << v;
+    }
+  }
+  auto json = GgufToHfConfigJson(s.gguf());
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  auto doc = ParseJson(*json, "config.json");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ((**doc)["num_hidden_layers"].GetInt(), 1);
+  EXPECT_EQ((**doc)["head_dim"].GetInt(), 128);
+  EXPECT_EQ((**doc)["vocab_size"].GetInt(), 300);
+  EXPECT_STREQ((**doc)["layer_types"][0].GetString(), "sliding_attention");
+  auto vocab = ReadGgufVocab(s.gguf());
+  ASSERT_TRUE(vocab.ok()) << vocab.status().ToString();
+  EXPECT_EQ(vocab->tokens.size(), 300u);
+  EXPECT_EQ(vocab->tokens[4], "<0x00>");
+  EXPECT_EQ(vocab->token_types[4], static_cast<int32_t>(GgufTokenType::kByte));
+  EXPECT_EQ(vocab->unk_id, 3);
+  EXPECT_EQ(vocab->add_eos, false);
+  EXPECT_THAT(vocab->chat_template, HasSubstr("bos_token"));
 }
 
 }  // namespace
