@@ -20,6 +20,8 @@ constexpr int64_t kGemma3SlidingPattern = 6;
 constexpr double kGemma3LocalRopeBase = 10000.0;
 constexpr double kDefaultRopeBase = 10000.0;
 constexpr int64_t kGemma3_27bLayers = 62;
+// block_count sizes per-layer arrays (layer_types): bound it before allocating anything.
+constexpr int64_t kMaxLayers = 1 << 16;
 
 // The shortest decimal that reads back as the same float32 (GGUF stores these as f32), e.g.
 // 1e-06 rather than 9.999999974752427e-07.
@@ -89,6 +91,11 @@ StatusOr<CommonConfig> ReadCommon(const Meta& m) {
                                                       {"attention.head_count", c.heads}};
   for (const auto& [key, v] : required) {
     RETURN_IF_ERROR(Positive(g, m.Key(key), v));
+  }
+  if (c.layers > kMaxLayers) {
+    return InvalidArgumentError(g.origin() + ": metadata key '" + m.Key("block_count") + "' is " +
+                                std::to_string(c.layers) + ", more than " +
+                                std::to_string(kMaxLayers) + " layers");
   }
   ASSIGN_OR_RETURN(c.kv_heads, m.IntOr("attention.head_count_kv", c.heads));
   ASSIGN_OR_RETURN(c.head_dim, m.IntOr("attention.key_length", c.hidden / c.heads));

@@ -290,6 +290,16 @@ TEST(GgufHfConfigTest, Qwen3ConfigAndErrors) {
   ASSERT_TRUE(g.ok());
   Status s = GgufToHfConfigJson(**g).status();
   EXPECT_THAT(s.message(), HasSubstr("cfg_bad.gguf: no metadata key 'qwen3.feed_forward_length'"));
+  GgufBuilder huge;
+  huge.AddString("general.architecture", "gemma3");
+  huge.AddU32("gemma3.embedding_length", 64);
+  huge.AddU32("gemma3.feed_forward_length", 64);
+  huge.AddU32("gemma3.block_count", 4000000000u);  // would size a 4e9-entry layer_types array
+  huge.AddU32("gemma3.attention.head_count", 2);
+  auto hf = GgufFile::Open(testing::WriteTempFile("cfg_huge.gguf", huge.Build()));
+  ASSERT_TRUE(hf.ok());
+  EXPECT_THAT(GgufToHfConfigJson(**hf).status().message(),
+              HasSubstr("'gemma3.block_count' is 4000000000, more than 65536 layers"));
   GgufBuilder typed = TinyModel("qwen3", 1);
   typed.AddString("qwen3.vocab_size", "many");
   auto h = GgufFile::Open(testing::WriteTempFile("cfg_typed.gguf", typed.Build()));
