@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "unit/test_util.h"
+
 namespace litertlm::testing {
 
 class ByteWriter {
@@ -134,15 +136,8 @@ class GgufBuilder {
   std::vector<Tensor> tensors_;
 };
 
-// tests/golden/<relative>, from LITERTLM_GOLDEN_DIR (set by ctest); a failure when unset.
-inline std::string GoldenPath(const std::string& relative) {
-  const char* dir = std::getenv("LITERTLM_GOLDEN_DIR");
-  if (dir == nullptr) {
-    ADD_FAILURE() << "LITERTLM_GOLDEN_DIR is not set (run the tests through ctest)";
-    return relative;
-  }
-  return std::string(dir) + "/" + relative;
-}
+// tests/golden/<relative>.
+inline std::string GoldenPath(const std::string& relative) { return GoldenDir() + "/" + relative; }
 
 inline std::string WriteTempFile(const std::string& name, const std::vector<uint8_t>& bytes) {
   const char* dir = std::getenv("LITERTLM_TEST_TMPDIR");
