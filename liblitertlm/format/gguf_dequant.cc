@@ -185,20 +185,27 @@ void BlockQ5_K(const uint8_t* b, float* y) {
 
 // Q6_K: ql[128], qh[64], int8 scales[16], f16 d. Element e = 128 j + r: low 4 bits are nibble
 // (r / 64) of ql[64 j + r % 64], high 2 bits are bits 2 (r / 32) of qh[32 j + r % 32]; minus 32.
-// y = (d * scale[e / 16]) * q.
+// y = (d * scale[e / 16]) * q. The loop below visits the four elements sharing ql/qh bytes at once.
 void BlockQ6_K(const uint8_t* b, float* y) {
-  const uint8_t* ql = b;
-  const uint8_t* qh = b + 128;
   const int8_t* scales = reinterpret_cast<const int8_t*>(b + 192);
   float d = Half(b + 208);
   float ds[16];
   for (int i = 0; i < 16; ++i) ds[i] = d * static_cast<float>(scales[i]);
-  for (int e = 0; e < kQK_K; ++e) {
-    int j = e / 128, r = e % 128;
-    int lo = (ql[64 * j + r % 64] >> (4 * (r / 64))) & 0x0F;
-    int hi = (qh[32 * j + r % 32] >> (2 * (r / 32))) & 3;
-    int q = (lo | (hi << 4)) - 32;
-    y[e] = ds[e / 16] * static_cast<float>(q);
+  for (int j = 0; j < 2; ++j) {
+    const uint8_t* ql = b + 64 * j;
+    const uint8_t* qh = b + 128 + 32 * j;
+    const float* s = ds + 8 * j;
+    float* out = y + 128 * j;
+    for (int r = 0; r < 32; ++r) {
+      int q0 = ((ql[r] & 0x0F) | ((qh[r] & 3) << 4)) - 32;
+      int q1 = ((ql[r + 32] & 0x0F) | (((qh[r] >> 2) & 3) << 4)) - 32;
+      int q2 = ((ql[r] >> 4) | (((qh[r] >> 4) & 3) << 4)) - 32;
+      int q3 = ((ql[r + 32] >> 4) | (((qh[r] >> 6) & 3) << 4)) - 32;
+      out[r] = s[r / 16] * static_cast<float>(q0);
+      out[r + 32] = s[2 + r / 16] * static_cast<float>(q1);
+      out[r + 64] = s[4 + r / 16] * static_cast<float>(q2);
+      out[r + 96] = s[6 + r / 16] * static_cast<float>(q3);
+    }
   }
 }
 
@@ -210,25 +217,42 @@ void BlockQ8_K(const uint8_t* b, float* y) {
   for (int e = 0; e < kQK_K; ++e) y[e] = d * static_cast<float>(qs[e]);
 }
 
-// ---- plain element types (block size 1) ----
+// ---- plain element types (block size 1): decoded by whole-tensor loops in DequantizeGgml ----
 
-void ElemF32(const uint8_t* b, float* y) { std::memcpy(y, b, 4); }
-void ElemF16(const uint8_t* b, float* y) { *y = F16ToF32(U16(b)); }
-void ElemBF16(const uint8_t* b, float* y) { *y = Bf16ToF32(U16(b)); }
-void ElemF64(const uint8_t* b, float* y) {
-  double v;
-  std::memcpy(&v, b, 8);
-  *y = static_cast<float>(v);
+void ElemUnused(const uint8_t*, float*) {}
+
+// Decodes n plain elements; false when `type` is not a plain float type.
+bool DecodePlain(GgmlType type, const uint8_t* in, float* out, int64_t n) {
+  switch (type) {
+    case GgmlType::kF32:
+      std::memcpy(out, in, static_cast<size_t>(n) * 4);
+      return true;
+    case GgmlType::kF16:
+      for (int64_t i = 0; i < n; ++i) out[i] = F16ToF32(U16(in + 2 * i));
+      return true;
+    case GgmlType::kBF16:
+      for (int64_t i = 0; i < n; ++i) out[i] = Bf16ToF32(U16(in + 2 * i));
+      return true;
+    case GgmlType::kF64:
+      for (int64_t i = 0; i < n; ++i) {
+        double v;
+        std::memcpy(&v, in + 8 * i, 8);
+        out[i] = static_cast<float>(v);
+      }
+      return true;
+    default:
+      return false;
+  }
 }
 
 using BlockFn = void (*)(const uint8_t*, float*);
 
 BlockFn FindDecoder(GgmlType type) {
   switch (type) {
-    case GgmlType::kF32: return ElemF32;
-    case GgmlType::kF16: return ElemF16;
-    case GgmlType::kBF16: return ElemBF16;
-    case GgmlType::kF64: return ElemF64;
+    case GgmlType::kF32:
+    case GgmlType::kF16:
+    case GgmlType::kBF16:
+    case GgmlType::kF64: return ElemUnused;  // DecodePlain handles these
     case GgmlType::kQ4_0: return BlockQ4_0;
     case GgmlType::kQ4_1: return BlockQ4_1;
     case GgmlType::kQ5_0: return BlockQ5_0;
@@ -262,6 +286,7 @@ Status DequantizeGgml(const GgmlTypeTraits& type, std::span<const uint8_t> src,
                                 " bytes of " + std::string(type.name) + " do not hold " +
                                 std::to_string(n) + " elements");
   }
+  if (DecodePlain(type.type, src.data(), dst.data(), n)) return Status::Ok();
   int64_t blocks = n / type.block_size;
   const uint8_t* in = src.data();
   float* out = dst.data();
