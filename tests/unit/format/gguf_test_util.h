@@ -140,8 +140,7 @@ class GgufBuilder {
 inline std::string GoldenPath(const std::string& relative) { return GoldenDir() + "/" + relative; }
 
 inline std::string WriteTempFile(const std::string& name, const std::vector<uint8_t>& bytes) {
-  const char* dir = std::getenv("LITERTLM_TEST_TMPDIR");
-  std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+  std::string path = TmpRoot() + "/" + name;
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return path;
