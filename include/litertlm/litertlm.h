@@ -3,6 +3,7 @@
 #define LITERTLM_LITERTLM_H_
 
 #include "litertlm/export.h"
+#include "litertlm/inspect.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/status.h"
