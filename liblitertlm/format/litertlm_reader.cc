@@ -13,6 +13,8 @@
 namespace litertlm::format {
 namespace {
 
+inline constexpr uint64_t kMaxZlibExpansion = 1032;
+
 uint32_t LoadU32(const uint8_t* p) {
   uint32_t v = 0;
   for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
@@ -183,6 +185,14 @@ Status LitertlmReader::ParseSectionPayloads() {
     if (raw_size > kMaxHfTokenizerJsonSize) {
       return DataLossError(origin_ + ": HF_Tokenizer_Zlib section claims " +
                            std::to_string(raw_size) + " uncompressed bytes (limit 1 GiB)");
+    }
+    // Deflate expands at most ~1032:1, so a larger claim is corrupt (and would make
+    // TokenizerBytes() allocate for nothing).
+    const uint64_t stream_size = bytes.size() - 8;
+    if (raw_size > stream_size * kMaxZlibExpansion + 64) {
+      return DataLossError(origin_ + ": HF_Tokenizer_Zlib section claims " +
+                           std::to_string(raw_size) + " uncompressed bytes, more than a " +
+                           std::to_string(stream_size) + "-byte zlib stream can hold");
     }
   }
   if (weights_section_ != nullptr) {

@@ -216,6 +216,9 @@ TEST(LitertlmMalformed, HfTokenizerClaimsTooMuchOrIsCorrupt) {
   ReaderOptions lenient;
   lenient.require_model_sections = false;
   ExpectRejected(TempPath("bad.litertlm"), bytes, StatusCode::kDataLoss, {"limit 1 GiB"}, lenient);
+  PutU64(bytes, 16384, 8 * 1032 + 65);  // more than 8 zlib bytes can inflate to
+  ExpectRejected(TempPath("bad.litertlm"), bytes, StatusCode::kDataLoss,
+                 {"more than a 8-byte zlib stream can hold"}, lenient);
   PutU64(bytes, 16384, 100);  // plausible size, garbage stream
   WriteAll(TempPath("bad.litertlm"), bytes);
   auto r = LitertlmReader::Open(TempPath("bad.litertlm"), lenient);
