@@ -1,5 +1,6 @@
 #include "format/litertlm_reader.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -167,6 +168,9 @@ Status LitertlmReader::ParseSectionPayloads() {
   if (metadata_section_ != nullptr) {
     std::span<const uint8_t> bytes = SectionBytes(*metadata_section_);
     metadata_ = std::make_unique<litert::lm::proto::LlmMetadata>();
+    // A malformed file is reported through the Status; keep protobuf from also logging
+    // (e.g. invalid UTF-8 in a string field) to the host's stderr.
+    google::protobuf::LogSilencer silence_protobuf_log;
     if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
         !metadata_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return DataLossError(origin_ + ": LlmMetadataProto section is not a valid " +

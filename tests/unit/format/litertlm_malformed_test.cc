@@ -210,6 +210,20 @@ TEST(LitertlmMalformed, InvalidMetadataProtobuf) {
                  {"not a valid litert.lm.proto.LlmMetadata"}, lenient);
 }
 
+TEST(LitertlmMalformed, InvalidUtf8InMetadataIsRejectedSilently) {
+  // jinja_prompt_template (field 7, length-delimited) holding the invalid UTF-8 byte 0xFF.
+  auto bytes = BuildFile({{16384, 16387, fbs::AnySectionDataType_LlmMetadataProto, ""}}, 16387);
+  bytes[16384] = 0x3A;
+  bytes[16385] = 0x01;
+  bytes[16386] = 0xFF;
+  ReaderOptions lenient;
+  lenient.require_model_sections = false;
+  ::testing::internal::CaptureStderr();
+  ExpectRejected(TempPath("bad.litertlm"), bytes, StatusCode::kDataLoss,
+                 {"not a valid litert.lm.proto.LlmMetadata"}, lenient);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << "the library must not log";
+}
+
 TEST(LitertlmMalformed, HfTokenizerClaimsTooMuchOrIsCorrupt) {
   auto bytes = BuildFile({{16384, 16400, fbs::AnySectionDataType_HF_Tokenizer_Zlib, ""}}, 16400);
   PutU64(bytes, 16384, uint64_t{1} << 40);
