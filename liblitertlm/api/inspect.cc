@@ -1,11 +1,9 @@
 #include "litertlm/inspect.h"
 
-#include <google/protobuf/text_format.h>
-
 #include <map>
 
 #include "format/litertlm_reader.h"
-#include "format/llm_metadata.pb.h"
+#include "format/llm_metadata_text.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
@@ -64,13 +62,7 @@ StatusOr<LitertlmFileInfo> InspectLitertlmFile(const std::string& path) {
   for (const format::SectionInfo& s : reader->sections()) {
     info.sections.push_back({format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items)});
   }
-  if (reader->metadata() != nullptr) {
-    google::protobuf::TextFormat::Printer printer;
-    printer.SetUseUtf8StringEscaping(true);
-    if (!printer.PrintToString(*reader->metadata(), &info.metadata_text)) {
-      return InternalError(path + ": could not print LlmMetadata as text");
-    }
-  }
+  if (reader->metadata() != nullptr) info.metadata_text = format::LlmMetadataToText(*reader->metadata());
   info.tokenizer = TokenizerName(reader->tokenizer_kind());
   if (reader->weights() != nullptr) SummarizeWeights(*reader->weights(), info);
   return info;
