@@ -76,6 +76,10 @@ StatusOr<WeightsIndex> WeightsIndex::Parse(std::span<const uint8_t> section,
       return DataLossError(tensor_where + ": unknown dtype number " +
                            std::to_string(entry->dtype()));
     }
+    // The Verifier checks a vector's 4-byte length prefix, not 8-byte alignment of its elements.
+    if (reinterpret_cast<uintptr_t>(entry->shape()->data()) % alignof(int64_t) != 0) {
+      return DataLossError(tensor_where + ": shape vector is not 8-byte aligned");
+    }
     if (entry->shape()->size() > kMaxRank) {
       return DataLossError(tensor_where + ": rank " + std::to_string(entry->shape()->size()) +
                            " exceeds " + std::to_string(kMaxRank));
