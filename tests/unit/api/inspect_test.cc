@@ -18,7 +18,8 @@ using ::testing::HasSubstr;
 
 std::string GoldenPath() {
   const char* dir = std::getenv("LITERTLM_GOLDEN_DIR");
-  return std::string(dir ? dir : "tests/golden") + "/format/sample.litertlm";
+  return (dir ? std::string(dir) : format::testing::TestsDir() + "/golden") +
+         "/format/sample.litertlm";
 }
 
 void ExpectSampleInfo(const LitertlmFileInfo& info) {

@@ -15,8 +15,7 @@ namespace litertlm::format {
 namespace {
 
 std::string Regression(const std::string& name) {
-  const char* src = std::getenv("LITERTLM_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/tests/fuzz/regressions/litertlm_reader/" + name;
+  return testing::TestsDir() + "/fuzz/regressions/litertlm_reader/" + name;
 }
 
 TEST(LitertlmFuzzRegressions, MisalignedShapeVector) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -22,6 +23,15 @@ inline std::string TempPath(const std::string& name) {
   std::string base = dir ? dir : ::testing::TempDir();
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   return base + "/" + info->test_suite_name() + "_" + info->name() + "_" + name;
+}
+
+// <source>/tests, from LITERTLM_SOURCE_DIR or else this header's own location (ctest may not pass
+// the environment).
+inline std::string TestsDir() {
+  if (const char* src = std::getenv("LITERTLM_SOURCE_DIR")) return std::string(src) + "/tests";
+  // <source>/tests/unit/format/litertlm_test_util.h (possibly spelled with "..").
+  std::filesystem::path here = std::filesystem::path(__FILE__).lexically_normal();
+  return here.parent_path().parent_path().parent_path().string();
 }
 
 inline std::vector<uint8_t> ReadAll(const std::string& path) {
