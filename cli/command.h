@@ -23,6 +23,9 @@ int ReportError(const Status& status);
 int ReportError(const std::string& message);
 
 Command RegisterPerplexityCommand(CLI::App& app);
+Command RegisterPullCommand(CLI::App& app);
+Command RegisterListCommand(CLI::App& app);
+Command RegisterRmCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

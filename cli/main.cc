@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands = {
       RegisterPerplexityCommand(app),
+      RegisterPullCommand(app),
+      RegisterListCommand(app),
+      RegisterRmCommand(app),
   };
   try {
     app.parse(argc, argv);
