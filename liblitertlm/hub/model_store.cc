@@ -67,6 +67,29 @@ class ModelStore::Impl {
         hub::LocalModels::LooksLikePath(model))
       return found;
     ASSIGN_OR_RETURN(hub::ModelName name, hub::ClassifyModelName(model));
+    ASSIGN_OR_RETURN(std::string model_dir, local_.ModelDir(name.repo));
+    std::error_code ec;
+    const bool existed = fs::exists(model_dir, ec);
+    StatusOr<ResolvedModel> r = Download(name, model_dir);
+    if (!r.ok() && !existed) RemoveEmptyDirs(model_dir);
+    return r;
+  }
+
+  StatusOr<std::vector<LocalModel>> List() const { return local_.List(); }
+  StatusOr<uint64_t> Remove(const std::string& model) { return local_.Remove(model); }
+
+ private:
+  // Removes the directories a failed download created, when they hold nothing (a partial file
+  // kept for resuming keeps them).
+  void RemoveEmptyDirs(const std::string& model_dir) const {
+    std::error_code ec;
+    fs::path d(model_dir);
+    for (fs::path p : {d / "checkpoint", d, d.parent_path()}) {
+      if (fs::is_directory(p, ec) && fs::is_empty(p, ec)) fs::remove(p, ec);
+    }
+  }
+
+  StatusOr<ResolvedModel> Download(const hub::ModelName& name, const std::string& model_dir) {
     ASSIGN_OR_RETURN(hub::HubConfig config,
                      hub::HubConfigFromEnvironment(hub::ProcessEnvironment(), CurrentDir()));
     hub::HubClient client(std::move(config));
@@ -74,7 +97,6 @@ class ModelStore::Impl {
     Message("Downloading model from " + client.config().endpoint + "/" + name.repo + "/...");
     ASSIGN_OR_RETURN(hub::RepoListing listing, client.ListFiles(name.repo, options_.revision));
     std::string revision = listing.commit.empty() ? options_.revision : listing.commit;
-    ASSIGN_OR_RETURN(std::string model_dir, local_.ModelDir(name.repo));
     ResolvedModel r;
     r.name = name.repo;
     r.downloaded = true;
@@ -94,10 +116,6 @@ class ModelStore::Impl {
     return r;
   }
 
-  StatusOr<std::vector<LocalModel>> List() const { return local_.List(); }
-  StatusOr<uint64_t> Remove(const std::string& model) { return local_.Remove(model); }
-
- private:
   void Message(const std::string& line) const {
     if (options_.on_message) options_.on_message(line);
   }
