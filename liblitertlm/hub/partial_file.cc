@@ -1,6 +1,7 @@
 #include "hub/partial_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,12 @@ StatusOr<PartialFile> PartialFile::Open(const std::string& dest_path, const std:
     return f.DiskError("create the directory for", ec.value());
   f.fd_ = ::open(f.partial_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (f.fd_ < 0) return f.DiskError("open", errno);
+  if (::flock(f.fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(f.fd_);
+    f.fd_ = -1;
+    return UnavailableError("another download of " + label + " is in progress (" +
+                            f.partial_path_ + " is locked); wait for it to finish");
+  }
   struct stat st;
   if (::fstat(f.fd_, &st) != 0) return f.DiskError("stat", errno);
   f.size_ = static_cast<uint64_t>(st.st_size);

@@ -21,7 +21,8 @@ class PartialFile {
   // appending. `etag` (normalised) selects the check: SHA-256 when 64 hex, git blob SHA-1 when
   // 40 hex and the size is known, size only otherwise. Existing bytes are hashed so a resumed
   // download is verified as a whole. An existing partial longer than `expected_size` is
-  // truncated.
+  // truncated. The partial file is locked (flock) while open: a second download of the same
+  // file, from this or another process, gets UNAVAILABLE instead of interleaving bytes.
   static StatusOr<PartialFile> Open(const std::string& dest_path, const std::string& etag,
                                     std::optional<uint64_t> expected_size,
                                     const std::string& label);

@@ -9,6 +9,7 @@ Every CLI run is checked for the absence of every token the tests use.
 import hashlib
 import json
 import os
+import pty
 import resource
 import shutil
 import signal
@@ -249,6 +250,43 @@ class HubTest(unittest.TestCase):
         self.assertNotIn("\r", p.stderr)
         self.assertNotIn("\033", p.stderr)
         self.assertIn("downloaded Qwen3-0.6B.litertlm (1.0 MB", p.stderr)
+
+    def run_on_tty(self, args, env):
+        """Runs the CLI with stderr on a pseudo-terminal; returns (exit code, stderr text)."""
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([CLI] + args + ["--models-dir", self.models], env=env,
+                                cwd=self.work, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO once the child has exited
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        code = proc.wait(timeout=60)
+        text = b"".join(chunks).decode("utf-8", "replace")
+        for token in ALL_TOKENS:
+            self.assertNotIn(token, text)
+        return code, text
+
+    def test_progress_bar_on_a_tty_and_plain_with_no_color(self):
+        code, text = self.run_on_tty(["pull", "litert-community/Qwen3-0.6B"], self.env())
+        self.assertEqual(code, 0, text)
+        self.assertIn("Qwen3-0.6B.litertlm 100% \u2595", text)
+        self.assertIn("1.0 MB/1.0 MB", text)
+        self.assertIn("\033[K", text)
+        shutil.rmtree(self.models)
+        code, text = self.run_on_tty(["pull", "litert-community/Qwen3-0.6B"],
+                                     self.env(NO_COLOR="1"))
+        self.assertEqual(code, 0, text)
+        self.assertNotIn("\033", text)
+        self.assertNotIn("\u2595", text)
+        self.assertIn("downloaded Qwen3-0.6B.litertlm (1.0 MB", text)
 
     # ---- checkpoints ----
     def test_pull_checkpoint_downloads_only_checkpoint_files(self):

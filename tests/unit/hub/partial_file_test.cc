@@ -94,3 +94,21 @@ TEST(PartialFileTest, GitBlobSha1ForSmallFiles) {
 
 }  // namespace
 }  // namespace litertlm::hub
+
+namespace litertlm::hub {
+namespace {
+
+TEST(PartialFileTest, SecondConcurrentDownloadIsRefused) {
+  testing::TestDir dir;
+  std::string dest = dir.Join("a.bin");
+  auto first = PartialFile::Open(dest, kAbcSha256, 3, "org/m/a.bin");
+  ASSERT_TRUE(first.ok());
+  auto second = PartialFile::Open(dest, kAbcSha256, 3, "org/m/a.bin");
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("another download of org/m/a.bin"), std::string::npos);
+  first->Keep();
+  EXPECT_TRUE(PartialFile::Open(dest, kAbcSha256, 3, "org/m/a.bin").ok());
+}
+
+}  // namespace
+}  // namespace litertlm::hub
