@@ -106,6 +106,12 @@ class LITERTLM_API ModelStore {
   // downloads, NOT_FOUND naming the model. Hub errors say what to do (HF_TOKEN, licence steps).
   StatusOr<ResolvedModel> Pull(const std::string& model);
 
+  // For `convert`: the checkpoint of a Qwen/* or google/* model (or a checkpoint directory given
+  // by path), downloaded when missing even if a converted .litertlm already exists. Always
+  // format kCheckpoint; litertlm_path is where the conversion should be written.
+  // INVALID_ARGUMENT for litert-community/* and .litertlm paths (nothing to convert).
+  StatusOr<ResolvedModel> PullCheckpoint(const std::string& model);
+
   // Every {org}/{name} directory in the models directory, sorted by name.
   StatusOr<std::vector<LocalModel>> List() const;
 

@@ -287,6 +287,7 @@ Status HubClient::Download(const std::string& repo, const std::string& revision,
         part.Discard();
         return Redacted(UnavailableError(WithNetworkHint(interruption)));
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500 * (attempt + 1)));
       continue;
     }
     if (r->status == 416) {  // our Range is past the end: start over

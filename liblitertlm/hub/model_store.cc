@@ -67,12 +67,35 @@ class ModelStore::Impl {
         hub::LocalModels::LooksLikePath(model))
       return found;
     ASSIGN_OR_RETURN(hub::ModelName name, hub::ClassifyModelName(model));
+    return DownloadOrCleanUp(name);
+  }
+
+  StatusOr<ResolvedModel> PullCheckpoint(const std::string& model) {
+    if (hub::LocalModels::LooksLikePath(model)) {
+      ASSIGN_OR_RETURN(ResolvedModel r, hub::LocalModels::FromPath(model));
+      if (!r.needs_conversion())
+        return InvalidArgumentError(model + " is a .litertlm file, not a checkpoint to convert");
+      return r;
+    }
+    ASSIGN_OR_RETURN(hub::ModelName name, hub::ClassifyModelName(model));
+    if (name.source != hub::ModelSource::kConvertible)
+      return InvalidArgumentError(model + " is pre-converted (a .litertlm on the Hub); only " +
+                                  "Qwen/* and google/* checkpoints are converted");
     ASSIGN_OR_RETURN(std::string model_dir, local_.ModelDir(name.repo));
+    fs::path ckpt = fs::path(model_dir) / "checkpoint";
     std::error_code ec;
-    const bool existed = fs::exists(model_dir, ec);
-    StatusOr<ResolvedModel> r = Download(name, model_dir);
-    if (!r.ok() && !existed) RemoveEmptyDirs(model_dir);
-    return r;
+    if (fs::is_regular_file(ckpt / hub::kCheckpointCompleteMarker, ec)) {
+      ResolvedModel r;
+      r.name = name.repo;
+      r.format = ModelFormat::kCheckpoint;
+      r.checkpoint_dir = ckpt.string();
+      r.litertlm_path = (fs::path(model_dir) / (name.name + ".litertlm")).string();
+      return r;
+    }
+    if (offline())
+      return NotFoundError("the checkpoint of " + model + " is not in the models directory " +
+                           dir() + " and offline mode is on (--offline or HF_HUB_OFFLINE=1)");
+    return DownloadOrCleanUp(name);
   }
 
   StatusOr<std::vector<LocalModel>> List() const { return local_.List(); }
@@ -87,6 +110,15 @@ class ModelStore::Impl {
     for (fs::path p : {d / "checkpoint", d, d.parent_path()}) {
       if (fs::is_directory(p, ec) && fs::is_empty(p, ec)) fs::remove(p, ec);
     }
+  }
+
+  StatusOr<ResolvedModel> DownloadOrCleanUp(const hub::ModelName& name) {
+    ASSIGN_OR_RETURN(std::string model_dir, local_.ModelDir(name.repo));
+    std::error_code ec;
+    const bool existed = fs::exists(model_dir, ec);
+    StatusOr<ResolvedModel> r = Download(name, model_dir);
+    if (!r.ok() && !existed) RemoveEmptyDirs(model_dir);
+    return r;
   }
 
   StatusOr<ResolvedModel> Download(const hub::ModelName& name, const std::string& model_dir) {
@@ -184,6 +216,9 @@ StatusOr<ResolvedModel> ModelStore::Find(const std::string& model) const {
   return impl_->Find(model);
 }
 StatusOr<ResolvedModel> ModelStore::Pull(const std::string& model) { return impl_->Pull(model); }
+StatusOr<ResolvedModel> ModelStore::PullCheckpoint(const std::string& model) {
+  return impl_->PullCheckpoint(model);
+}
 StatusOr<std::vector<LocalModel>> ModelStore::List() const { return impl_->List(); }
 StatusOr<uint64_t> ModelStore::Remove(const std::string& model) { return impl_->Remove(model); }
 std::vector<std::string> ModelStore::SupportedModels() { return hub::SupportedModels(); }
