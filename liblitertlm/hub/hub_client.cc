@@ -246,8 +246,8 @@ Status HubClient::Download(const std::string& repo, const std::string& revision,
   if (meta.etag.empty()) meta.etag = file.lfs_sha256;
   if (!meta.size) meta.size = file.size;
   ASSIGN_OR_RETURN(PartialFile part, PartialFile::Open(dest_path, meta.etag, meta.size, label));
-  std::string dir = std::filesystem::path(dest_path).parent_path().string();
   if (meta.size && *meta.size > part.size()) {
+    std::string dir = std::filesystem::path(dest_path).parent_path().string();
     std::optional<uint64_t> free_bytes = FreeBytes(dir);
     uint64_t need = *meta.size - part.size();
     if (free_bytes && *free_bytes < need) {
@@ -258,9 +258,16 @@ Status HubClient::Download(const std::string& repo, const std::string& revision,
     }
   }
   ProgressThrottle throttle(progress, file.name, meta.size.value_or(0), part.size());
+  RETURN_IF_ERROR(Transfer(ctx, meta, part, [&](uint64_t done) { throttle.Update(done, false); }));
+  throttle.Update(part.size(), true);
+  return part.Commit();
+}
+
+Status HubClient::Transfer(const HubRequestContext& ctx, const FileMetadata& meta,
+                           PartialFile& part, const std::function<void(uint64_t)>& on_bytes) {
   std::string interruption;
   for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
-    if (meta.size && part.size() == *meta.size) break;
+    if (meta.size && part.size() == *meta.size) return Status::Ok();
     HttpRequest req;
     req.url = meta.download_url;
     req.headers = BaseHeaders(meta.send_token);
@@ -276,7 +283,7 @@ Status HubClient::Download(const std::string& repo, const std::string& revision,
         if (!write_status.ok()) return false;
       }
       write_status = part.Append(data, n);
-      throttle.Update(part.size(), false);
+      on_bytes(part.size());
       return write_status.ok();
     };
     StatusOr<HttpResponse> r = http_.Perform(req, sink);
@@ -298,21 +305,15 @@ Status HubClient::Download(const std::string& repo, const std::string& revision,
       if (part.size() == 0) part.Discard();
       return Redacted(HubHttpError(ctx, *r));
     }
-    if (r->transfer_error.empty()) {
-      interruption.clear();
-      break;
-    }
+    if (r->transfer_error.empty()) return Status::Ok();
     interruption = r->transfer_error;
   }
-  if (!interruption.empty()) {
-    part.Keep();
-    return Redacted(UnavailableError(
-        "download of " + label + " was interrupted after " + std::to_string(part.size()) +
-        (meta.size ? " of " + std::to_string(*meta.size) : std::string()) + " bytes (" +
-        interruption + "); run the same command again to resume"));
-  }
-  throttle.Update(part.size(), true);
-  return part.Commit();
+  part.Keep();
+  return Redacted(UnavailableError(
+      "download of " + ctx.repo + "/" + ctx.file + " was interrupted after " +
+      std::to_string(part.size()) +
+      (meta.size ? " of " + std::to_string(*meta.size) : std::string()) + " bytes (" +
+      interruption + "); run the same command again to resume"));
 }
 
 }  // namespace litertlm::hub

@@ -18,6 +18,8 @@
 
 namespace litertlm::hub {
 
+class PartialFile;
+
 struct HubConfig {
   std::string endpoint = "https://huggingface.co";  // no trailing '/'
   std::optional<HubToken> token;
@@ -78,6 +80,10 @@ class HubClient {
     bool send_token = true;    // false when download_url is on another origin
   };
   StatusOr<FileMetadata> Head(const HubRequestContext& ctx, const std::string& url);
+  // GETs the missing bytes into `part`, resuming with Range after a broken transfer (up to
+  // max_attempts). Keeps the partial file when the transfer cannot be completed.
+  Status Transfer(const HubRequestContext& ctx, const FileMetadata& meta, PartialFile& part,
+                  const std::function<void(uint64_t)>& on_bytes);
   std::vector<std::string> BaseHeaders(bool with_token) const;
   HubRequestContext Context(const std::string& repo, const std::string& file,
                             const std::string& revision) const;
