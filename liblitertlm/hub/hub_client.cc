@@ -119,26 +119,40 @@ Status HubClient::Redacted(const Status& status) const {
   return Status(status.code(), RedactToken(status.message(), config_.token->value));
 }
 
-StatusOr<RepoListing> HubClient::ListFiles(const std::string& repo, const std::string& revision) {
-  RETURN_IF_ERROR(ValidateRepoId(repo));
-  HttpRequest req;
-  req.url = config_.endpoint + "/api/models/" + repo + "/revision/" +
-            PercentEncode(revision, false) + "?blobs=true";
-  req.headers = BaseHeaders(true);
-  req.headers.push_back("Accept: application/json");
-  req.total_timeout_s = config_.metadata_timeout_s * 3;
-  req.stall_timeout_s = config_.metadata_timeout_s;
-  HttpResponse resp;
-  for (int attempt = 0;; ++attempt) {
+StatusOr<HttpResponse> HubClient::GetApi(const std::string& start_url) {
+  std::string url = start_url;
+  int hops = 0;
+  for (int attempt = 0;;) {
+    HttpRequest req;
+    req.url = url;
+    req.headers = BaseHeaders(true);
+    req.headers.push_back("Accept: application/json");
+    req.total_timeout_s = config_.metadata_timeout_s * 3;
+    req.stall_timeout_s = config_.metadata_timeout_s;
     StatusOr<HttpResponse> r = http_.Perform(req);
     if (!r.ok()) return Redacted(UnavailableError(WithNetworkHint(r.status().message())));
-    resp = std::move(*r);
-    bool retryable = resp.status == 429 || resp.status >= 500;
-    if (!retryable || attempt + 1 >= config_.max_attempts) break;
+    std::string location = r->Header("location");
+    if (r->status >= 300 && r->status < 400 && !location.empty() && hops < 5) {
+      std::string next = ResolveLocation(url, location);
+      if (UrlOrigin(next) == UrlOrigin(url)) {  // a renamed repository; never leave the Hub
+        url = next;
+        ++hops;
+        continue;
+      }
+    }
+    bool retryable = r->status == 429 || r->status >= 500;
+    if (!retryable || ++attempt >= config_.max_attempts) return r;
     uint64_t wait = std::min<uint64_t>(
-        ParseSize(resp.Header("retry-after")).value_or(uint64_t{1} << attempt), 10);
+        ParseSize(r->Header("retry-after")).value_or(uint64_t{1} << (attempt - 1)), 10);
     std::this_thread::sleep_for(std::chrono::seconds(wait));
   }
+}
+
+StatusOr<RepoListing> HubClient::ListFiles(const std::string& repo, const std::string& revision) {
+  RETURN_IF_ERROR(ValidateRepoId(repo));
+  ASSIGN_OR_RETURN(HttpResponse resp,
+                   GetApi(config_.endpoint + "/api/models/" + repo + "/revision/" +
+                          PercentEncode(revision, false) + "?blobs=true"));
   if (resp.status != 200) return Redacted(HubHttpError(Context(repo, "", revision), resp));
   if (!resp.transfer_error.empty())
     return Redacted(UnavailableError(WithNetworkHint("listing " + repo + " from " +

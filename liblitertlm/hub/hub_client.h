@@ -79,6 +79,9 @@ class HubClient {
     std::string download_url;  // where the bytes are (the resolve URL or the CDN Location)
     bool send_token = true;    // false when download_url is on another origin
   };
+  // GET of a Hub API URL: follows same-origin redirects (renamed repositories) and retries
+  // 429/5xx with back-off (Retry-After honoured, at most 10 s).
+  StatusOr<HttpResponse> GetApi(const std::string& url);
   StatusOr<FileMetadata> Head(const HubRequestContext& ctx, const std::string& url);
   // GETs the missing bytes into `part`, resuming with Range after a broken transfer (up to
   // max_attempts). Keeps the partial file when the transfer cannot be completed.

@@ -108,6 +108,7 @@ def make_repos(root):
         write(os.path.join(root, gated, "_gated"), b"")
     write(os.path.join(root, "Qwen/Qwen3-4B/_siblings_extra.json"),
           json.dumps(["model-00002-of-00002.safetensors"]))
+    write(os.path.join(root, "Qwen/Qwen3-0.6B-old-name/_renamed_to"), "Qwen/Qwen3-0.6B")
     write(os.path.join(root, "litert-community/evil/_siblings_extra.json"),
           json.dumps(["../../../escaped.litertlm"]))
     return repos
@@ -321,6 +322,29 @@ class HubTest(unittest.TestCase):
         self.assertIn("Supported models:", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.models, "google", "gemma-3-4b-it")))
         self.assertFalse([r for r in self.hub.log() if "model.safetensors" in r["path"]])
+
+    def test_renamed_repository_is_followed_on_the_hub_only(self):
+        p = self.cli("pull", "Qwen/Qwen3-0.6B-old-name")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ckpt = os.path.join(self.models, "Qwen", "Qwen3-0.6B-old-name", "checkpoint")
+        with open(os.path.join(ckpt, "model.safetensors"), "rb") as f:
+            self.assertEqual(f.read(), self.served("Qwen/Qwen3-0.6B", "model.safetensors"))
+        paths = [r["path"] for r in self.hub.log() if r["server"] == "hub"]
+        self.assertTrue(any(p.startswith("/api/models/Qwen/Qwen3-0.6B/") for p in paths), paths)
+
+    def test_hub_overload_is_retried_then_reported(self):
+        self.hub.control("api_503=1")
+        p = self.cli("pull", "litert-community/Qwen3-0.6B")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        api = [r for r in self.hub.log() if r["path"].startswith("/api/")]
+        self.assertEqual(len(api), 2)
+        shutil.rmtree(self.models)
+        self.hub.control("api_503=3")
+        p = self.cli("pull", "litert-community/Qwen3-0.6B")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(f"{self.hub.endpoint} answered 503 for litert-community/Qwen3-0.6B",
+                      p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.models, "litert-community")))
 
     # ---- names ----
     def test_unsupported_name_lists_supported_models_without_network(self):

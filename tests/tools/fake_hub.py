@@ -8,6 +8,8 @@ files, never served):
   DIR/{org}/{name}/_gated                 marks the repository as gated
   DIR/{org}/{name}/_siblings_extra.json   a JSON list of extra names put into the API listing
                                           (to test hostile or missing file names)
+  DIR/{org}/{name}/_renamed_to            "neworg/newname": the repository was renamed; API and
+                                          resolve URLs answer 307 with a relative Location
 
 Endpoints, as the real Hub answers them (docs/tokenizers-and-hub.md section 4):
   GET  /api/models/{org}/{name}[/revision/{rev}]   JSON {id, sha, gated, siblings[...]}
@@ -31,6 +33,7 @@ Test control (on the hub port; not logged):
                        (the connection is closed with Content-Length promising more)
   GET /_control?corrupt=K                 the next K file transfers serve wrong bytes (same
                        length, headers still announce the real checksum)
+  GET /_control?api_503=K                 the next K API calls answer 503 (with Retry-After: 1)
 
 On start it prints one line "FAKE_HUB hub=<port> cdn=<port>" on stdout. It stops by itself
 after --lifetime seconds (default 300) or when its stdin is closed.
@@ -60,12 +63,13 @@ class State:
         self.cut_after = 0
         self.cut_times = 0
         self.corrupt = 0
+        self.api_503 = 0
         self.cdn_port = 0
 
     def reset(self):
         with self.lock:
             self.log = []
-            self.cut_after = self.cut_times = self.corrupt = 0
+            self.cut_after = self.cut_times = self.corrupt = self.api_503 = 0
 
     def take_transfer_mode(self):
         """Returns (cut_after or None, corrupt) for one file transfer, consuming the counters."""
@@ -216,14 +220,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.state.cut_times = int(query.get("cut_times", ["1"])[0])
                 if "corrupt" in query:
                     self.state.corrupt = int(query["corrupt"][0])
+                if "api_503" in query:
+                    self.state.api_503 = int(query["api_503"][0])
             return self.send_plain(200, {}, b"ok")
         return self.send_plain(404, {}, b"unknown control")
 
+    def renamed(self, repo_dir, old_repo):
+        """Answers 307 to the new name when the repository was renamed; returns True if it did."""
+        marker = os.path.join(repo_dir, "_renamed_to")
+        if not os.path.exists(marker):
+            return False
+        with open(marker) as f:
+            new_repo = f.read().strip()
+        location = urllib.parse.urlsplit(self.path).path.replace(f"/{old_repo}/", f"/{new_repo}/", 1)
+        query = urllib.parse.urlsplit(self.path).query
+        self.send_plain(307, {"Location": location + ("?" + query if query else "")})
+        return True
+
     def serve_api(self, org, name, rev):
         repo = f"{org}/{name}"
+        with self.state.lock:
+            fail = self.state.api_503 > 0
+            if fail:
+                self.state.api_503 -= 1
+        if fail:
+            return self.send_plain(503, {"Retry-After": "1"}, b"overloaded")
         repo_dir = self.repo_dir(org, name)
         if repo_dir is None:
             return self.error(404, "RepoNotFound", f"Repository not found: {repo}")
+        if self.renamed(repo_dir, repo):
+            return
         commit = commit_of(repo)
         if rev not in ("main", commit):
             return self.error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
@@ -250,6 +276,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         repo_dir = self.repo_dir(org, name)
         if repo_dir is None:
             return self.error(404, "RepoNotFound", f"Repository not found: {repo}")
+        if self.renamed(repo_dir, repo):
+            return
         if not self.check_gate(repo, repo_dir):
             return
         commit = commit_of(repo)
