@@ -160,7 +160,8 @@ StatusOr<uint64_t> LocalModels::Remove(const std::string& model) const {
   std::error_code ec;
   fs::path root = fs::path(dir_).lexically_normal();
   fs::path target;
-  if (LooksLikePath(model) || fs::exists(fs::symlink_status(ExpandHome(model), ec))) {
+  // "org/name" is always a name here (even if the current directory has such a path).
+  if (!ValidateRepoId(model).ok()) {
     fs::path p = fs::absolute(ExpandHome(model), ec).lexically_normal();
     if (!p.has_filename()) p = p.parent_path();
     if (!IsInside(dir_, p.string()))

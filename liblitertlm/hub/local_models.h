@@ -34,6 +34,8 @@ class LocalModels {
   StatusOr<std::optional<ResolvedModel>> FindByName(const std::string& repo) const;
 
   StatusOr<std::vector<LocalModel>> List() const;
+  // `model` is "org/name" when it parses as one, else a path that must lie inside the models
+  // directory (the model owning it is removed).
   StatusOr<uint64_t> Remove(const std::string& model) const;
 
  private:

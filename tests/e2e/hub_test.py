@@ -625,7 +625,10 @@ class HubTest(unittest.TestCase):
         d = os.path.join(self.models, "Qwen", "Qwen3-0.6B")
         write(os.path.join(d, "Qwen3-0.6B.litertlm"), b"converted")
         write(os.path.join(d, "checkpoint", "x.safetensors.incomplete"), b"partial")
+        clone = os.path.join(self.work, "Qwen", "Qwen3-0.6B", "config.json")  # same name in cwd
+        write(clone, b"{}")
         p = self.cli("rm", "Qwen/Qwen3-0.6B")
+        self.assertTrue(os.path.exists(clone))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("removed Qwen/Qwen3-0.6B", p.stderr)
         self.assertIn("freed", p.stderr)
