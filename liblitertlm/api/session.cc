@@ -107,8 +107,15 @@ const Model& Session::model() const { return impl_->model(); }
 StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
                                              std::span<const TokenId> ids) {
   if (ids.size() < 2) return InvalidArgumentError("perplexity needs at least 2 tokens");
+  if (model == nullptr) return InvalidArgumentError("ComputePerplexity: model is null");
+  const int64_t vocab = model->info().vocab_size;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= vocab)
+      return InvalidArgumentError("token id " + std::to_string(ids[i]) + " at index " +
+                                  std::to_string(i) + " is outside the vocabulary [0, " +
+                                  std::to_string(vocab) + ")");
+  }
   ASSIGN_OR_RETURN(auto session, Session::Create(std::move(model)));
-  const int64_t vocab = session->model().info().vocab_size;
   PerplexityResult result;
   result.nll.reserve(ids.size() - 1);
   std::vector<float> logits;

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture_tokenizers  # noqa: E402
 
 PROMPT_LEN = 24
-DECODE_LEN = 16
+DECODE_LEN = 17  # row 0 comes from the prefill; rows 1..16 are 16 cached decode steps
 PPL_LEN = 32
 QWEN_VOCAB = 384
 GEMMA_VOCAB = 512
@@ -184,7 +184,7 @@ def build_fixture(name, spec, out_dir):
       json.dump(cfg, f, indent=2, sort_keys=True)
       f.write("\n")
   refs = compute_references(d, spec["seed"])
-  save_file(refs, os.path.join(d, "reference.safetensors"))
+  save_file(refs, os.path.join(d, "reference.safetensors"), metadata=reference_metadata())
   return refs
 
 
@@ -256,6 +256,13 @@ def compute_references(d, seed):
       "ppl_nll": nll.numpy().astype(np.float64),
       "ppl": np.array([ppl], dtype=np.float64),
   }
+
+
+def reference_metadata():
+  import transformers
+  return {"generator": "tests/tools/make_model_fixtures.py", "torch": torch.__version__,
+          "transformers": transformers.__version__, "attn_implementation": "eager",
+          "compute_dtype": "float32", "semantics": "see tests/golden/models/README.md"}
 
 
 def describe(name, refs):

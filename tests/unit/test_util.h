@@ -11,10 +11,22 @@
 
 namespace litertlm::testing {
 
-// A fresh, empty directory for one test: $LITERTLM_TEST_TMPDIR/<suite>.<test>.
+// A path from the environment, else the one CMake compiled in (tests/CMakeLists.txt).
+inline std::string PathSetting(const char* env, const char* compiled_in) {
+  const char* v = std::getenv(env);
+  return v != nullptr && *v != '\0' ? v : compiled_in;
+}
+
+// The repository root, tests/golden, ../shared (the workplace's shared folder with
+// fixtures/tokenizers) and the build's scratch root.
+inline std::string SourceDir() { return PathSetting("LITERTLM_SOURCE_DIR", LITERTLM_SOURCE_DIR_DEFAULT); }
+inline std::string GoldenDir() { return PathSetting("LITERTLM_GOLDEN_DIR", LITERTLM_GOLDEN_DIR_DEFAULT); }
+inline std::string SharedDir() { return PathSetting("LITERTLM_SHARED_DIR", LITERTLM_SHARED_DIR_DEFAULT); }
+inline std::string TmpRoot() { return PathSetting("LITERTLM_TEST_TMPDIR", LITERTLM_TEST_TMPDIR_DEFAULT); }
+
+// A fresh, empty directory for one test: <TmpRoot>/<suite>.<test>.
 inline std::string ScratchDir() {
-  const char* base = std::getenv("LITERTLM_TEST_TMPDIR");
-  std::filesystem::path root = base ? base : ::testing::TempDir();
+  std::filesystem::path root = TmpRoot();
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::filesystem::path dir = root / (std::string(info->test_suite_name()) + "." + info->name());
   std::filesystem::remove_all(dir);
@@ -25,12 +37,6 @@ inline std::string ScratchDir() {
 inline void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// tests/golden (committed fixtures).
-inline std::string GoldenDir() {
-  const char* dir = std::getenv("LITERTLM_GOLDEN_DIR");
-  return dir ? dir : LITERTLM_GOLDEN_DIR_DEFAULT;
 }
 
 }  // namespace litertlm::testing
