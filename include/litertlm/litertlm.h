@@ -4,6 +4,7 @@
 
 #include "litertlm/chat.h"
 #include "litertlm/export.h"
+#include "litertlm/hub.h"
 #include "litertlm/model.h"
 #include "litertlm/sampler.h"
 #include "litertlm/session.h"

@@ -21,7 +21,7 @@ class HubApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* base = std::getenv("LITERTLM_TEST_TMPDIR");
-    dir_ = fs::path(base ? base : fs::temp_directory_path().string()) /
+    dir_ = fs::path(base != nullptr && *base ? base : LITERTLM_TEST_TMPDIR_DEFAULT) /
            ("hub_api_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);

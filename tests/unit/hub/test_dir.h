@@ -5,10 +5,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "unit/test_util.h"
 
 namespace litertlm::hub::testing {
 
@@ -16,8 +17,7 @@ class TestDir {
  public:
   TestDir() {
     static std::atomic<int> counter{0};
-    const char* base = std::getenv("LITERTLM_TEST_TMPDIR");
-    std::filesystem::path root = base ? base : std::filesystem::temp_directory_path();
+    std::filesystem::path root = litertlm::testing::TmpRoot();
     path_ = root / ("hub_unit_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
