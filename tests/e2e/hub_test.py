@@ -237,6 +237,15 @@ class HubTest(unittest.TestCase):
         self.assertEqual(len(cdn), 1, log)
         self.assert_no_partials()
 
+    def test_endpoint_with_trailing_slash(self):
+        p = self.cli("pull", "litert-community/Qwen3-0.6B",
+                     env=self.env(HF_ENDPOINT=self.hub.endpoint + "/"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse([r for r in self.hub.log() if r["path"].startswith("//")])
+        p = self.cli("pull", "Qwen/Qwen3-1.7B", env=self.env(HF_ENDPOINT="ftp://example"))
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("HF_ENDPOINT must start with http:// or https://", p.stderr)
+
     def test_second_pull_uses_the_local_copy_without_network(self):
         self.assertEqual(self.cli("pull", "litert-community/Qwen3-0.6B").returncode, 0)
         self.hub.reset()
