@@ -24,6 +24,9 @@ int ReportError(const std::string& message);
 
 Command RegisterInspectCommand(CLI::App& app);
 Command RegisterPerplexityCommand(CLI::App& app);
+Command RegisterPullCommand(CLI::App& app);
+Command RegisterListCommand(CLI::App& app);
+Command RegisterRmCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

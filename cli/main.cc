@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {
       RegisterInspectCommand(app),
       RegisterPerplexityCommand(app),
+      RegisterPullCommand(app),
+      RegisterListCommand(app),
+      RegisterRmCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -4,6 +4,8 @@
 
 #include "litertlm/chat.h"
 #include "litertlm/export.h"
+#include "litertlm/engine.h"
+#include "litertlm/hub.h"
 #include "litertlm/inspect.h"
 #include "litertlm/model.h"
 #include "litertlm/sampler.h"

@@ -1,0 +1,38 @@
+// Shared by the commands that use the models directory (pull, list, rm, and run/convert):
+// the --models-dir/--offline flags, download progress on stderr, multi-line Hub errors.
+#ifndef LITERTLM_CLI_HUB_CLI_H_
+#define LITERTLM_CLI_HUB_CLI_H_
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "litertlm/hub.h"
+#include "litertlm/status.h"
+
+namespace litertlm::cli {
+
+struct ModelStoreFlags {
+  std::string models_dir;
+  bool offline = false;
+};
+
+// Adds --models-dir and --offline to `sub`.
+void AddModelStoreFlags(CLI::App* sub, ModelStoreFlags* flags);
+
+// Options for ModelStore::Open: flags, plus step messages and download progress on stderr (a
+// redrawn bar on a terminal; one line per finished file when stderr is not a terminal, TERM is
+// "dumb" or NO_COLOR is set).
+ModelStoreOptions MakeModelStoreOptions(const ModelStoreFlags& flags);
+
+// Like ReportError, but keeps the message's later lines (the Hub's how-to-fix steps):
+// "litert-lm-cli: error: <first line>" then the rest verbatim. Returns 1.
+int ReportMultilineError(const Status& status);
+
+// "614 MB", "1.5 GB", "12 KB", "999 B" (decimal units).
+std::string FormatBytes(uint64_t bytes);
+
+}  // namespace litertlm::cli
+
+#endif  // LITERTLM_CLI_HUB_CLI_H_

@@ -1,0 +1,101 @@
+// `litert-lm-cli pull MODEL`, `list`, `rm MODEL`: manage the models directory.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "command.h"
+#include "hub_cli.h"
+#include "litertlm/hub.h"
+
+namespace litertlm::cli {
+namespace {
+
+struct ModelArgs {
+  std::string model;
+  ModelStoreFlags store;
+};
+
+int RunPull(const ModelArgs& args) {
+  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
+  if (!store.ok()) return ReportMultilineError(store.status());
+  auto model = (*store)->Pull(args.model);
+  if (!model.ok()) return ReportMultilineError(model.status());
+  if (!model->needs_conversion()) {
+    std::fprintf(stderr, "\u2713 Model %s at %s\n", model->downloaded ? "saved" : "already exists",
+                 model->litertlm_path.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "\u2713 Checkpoint %s at %s\n",
+               model->downloaded ? "downloaded" : "already downloaded",
+               model->checkpoint_dir.c_str());
+  std::fprintf(stderr,
+               "Conversion pending: this build of litert-lm-cli cannot convert yet; the "
+               "converted model will go to %s\n",
+               model->litertlm_path.c_str());
+  return 0;
+}
+
+int RunList(const ModelArgs& args) {
+  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
+  if (!store.ok()) return ReportMultilineError(store.status());
+  auto models = (*store)->List();
+  if (!models.ok()) return ReportMultilineError(models.status());
+  std::fprintf(stderr, "models directory: %s\n", (*store)->models_dir().c_str());
+  if (models->empty()) {
+    std::fprintf(stderr, "no models yet (litert-lm-cli pull MODEL)\n");
+    return 0;
+  }
+  std::printf("%-40s %10s  %s\n", "MODEL", "SIZE", "FILES");
+  for (const LocalModel& m : *models) {
+    std::string files;
+    for (const std::string& f : m.litertlm_files) files += (files.empty() ? "" : ", ") + f;
+    if (m.has_checkpoint) {
+      files += files.empty() ? "" : ", ";
+      files += m.checkpoint_complete ? "checkpoint/" : "checkpoint/ (incomplete)";
+    }
+    if (files.empty()) files = "(incomplete download)";
+    std::printf("%-40s %10s  %s\n", m.name.c_str(), FormatBytes(m.size_bytes).c_str(),
+                files.c_str());
+  }
+  return 0;
+}
+
+int RunRemove(const ModelArgs& args) {
+  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
+  if (!store.ok()) return ReportMultilineError(store.status());
+  auto freed = (*store)->Remove(args.model);
+  if (!freed.ok()) return ReportMultilineError(freed.status());
+  std::fprintf(stderr, "removed %s (%s freed)\n", args.model.c_str(), FormatBytes(*freed).c_str());
+  return 0;
+}
+
+}  // namespace
+
+Command RegisterPullCommand(CLI::App& app) {
+  auto args = std::make_shared<ModelArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "pull", "Download a model into the models directory without running it");
+  sub->add_option("MODEL", args->model,
+                  "litert-community/NAME (pre-converted) or Qwen/NAME, google/NAME (checkpoint)")
+      ->required();
+  AddModelStoreFlags(sub, &args->store);
+  return {sub, [args] { return RunPull(*args); }};
+}
+
+Command RegisterListCommand(CLI::App& app) {
+  auto args = std::make_shared<ModelArgs>();
+  CLI::App* sub = app.add_subcommand("list", "List the models in the models directory with sizes");
+  AddModelStoreFlags(sub, &args->store);
+  return {sub, [args] { return RunList(*args); }};
+}
+
+Command RegisterRmCommand(CLI::App& app) {
+  auto args = std::make_shared<ModelArgs>();
+  CLI::App* sub = app.add_subcommand("rm", "Delete every file of a model from the models directory");
+  sub->add_option("MODEL", args->model, "ORG/NAME, or a path inside the models directory")
+      ->required();
+  AddModelStoreFlags(sub, &args->store);
+  return {sub, [args] { return RunRemove(*args); }};
+}
+
+}  // namespace litertlm::cli
