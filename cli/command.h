@@ -23,6 +23,8 @@ int ReportError(const Status& status);
 int ReportError(const std::string& message);
 
 Command RegisterPerplexityCommand(CLI::App& app);
+Command RegisterTokenizeCommand(CLI::App& app);
+Command RegisterDetokenizeCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

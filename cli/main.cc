@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands = {
       RegisterPerplexityCommand(app),
+      RegisterTokenizeCommand(app),
+      RegisterDetokenizeCommand(app),
   };
   try {
     app.parse(argc, argv);

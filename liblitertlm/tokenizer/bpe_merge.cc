@@ -61,16 +61,16 @@ StatusOr<std::unique_ptr<BpeModel>> BpeModel::Create(
     const auto& [a, b] = merges[rank];
     auto a_id = v.Find(a);
     auto b_id = v.Find(b);
-    std::string at = where + ".merges[" + std::to_string(rank) + "]";
-    if (!a_id) return InvalidArgumentError(at + ": token '" + std::string(a) + "' is not in the vocab");
-    if (!b_id) return InvalidArgumentError(at + ": token '" + std::string(b) + "' is not in the vocab");
+    auto at = [&] { return where + ".merges[" + std::to_string(rank) + "]"; };
+    if (!a_id) return InvalidArgumentError(at() + ": token '" + std::string(a) + "' is not in the vocab");
+    if (!b_id) return InvalidArgumentError(at() + ": token '" + std::string(b) + "' is not in the vocab");
     if (b.size() < prefix_len)
-      return InvalidArgumentError(at + ": '" + std::string(b) + "' is shorter than the prefix");
+      return InvalidArgumentError(at() + ": '" + std::string(b) + "' is shorter than the prefix");
     joined.assign(a);
     joined.append(b.substr(prefix_len));
     auto new_id = v.Find(joined);
     if (!new_id) {
-      return InvalidArgumentError(at + ": merged token '" + joined + "' is not in the vocab");
+      return InvalidArgumentError(at() + ": merged token '" + joined + "' is not in the vocab");
     }
     m->merges_.insert_or_assign(PairKey(*a_id, *b_id),
                                 Merge{static_cast<uint32_t>(rank), *new_id});

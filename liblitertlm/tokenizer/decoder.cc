@@ -58,30 +58,29 @@ std::vector<std::string> ByteFallbackChain(std::vector<std::string> tokens) {
   return out;
 }
 
-// HF's Strip decoder, including its quirk of taking (byte length - cuts) characters.
+// HF's Strip decoder: drop up to `start` leading and `stop` trailing `content` characters.
+// (Where HF's index arithmetic would panic — the cuts overlapping — the result is empty.)
 std::string StripToken(const std::string& token, const DecoderStep& step) {
-  std::vector<std::pair<size_t, char32_t>> chars;  // (byte offset, code point)
+  std::vector<size_t> offsets;  // byte offset of each character
+  std::vector<char32_t> chars;
   size_t pos = 0;
   while (pos < token.size()) {
-    size_t at = pos;
-    chars.emplace_back(at, NextCodePoint(token, &pos));
+    offsets.push_back(pos);
+    chars.push_back(NextCodePoint(token, &pos));
   }
+  offsets.push_back(token.size());
   size_t c_pos = 0;
   char32_t content = step.content.empty() ? 0 : NextCodePoint(step.content, &c_pos);
   size_t start_cut = 0;
-  while (start_cut < chars.size() && start_cut < step.start && chars[start_cut].second == content)
+  while (start_cut < chars.size() && start_cut < step.start && chars[start_cut] == content)
     ++start_cut;
-  size_t stop_cut = 0;
-  while (stop_cut < chars.size() && stop_cut < step.stop &&
-         chars[chars.size() - 1 - stop_cut].second == content)
-    ++stop_cut;
-  size_t take = token.size() >= start_cut + stop_cut ? token.size() - start_cut - stop_cut
-                                                     : chars.size();  // Rust wraps: take all
-  size_t end_char = std::min(chars.size(), start_cut + take);
-  if (start_cut >= end_char) return std::string();
-  size_t b = chars[start_cut].first;
-  size_t e = end_char < chars.size() ? chars[end_char].first : token.size();
-  return token.substr(b, e - b);
+  size_t stop_cut = chars.size();
+  for (size_t i = 0; i < step.stop && i < chars.size(); ++i) {
+    if (chars[chars.size() - 1 - i] != content) break;
+    stop_cut = chars.size() - 1 - i;
+  }
+  if (stop_cut <= start_cut) return std::string();
+  return token.substr(offsets[start_cut], offsets[stop_cut] - offsets[start_cut]);
 }
 
 }  // namespace

@@ -197,8 +197,11 @@ Status ParseVocab(const Value& model, const Where& w, BpeVocab* vocab) {
   Where vw = w.Field("vocab");
   for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
     std::string_view token = View(it->name);
-    ASSIGN_OR_RETURN(TokenId id, TokenIdOf(it->value, vw.Field(token)));
-    vocab->Add(token, id);
+    const Value& v_id = it->value;
+    if (!v_id.IsInt64() || v_id.GetInt64() < 0 || v_id.GetInt64() > kMaxTokenId) {
+      return TokenIdOf(v_id, vw.Field(token)).status();
+    }
+    vocab->Add(token, static_cast<TokenId>(v_id.GetInt64()));
   }
   return Status::Ok();
 }

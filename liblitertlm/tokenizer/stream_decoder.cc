@@ -7,8 +7,9 @@
 // committed — returned and the pending ids moved to the context — only when it is final:
 //   * it does not end in U+FFFD (an incomplete UTF-8 sequence decodes to U+FFFD and may still be
 //     completed by the next token), and
-//   * the last pending token is not a byte-fallback piece `<0xXX>` (a later byte in the same run
-//     can turn the whole run into U+FFFDs, as HF's ByteFallback decoder does).
+//   * the last token that is not skipped is not a byte-fallback piece `<0xXX>` (a later byte in
+//     the same run can turn the whole run into U+FFFDs, as HF's ByteFallback decoder does; a
+//     special token dropped by skip_special_tokens does not end a run).
 // Both decoders used by Qwen3 and Gemma3 are concatenative at such points, so the concatenation
 // of all Push() results and Flush() equals Decode() of all ids.
 #include <string>
@@ -52,7 +53,10 @@ class StreamDecoder::Impl {
       pending_.pop_back();
       return text.status();
     }
-    if (EndsWithReplacement(*text) || IsByteFallbackPiece(tokenizer_.IdToToken(id))) return std::string();
+    // A skipped special token is invisible: a byte run continues across it.
+    if (!(skip_ && tokenizer_.IsSpecial(id)))
+      last_visible_is_byte_ = IsByteFallbackPiece(tokenizer_.IdToToken(id));
+    if (EndsWithReplacement(*text) || last_visible_is_byte_) return std::string();
     Commit();
     return std::move(*text);
   }
@@ -67,6 +71,7 @@ class StreamDecoder::Impl {
     context_.clear();
     pending_.clear();
     context_text_.clear();
+    last_visible_is_byte_ = false;
   }
 
  private:
@@ -95,6 +100,7 @@ class StreamDecoder::Impl {
   std::vector<TokenId> context_;  // the ids committed last (left context)
   std::string context_text_;      // Decode(context_)
   std::vector<TokenId> pending_;  // ids whose text is not final yet
+  bool last_visible_is_byte_ = false;  // the last non-skipped token is a <0xXX> piece
 };
 
 StreamDecoder::StreamDecoder(const Tokenizer& tokenizer, bool skip_special_tokens)

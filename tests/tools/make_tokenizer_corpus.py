@@ -179,6 +179,59 @@ def ids_sha256(ids):
     return hashlib.sha256(struct.pack("<%di" % len(ids), *ids)).hexdigest()
 
 
+FLAG_TEXTS = ["", "a <x> b", "a<x>b", "  <x>  [y]  z", "[y]   [y]\n", "word words sword word",
+              "a word.", "wordword", "(word)", "Cafe\u0301 caf\u00e9", "<x><x>[y][y]", " \u00a0<x>",
+              "é<x>word[y]", "\u3000word\u3000", "<x>", "[y]", "word", "ww <z> <z>z"]
+
+
+def flag_tokenizer(shared_seed):
+    """A small byte-level BPE tokenizer.json with added tokens using every flag, plus a Strip
+    decoder, to pin down AddedVocabulary and decoder semantics."""
+    d = json.load(open(shared_seed))
+    base = max(d["model"]["vocab"].values()) + 1
+    d["added_tokens"] = [
+        {"id": base, "content": "<x>", "single_word": False, "lstrip": True, "rstrip": False,
+         "normalized": False, "special": True},
+        {"id": base + 1, "content": "[y]", "single_word": False, "lstrip": False, "rstrip": True,
+         "normalized": False, "special": False},
+        {"id": base + 2, "content": "word", "single_word": True, "lstrip": False, "rstrip": False,
+         "normalized": False, "special": False},
+        {"id": base + 3, "content": "caf\u00e9", "single_word": False, "lstrip": False,
+         "rstrip": False, "normalized": True, "special": False},
+        {"id": base + 4, "content": "<z>", "single_word": True, "lstrip": True, "rstrip": True,
+         "normalized": False, "special": True},
+    ]
+    d["decoder"] = {"type": "Sequence", "decoders": [
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        {"type": "Strip", "content": " ", "start": 1, "stop": 1}]}
+    return d
+
+
+def safe_decode(tok, ids, skip):
+    """HF's Strip decoder panics on tokens it strips to nothing (e.g. an empty decode); those
+    cases are recorded as null."""
+    try:
+        return tok.decode(ids, skip_special_tokens=skip)
+    except BaseException:  # pyo3_runtime.PanicException derives from BaseException
+        return None
+
+
+def write_flag_cases(out_dir):
+    import tokenizers
+    seed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "seeds",
+                        "tokenizer_json", "mini_qwen3.json")
+    d = flag_tokenizer(seed)
+    tok = tokenizers.Tokenizer.from_str(json.dumps(d))
+    cases = []
+    for t in FLAG_TEXTS:
+        ids = tok.encode(t, add_special_tokens=False).ids
+        cases.append({"text": t, "ids": ids, "decoded": safe_decode(tok, ids, False),
+                      "decoded_skip": safe_decode(tok, ids, True)})
+    with open(os.path.join(out_dir, "added_token_flags.json"), "w") as f:
+        json.dump({"tokenizer": d, "cases": cases}, f, ensure_ascii=False)
+        f.write("\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default="/work/shared")
@@ -200,6 +253,7 @@ def main():
                           "decoded": tok.decode(ids, skip_special_tokens=False),
                           "decoded_skip": tok.decode(ids_sp, skip_special_tokens=True)}
             f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_flag_cases(args.out)
     doc, pieces = long_document(corpus)
     info = {"bytes": len(doc.encode("utf-8")), "corpus_strings_used": pieces}
     for m, tok in toks.items():
