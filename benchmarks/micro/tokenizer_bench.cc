@@ -10,6 +10,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "litertlm/tokenizer.h"
 
@@ -71,10 +73,36 @@ void BM_Encode(benchmark::State& state, const std::string& model) {
   state.counters["tokens"] = static_cast<double>(count);
 }
 
+// The same document encoded line by line (one Encode() call per '\n'-separated line).
+void BM_EncodeLines(benchmark::State& state, const std::string& model) {
+  const std::string& text = BenchText();
+  auto tok = litertlm::Tokenizer::FromFile(TokenizerPath(model));
+  if (text.empty() || !tok.ok()) {
+    state.SkipWithError("no text or tokenizer");
+    return;
+  }
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0; pos <= text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    lines.push_back(std::string_view(text).substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  for (auto _ : state) {
+    for (std::string_view line : lines) {
+      auto ids = (*tok)->Encode(line, false);
+      benchmark::DoNotOptimize(ids);
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+
 BENCHMARK_CAPTURE(BM_Load, qwen3, std::string("qwen3"))->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_Load, gemma3, std::string("gemma3"))->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_Encode, qwen3, std::string("qwen3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK_CAPTURE(BM_Encode, gemma3, std::string("gemma3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_EncodeLines, qwen3, std::string("qwen3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_EncodeLines, gemma3, std::string("gemma3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace
 

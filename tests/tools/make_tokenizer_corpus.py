@@ -11,6 +11,7 @@ Writes:
                     model entry holds "ids" (add_special_tokens=False), "ids_special"
                     (add_special_tokens=True), "decoded" (decode(ids)), "decoded_skip"
                     (decode(ids_special, skip_special_tokens=True)).
+  added_token_flags.json  see write_flag_cases().
   long_document.json  the 1 MB document's recipe (see long_document()) with byte length and, per
                     model, the id count and sha256 of the ids as little-endian int32.
   MANIFEST.md       command, versions and counts.
@@ -207,6 +208,29 @@ def flag_tokenizer(shared_seed):
     return d
 
 
+def write_mini_seeds(shared, seed_dir):
+    """Small tokenizer.json files cut from the real ones (ids < 600, the merges among them, 12
+    added tokens), in the pair and the string merge encodings: fuzz seeds and test inputs."""
+    os.makedirs(seed_dir, exist_ok=True)
+    for m in ("qwen3", "gemma3"):
+        d = json.load(open(os.path.join(shared, "fixtures", "tokenizers", m, "tokenizer.json")))
+        keep = {k: v for k, v in d["model"]["vocab"].items() if v < 600}
+        merges = []
+        for mg in d["model"]["merges"]:
+            a, b = mg if isinstance(mg, list) else mg.split(" ")
+            if a in keep and b in keep and a + b in keep:
+                merges.append(mg)
+        d["model"]["vocab"] = keep
+        d["model"]["merges"] = merges[:400]
+        d["added_tokens"] = d["added_tokens"][:12]
+        with open(os.path.join(seed_dir, f"mini_{m}.json"), "w") as f:
+            json.dump(d, f, ensure_ascii=False)
+        d["model"]["merges"] = [" ".join(x) if isinstance(x, list) else x
+                                for x in d["model"]["merges"]]
+        with open(os.path.join(seed_dir, f"mini_{m}_string_merges.json"), "w") as f:
+            json.dump(d, f, ensure_ascii=False)
+
+
 def safe_decode(tok, ids, skip):
     """HF's Strip decoder panics on tokens it strips to nothing (e.g. an empty decode); those
     cases are recorded as null."""
@@ -253,6 +277,8 @@ def main():
                           "decoded": tok.decode(ids, skip_special_tokens=False),
                           "decoded_skip": tok.decode(ids_sp, skip_special_tokens=True)}
             f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_mini_seeds(args.shared, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                               "fuzz", "seeds", "tokenizer_json"))
     write_flag_cases(args.out)
     doc, pieces = long_document(corpus)
     info = {"bytes": len(doc.encode("utf-8")), "corpus_strings_used": pieces}
@@ -270,7 +296,12 @@ def main():
                 f"- tokenizers {tokenizers.__version__}, Python {sys.version.split()[0]}, seed {SEED}\n"
                 f"- {len(corpus)} strings; reference files: shared/fixtures/tokenizers/"
                 "{qwen3,gemma3}/tokenizer.json (sha256 in that folder's README)\n"
-                f"- long document: {info['bytes']} bytes, rebuilt by the C++ test from the corpus\n")
+                f"- long document: {info['bytes']} bytes, rebuilt by the C++ test from the corpus; "
+                "long_document.json holds its id count and sha256 per model\n"
+                "- added_token_flags.json: a small byte-level BPE tokenizer (vocab of "
+                "tests/fuzz/seeds/tokenizer_json/mini_qwen3.json) with lstrip/rstrip/single_word/"
+                "normalized added tokens and a Strip decoder, with HF ids and decodes (null where "
+                "HF's Strip decoder panics)\n")
     print(len(corpus), "strings;", info)
 
 
