@@ -26,9 +26,10 @@ Status ApplyTokenizerConfig(const fs::path& config, hf::HfTokenizer* tok) {
   doc.Parse(reinterpret_cast<const char*>(file.data()), file.size());
   if (doc.HasParseError() || !doc.IsObject())
     return InvalidArgumentError(config.string() + ": not a valid JSON object");
+  const rapidjson::Value& root = doc;  // const iterators (non-const ones trip clang's C++20 checks)
   auto id_of = [&](const char* field) -> std::optional<TokenId> {
-    auto it = doc.FindMember(field);
-    if (it == doc.MemberEnd()) return std::nullopt;
+    auto it = root.FindMember(field);
+    if (it == root.MemberEnd()) return std::nullopt;
     const rapidjson::Value* v = &it->value;
     if (v->IsObject()) {
       auto c = v->FindMember("content");
@@ -39,8 +40,9 @@ Status ApplyTokenizerConfig(const fs::path& config, hf::HfTokenizer* tok) {
     return tok->TokenToId(std::string_view(v->GetString(), v->GetStringLength()));
   };
   std::optional<TokenId> bos = id_of("bos_token");
-  auto bos_member = doc.FindMember("bos_token");
-  if (!bos && (bos_member == doc.MemberEnd() || !bos_member->value.IsNull())) bos = tok->bos_id();
+  // No bos_token in the config keeps the post-processor's; an explicit null means none.
+  auto bos_member = root.FindMember("bos_token");
+  if (!bos && (bos_member == root.MemberEnd() || !bos_member->value.IsNull())) bos = tok->bos_id();
   tok->SetSpecialTokenIds(bos, id_of("eos_token"));
   return Status::Ok();
 }

@@ -24,7 +24,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string SeedPath(const std::string& name) {
-  return EnvOr("LITERTLM_SOURCE_DIR", ".") + "/tests/fuzz/seeds/tokenizer_json/" + name;
+  return SourceDir() + "/tests/fuzz/seeds/tokenizer_json/" + name;
 }
 
 std::string ToJson(const rapidjson::Value& v) {
@@ -117,7 +117,7 @@ TEST(HfTokenizerJson, UnknownTypesNameTheField) {
 TEST(HfTokenizerJson, TruncatedRealFileIsAnErrorNamingTheFile) {
   std::string full = ReadFile(FixtureTokenizerPath("qwen3"));
   ASSERT_GT(full.size(), 1000000u);
-  std::string dir = EnvOr("LITERTLM_TEST_TMPDIR", "/tmp");
+  std::string dir = EnvOr("LITERTLM_TEST_TMPDIR", ::testing::TempDir().c_str());
   std::string path = dir + "/truncated_tokenizer.json";
   for (size_t len : {size_t{0}, size_t{1}, size_t{100}, size_t{5000}, full.size() / 2, full.size() - 2}) {
     std::ofstream(path, std::ios::binary).write(full.data(), static_cast<std::streamsize>(len));
@@ -182,8 +182,7 @@ TEST(HfTokenizerJson, InputErrors) {
   EXPECT_FALSE(qwen->Decode(negative, false).ok());
   auto missing = Tokenizer::FromFile("/nonexistent/dir/tokenizer.json");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  auto dir = Tokenizer::FromFile(EnvOr("LITERTLM_SHARED_DIR", "/work/shared") +
-                                 "/fixtures/tokenizers/qwen3");
+  auto dir = Tokenizer::FromFile(SharedDir() + "/fixtures/tokenizers/qwen3");
   ASSERT_TRUE(dir.ok()) << dir.status().ToString();
   EXPECT_EQ(*(*dir)->Encode("Hello world", false), (std::vector<TokenId>{9707, 1879}));
 }
