@@ -11,9 +11,10 @@ import subprocess
 import tempfile
 import unittest
 
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.environ.get("LITERTLM_CLI", "litert-lm-cli")
-SHARED = os.environ.get("LITERTLM_SHARED_DIR", "/work/shared")
-GOLDEN = os.environ.get("LITERTLM_GOLDEN_DIR", "tests/golden")
+SHARED = os.environ.get("LITERTLM_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
+GOLDEN = os.environ.get("LITERTLM_GOLDEN_DIR", os.path.join(SOURCE, "tests", "golden"))
 TMP = os.environ.get("LITERTLM_TEST_TMPDIR", tempfile.gettempdir())
 MODELS = ("qwen3", "gemma3")
 # Corpus rows exercised through the CLI (each run loads the tokenizer once).
