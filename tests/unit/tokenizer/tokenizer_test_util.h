@@ -14,36 +14,15 @@
 #include <vector>
 
 #include "litertlm/tokenizer.h"
+#include "unit/test_util.h"
 
 namespace litertlm::testing {
-
-inline std::string EnvOr(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : fallback;
-}
-
-// The source tree, from the test environment or else from this file's location
-// (tests/unit/tokenizer/), so the tests also run when ctest does not pass the environment.
-inline std::string SourceDir() {
-  const char* v = std::getenv("LITERTLM_SOURCE_DIR");
-  if (v != nullptr) return v;
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("/tests/unit/tokenizer/"));
-}
-
-inline std::string SharedDir() {
-  const char* v = std::getenv("LITERTLM_SHARED_DIR");
-  return v != nullptr ? v : SourceDir() + "/../shared";
-}
 
 inline std::string FixtureTokenizerPath(const std::string& model) {
   return SharedDir() + "/fixtures/tokenizers/" + model + "/tokenizer.json";
 }
 
-inline std::string GoldenPath(const std::string& name) {
-  const char* v = std::getenv("LITERTLM_GOLDEN_DIR");
-  return (v != nullptr ? std::string(v) : SourceDir() + "/tests/golden") + "/tokenizer/" + name;
-}
+inline std::string GoldenPath(const std::string& name) { return GoldenDir() + "/tokenizer/" + name; }
 
 // Loaded once per process; nullptr (with the error printed) when loading fails.
 inline const Tokenizer* FixtureTokenizer(const std::string& model) {
