@@ -27,6 +27,8 @@ Command RegisterPerplexityCommand(CLI::App& app);
 Command RegisterPullCommand(CLI::App& app);
 Command RegisterListCommand(CLI::App& app);
 Command RegisterRmCommand(CLI::App& app);
+Command RegisterTokenizeCommand(CLI::App& app);
+Command RegisterDetokenizeCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

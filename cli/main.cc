@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
       RegisterPullCommand(app),
       RegisterListCommand(app),
       RegisterRmCommand(app),
+      RegisterTokenizeCommand(app),
+      RegisterDetokenizeCommand(app),
   };
   try {
     app.parse(argc, argv);

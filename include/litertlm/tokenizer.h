@@ -34,7 +34,8 @@ class LITERTLM_API Tokenizer {
   virtual ~Tokenizer();
 
   // Loads `path`: a tokenizer.json, a tokenizer.model, or a directory holding one of them
-  // (tokenizer.model is preferred when both exist). Errors name the file and the field.
+  // (tokenizer.model is preferred when both exist). Errors name the file and the field. For a
+  // tokenizer.json, bos_id()/eos_id() come from a tokenizer_config.json next to it when present.
   static StatusOr<std::unique_ptr<Tokenizer>> FromFile(const std::string& path);
   // Loads from the bytes of such a file (e.g. a .litertlm tokenizer section); `origin` names it
   // in errors.
@@ -45,7 +46,8 @@ class LITERTLM_API Tokenizer {
 
   // Text → ids. Special/added tokens written in the text (e.g. "<|im_end|>", "<start_of_turn>")
   // are recognised as single tokens. `add_special_tokens` adds what the tokenizer's own post-
-  // processing adds (e.g. Gemma's <bos>); false gives the bare ids.
+  // processing adds (e.g. Gemma's <bos>); false gives the bare ids. `text` must be valid UTF-8
+  // (INVALID_ARGUMENT otherwise).
   virtual StatusOr<std::vector<TokenId>> Encode(std::string_view text,
                                                 bool add_special_tokens = false) const = 0;
   // Ids → text. INVALID_ARGUMENT for an id outside the vocabulary. `skip_special_tokens` drops
