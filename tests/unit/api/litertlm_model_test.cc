@@ -1,0 +1,99 @@
+// A model stored in a .litertlm file computes exactly what the checkpoint it came from computes:
+// every fixture under tests/golden/models/ is written to .litertlm (fp32 copy through
+// WriteModelFile), loaded back through LitertlmWeightSource + the config.json section, and its
+// perplexity nll must equal the checkpoint's bit for bit (same weights, same kernels).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api/model_impl.h"
+#include "format/hf_checkpoint.h"
+#include "format/litertlm_weight_source.h"
+#include "format/llm_metadata.pb.h"
+#include "format/model_file_writer.h"
+#include "litertlm/model.h"
+#include "litertlm/session.h"
+#include "model/model_config.h"
+#include "unit/test_util.h"
+
+namespace litertlm {
+namespace {
+
+std::vector<std::string> FixtureDirs() {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(testing::GoldenDir() + "/models", ec)) {
+    if (std::filesystem::exists(e.path() / "config.json")) dirs.push_back(e.path().string());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The model a .litertlm file describes, as ModelLoader would build it.
+StatusOr<std::shared_ptr<const Model>> LoadLitertlm(const std::string& path) {
+  auto source = format::LitertlmWeightSource::Open(path);
+  if (!source.ok()) return source.status();
+  std::string config_json((*source)->reader().hf_config_json().value());
+  auto config = ParseModelConfig(config_json, path + " (config.json section)");
+  if (!config.ok()) return config.status();
+  auto impl = BuildModelImpl(std::move(*config), std::move(*source), path, LoadOptions{});
+  if (!impl.ok()) return impl.status();
+  return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(*impl)));
+}
+
+class LitertlmModelTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LitertlmModelTest, Fp32FileMatchesCheckpointExactly) {
+  const std::string dir = GetParam();
+  auto ckpt = OpenHfCheckpoint(dir);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.status().ToString();
+  litert::lm::proto::LlmMetadata metadata;
+  metadata.set_max_num_tokens(64);
+  format::ModelFileContents contents;
+  contents.metadata = &metadata;
+  const bool has_json = std::filesystem::exists(dir + "/tokenizer.json");
+  const std::string tokenizer = Slurp(dir + (has_json ? "/tokenizer.json" : "/tokenizer.model"));
+  contents.tokenizer_kind =
+      has_json ? format::TokenizerKind::kHfTokenizerJson : format::TokenizerKind::kSentencePiece;
+  contents.tokenizer_bytes = tokenizer;
+  contents.config_json = ckpt->config_json;
+  const std::string path = testing::ScratchDir() + "/model.litertlm";
+  Status written = format::WriteModelFile(path, contents, *ckpt->weights, {}, {}, {});
+  ASSERT_TRUE(written.ok()) << written.ToString();
+
+  auto from_file = LoadLitertlm(path);
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  auto from_ckpt = ModelLoader::Load(dir);
+  ASSERT_TRUE(from_ckpt.ok()) << from_ckpt.status().ToString();
+  EXPECT_EQ((*from_file)->info().num_parameters, (*from_ckpt)->info().num_parameters);
+
+  std::vector<TokenId> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back((i * 37 + 5) % (*from_ckpt)->info().vocab_size);
+  auto a = ComputePerplexity(*from_file, ids);
+  auto b = ComputePerplexity(*from_ckpt, ids);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(a->nll.size(), b->nll.size());
+  for (size_t i = 0; i < a->nll.size(); ++i) EXPECT_EQ(a->nll[i], b->nll[i]) << dir << " position " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, LitertlmModelTest, ::testing::ValuesIn(FixtureDirs()),
+                         [](const auto& param_info) {
+                           return std::filesystem::path(param_info.param).filename().string();
+                         });
+
+TEST(LitertlmModelTest, FixturesExist) { EXPECT_GE(FixtureDirs().size(), 2u); }
+
+}  // namespace
+}  // namespace litertlm
