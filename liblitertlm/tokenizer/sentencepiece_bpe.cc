@@ -1,15 +1,10 @@
 #include "tokenizer/sentencepiece_bpe.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <queue>
 
 namespace litertlm::spm {
 namespace {
-
-bool IsRegular(PieceType t) {
-  return t == PieceType::kNormal || t == PieceType::kUserDefined || t == PieceType::kUnused;
-}
 
 // libsentencepiece's OneCharLen: the length the lead byte announces, clipped to the input.
 size_t OneCharLen(std::string_view s) {
@@ -33,30 +28,12 @@ struct PairOrder {
 
 }  // namespace
 
-BpeEncoder::BpeEncoder(const SentencePieceModel& model) : model_(model) {
-  pieces_.reserve(model.pieces.size());
+BpeEncoder::BpeEncoder(const SentencePieceModel& model) : model_(model), index_(model) {
   for (size_t i = 0; i < model.pieces.size(); ++i) {
     const Piece& p = model.pieces[i];
-    const int id = static_cast<int>(i);
-    if (IsRegular(p.type)) {
-      pieces_.emplace(p.text, id);
-      if (p.type == PieceType::kUserDefined) user_defined_.Insert(p.text, id);
-      if (p.type == PieceType::kUnused) has_unused_ = true;
-    } else {
-      reserved_.emplace(p.text, id);
-    }
+    if (p.type == PieceType::kUserDefined) user_defined_.Insert(p.text, static_cast<int>(i));
+    if (p.type == PieceType::kUnused) has_unused_ = true;
   }
-  for (int b = 0; b < 256; ++b) {
-    char name[8];
-    std::snprintf(name, sizeof(name), "<0x%02X>", b);
-    byte_ids_[b] = PieceToId(name);
-  }
-}
-
-int BpeEncoder::PieceToId(std::string_view piece) const {
-  if (auto it = reserved_.find(piece); it != reserved_.end()) return it->second;
-  if (auto it = pieces_.find(piece); it != pieces_.end()) return it->second;
-  return model_.unk_id;
 }
 
 std::vector<BpeEncoder::Symbol> BpeEncoder::InitialSymbols(std::string_view normalized) const {
@@ -74,8 +51,8 @@ std::vector<BpeEncoder::Symbol> BpeEncoder::InitialSymbols(std::string_view norm
     if (len == 0) len = OneCharLen(rest);
     const int index = static_cast<int>(symbols.size());
     pos += len;
-    symbols.push_back({index - 1, pos < normalized.size() ? index + 1 : -1, freeze,
-                       rest.substr(0, len)});
+    symbols.push_back(
+        {index - 1, pos < normalized.size() ? index + 1 : -1, freeze, rest.substr(0, len)});
   }
   return symbols;
 }
@@ -86,16 +63,16 @@ void BpeEncoder::Encode(std::string_view normalized, std::vector<int>* ids) cons
   std::vector<SymbolPair> storage;
   storage.reserve(symbols.size());
   std::priority_queue<SymbolPair, std::vector<SymbolPair>, PairOrder> agenda(PairOrder{},
-                                                                            std::move(storage));
+                                                                             std::move(storage));
   RevMerge rev_merge;
   auto maybe_add_pair = [&](int left, int right) {
     if (left == -1 || right == -1 || symbols[left].freeze || symbols[right].freeze) return;
     const std::string_view merged(symbols[left].piece.data(),
                                   symbols[left].piece.size() + symbols[right].piece.size());
-    auto it = pieces_.find(merged);
-    if (it == pieces_.end()) return;
-    agenda.push({model_.pieces[it->second].score, left, right, merged.size()});
-    if (has_unused_ && model_.pieces[it->second].type == PieceType::kUnused) {
+    const int id = index_.RegularPieceId(merged);
+    if (id < 0) return;
+    agenda.push({model_.pieces[id].score, left, right, merged.size()});
+    if (has_unused_ && model_.pieces[id].type == PieceType::kUnused) {
       rev_merge[merged] = {symbols[left].piece, symbols[right].piece};
     }
   };
@@ -119,28 +96,21 @@ void BpeEncoder::Encode(std::string_view normalized, std::vector<int>* ids) cons
     maybe_add_pair(left.prev, top.left);
     maybe_add_pair(top.left, left.next);
   }
-  for (int i = 0; i != -1; i = symbols[i].next) Emit(symbols[i].piece, rev_merge, ids);
+  bool prev_unk = false;
+  for (int i = 0; i != -1; i = symbols[i].next) Emit(symbols[i].piece, rev_merge, &prev_unk, ids);
 }
 
-void BpeEncoder::Emit(std::string_view piece, const RevMerge& rev_merge,
+void BpeEncoder::Emit(std::string_view piece, const RevMerge& rev_merge, bool* prev_unk,
                       std::vector<int>* ids) const {
-  const int id = PieceToId(piece);
+  const int id = index_.PieceToId(piece);
   if (has_unused_ && id != model_.unk_id && model_.pieces[id].type == PieceType::kUnused) {
     if (auto it = rev_merge.find(piece); it != rev_merge.end()) {
-      Emit(it->second.first, rev_merge, ids);
-      Emit(it->second.second, rev_merge, ids);
+      Emit(it->second.first, rev_merge, prev_unk, ids);
+      Emit(it->second.second, rev_merge, prev_unk, ids);
       return;
     }
   }
-  EmitId(piece, id, ids);
-}
-
-void BpeEncoder::EmitId(std::string_view piece, int id, std::vector<int>* ids) const {
-  if (id == model_.unk_id && model_.byte_fallback) {
-    for (unsigned char b : piece) ids->push_back(byte_ids_[b]);
-    return;
-  }
-  ids->push_back(id);
+  index_.Append(piece, id, prev_unk, ids);
 }
 
 }  // namespace litertlm::spm

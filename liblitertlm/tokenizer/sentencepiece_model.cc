@@ -13,11 +13,16 @@ namespace {
 
 std::string ModelTypeName(int type) {
   switch (type) {
-    case 1: return "UNIGRAM";
-    case 2: return "BPE";
-    case 3: return "WORD";
-    case 4: return "CHAR";
-    default: return "unknown";
+    case 1:
+      return "UNIGRAM";
+    case 2:
+      return "BPE";
+    case 3:
+      return "WORD";
+    case 4:
+      return "CHAR";
+    default:
+      return "unknown";
   }
 }
 
@@ -100,7 +105,8 @@ int SpecialId(const SentencePieceModel& model, const std::string& piece, int id)
 
 StatusOr<SentencePieceModel> ParseSentencePieceModel(std::string_view bytes,
                                                      const std::string& origin) {
-  if (bytes.empty()) return InvalidArgumentError(origin + ": empty file, not a SentencePiece model");
+  if (bytes.empty())
+    return InvalidArgumentError(origin + ": empty file, not a SentencePiece model");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     return InvalidArgumentError(origin + ": too large for a SentencePiece model");
   }

@@ -41,19 +41,19 @@ struct SentencePieceModel {
   ModelType model_type = ModelType::kUnigram;
   std::vector<Piece> pieces;  // index = token id
   bool byte_fallback = false;
-  int unk_id = -1;            // the (single) UNKNOWN piece
-  int bos_id = -1;            // -1 when the model declares none
+  int unk_id = -1;  // the (single) UNKNOWN piece
+  int bos_id = -1;  // -1 when the model declares none
   int eos_id = -1;
   int pad_id = -1;
-  std::string unk_surface;    // what libsentencepiece's Decode prints for <unk>
+  std::string unk_surface;  // what libsentencepiece's Decode prints for <unk>
   NormalizerFlags normalizer;
 };
 
 // Parses and validates the bytes of a tokenizer.model. Errors start with `origin` and name the
 // field: corrupt/truncated protobuf, missing trainer_spec/normalizer_spec, empty or duplicate
 // pieces, bad piece types, no UNKNOWN piece, and settings we cannot honour exactly
-// (UNIMPLEMENTED: a non-empty precompiled_charsmap, treat_whitespace_as_suffix, a model_type
-// other than BPE).
+// (UNIMPLEMENTED: a non-empty precompiled_charsmap, treat_whitespace_as_suffix, any model_type
+// other than BPE — UNIGRAM, WORD, CHAR).
 StatusOr<SentencePieceModel> ParseSentencePieceModel(std::string_view bytes,
                                                      const std::string& origin);
 

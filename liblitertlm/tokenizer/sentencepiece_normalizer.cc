@@ -36,10 +36,9 @@ size_t ValidUtf8CharLength(std::string_view s) {
     return IsTrail(p[1]) && IsTrail(p[2]) && cp >= 0x800 && IsValidCodepoint(cp) ? 3 : 0;
   }
   if (n >= 4 && (p[0] & 0xF8) == 0xF0) {
-    const uint32_t cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-                        (p[3] & 0x3Fu);
-    return IsTrail(p[1]) && IsTrail(p[2]) && IsTrail(p[3]) && cp >= 0x10000 &&
-                   IsValidCodepoint(cp)
+    const uint32_t cp =
+        ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+    return IsTrail(p[1]) && IsTrail(p[2]) && IsTrail(p[3]) && cp >= 0x10000 && IsValidCodepoint(cp)
                ? 4
                : 0;
   }

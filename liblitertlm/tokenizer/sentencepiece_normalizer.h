@@ -13,7 +13,7 @@
 
 namespace litertlm::spm {
 
-inline constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";  // U+2581 "▁"
+inline constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";      // U+2581 "▁"
 inline constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
 
 // Length of the valid UTF-8 character at the start of `s` (1..4), or 0 when `s` does not start

@@ -1,5 +1,6 @@
 #include "tokenizer/sentencepiece_tokenizer.h"
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,18 +50,26 @@ int ByteValue(std::string_view piece) {
   int value = 0;
   for (char c : piece.substr(3, 2)) {
     int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-    else return -1;
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (c >= 'A' && c <= 'F')
+      digit = c - 'A' + 10;
+    else
+      return -1;
     value = value * 16 + digit;
   }
   return value;
 }
 
+// The parser admits only BPE models; SegmentEncoder is the seam for other model types.
+std::unique_ptr<const spm::SegmentEncoder> MakeEncoder(const spm::SentencePieceModel& model) {
+  return std::make_unique<spm::BpeEncoder>(model);
+}
+
 class SentencePieceTokenizer final : public Tokenizer {
  public:
   SentencePieceTokenizer(spm::SentencePieceModel model, std::string origin)
-      : model_(std::move(model)), origin_(std::move(origin)), bpe_(model_) {
+      : model_(std::move(model)), origin_(std::move(origin)), encoder_(MakeEncoder(model_)) {
     piece_to_id_.reserve(model_.pieces.size());
     byte_values_.resize(model_.pieces.size(), -1);
     for (size_t i = 0; i < model_.pieces.size(); ++i) {
@@ -100,20 +109,19 @@ class SentencePieceTokenizer final : public Tokenizer {
   static std::optional<TokenId> OptionalId(int id) {
     return id >= 0 ? std::optional<TokenId>(id) : std::nullopt;
   }
-  void EncodeSegment(std::string_view segment, std::string* scratch,
-                     std::vector<int>* ids) const {
+  void EncodeSegment(std::string_view segment, std::string* scratch, std::vector<int>* ids) const {
     if (segment.empty()) return;
     scratch->clear();
     spm::NormalizeIdentity(segment, model_.normalizer, scratch);
-    bpe_.Encode(*scratch, ids);
+    encoder_->Encode(*scratch, ids);
   }
   // The text of a non-byte piece, as the decoder shows it.
   void AppendPiece(int id, bool skip_special, bool* at_start, std::string* out) const;
 
   const spm::SentencePieceModel model_;
   const std::string origin_;
-  const spm::BpeEncoder bpe_;  // refers to model_
-  spm::PieceTrie specials_;    // CONTROL + UNKNOWN pieces, matched in raw text
+  const std::unique_ptr<const spm::SegmentEncoder> encoder_;  // refers to model_
+  spm::PieceTrie specials_;  // CONTROL + UNKNOWN pieces, matched in raw text
   absl::flat_hash_map<std::string_view, int> piece_to_id_;
   std::vector<int> byte_values_;  // per id: the byte of a BYTE piece, else -1
 };
@@ -143,26 +151,26 @@ StatusOr<std::vector<TokenId>> SentencePieceTokenizer::Encode(std::string_view t
   return std::vector<TokenId>(ids.begin(), ids.end());
 }
 
+// libsentencepiece drops the leading U+2581 of pieces at the start of the text (while everything
+// decoded so far is empty) when the normalizer adds a dummy prefix or strips whitespace.
 void SentencePieceTokenizer::AppendPiece(int id, bool skip_special, bool* at_start,
                                          std::string* out) const {
   const spm::Piece& piece = model_.pieces[id];
+  const size_t before = out->size();
   if (piece.type == PieceType::kControl) {
     if (!skip_special) out->append(piece.text);
-    return;
-  }
-  if (piece.type == PieceType::kUnknown) {
+  } else if (piece.type == PieceType::kUnknown) {
     out->append(skip_special ? model_.unk_surface : piece.text);
-    *at_start = false;
-    return;
+  } else {
+    std::string_view text = piece.text;
+    if (*at_start &&
+        (model_.normalizer.add_dummy_prefix || model_.normalizer.remove_extra_whitespaces) &&
+        text.substr(0, spm::kSpaceSymbol.size()) == spm::kSpaceSymbol) {
+      text.remove_prefix(spm::kSpaceSymbol.size());
+    }
+    AppendUnescaped(text, out);
   }
-  std::string_view text = piece.text;
-  if (*at_start && (model_.normalizer.add_dummy_prefix ||
-                    model_.normalizer.remove_extra_whitespaces) &&
-      text.substr(0, spm::kSpaceSymbol.size()) == spm::kSpaceSymbol) {
-    text.remove_prefix(spm::kSpaceSymbol.size());
-  }
-  AppendUnescaped(text, out);
-  *at_start = false;
+  if (out->size() != before) *at_start = false;
 }
 
 StatusOr<std::string> SentencePieceTokenizer::Decode(std::span<const TokenId> ids,
@@ -183,7 +191,7 @@ StatusOr<std::string> SentencePieceTokenizer::Decode(std::span<const TokenId> id
     if (!byte_run.empty()) {
       AppendByteRun(byte_run, &out);
       byte_run.clear();
-      at_start = false;
+      at_start = out.empty();
     }
     AppendPiece(id, skip_special_tokens, &at_start, &out);
   }

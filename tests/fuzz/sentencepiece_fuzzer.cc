@@ -37,8 +37,26 @@ std::string SmallModel() {
     std::snprintf(name, sizeof(name), "<0x%02X>", b);
     add(name, 0, 6);
   }
-  const char* pieces[] = {"\xE2\x96\x81", "a", "b", "c", "d", "e", "\xE2\x96\x81" "a", "ab", "abc",
-                          "ba", "cd", "\xE2\x96\x81" "ab", "dd", "ee", "de", "\xC3\xA9", "x", "xx"};
+  const char* pieces[] = {"\xE2\x96\x81",
+                          "a",
+                          "b",
+                          "c",
+                          "d",
+                          "e",
+                          "\xE2\x96\x81"
+                          "a",
+                          "ab",
+                          "abc",
+                          "ba",
+                          "cd",
+                          "\xE2\x96\x81"
+                          "ab",
+                          "dd",
+                          "ee",
+                          "de",
+                          "\xC3\xA9",
+                          "x",
+                          "xx"};
   float score = 0;
   for (const char* p : pieces) add(p, score -= 1.0f, p[0] == 'x' ? 5 : 1);
   m.mutable_trainer_spec()->set_model_type(2);
@@ -81,7 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Decode arbitrary ids too (out-of-range ids must be an error, not a crash).
   std::vector<litertlm::TokenId> ids;
   for (size_t i = 0; i + 1 < rest.size(); i += 2) {
-    ids.push_back(static_cast<int16_t>(static_cast<uint8_t>(rest[i]) | (static_cast<uint8_t>(rest[i + 1]) << 8)) % 400);
+    ids.push_back(static_cast<int16_t>(static_cast<uint8_t>(rest[i]) |
+                                       (static_cast<uint8_t>(rest[i + 1]) << 8)) %
+                  400);
   }
   (void)small->Decode(ids);
   return 0;

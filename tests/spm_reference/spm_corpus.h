@@ -17,6 +17,7 @@ namespace spm_corpus {
 struct Entry {
   std::string text;
   std::vector<int> ids;
+  bool raw = false;          // from "text_hex": `text` is not valid UTF-8
   std::string decoded;       // HF decode, special tokens kept (default: text)
   std::string decoded_skip;  // libsentencepiece decode, CONTROL pieces dropped (default: decoded)
 };
@@ -25,6 +26,22 @@ inline std::string ReadString(const rapidjson::Document& doc, const char* key,
                               const std::string& fallback) {
   if (!doc.HasMember(key) || !doc[key].IsString()) return fallback;
   return std::string(doc[key].GetString(), doc[key].GetStringLength());
+}
+
+// "text", or the bytes of "text_hex" (rows holding invalid UTF-8).
+inline bool ReadText(const rapidjson::Document& doc, std::string* text, bool* raw) {
+  if (doc.HasMember("text") && doc["text"].IsString()) {
+    text->assign(doc["text"].GetString(), doc["text"].GetStringLength());
+    return true;
+  }
+  if (!doc.HasMember("text_hex") || !doc["text_hex"].IsString()) return false;
+  *raw = true;
+  const std::string hex = doc["text_hex"].GetString();
+  if (hex.size() % 2 != 0) return false;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    text->push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return true;
 }
 
 // Reads `path`; on failure returns false and says why in `error`.
@@ -53,13 +70,12 @@ inline bool ReadCorpus(const std::string& path, std::vector<Entry>* entries, std
     rapidjson::Document doc;
     doc.Parse(data.data() + pos, end - pos);
     pos = end + 1;
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("text") ||
-        !doc["text"].IsString() || !doc.HasMember("ids") || !doc["ids"].IsArray()) {
+    Entry e;
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ids") || !doc["ids"].IsArray() ||
+        !ReadText(doc, &e.text, &e.raw)) {
       *error = path + ": bad line " + std::to_string(line);
       return false;
     }
-    Entry e;
-    e.text.assign(doc["text"].GetString(), doc["text"].GetStringLength());
     for (const auto& v : doc["ids"].GetArray()) e.ids.push_back(v.GetInt());
     e.decoded = ReadString(doc, "decoded", e.text);
     e.decoded_skip = ReadString(doc, "decoded_skip", e.decoded);
@@ -68,10 +84,16 @@ inline bool ReadCorpus(const std::string& path, std::vector<Entry>* entries, std
   return true;
 }
 
-// LITERTLM_GOLDEN_DIR/tokenizer_spm/<name>, or "" when the variable is unset.
+// $LITERTLM_GOLDEN_DIR/tokenizer_spm/<name>; without the variable, the tests/golden directory
+// next to this header's source location.
 inline std::string GoldenPath(const std::string& name) {
-  const char* dir = std::getenv("LITERTLM_GOLDEN_DIR");
-  return dir == nullptr ? std::string() : std::string(dir) + "/tokenizer_spm/" + name;
+  if (const char* dir = std::getenv("LITERTLM_GOLDEN_DIR")) {
+    return std::string(dir) + "/tokenizer_spm/" + name;
+  }
+  std::string here = __FILE__;  // .../tests/spm_reference/spm_corpus.h
+  here.resize(here.rfind('/'));
+  here.resize(here.rfind('/'));
+  return here + "/golden/tokenizer_spm/" + name;
 }
 
 }  // namespace spm_corpus

@@ -71,17 +71,20 @@ class ReferenceEncoder {
   size_t max_len_ = 0;
 };
 
-TEST(SpmReferenceTest, LibSentencePieceReproducesTheCommittedGemmaCorpus) {
-  const std::string model = spm_corpus::GoldenPath("gemma3_tokenizer.model");
-  ASSERT_FALSE(model.empty()) << "LITERTLM_GOLDEN_DIR is not set";
+class SpmReferenceTest : public testing::TestWithParam<std::string> {};
+
+// Corpus "<name>_corpus.jsonl.gz" and its model in tests/golden/tokenizer_spm/.
+TEST_P(SpmReferenceTest, LibSentencePieceReproducesTheCommittedCorpus) {
+  const std::string model = spm_corpus::GoldenPath(GetParam() == "gemma3" ? "gemma3_tokenizer.model"
+                                                                          : GetParam() + ".model");
+  ASSERT_FALSE(model.empty()) << "neither LITERTLM_GOLDEN_DIR nor LITERTLM_SOURCE_DIR is set";
   sentencepiece::SentencePieceProcessor sp;
   const auto status = sp.Load(model);
   ASSERT_TRUE(status.ok()) << status.ToString();
-  ASSERT_EQ(sp.GetPieceSize(), 262144);
   std::vector<spm_corpus::Entry> corpus;
   std::string error;
-  ASSERT_TRUE(spm_corpus::ReadCorpus(spm_corpus::GoldenPath("gemma3_corpus.jsonl.gz"), &corpus,
-                                     &error))
+  ASSERT_TRUE(spm_corpus::ReadCorpus(spm_corpus::GoldenPath(GetParam() + "_corpus.jsonl.gz"),
+                                     &corpus, &error))
       << error;
   ASSERT_GE(corpus.size(), 2000u);
   const ReferenceEncoder encoder(sp);
@@ -100,8 +103,10 @@ TEST(SpmReferenceTest, LibSentencePieceReproducesTheCommittedGemmaCorpus) {
   }
   EXPECT_EQ(id_mismatches, 0u) << "of " << corpus.size();
   EXPECT_EQ(decode_mismatches, 0u) << "of " << corpus.size();
-  std::printf("libsentencepiece agrees on %zu/%zu corpus strings\n",
+  std::printf("%s: libsentencepiece agrees on %zu/%zu corpus strings\n", GetParam().c_str(),
               corpus.size() - id_mismatches, corpus.size());
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, SpmReferenceTest, testing::Values("gemma3", "small_bpe"));
 
 }  // namespace

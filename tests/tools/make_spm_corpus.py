@@ -11,6 +11,8 @@ No BOS/EOS is added. `decoded_skip` is `sentencepiece`'s decode of `ids` (CONTRO
 `decoded` is HF tokenizers' decode with special tokens kept (needs --tokenizer-json), which equals
 `text` except that a literal U+2581 in the text comes back as a space (both libraries do that).
 `decoded` is omitted when it equals `text`, `decoded_skip` when it equals `decoded`.
+A few rows hold invalid UTF-8 as "text_hex" instead of "text" (HF tokenizers cannot take them:
+libsentencepiece alone is the reference there; their "decoded" is libsentencepiece's decode).
 
 With --tokenizer-json it also encodes every string with HF `tokenizers`
 (`encode(text, add_special_tokens=False)`) and reports how many agree; --require-hf-match makes a
@@ -100,7 +102,7 @@ def random_string(rng, pool):
     return sep.join(rng.choice(pool) for _ in range(rng.randint(1, 25)))
 
 
-def build_corpus():
+def build_corpus(with_document=True):
     rng = random.Random(SEED)
     corpus = ["", " ", "  ", "\n", "\t", "a"]
     for group in (ENGLISH, CJK, ARABIC, HINDI, EMOJI, CODE, URLS, SPECIAL):
@@ -112,6 +114,8 @@ def build_corpus():
     pool = word_pool()
     while len(corpus) < 2400:
         corpus.append(random_string(rng, pool))
+    if not with_document:
+        return corpus
     # One ~1 MB document made of everything above.
     doc_parts, size = [], 0
     while size < 1_000_000:
@@ -122,6 +126,11 @@ def build_corpus():
     return corpus
 
 
+INVALID_UTF8 = [b"\xff", b"a\xff\xfeb", b"\xc3", b"caf\xc3", b"\xe2\x82", b"\xed\xa0\x80 surrogate",
+                b"\xc0\xaf overlong", b"\xf4\x90\x80\x80 too big", b"\xef\xbf\xbd literal FFFD",
+                b"<bos>\xff<eos>", b"  \x80\x80  x", b"\xf0\x9f\x91 cut emoji", b"ok\xe4\xb8"]
+
+
 class SpmWithSpecials:
     """libsentencepiece encoding + HF-style recognition of CONTROL/UNKNOWN pieces in raw text."""
 
@@ -130,27 +139,44 @@ class SpmWithSpecials:
         self.specials = {}
         for i in range(self.sp.get_piece_size()):
             if self.sp.is_control(i) or self.sp.is_unknown(i):
-                self.specials[self.sp.id_to_piece(i)] = i
+                self.specials[self.sp.id_to_piece(i).encode("utf-8")] = i
         self.max_len = max(len(s) for s in self.specials)
+        self.first_bytes = {s[0] for s in self.specials}
 
-    def encode(self, text):
+    def encode(self, data):
+        """`data`: bytes (may be invalid UTF-8, which sentencepiece maps to U+FFFD per byte)."""
         ids, seg_start, i = [], 0, 0
-        while i < len(text):
+        while i < len(data):
             match = None
-            if text[i] == "<" or text[i] == "[":
-                for n in range(min(self.max_len, len(text) - i), 0, -1):
-                    if text[i:i + n] in self.specials:
-                        match = text[i:i + n]
+            if data[i] in self.first_bytes:
+                for n in range(min(self.max_len, len(data) - i), 0, -1):
+                    if data[i:i + n] in self.specials:
+                        match = data[i:i + n]
                         break
             if match is None:
                 i += 1
                 continue
-            ids.extend(self.sp.encode(text[seg_start:i]))
+            if i > seg_start:
+                ids.extend(self.sp.encode(data[seg_start:i]))
             ids.append(self.specials[match])
             i += len(match)
             seg_start = i
-        ids.extend(self.sp.encode(text[seg_start:]))
+        if seg_start < len(data):
+            ids.extend(self.sp.encode(data[seg_start:]))
         return ids
+
+    def decode_keep_specials(self, ids):
+        """sentencepiece's decode, but CONTROL/UNKNOWN pieces written out (HF style)."""
+        out, run = [], []
+        for i in ids:
+            if self.sp.is_control(i) or self.sp.is_unknown(i):
+                out.append(self.sp.decode(run))
+                out.append(self.sp.id_to_piece(i))
+                run = []
+            else:
+                run.append(i)
+        out.append(self.sp.decode(run))
+        return "".join(out)
 
 
 def main():
@@ -158,15 +184,19 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--tokenizer-json")
     ap.add_argument("--require-hf-match", action="store_true")
+    ap.add_argument("--no-document", action="store_true", help="leave out the ~1 MB document")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     enc = SpmWithSpecials(args.model)
-    if any(not (s.startswith("<") or s.startswith("[")) for s in enc.specials):
-        sys.exit("a control piece does not start with '<' or '[': extend SpmWithSpecials.encode")
-    corpus = build_corpus()
-    rows = [{"text": t, "ids": enc.encode(t)} for t in corpus]
+    corpus = build_corpus(with_document=not args.no_document)
+    rows = [{"text": t, "ids": enc.encode(t.encode("utf-8"))} for t in corpus]
     for r in rows:
         r["decoded_skip"] = enc.sp.decode(r["ids"])
+    # Invalid UTF-8 (JSON cannot hold it: "text_hex"); only libsentencepiece is the reference here.
+    raw_rows = [{"text_hex": b.hex(), "ids": enc.encode(b)} for b in INVALID_UTF8]
+    for r in raw_rows:
+        r["decoded_skip"] = enc.sp.decode(r["ids"])
+        r["decoded"] = enc.decode_keep_specials(r["ids"])
     if args.tokenizer_json:
         from tokenizers import Tokenizer
         hf = Tokenizer.from_file(args.tokenizer_json)
@@ -184,15 +214,16 @@ def main():
                   hf.encode(r["text"], add_special_tokens=False).ids[:20])
         if bad and args.require_hf_match:
             sys.exit(1)
+    rows += raw_rows
     for r in rows:  # omitted when equal, to keep the file small (the readers apply the defaults)
-        if r.get("decoded_skip") == r.get("decoded", r["text"]):
+        if r.get("decoded_skip") == r.get("decoded", r.get("text")):
             del r["decoded_skip"]
-        if r.get("decoded") == r["text"]:
+        if "text" in r and r.get("decoded") == r["text"]:
             del r["decoded"]
     with gzip.GzipFile(args.out, "wb", mtime=0) as f:
         for r in rows:
             f.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
-    total = sum(len(t.encode("utf-8")) for t in corpus)
+    total = sum(len(t.encode("utf-8")) for t in corpus) + sum(len(b) for b in INVALID_UTF8)
     print(f"wrote {args.out}: {len(rows)} strings, {total} bytes of text, "
           f"{sum(len(r['ids']) for r in rows)} ids")
 

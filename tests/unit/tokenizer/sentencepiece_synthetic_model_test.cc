@@ -28,12 +28,13 @@ Proto SmallBpe() {
   AddPiece(&m, "<s>", 0, 3);
   AddPiece(&m, "</s>", 0, 3);
   int score = 0;
-  for (const char* p : {"\xE2\x96\x81", "a", "b", "c", "h", "i"}) AddPiece(&m, p, -100.0f - score++);
-  AddPiece(&m, "ab", -1, 5);    // UNUSED, highest merge score
-  AddPiece(&m, "abc", -2);      // reachable only through "ab"
+  for (const char* p : {"\xE2\x96\x81", "a", "b", "c", "h", "i"})
+    AddPiece(&m, p, -100.0f - score++);
+  AddPiece(&m, "ab", -1, 5);  // UNUSED, highest merge score
+  AddPiece(&m, "abc", -2);    // reachable only through "ab"
   AddPiece(&m, "\xE2\x96\x81hi", -3);
   AddPiece(&m, "\xE2\x96\x81h", -4);
-  AddPiece(&m, "[X]", 0, 4);    // USER_DEFINED
+  AddPiece(&m, "[X]", 0, 4);  // USER_DEFINED
   m.mutable_trainer_spec()->set_model_type(2);
   m.mutable_normalizer_spec()->set_name("identity");
   return m;
@@ -85,6 +86,8 @@ TEST(SentencePieceSyntheticTest, UserDefinedAndUnknown) {
   m.mutable_normalizer_spec()->set_add_dummy_prefix(false);
   EXPECT_EQ(Pieces(m, "a[X]b"), (V{"a", "[X]", "b"}));
   EXPECT_EQ(Pieces(m, "aZ"), (V{"a", "<unk>"}));  // no byte fallback
+  // A run of unknown symbols is one <unk>, as libsentencepiece does.
+  EXPECT_EQ(Pieces(m, "aZZbZ"), (V{"a", "<unk>", "b", "<unk>"}));
   EXPECT_EQ(Pieces(m, "<s>a</s>"), (V{"<s>", "a", "</s>"}));  // CONTROL pieces in text
 }
 
@@ -105,8 +108,14 @@ TEST(SentencePieceSyntheticTest, RefusedSettingsNameTheField) {
   m.mutable_trainer_spec()->set_model_type(1);
   ExpectError(m, StatusCode::kUnimplemented, "model_type = 1 (UNIGRAM)");
   m = SmallBpe();
-  m.mutable_trainer_spec()->clear_model_type();  // proto default is UNIGRAM
-  ExpectError(m, StatusCode::kUnimplemented, "model_type");
+  m.mutable_trainer_spec()->clear_model_type();  // the proto default is UNIGRAM
+  ExpectError(m, StatusCode::kUnimplemented, "model_type = 1");
+  m = SmallBpe();
+  m.mutable_trainer_spec()->set_model_type(3);
+  ExpectError(m, StatusCode::kUnimplemented, "model_type = 3 (WORD)");
+  m = SmallBpe();
+  m.mutable_trainer_spec()->set_model_type(7);
+  ExpectError(m, StatusCode::kUnimplemented, "model_type = 7");
   m = SmallBpe();
   m.mutable_normalizer_spec()->set_precompiled_charsmap("\x01\x02\x03");
   ExpectError(m, StatusCode::kUnimplemented, "normalizer_spec.precompiled_charsmap");
