@@ -62,7 +62,7 @@ def main():
     args = ap.parse_args()
     rows = [json.loads(l) for l in gzip.open(os.path.join(args.golden, "tokenizer_spm",
                                                           "gemma3_corpus.jsonl.gz"))]
-    doc = max((r["text"] for r in rows), key=len)
+    doc = max((r.get("text", "") for r in rows), key=len)
     model = os.path.join(args.golden, "tokenizer_spm", "gemma3_tokenizer.model")
     ours_mbs, ours_ids = ours(args.bench, args.golden)
     py_mbs, py_ids = python_sentencepiece(model, doc)

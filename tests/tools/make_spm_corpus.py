@@ -220,7 +220,9 @@ def main():
             del r["decoded_skip"]
         if "text" in r and r.get("decoded") == r["text"]:
             del r["decoded"]
-    with gzip.GzipFile(args.out, "wb", mtime=0) as f:
+    # No file name and no time in the gzip header: the output is byte-reproducible.
+    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                    mtime=0) as f:
         for r in rows:
             f.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
     total = sum(len(t.encode("utf-8")) for t in corpus) + sum(len(b) for b in INVALID_UTF8)
