@@ -22,6 +22,7 @@ struct Command {
 int ReportError(const Status& status);
 int ReportError(const std::string& message);
 
+Command RegisterInspectCommand(CLI::App& app);
 Command RegisterPerplexityCommand(CLI::App& app);
 
 }  // namespace litertlm::cli

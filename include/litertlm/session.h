@@ -1,22 +1,37 @@
 // File: litertlm/session.h
-// Session: one conversation's state (KV cache, position) over a shared Model.
+// Session: one conversation's state — its KV cache, the tokens in it, the chat history — over a
+// shared Engine (or, for token-level use, a bare Model).
 //
+// Chat:
+//   auto session = litertlm::Session::Create(engine);
+//   (*session)->AddMessage(litertlm::Role::kUser, "Hi!");
+//   auto reply = (*session)->Generate({}, on_text);      // reply->text is also in the history
+//   (*session)->AddMessage(litertlm::Role::kUser, "And then?");
+//   reply = (*session)->Generate({}, on_text);           // prefills only the new turn
+//
+// Tokens:
 //   auto session = litertlm::Session::Create(model);
-//   std::vector<litertlm::TokenId> prompt = {1, 2, 3};
-//   if (auto s = (*session)->Prefill(prompt); !s.ok()) return s;
-//   std::span<const float> logits = (*session)->LastLogits();   // next-token logits
+//   (*session)->Prefill(prompt_ids);
+//   std::span<const float> logits = (*session)->LastLogits();
 //
-// Thread-safety: a Session is used by one thread at a time. Many sessions on many threads may
-// share one Model.
+// Thread-safety: a Session is used by one thread at a time, except Cancel(), which any thread may
+// call at any time. Many sessions on many threads may share one Engine or Model.
 #ifndef LITERTLM_SESSION_H_
 #define LITERTLM_SESSION_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "litertlm/chat.h"
+#include "litertlm/engine.h"
 #include "litertlm/export.h"
 #include "litertlm/model.h"
+#include "litertlm/sampler.h"
 #include "litertlm/status.h"
 #include "litertlm/types.h"
 
@@ -25,34 +40,107 @@ namespace litertlm {
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
+  // Worker threads for this session's matrix work; 0 = the engine's / physical cores.
+  int num_threads = 0;
 };
+
+enum class FinishReason {
+  kStopToken = 0,    // the model emitted a stop token (end of turn)
+  kMaxTokens = 1,    // GenerateOptions::max_tokens reached
+  kStopString = 2,   // a stop string appeared (it is not part of the text)
+  kCancelled = 3,    // Cancel() or the stream callback returned false
+  kContextFull = 4,  // the session's context limit was reached
+};
+LITERTLM_API std::string_view FinishReasonName(FinishReason reason);  // "stop", "length", ...
+
+struct GenerateOptions {
+  // Most tokens to generate; 0 = the model's default (ModelDefaults::max_tokens), else until
+  // the context is full.
+  int max_tokens = 0;
+  // Overrides the model's default sampler settings.
+  std::optional<SamplerOptions> sampler;
+  // Generation stops before any of these strings; they are not part of the reply.
+  std::vector<std::string> stop_strings;
+  // Qwen3 thinking switch (see ChatTemplateOptions::enable_thinking).
+  std::optional<bool> enable_thinking;
+};
+
+struct GenerationStats {
+  int prompt_tokens = 0;            // tokens of the rendered prompt
+  int reused_tokens = 0;            // of those, already in the KV cache (not prefilled again)
+  int generated_tokens = 0;
+  double prefill_seconds = 0;
+  double time_to_first_token_seconds = 0;
+  double decode_seconds = 0;
+  double prefill_tokens_per_second = 0;
+  double decode_tokens_per_second = 0;
+  int context_tokens = 0;           // tokens held after the call
+};
+
+struct GenerateResult {
+  std::string text;
+  FinishReason finish_reason = FinishReason::kStopToken;
+  GenerationStats stats;
+};
+
+// Receives the reply as it is decoded, in pieces that are always whole UTF-8 characters.
+// Return false to stop generating (FinishReason::kCancelled).
+using StreamCallback = std::function<bool(std::string_view text)>;
 
 class LITERTLM_API Session {
  public:
   class Impl;  // private to the library
+
+  // A chat session: tokenizer, template and defaults come from the engine.
+  static StatusOr<std::unique_ptr<Session>> Create(std::shared_ptr<const Engine> engine,
+                                                   const SessionOptions& options = {});
+  // A token-level session (Prefill/LastLogits only; the chat calls return FAILED_PRECONDITION).
   static StatusOr<std::unique_ptr<Session>> Create(std::shared_ptr<const Model> model,
                                                    const SessionOptions& options = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Runs `tokens` after the current context (prefill; one token = one decode step). Afterwards
-  // LastLogits() holds the next-token logits after the last of them. OUT_OF_RANGE when the
-  // context would exceed the limit (the session is left unchanged); INVALID_ARGUMENT for a token
-  // id outside the vocabulary.
-  Status Prefill(std::span<const TokenId> tokens);
+  // ---- chat ----
+  // Appends a message to the history (nothing is computed until Generate).
+  void AddMessage(Role role, std::string content);
+  const std::vector<Message>& history() const;
+  // Forgets the history and the KV cache.
+  void Clear();
+  // Removes the last assistant reply (and anything after the last user message), e.g. to
+  // generate it again. FAILED_PRECONDITION when there is none.
+  Status RemoveLastReply();
+  // Renders the history with the chat template, prefills the tokens not already in the KV
+  // cache (the longest common prefix is reused), and generates the assistant's reply, which is
+  // appended to the history. OUT_OF_RANGE when the prompt alone does not fit the context;
+  // running out of context while generating ends with FinishReason::kContextFull.
+  StatusOr<GenerateResult> Generate(const GenerateOptions& options = {},
+                                    const StreamCallback& on_text = nullptr);
+  // Raw completion without the chat template: appends `text` to the context and continues it.
+  // The history is not changed.
+  StatusOr<GenerateResult> Complete(std::string_view text, const GenerateOptions& options = {},
+                                    const StreamCallback& on_text = nullptr);
+  // Stops a running Prefill/Generate/Complete (from any thread) within one step; the call returns
+  // FinishReason::kCancelled (or CANCELLED for a prefill) and the session stays usable.
+  void Cancel();
+  // A new session with the same history and KV cache (a branch of the conversation).
+  StatusOr<std::unique_ptr<Session>> Clone() const;
 
+  // ---- tokens ----
+  // Runs `tokens` after the current context (prefill; one token = one decode step). Afterwards
+  // LastLogits() holds the next-token logits. OUT_OF_RANGE when the context would exceed the
+  // limit (the session is left unchanged); INVALID_ARGUMENT for an id outside the vocabulary.
+  Status Prefill(std::span<const TokenId> tokens);
   // As Prefill, and also writes the logits after every token of `tokens` into `all_logits`
   // (tokens.size() × vocab_size, row-major).
   Status PrefillAllLogits(std::span<const TokenId> tokens, std::vector<float>* all_logits);
-
-  // Next-token logits (vocab_size values) after the last processed token; valid until the next
-  // non-const call on this session. Empty before the first Prefill.
+  // Next-token logits after the last processed token; valid until the next non-const call.
   std::span<const float> LastLogits() const;
-
-  // Tokens currently held in the context.
+  // The tokens currently held in the context.
+  std::span<const TokenId> tokens() const;
   int num_tokens() const;
-  // Forgets the whole context.
+  int max_context() const;
+  // Forgets the whole context (the chat history is kept).
   void Reset();
 
   const Model& model() const;

@@ -1,0 +1,198 @@
+#include "format/gguf_weight_source.h"
+
+#include <array>
+#include <charconv>
+#include <utility>
+
+#include "format/gguf_dequant.h"
+#include "util/status_macros.h"
+
+namespace litertlm {
+namespace {
+
+struct NamePair {
+  std::string_view gguf;
+  std::string_view hf;
+};
+
+constexpr std::array<NamePair, 3> kGlobalNames = {{
+    {"token_embd", "model.embed_tokens"},
+    {"output_norm", "model.norm"},
+    {"output", "lm_head"},
+}};
+
+// Per-layer names shared by gemma3 and qwen3.
+constexpr std::array<NamePair, 10> kLayerNames = {{
+    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},
+    {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.o_proj"},
+    {"attn_q_norm", "self_attn.q_norm"},
+    {"attn_k_norm", "self_attn.k_norm"},
+    {"ffn_gate", "mlp.gate_proj"},
+    {"ffn_up", "mlp.up_proj"},
+    {"ffn_down", "mlp.down_proj"},
+    {"attn_norm", "input_layernorm"},
+}};
+
+// Gemma3 has four norms per layer ("sandwich" norms); llama.cpp calls the pre-MLP one ffn_norm.
+constexpr std::array<NamePair, 3> kGemma3LayerNames = {{
+    {"ffn_norm", "pre_feedforward_layernorm"},
+    {"post_attention_norm", "post_attention_layernorm"},
+    {"post_ffw_norm", "post_feedforward_layernorm"},
+}};
+
+// Qwen3's single pre-MLP norm is HF's post_attention_layernorm.
+constexpr std::array<NamePair, 1> kQwen3LayerNames = {{
+    {"ffn_norm", "post_attention_layernorm"},
+}};
+
+template <size_t N>
+std::optional<std::string_view> Lookup(const std::array<NamePair, N>& table, std::string_view k) {
+  for (const NamePair& p : table) {
+    if (p.gguf == k) return p.hf;
+  }
+  return std::nullopt;
+}
+
+// Splits "stem.weight" / "stem.bias" into stem and suffix.
+bool SplitSuffix(std::string_view name, std::string_view* stem, std::string_view* suffix) {
+  for (std::string_view s : {std::string_view(".weight"), std::string_view(".bias")}) {
+    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) {
+      *stem = name.substr(0, name.size() - s.size());
+      *suffix = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The layer index of a "blk.N.<rest>" stem, with `rest` set; nullopt otherwise.
+std::optional<int64_t> ParseLayer(std::string_view stem, std::string_view* rest) {
+  constexpr std::string_view kPrefix = "blk.";
+  if (stem.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  stem.remove_prefix(kPrefix.size());
+  size_t dot = stem.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  int64_t layer = -1;
+  auto [ptr, ec] = std::from_chars(stem.data(), stem.data() + dot, layer);
+  if (ec != std::errc() || ptr != stem.data() + dot || layer < 0) return std::nullopt;
+  if (dot > 1 && stem[0] == '0') return std::nullopt;  // no leading zeros: one name per tensor
+  *rest = stem.substr(dot + 1);
+  return layer;
+}
+
+}  // namespace
+
+bool IsSupportedGgufArchitecture(std::string_view arch) {
+  return arch == "gemma3" || arch == "qwen3";
+}
+
+std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string_view gguf_name) {
+  if (!IsSupportedGgufArchitecture(arch)) return std::nullopt;
+  std::string_view stem, suffix;
+  if (!SplitSuffix(gguf_name, &stem, &suffix)) return std::nullopt;
+  if (std::optional<std::string_view> hf = Lookup(kGlobalNames, stem)) {
+    return std::string(*hf) + std::string(suffix);
+  }
+  std::string_view rest;
+  std::optional<int64_t> layer = ParseLayer(stem, &rest);
+  if (!layer) return std::nullopt;
+  std::optional<std::string_view> hf = Lookup(kLayerNames, rest);
+  if (!hf) hf = arch == "gemma3" ? Lookup(kGemma3LayerNames, rest) : Lookup(kQwen3LayerNames, rest);
+  if (!hf) return std::nullopt;
+  return "model.layers." + std::to_string(*layer) + "." + std::string(*hf) + std::string(suffix);
+}
+
+StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::Open(path));
+  return FromFile(std::move(file));
+}
+
+StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::FromFile(
+    std::unique_ptr<GgufFile> file) {
+  const std::string& origin = file->origin();
+  ASSIGN_OR_RETURN(std::string arch, file->GetString("general.architecture"));
+  if (!IsSupportedGgufArchitecture(arch)) {
+    return UnimplementedError(origin + ": GGUF architecture '" + arch +
+                              "' is not supported (supported: gemma3, qwen3)");
+  }
+  ASSIGN_OR_RETURN(int64_t block_count, file->GetInt(arch + ".block_count"));
+  std::unique_ptr<GgufWeightSource> source(new GgufWeightSource());
+  source->arch_ = arch;
+  for (const GgufTensorInfo& t : file->tensors()) {
+    std::optional<std::string> hf = GgufToHfTensorName(arch, t.name);
+    if (!hf) {
+      return InvalidArgumentError(origin + ": tensor '" + t.name +
+                                  "' has no Hugging Face equivalent for architecture " + arch);
+    }
+    std::string_view rest;
+    std::string_view stem = std::string_view(t.name).substr(0, t.name.rfind('.'));
+    if (std::optional<int64_t> layer = ParseLayer(stem, &rest); layer && *layer >= block_count) {
+      return InvalidArgumentError(origin + ": tensor '" + t.name + "' names layer " +
+                                  std::to_string(*layer) + " but " + arch + ".block_count is " +
+                                  std::to_string(block_count));
+    }
+    source->names_.push_back(*hf);
+    source->by_hf_name_.emplace(*hf, &t);
+  }
+  source->file_ = std::move(file);
+  return source;
+}
+
+std::vector<std::string> GgufWeightSource::TensorNames() const { return names_; }
+
+bool GgufWeightSource::HasTensor(const std::string& name) const {
+  return by_hf_name_.count(name) != 0;
+}
+
+const GgufTensorInfo* GgufWeightSource::SourceTensor(const std::string& hf_name) const {
+  auto it = by_hf_name_.find(hf_name);
+  return it == by_hf_name_.end() ? nullptr : it->second;
+}
+
+bool GgufWeightSource::IsShiftedNorm(const std::string& hf_name) const {
+  constexpr std::string_view kSuffix = "norm.weight";
+  return arch_ == "gemma3" && hf_name.size() >= kSuffix.size() &&
+         std::string_view(hf_name).substr(hf_name.size() - kSuffix.size()) == kSuffix;
+}
+
+StatusOr<TensorView> GgufWeightSource::Tensor(const std::string& name) const {
+  const GgufTensorInfo* info = SourceTensor(name);
+  if (info == nullptr) {
+    return NotFoundError(origin() + ": no tensor '" + name + "' (Hugging Face name)");
+  }
+  TensorView view;
+  view.dtype = DType::kF32;
+  view.shape = info->RowMajorShape();
+  const bool shift = IsShiftedNorm(name);
+  if (info->type->type == GgmlType::kF32 && !shift) {
+    view.data = file_->TensorData(*info);  // already fp32 in the right order: no copy
+    return view;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = buffers_.find(name);
+    if (it != buffers_.end()) {
+      view.data = {reinterpret_cast<const uint8_t*>(it->second->data()), it->second->size() * 4};
+      return view;
+    }
+  }
+  auto buffer = std::make_unique<std::vector<float>>(static_cast<size_t>(info->n_elements));
+  RETURN_IF_ERROR(DequantizeGgml(*info->type, file_->TensorData(*info), *buffer,
+                                 origin() + ": tensor '" + info->name + "'"));
+  if (shift) {
+    for (float& v : *buffer) v -= 1.0f;  // stored (1 + w) → HF w
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = buffers_.try_emplace(name, std::move(buffer));
+  view.data = {reinterpret_cast<const uint8_t*>(it->second->data()), it->second->size() * 4};
+  return view;
+}
+
+void GgufWeightSource::Release(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  buffers_.erase(name);
+}
+
+}  // namespace litertlm

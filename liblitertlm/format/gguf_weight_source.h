@@ -1,0 +1,92 @@
+// GgufWeightSource: the tensors of a GGUF model (gemma3 or qwen3 architecture) under their
+// Hugging Face names, dequantized to fp32 and with llama.cpp's layout conventions undone, so the
+// converter can treat a GGUF like a Hugging Face checkpoint.
+//
+// What is undone (facts checked against llama.cpp's convert_hf_to_gguf.py and the real
+// gemma-3-270m Q4_K_M file; see tests/unit/format/gguf_weight_source_test.cc):
+//  - names: "blk.N.attn_q.weight" → "model.layers.N.self_attn.q_proj.weight", etc.
+//    (GgufToHfTensorName below has the full table);
+//  - dimension order: GGUF lists ne[0] (innermost) first; shapes here are row-major, outermost
+//    first, as in PyTorch. The bytes are already row-major, so no data moves;
+//  - gemma3 RMSNorm weights: the converter stores (1 + w) for every tensor whose HF name ends in
+//    "norm.weight" (Gemma3RMSNorm computes x * (1 + w)); Tensor() returns w = stored - 1 in fp32;
+//  - no Q/K row permutation: llama.cpp permutes Q/K only for its "llama"-style rope (LlamaModel);
+//    gemma3 and qwen3 use NEOX rope and are stored unpermuted.
+//
+// Tensor() dequantizes on first use into an fp32 buffer owned by the source (F32 tensors that need
+// no change are viewed in place in the mapped file). Memory therefore grows with the tensors
+// requested; a converter that streams tensors calls Release() after writing each one.
+//
+// Thread-safety: Tensor(), Release() and the const accessors may be called concurrently.
+#ifndef LITERTLM_FORMAT_GGUF_WEIGHT_SOURCE_H_
+#define LITERTLM_FORMAT_GGUF_WEIGHT_SOURCE_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/gguf_reader.h"
+#include "format/weight_source.h"
+#include "litertlm/status.h"
+
+namespace litertlm {
+
+// True for the GGUF `general.architecture` values this module maps ("gemma3", "qwen3").
+bool IsSupportedGgufArchitecture(std::string_view arch);
+
+// The Hugging Face name of llama.cpp tensor `gguf_name` for architecture `arch`, or nullopt when
+// the name has no equivalent. Table (N = layer index; suffix ".weight" or ".bias" is kept):
+//   token_embd → model.embed_tokens        output_norm → model.norm      output → lm_head
+//   blk.N.attn_q / attn_k / attn_v / attn_output → model.layers.N.self_attn.{q,k,v,o}_proj
+//   blk.N.attn_q_norm / attn_k_norm → model.layers.N.self_attn.{q,k}_norm
+//   blk.N.ffn_gate / ffn_up / ffn_down → model.layers.N.mlp.{gate,up,down}_proj
+//   blk.N.attn_norm → model.layers.N.input_layernorm
+//   blk.N.ffn_norm → pre_feedforward_layernorm (gemma3) | post_attention_layernorm (qwen3)
+//   blk.N.post_attention_norm → post_attention_layernorm (gemma3 only)
+//   blk.N.post_ffw_norm → post_feedforward_layernorm (gemma3 only)
+std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string_view gguf_name);
+
+class GgufWeightSource : public WeightSource {
+ public:
+  // Opens and validates `path` (GgufFile::Open), then checks the architecture is supported and
+  // that every tensor maps to a Hugging Face name of a layer < block_count. Errors name the file
+  // and the tensor or key.
+  static StatusOr<std::unique_ptr<GgufWeightSource>> Open(const std::string& path);
+  static StatusOr<std::unique_ptr<GgufWeightSource>> FromFile(std::unique_ptr<GgufFile> file);
+
+  // Hugging Face names, in file order.
+  std::vector<std::string> TensorNames() const override;
+  bool HasTensor(const std::string& name) const override;
+  // fp32, row-major Hugging Face shape. The bytes stay valid until Release(name) or the source
+  // is destroyed. NOT_FOUND names the tensor and the file; UNIMPLEMENTED names the GGML type when
+  // it cannot be dequantized.
+  StatusOr<TensorView> Tensor(const std::string& name) const override;
+  const std::string& origin() const override { return file_->origin(); }
+
+  // Frees the fp32 buffer Tensor(name) made, if any. Views of it become invalid.
+  void Release(const std::string& name);
+
+  // The GGUF tensor behind Hugging Face name `hf_name`, or nullptr.
+  const GgufTensorInfo* SourceTensor(const std::string& hf_name) const;
+  const GgufFile& gguf() const { return *file_; }
+  const std::string& architecture() const { return arch_; }
+
+ private:
+  GgufWeightSource() = default;
+  bool IsShiftedNorm(const std::string& hf_name) const;
+
+  std::unique_ptr<GgufFile> file_;
+  std::string arch_;
+  std::vector<std::string> names_;                  // HF names, file order
+  std::map<std::string, const GgufTensorInfo*> by_hf_name_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::unique_ptr<std::vector<float>>> buffers_;  // guarded by mu_
+};
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_FORMAT_GGUF_WEIGHT_SOURCE_H_

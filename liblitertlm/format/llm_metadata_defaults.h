@@ -1,0 +1,51 @@
+// The LlmMetadata a conversion writes, per model family, with the defaults the seed documents
+// give (litertlm-format.md §2, issue 5):
+//   Qwen3  — no start token; stop 151645 "<|im_end|>"; top-p sampler k=20 p=0.95 T=0.6;
+//            "<|im_start|>{user,assistant,system}\n" … "<|im_end|>\n"; llm_model_type qwen3 {}.
+//   Gemma3 — start 2 "<bos>"; stops 1 "<eos>" and 106 "<end_of_turn>"; greedy (top-k k=1)
+//            p=0.95 T=1.0; "<start_of_turn>{user,model}\n" … "<end_of_turn>\n"; gemma3 {}.
+// max_num_tokens = min(family maximum (Qwen3 40960, Gemma3 4096), kv_cache_max_len): the file can
+// never promise more context than its KV cache holds.
+// Every default token id is checked against the tokenizer (TokenLookup); a mismatch is an error,
+// never silently written.
+#ifndef LITERTLM_FORMAT_LLM_METADATA_DEFAULTS_H_
+#define LITERTLM_FORMAT_LLM_METADATA_DEFAULTS_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/llm_metadata.pb.h"
+#include "litertlm/status.h"
+
+namespace litertlm::format {
+
+struct MetadataOptions {
+  int kv_cache_max_len = 1280;
+  int prefill_seq_len = 256;
+  std::string quantization;       // recorded in conversion_info
+  std::string source_model;       // Hugging Face id or directory, recorded in conversion_info
+  std::string converter_version;  // recorded in conversion_info
+  std::string jinja_template;     // tokenizer_config.json chat_template; empty = none
+};
+
+// The id the tokenizer gives the special token `text`, or nullopt if it has none.
+using TokenLookup = std::function<std::optional<int32_t>(std::string_view text)>;
+
+// `model_type` is config.json's "model_type": "qwen3", "gemma3" or "gemma3_text".
+// UNIMPLEMENTED for other families; INVALID_ARGUMENT for bad lengths; FAILED_PRECONDITION when the
+// tokenizer disagrees with a default token id (message names the token and both ids).
+StatusOr<litert::lm::proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type,
+                                                                 const MetadataOptions& options,
+                                                                 const TokenLookup& lookup);
+
+// The prefill lengths recorded in a file: the seed list 8,64,128,256,512,1024 plus
+// `prefill_seq_len`, keeping those ≤ kv_cache_max_len, ascending, unique.
+std::vector<int32_t> PrefillSeqLens(int prefill_seq_len, int kv_cache_max_len);
+
+}  // namespace litertlm::format
+
+#endif  // LITERTLM_FORMAT_LLM_METADATA_DEFAULTS_H_

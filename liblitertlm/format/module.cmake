@@ -1,0 +1,33 @@
+# format/: generated code for the .litertlm container.
+#  - FlatBuffers: litertlm_header.fbs (v1.2+ header), litertlm_header_v1_0.fbs (v1.0/1.1 header,
+#    read-only), weights_table.fbs (our weights section) → <build>/liblitertlm/format/*_generated.h
+#  - Protobuf: llm_metadata.proto → <build>/liblitertlm/format/llm_metadata.pb.{h,cc}
+# Included from liblitertlm/CMakeLists.txt, so CMAKE_CURRENT_{SOURCE,BINARY}_DIR are liblitertlm's.
+set(_fmt_src ${CMAKE_CURRENT_SOURCE_DIR}/format)
+set(_fmt_gen ${CMAKE_CURRENT_BINARY_DIR}/format)
+file(MAKE_DIRECTORY ${_fmt_gen})
+
+set(_fmt_fbs_headers)
+foreach(_fbs litertlm_header litertlm_header_v1_0 weights_table)
+  add_custom_command(
+    OUTPUT ${_fmt_gen}/${_fbs}_generated.h
+    COMMAND ${FLATC} --cpp -o ${_fmt_gen} ${_fmt_src}/${_fbs}.fbs
+    DEPENDS ${_fmt_src}/${_fbs}.fbs
+    COMMENT "flatc ${_fbs}.fbs"
+    VERBATIM)
+  list(APPEND _fmt_fbs_headers ${_fmt_gen}/${_fbs}_generated.h)
+endforeach()
+
+add_custom_command(
+  OUTPUT ${_fmt_gen}/llm_metadata.pb.h ${_fmt_gen}/llm_metadata.pb.cc
+  COMMAND protobuf::protoc --cpp_out=${_fmt_gen} -I ${_fmt_src} ${_fmt_src}/llm_metadata.proto
+  DEPENDS ${_fmt_src}/llm_metadata.proto protobuf::protoc
+  COMMENT "protoc llm_metadata.proto"
+  VERBATIM)
+
+add_custom_target(litertlm_format_generated
+  DEPENDS ${_fmt_fbs_headers} ${_fmt_gen}/llm_metadata.pb.h)
+add_dependencies(litertlm_obj litertlm_format_generated)
+target_sources(litertlm_obj PRIVATE ${_fmt_gen}/llm_metadata.pb.cc ${_fmt_fbs_headers})
+# Generated code is not ours to keep warning-clean.
+set_source_files_properties(${_fmt_gen}/llm_metadata.pb.cc PROPERTIES COMPILE_OPTIONS "-w")

@@ -1,0 +1,54 @@
+// The token-level state of one session: the KV cache, the tokens it holds, the last logits, and
+// the forward calls that extend it. Used by Session (api/session.cc); knows nothing of chat.
+#ifndef LITERTLM_SESSION_CONTEXT_STATE_H_
+#define LITERTLM_SESSION_CONTEXT_STATE_H_
+
+#include <atomic>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "api/model_impl.h"
+#include "litertlm/status.h"
+#include "litertlm/types.h"
+#include "model/kv_cache.h"
+#include "model/transformer.h"
+
+namespace litertlm {
+
+class ContextState {
+ public:
+  // `model` must outlive the state. `max_tokens` ≤ the model's context limit.
+  ContextState(const Model::Impl& model, int max_tokens);
+  ContextState(const ContextState& other);
+  ContextState& operator=(const ContextState&) = delete;
+
+  // Appends `tokens` (validated: ids in the vocabulary, room in the context). With
+  // `all_logits`, writes tokens.size() × vocab logits; LastLogits() always holds the last row.
+  // `cancel` (optional) is polled between chunks: when set, returns CANCELLED with the tokens
+  // processed so far kept (the state stays consistent).
+  Status Append(std::span<const TokenId> tokens, std::vector<float>* all_logits,
+                const std::atomic<bool>* cancel = nullptr);
+  // Forgets tokens [n, num_tokens()). LastLogits() is invalid until the next Append.
+  void Truncate(int n);
+
+  std::span<const float> last_logits() const { return last_logits_; }
+  std::span<const TokenId> tokens() const { return tokens_; }
+  int num_tokens() const { return static_cast<int>(tokens_.size()); }
+  int max_tokens() const { return cache_.max_tokens(); }
+  const Model::Impl& model() const { return model_; }
+
+ private:
+  Status Validate(std::span<const TokenId> tokens) const;
+
+  const Model::Impl& model_;
+  KvCache cache_;
+  ForwardScratch scratch_;
+  std::vector<TokenId> tokens_;
+  std::vector<float> last_logits_;
+  std::vector<int> rows_;
+};
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_SESSION_CONTEXT_STATE_H_

@@ -1,0 +1,86 @@
+// InspectLitertlmFile over files written by the format writer, and over the committed golden file
+// (format stability: files written by earlier builds must keep reading the same).
+#include "litertlm/inspect.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../format/litertlm_test_util.h"
+
+namespace litertlm {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string GoldenPath() {
+  const char* dir = std::getenv("LITERTLM_GOLDEN_DIR");
+  return (dir ? std::string(dir) : format::testing::TestsDir() + "/golden") +
+         "/format/sample.litertlm";
+}
+
+void ExpectSampleInfo(const LitertlmFileInfo& info) {
+  EXPECT_EQ(info.major_version, 1u);
+  EXPECT_EQ(info.minor_version, 6u);
+  ASSERT_EQ(info.sections.size(), 4u);
+  EXPECT_EQ(info.sections[0].type, "LlmMetadataProto");
+  EXPECT_EQ(info.sections[0].begin_offset, 16384u);
+  EXPECT_EQ(info.sections[1].type, "HF_Tokenizer_Zlib");
+  EXPECT_EQ(info.sections[2].type, "GenericBinaryData");
+  ASSERT_EQ(info.sections[2].items.size(), 1u);
+  EXPECT_EQ(info.sections[2].items[0].second, "hf_config_json");
+  EXPECT_EQ(info.sections[3].items[0].second, "liblitertlm_weights");
+  EXPECT_EQ(info.sections[3].items[1].first, "weights_format_version");
+  EXPECT_EQ(info.sections[3].items[1].second, "1");
+  ASSERT_EQ(info.system_metadata.size(), 1u);
+  EXPECT_EQ(info.system_metadata[0].first, "creator");
+  EXPECT_THAT(info.metadata_text, HasSubstr("stop_tokens {\n  token_str: \"<end_of_turn>\"\n}"));
+  EXPECT_THAT(info.metadata_text, HasSubstr("llm_model_type {\n  qwen3 {\n  }\n}"));
+  EXPECT_THAT(info.metadata_text, HasSubstr("quantization: \"dynamic_int8\""));
+  EXPECT_EQ(info.tokenizer, "hf_tokenizer_json");
+  EXPECT_EQ(info.tensor_count, 1);
+  EXPECT_EQ(info.tensor_bytes, 24u);
+  ASSERT_EQ(info.dtypes.size(), 1u);
+  EXPECT_EQ(info.dtypes[0].dtype, "f32");
+  EXPECT_EQ(info.dtypes[0].elements, 6);
+}
+
+TEST(InspectLitertlmFile, DescribesWrittenFile) {
+  const std::string path = format::testing::TempPath("sample.litertlm");
+  ASSERT_TRUE(format::testing::WriteSampleFile(path).ok());
+  auto info = InspectLitertlmFile(path);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ExpectSampleInfo(*info);
+  EXPECT_EQ(info->path, path);
+}
+
+TEST(InspectLitertlmFile, GoldenFileReadsAndWriterIsByteStable) {
+  const std::string path = format::testing::TempPath("sample.litertlm");
+  ASSERT_TRUE(format::testing::WriteSampleFile(path).ok());
+  if (std::getenv("LITERTLM_UPDATE_GOLDEN") != nullptr) {
+    format::testing::WriteAll(GoldenPath(), format::testing::ReadAll(path));
+  }
+  auto golden = InspectLitertlmFile(GoldenPath());
+  ASSERT_TRUE(golden.ok()) << golden.status().ToString();
+  ExpectSampleInfo(*golden);
+  EXPECT_EQ(format::testing::ReadAll(path), format::testing::ReadAll(GoldenPath()))
+      << "the writer's output changed; if intended (format change), bump the version, keep old "
+         "files readable, and regenerate with LITERTLM_UPDATE_GOLDEN=1";
+}
+
+TEST(InspectLitertlmFile, ErrorsNameTheFile) {
+  auto missing = InspectLitertlmFile("/nonexistent/x.litertlm");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/x.litertlm"));
+  const std::string path = format::testing::TempPath("notlitertlm.bin");
+  format::testing::WriteAll(path, std::vector<uint8_t>(64, 'a'));
+  auto bad = InspectLitertlmFile(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), path + ": not a .litertlm file (bad magic; expected 'LITERTLM')");
+}
+
+}  // namespace
+}  // namespace litertlm
