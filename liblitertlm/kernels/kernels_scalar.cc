@@ -1,0 +1,147 @@
+// Portable scalar kernels: the reference every SIMD level is tested against.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "kernels/kernel_table.h"
+#include "kernels/pack.h"
+#include "kernels/quantize.h"
+#include "util/half.h"
+
+namespace litertlm {
+namespace {
+
+// Byte j of chunk c of (packed) row n.
+inline const uint8_t* RowChunk(const Matrix& w, int64_t chunks, int64_t n, int64_t c) {
+  return static_cast<const uint8_t*>(w.data) + ((n / 4) * chunks + c) * 256 + (n % 4) * 64;
+}
+
+void GemmI8(const I8GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    for (int64_t i = 0; i < a.m; ++i) {
+      const int8_t* x = a.xq + i * a.ldx;
+      int32_t acc = 0;
+      for (int64_t c = 0; c < chunks; ++c) {
+        const int8_t* p = reinterpret_cast<const int8_t*>(RowChunk(w, chunks, n, c));
+        for (int j = 0; j < 64; ++j) acc += static_cast<int32_t>(p[j]) * x[c * 64 + j];
+      }
+      if (a.acc) {
+        a.acc[i * a.ldy + n] = acc;
+      } else {
+        a.y[i * a.ldy + n] = static_cast<float>(acc) * a.xscale[i] * w.scales[n];
+      }
+    }
+  }
+}
+
+void GemvI8WeightOnly(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    float acc = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int8_t* p = reinterpret_cast<const int8_t*>(RowChunk(w, chunks, n, c));
+      for (int j = 0; j < 64; ++j) acc += static_cast<float>(p[j]) * a.x[c * 64 + j];
+    }
+    a.y[n] = acc * w.scales[n];
+  }
+}
+
+void GemvF16(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    float acc = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const uint8_t* p = RowChunk(w, chunks, n, c);
+      for (int j = 0; j < 32; ++j) {
+        uint16_t h;
+        std::memcpy(&h, p + 2 * j, 2);
+        float v = w.dtype == DType::kF16 ? F16ToF32(h) : Bf16ToF32(h);
+        acc += v * a.x[c * 32 + j];
+      }
+    }
+    a.y[n] = acc;
+  }
+}
+
+void GemvI4(const I4GemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t block = ScaleBlock(w.dtype, w.cols);
+  const int64_t per_chunk = 128 / block;
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    float acc = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const uint8_t* p = RowChunk(w, chunks, n, c);
+      const float* s = w.scales + (((n / 4) * chunks + c) * 4 + n % 4) * per_chunk;
+      const int8_t* x = a.xq + c * 128;
+      int32_t block_acc[4] = {0, 0, 0, 0};
+      for (int j = 0; j < 64; ++j) {
+        block_acc[j / block] += ((p[j] & 15) - 8) * x[j];
+        block_acc[(64 + j) / block] += ((p[j] >> 4) - 8) * x[64 + j];
+      }
+      for (int64_t b = 0; b < per_chunk; ++b) acc += static_cast<float>(block_acc[b]) * s[b];
+    }
+    a.y[n] = acc * a.xscale;
+  }
+}
+
+}  // namespace
+
+const KernelTable& ScalarKernels() {
+  static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
+                                    &GemvF16, &GemvI4, &QuantizeActivationRow};
+  return table;
+}
+
+bool CpuSupports(Isa isa) {
+#if defined(__x86_64__)
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+    case Isa::kAvx512Vnni:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
+             __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+  }
+  return false;
+#else
+  return isa == Isa::kScalar;
+#endif
+}
+
+const KernelTable& KernelsFor(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512Vnni: return Avx512VnniKernels();
+    case Isa::kAvx2: return Avx2Kernels();
+    default: return ScalarKernels();
+  }
+}
+
+const KernelTable& ActiveKernels() {
+  static const KernelTable& table = [] () -> const KernelTable& {
+    Isa cap = Isa::kAvx512Vnni;
+    if (const char* env = std::getenv("LITERTLM_ISA")) {
+      std::string_view v(env);
+      if (v == "scalar") cap = Isa::kScalar;
+      if (v == "avx2") cap = Isa::kAvx2;
+    }
+    for (Isa isa : {Isa::kAvx512Vnni, Isa::kAvx2}) {
+      if (static_cast<int>(isa) <= static_cast<int>(cap) && CpuSupports(isa)) return KernelsFor(isa);
+    }
+    return ScalarKernels();
+  }();
+  return table;
+}
+
+}  // namespace litertlm
