@@ -75,7 +75,11 @@ void ThreadPool::RunJob(int64_t n, JobFn fn, const void* ctx) {
   generation_.fetch_add(1);  // seq_cst: ordered before the sleepers_ check below
   WakeSleepers();
   RunRange(0);
-  while (pending_.load(std::memory_order_acquire) != 0) LITERTLM_CPU_RELAX();
+  // Spin; after ~10k polls (a worker was descheduled: the host is oversubscribed) also yield.
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+    LITERTLM_CPU_RELAX();
+    if (i > 10000) std::this_thread::yield();
+  }
   in_job_.store(false, std::memory_order_release);
 }
 
