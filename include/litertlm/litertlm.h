@@ -2,10 +2,13 @@
 #ifndef LITERTLM_LITERTLM_H_
 #define LITERTLM_LITERTLM_H_
 
+#include "litertlm/chat.h"
 #include "litertlm/export.h"
 #include "litertlm/model.h"
+#include "litertlm/sampler.h"
 #include "litertlm/session.h"
 #include "litertlm/status.h"
+#include "litertlm/tokenizer.h"
 #include "litertlm/types.h"
 #include "litertlm/version.h"
 

@@ -12,6 +12,7 @@ std::string_view DTypeName(DType t) {
     case DType::kI4Block128: return "i4_block128";
     case DType::kI32: return "i32";
     case DType::kI64: return "i64";
+    case DType::kF64: return "f64";
   }
   return "unknown";
 }
@@ -24,6 +25,7 @@ size_t DTypeSize(DType t) {
     case DType::kI8: return 1;
     case DType::kI32: return 4;
     case DType::kI64: return 8;
+    case DType::kF64: return 8;
     case DType::kI4Block32:
     case DType::kI4Block128: return 0;
   }

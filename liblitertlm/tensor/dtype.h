@@ -17,6 +17,7 @@ enum class DType : uint8_t {
   kI4Block128 = 5,   // int4, symmetric, one scale per 128 inputs along the row
   kI32 = 6,
   kI64 = 7,
+  kF64 = 8,
 };
 
 std::string_view DTypeName(DType t);

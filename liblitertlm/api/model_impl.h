@@ -1,0 +1,34 @@
+// Model::Impl: everything a loaded model holds. Private to the library.
+#ifndef LITERTLM_API_MODEL_IMPL_H_
+#define LITERTLM_API_MODEL_IMPL_H_
+
+#include <memory>
+#include <string>
+
+#include "format/weight_source.h"
+#include "litertlm/model.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+#include "model/transformer.h"
+
+namespace litertlm {
+
+class Model::Impl {
+ public:
+  ModelConfig config;
+  ModelInfo info;
+  LoadOptions options;
+  std::unique_ptr<WeightSource> source;   // keeps the mapped files alive
+  std::unique_ptr<ModelWeights> weights;  // views into `source` or owned conversions
+  std::unique_ptr<Transformer> transformer;
+};
+
+// Builds the Impl from a parsed config and a weight source (shared by every file format).
+StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
+                                                      std::unique_ptr<WeightSource> source,
+                                                      const std::string& origin,
+                                                      const LoadOptions& options);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_API_MODEL_IMPL_H_

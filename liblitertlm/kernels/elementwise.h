@@ -1,0 +1,30 @@
+// Element-wise and row-wise kernels used by the transformer: RMSNorm, rotary embedding,
+// activations, soft-capping. fp32 throughout.
+#ifndef LITERTLM_KERNELS_ELEMENTWISE_H_
+#define LITERTLM_KERNELS_ELEMENTWISE_H_
+
+#include <cstdint>
+
+namespace litertlm {
+
+// out[i] = x[i] / sqrt(mean(x²) + eps) * (plus_one ? 1 + w[i] : w[i]); out may alias x.
+void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out);
+
+// Rotary embedding, "rotate half" convention (pairs i and i + d/2), applied in place to one
+// head vector `x` of length d at position `pos`. inv_freq holds d/2 values.
+void ApplyRope(float* x, int64_t d, int64_t pos, const float* inv_freq);
+
+// x = silu(x) * y and x = gelu(x) * y (the gated MLP), n values.
+void SiluMul(float* x, const float* y, int64_t n);
+void GeluTanhMul(float* x, const float* y, int64_t n);
+void GeluExactMul(float* x, const float* y, int64_t n);
+
+// x = tanh(x / cap) * cap, n values.
+void SoftCap(float* x, int64_t n, float cap);
+
+// x += y, n values.
+void AddInPlace(float* x, const float* y, int64_t n);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_KERNELS_ELEMENTWISE_H_

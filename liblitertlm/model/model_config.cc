@@ -1,0 +1,179 @@
+#include "model/model_config.h"
+
+#include <cmath>
+
+#include "model/arch.h"
+#include "util/json.h"
+#include "util/status_macros.h"
+
+namespace litertlm {
+namespace {
+
+Status RequirePositive(const JsonObjectReader& r, const char* field, int* out) {
+  ASSIGN_OR_RETURN(int64_t v, r.RequireInt(field));
+  if (v <= 0 || v > (1 << 30)) return InvalidArgumentError(r.Where(field) + " must be positive");
+  *out = static_cast<int>(v);
+  return Status::Ok();
+}
+
+StatusOr<std::string> ArchitectureName(const JsonObjectReader& r) {
+  ASSIGN_OR_RETURN(const rapidjson::Value* archs, r.Array("architectures"));
+  if (archs != nullptr && archs->Size() > 0) {
+    if (!(*archs)[0].IsString()) return InvalidArgumentError(r.Where("architectures") + " must hold strings");
+    return std::string((*archs)[0].GetString());
+  }
+  // Configs written without `architectures` still carry model_type.
+  ASSIGN_OR_RETURN(auto model_type, r.String("model_type"));
+  if (model_type == "qwen3") return std::string("Qwen3ForCausalLM");
+  if (model_type == "gemma3_text") return std::string("Gemma3ForCausalLM");
+  return InvalidArgumentError(r.Where("architectures") + " is missing");
+}
+
+Status ParseEosIds(const JsonObjectReader& r, ModelConfig* c) {
+  ASSIGN_OR_RETURN(auto bos, r.Int("bos_token_id"));
+  if (bos) c->bos_token_id = static_cast<int>(*bos);
+  if (!r.Has("eos_token_id")) return Status::Ok();
+  auto single = r.Int("eos_token_id");
+  if (single.ok()) {
+    c->eos_token_ids.push_back(static_cast<int>(**single));
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(const rapidjson::Value* list, r.Array("eos_token_id"));
+  for (const auto& v : list->GetArray()) {
+    if (!v.IsInt()) return InvalidArgumentError(r.Where("eos_token_id") + " must hold integers");
+    c->eos_token_ids.push_back(v.GetInt());
+  }
+  return Status::Ok();
+}
+
+Status ParseGeneric(const JsonObjectReader& r, ModelConfig* c) {
+  RETURN_IF_ERROR(RequirePositive(r, "vocab_size", &c->vocab_size));
+  RETURN_IF_ERROR(RequirePositive(r, "hidden_size", &c->hidden_size));
+  RETURN_IF_ERROR(RequirePositive(r, "intermediate_size", &c->intermediate_size));
+  RETURN_IF_ERROR(RequirePositive(r, "num_hidden_layers", &c->num_layers));
+  RETURN_IF_ERROR(RequirePositive(r, "num_attention_heads", &c->num_heads));
+  c->num_kv_heads = c->num_heads;
+  if (r.Has("num_key_value_heads")) RETURN_IF_ERROR(RequirePositive(r, "num_key_value_heads", &c->num_kv_heads));
+  if (c->num_heads % c->num_kv_heads != 0)
+    return InvalidArgumentError(r.Where("num_key_value_heads") + " must divide num_attention_heads");
+  c->head_dim = c->hidden_size / c->num_heads;
+  if (r.Has("head_dim")) RETURN_IF_ERROR(RequirePositive(r, "head_dim", &c->head_dim));
+  if (c->head_dim % 2 != 0) return InvalidArgumentError(r.Where("head_dim") + " must be even (rotary pairs)");
+  c->max_position_embeddings = 4096;
+  if (r.Has("max_position_embeddings"))
+    RETURN_IF_ERROR(RequirePositive(r, "max_position_embeddings", &c->max_position_embeddings));
+  ASSIGN_OR_RETURN(auto eps, r.Double("rms_norm_eps"));
+  if (eps) c->rms_norm_eps = *eps;
+  if (!(c->rms_norm_eps > 0)) return InvalidArgumentError(r.Where("rms_norm_eps") + " must be positive");
+  ASSIGN_OR_RETURN(auto bias, r.Bool("attention_bias"));
+  c->attention_bias = bias.value_or(false);
+  c->attention_scale = 1.0 / std::sqrt(static_cast<double>(c->head_dim));
+  return ParseEosIds(r, c);
+}
+
+}  // namespace
+
+StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::string& origin) {
+  ASSIGN_OR_RETURN(auto doc, ParseJson(json_text, origin));
+  if (!doc->IsObject()) return InvalidArgumentError(origin + ": config is not a JSON object");
+  JsonObjectReader r(*doc, origin);
+  ModelConfig c;
+  ASSIGN_OR_RETURN(c.architecture, ArchitectureName(r));
+  const ArchSpec* spec = FindArchSpec(c.architecture);
+  if (spec == nullptr) {
+    return InvalidArgumentError(r.Where("architectures") + ": unsupported architecture '" +
+                                c.architecture + "' (supported: " + SupportedArchitectures() + ")");
+  }
+  c.arch = spec->arch;
+  RETURN_IF_ERROR(ParseGeneric(r, &c));
+  RETURN_IF_ERROR(spec->parse_config(r, &c));
+  if (static_cast<int>(c.layer_sliding.size()) != c.num_layers)
+    return InternalError(origin + ": layer pattern not set by the architecture parser");
+  return c;
+}
+
+Status ParseLayerTypes(const JsonObjectReader& r, ModelConfig* c) {
+  c->layer_sliding.assign(c->num_layers, false);
+  ASSIGN_OR_RETURN(const rapidjson::Value* types, r.Array("layer_types"));
+  if (types != nullptr) {
+    if (static_cast<int>(types->Size()) != c->num_layers)
+      return InvalidArgumentError(r.Where("layer_types") + " has " + std::to_string(types->Size()) +
+                                  " entries for " + std::to_string(c->num_layers) + " layers");
+    for (int i = 0; i < c->num_layers; ++i) {
+      const auto& t = (*types)[i];
+      std::string s = t.IsString() ? t.GetString() : "";
+      if (s == "sliding_attention") {
+        c->layer_sliding[i] = true;
+      } else if (s != "full_attention") {
+        return InvalidArgumentError(r.Where("layer_types") + "[" + std::to_string(i) +
+                                    "]: unsupported layer type '" + s + "'");
+      }
+    }
+  } else {
+    ASSIGN_OR_RETURN(auto pattern, r.Int("sliding_window_pattern"));
+    if (!pattern) {
+      ASSIGN_OR_RETURN(pattern, r.Int("_sliding_window_pattern"));
+    }
+    if (pattern) {
+      if (*pattern <= 0) return InvalidArgumentError(r.Where("sliding_window_pattern") + " must be positive");
+      for (int i = 0; i < c->num_layers; ++i) c->layer_sliding[i] = ((i + 1) % *pattern) != 0;
+    }
+  }
+  bool any_sliding = false;
+  for (bool s : c->layer_sliding) any_sliding |= s;
+  if (any_sliding) {
+    ASSIGN_OR_RETURN(auto window, r.Int("sliding_window"));
+    if (!window || *window <= 0)
+      return InvalidArgumentError(r.Where("sliding_window") + " must be positive when layers slide");
+    c->sliding_window = static_cast<int>(*window);
+  }
+  return Status::Ok();
+}
+
+namespace {
+Status ParseRopeObject(const rapidjson::Value& obj, const std::string& where, double default_theta,
+                       RopeConfig* rope) {
+  JsonObjectReader r(obj, where);
+  ASSIGN_OR_RETURN(auto theta, r.Double("rope_theta"));
+  rope->theta = theta.value_or(default_theta);
+  ASSIGN_OR_RETURN(auto type, r.String("rope_type"));
+  if (!type) {
+    ASSIGN_OR_RETURN(type, r.String("type"));
+  }
+  const std::string t = type.value_or("default");
+  if (t == "linear") {
+    ASSIGN_OR_RETURN(auto factor, r.Double("factor"));
+    if (!factor || !(*factor > 0)) return InvalidArgumentError(r.Where("factor") + " must be positive");
+    rope->linear_factor = *factor;
+  } else if (t != "default") {
+    return UnimplementedError(r.Where("rope_type") + ": rope scaling '" + t + "' is not supported");
+  }
+  if (!(rope->theta > 0)) return InvalidArgumentError(r.Where("rope_theta") + " must be positive");
+  return Status::Ok();
+}
+}  // namespace
+
+Status ParseRope(const JsonObjectReader& r, const char* layer_type, const char* legacy_theta_field,
+                 double default_theta, bool legacy_scaling_applies, RopeConfig* rope) {
+  ASSIGN_OR_RETURN(const rapidjson::Value* params, r.Object("rope_parameters"));
+  if (params != nullptr) {
+    auto it = params->FindMember(layer_type);
+    if (it != params->MemberEnd() && it->value.IsObject())
+      return ParseRopeObject(it->value, r.origin() + ": rope_parameters." + layer_type, default_theta, rope);
+    return ParseRopeObject(*params, r.origin() + ": rope_parameters", default_theta, rope);
+  }
+  ASSIGN_OR_RETURN(auto theta, r.Double(legacy_theta_field));
+  rope->theta = theta.value_or(default_theta);
+  if (!(rope->theta > 0)) return InvalidArgumentError(r.Where(legacy_theta_field) + " must be positive");
+  if (legacy_scaling_applies) {
+    ASSIGN_OR_RETURN(const rapidjson::Value* scaling, r.Object("rope_scaling"));
+    if (scaling != nullptr) {
+      double keep_theta = rope->theta;
+      RETURN_IF_ERROR(ParseRopeObject(*scaling, r.origin() + ": rope_scaling", keep_theta, rope));
+      rope->theta = keep_theta;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace litertlm

@@ -1,0 +1,61 @@
+// Architecture-neutral hyper-parameters: every config.json field that changes the math.
+#ifndef LITERTLM_MODEL_MODEL_CONFIG_H_
+#define LITERTLM_MODEL_MODEL_CONFIG_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "litertlm/status.h"
+
+namespace litertlm {
+
+enum class Arch { kQwen3, kGemma3 };
+enum class Activation { kSilu, kGeluTanh, kGeluExact };
+
+// Rotary embedding for one kind of layer. inv_freq[i] = 1 / theta^(2i/d) / factor.
+struct RopeConfig {
+  double theta = 10000.0;
+  double linear_factor = 1.0;  // "linear" rope scaling; 1 = none
+};
+
+struct ModelConfig {
+  Arch arch = Arch::kQwen3;
+  std::string architecture;  // config.json architectures[0]
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int intermediate_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  int max_position_embeddings = 0;
+  double rms_norm_eps = 1e-6;
+  Activation activation = Activation::kSilu;
+  bool tie_word_embeddings = false;
+  bool attention_bias = false;
+  // Attention: scores = (q·k) * attention_scale, optionally soft-capped.
+  double attention_scale = 0;
+  std::optional<double> attn_logit_softcapping;
+  std::optional<double> final_logit_softcapping;
+  // Per layer: true = sliding-window attention over the last `sliding_window` positions
+  // (the current one included), using rope_local; false = full attention with rope_global.
+  std::vector<bool> layer_sliding;
+  int sliding_window = 0;
+  RopeConfig rope_global;
+  RopeConfig rope_local;
+  // Architecture traits.
+  bool norm_weight_plus_one = false;  // Gemma RMSNorm: x̂ · (1 + w)
+  bool scale_embeddings = false;      // Gemma: embeddings × sqrt(hidden_size)
+  bool sandwich_norms = false;        // Gemma: post-attention and pre/post-feedforward norms
+  bool qk_norm = false;               // RMSNorm on each q and k head (Qwen3, Gemma3)
+  std::optional<int> bos_token_id;
+  std::vector<int> eos_token_ids;
+};
+
+// Parses config.json text. `origin` (the file) prefixes errors, which name the field.
+StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::string& origin);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_MODEL_MODEL_CONFIG_H_

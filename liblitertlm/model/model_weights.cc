@@ -1,0 +1,138 @@
+#include "model/model_weights.h"
+
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "model/tensor_table.h"
+#include "tensor/tensor_view.h"
+#include "util/half.h"
+#include "util/status_macros.h"
+
+namespace litertlm {
+namespace {
+
+// Widens a plain floating-point tensor to an owned fp32 buffer.
+const float* WidenToF32(const TensorView& v, ModelWeights* w) {
+  const int64_t n = v.NumElements();
+  auto buf = std::make_unique<float[]>(static_cast<size_t>(n));
+  const uint16_t* src = reinterpret_cast<const uint16_t*>(v.data.data());
+  if (v.dtype == DType::kF16) {
+    for (int64_t i = 0; i < n; ++i) buf[i] = F16ToF32(src[i]);
+  } else if (v.dtype == DType::kBF16) {
+    for (int64_t i = 0; i < n; ++i) buf[i] = Bf16ToF32(src[i]);
+  } else {
+    std::memcpy(buf.get(), v.data.data(), sizeof(float) * static_cast<size_t>(n));
+  }
+  w->owned.push_back(std::move(buf));
+  return w->owned.back().get();
+}
+
+bool IsAligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
+
+class WeightBuilder {
+ public:
+  WeightBuilder(const WeightSource& source, ModelWeights* w) : source_(source), w_(w) {}
+
+  StatusOr<TensorView> Fetch(const TensorSpec& spec) {
+    auto view = source_.Tensor(spec.name);
+    if (!view.ok()) return view.status();
+    if (view->shape != spec.shape) {
+      return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has shape " +
+                                  ShapeToString(view->shape) + ", the config implies " +
+                                  ShapeToString(spec.shape));
+    }
+    return view;
+  }
+
+  // Norms and biases: always fp32 (zero-copy when stored as aligned fp32).
+  StatusOr<const float*> Vector(const TensorSpec& spec) {
+    ASSIGN_OR_RETURN(TensorView v, Fetch(spec));
+    if (v.dtype != DType::kF32 && v.dtype != DType::kF16 && v.dtype != DType::kBF16)
+      return InvalidArgumentError(BadDType(spec, v));
+    if (v.dtype == DType::kF32 && IsAligned(v.data.data(), alignof(float)))
+      return reinterpret_cast<const float*>(v.data.data());
+    return WidenToF32(v, w_);
+  }
+
+  StatusOr<Matrix> Projection(const TensorSpec& spec) {
+    ASSIGN_OR_RETURN(TensorView v, Fetch(spec));
+    Matrix m;
+    m.rows = spec.shape[0];
+    m.cols = spec.shape[1];
+    switch (v.dtype) {
+      case DType::kF32:
+        m.dtype = DType::kF32;
+        m.data = IsAligned(v.data.data(), alignof(float)) ? static_cast<const void*>(v.data.data())
+                                                           : static_cast<const void*>(WidenToF32(v, w_));
+        return m;
+      case DType::kF16:
+      case DType::kBF16:
+        m.dtype = DType::kF32;
+        m.data = WidenToF32(v, w_);
+        return m;
+      default:
+        return InvalidArgumentError(BadDType(spec, v));
+    }
+  }
+
+ private:
+  std::string BadDType(const TensorSpec& spec, const TensorView& v) const {
+    return source_.origin() + ": tensor '" + spec.name + "' has unsupported dtype " +
+           std::string(DTypeName(v.dtype));
+  }
+  const WeightSource& source_;
+  ModelWeights* w_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& config,
+                                                         const WeightSource& source) {
+  auto w = std::make_unique<ModelWeights>();
+  WeightBuilder b(source, w.get());
+  std::map<std::string, TensorSpec> specs;
+  for (TensorSpec& s : ExpectedTensors(config)) specs.emplace(s.name, std::move(s));
+  auto spec = [&](const std::string& name) -> const TensorSpec& { return specs.at(name); };
+  auto layer = [&](int l, const char* suffix) -> const TensorSpec& {
+    return specs.at(LayerTensorName(l, suffix));
+  };
+
+  ASSIGN_OR_RETURN(w->embedding, b.Projection(spec("model.embed_tokens.weight")));
+  if (config.tie_word_embeddings) {
+    w->output = w->embedding;
+  } else {
+    ASSIGN_OR_RETURN(w->output, b.Projection(spec("lm_head.weight")));
+  }
+  ASSIGN_OR_RETURN(w->final_norm, b.Vector(spec("model.norm.weight")));
+  w->layers.resize(config.num_layers);
+  for (int l = 0; l < config.num_layers; ++l) {
+    LayerWeights& lw = w->layers[l];
+    ASSIGN_OR_RETURN(lw.q_proj, b.Projection(layer(l, "self_attn.q_proj.weight")));
+    ASSIGN_OR_RETURN(lw.k_proj, b.Projection(layer(l, "self_attn.k_proj.weight")));
+    ASSIGN_OR_RETURN(lw.v_proj, b.Projection(layer(l, "self_attn.v_proj.weight")));
+    ASSIGN_OR_RETURN(lw.o_proj, b.Projection(layer(l, "self_attn.o_proj.weight")));
+    if (config.attention_bias) {
+      ASSIGN_OR_RETURN(lw.q_bias, b.Vector(layer(l, "self_attn.q_proj.bias")));
+      ASSIGN_OR_RETURN(lw.k_bias, b.Vector(layer(l, "self_attn.k_proj.bias")));
+      ASSIGN_OR_RETURN(lw.v_bias, b.Vector(layer(l, "self_attn.v_proj.bias")));
+      ASSIGN_OR_RETURN(lw.o_bias, b.Vector(layer(l, "self_attn.o_proj.bias")));
+    }
+    if (config.qk_norm) {
+      ASSIGN_OR_RETURN(lw.q_norm, b.Vector(layer(l, "self_attn.q_norm.weight")));
+      ASSIGN_OR_RETURN(lw.k_norm, b.Vector(layer(l, "self_attn.k_norm.weight")));
+    }
+    ASSIGN_OR_RETURN(lw.gate_proj, b.Projection(layer(l, "mlp.gate_proj.weight")));
+    ASSIGN_OR_RETURN(lw.up_proj, b.Projection(layer(l, "mlp.up_proj.weight")));
+    ASSIGN_OR_RETURN(lw.down_proj, b.Projection(layer(l, "mlp.down_proj.weight")));
+    ASSIGN_OR_RETURN(lw.input_norm, b.Vector(layer(l, "input_layernorm.weight")));
+    ASSIGN_OR_RETURN(lw.post_attention_norm, b.Vector(layer(l, "post_attention_layernorm.weight")));
+    if (config.sandwich_norms) {
+      ASSIGN_OR_RETURN(lw.pre_feedforward_norm, b.Vector(layer(l, "pre_feedforward_layernorm.weight")));
+      ASSIGN_OR_RETURN(lw.post_feedforward_norm, b.Vector(layer(l, "post_feedforward_layernorm.weight")));
+    }
+  }
+  return w;
+}
+
+}  // namespace litertlm

@@ -1,0 +1,49 @@
+// The weights of one model in compute form: projections as kernel Matrices (zero-copy views of
+// the mapped file where the stored type is directly usable), norms and biases as fp32 vectors.
+#ifndef LITERTLM_MODEL_MODEL_WEIGHTS_H_
+#define LITERTLM_MODEL_MODEL_WEIGHTS_H_
+
+#include <memory>
+#include <vector>
+
+#include "format/weight_source.h"
+#include "kernels/matrix.h"
+#include "litertlm/status.h"
+#include "model/model_config.h"
+
+namespace litertlm {
+
+struct LayerWeights {
+  Matrix q_proj, k_proj, v_proj, o_proj;          // (H·D, E), (KV·D, E), (KV·D, E), (E, H·D)
+  const float* q_bias = nullptr;                   // (H·D) when attention_bias
+  const float* k_bias = nullptr;
+  const float* v_bias = nullptr;
+  const float* o_bias = nullptr;
+  const float* q_norm = nullptr;                   // (D) when qk_norm
+  const float* k_norm = nullptr;
+  Matrix gate_proj, up_proj, down_proj;            // (F, E), (F, E), (E, F)
+  const float* input_norm = nullptr;               // (E)
+  const float* post_attention_norm = nullptr;      // (E)
+  const float* pre_feedforward_norm = nullptr;     // (E) Gemma only
+  const float* post_feedforward_norm = nullptr;    // (E) Gemma only
+};
+
+struct ModelWeights {
+  Matrix embedding;          // (V, E)
+  Matrix output;             // (V, E): lm_head, or the embedding when tied
+  const float* final_norm = nullptr;  // (E)
+  std::vector<LayerWeights> layers;
+  // Buffers for tensors that had to be converted (e.g. bf16 → f32). Never resized after load,
+  // so the pointers above stay valid.
+  std::vector<std::unique_ptr<float[]>> owned;
+};
+
+// Checks every tensor of the architecture's table against `source` (present, shape as the
+// config implies, usable dtype) and builds the compute form. Errors name the tensor and the
+// source's origin. `source` must outlive the returned weights.
+StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& config,
+                                                         const WeightSource& source);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_MODEL_MODEL_WEIGHTS_H_

@@ -1,0 +1,31 @@
+// Qwen3: pre-norm decoder with RMSNorm on q and k heads, SiLU-gated MLP, full attention unless
+// the config enables sliding windows.
+#include "model/arch.h"
+#include "util/status_macros.h"
+
+namespace litertlm {
+
+Status ParseQwen3Config(const JsonObjectReader& r, ModelConfig* c) {
+  c->qk_norm = true;
+  ASSIGN_OR_RETURN(auto act, r.String("hidden_act"));
+  const std::string a = act.value_or("silu");
+  if (a != "silu") return UnimplementedError(r.Where("hidden_act") + ": activation '" + a + "' is not supported");
+  c->activation = Activation::kSilu;
+  ASSIGN_OR_RETURN(auto tie, r.Bool("tie_word_embeddings"));
+  c->tie_word_embeddings = tie.value_or(false);
+  RETURN_IF_ERROR(ParseLayerTypes(r, c));
+  // Before transformers 5, Qwen3 expressed sliding layers as use_sliding_window + max_window_layers.
+  ASSIGN_OR_RETURN(auto use_sliding, r.Bool("use_sliding_window"));
+  if (!r.Has("layer_types") && use_sliding.value_or(false)) {
+    ASSIGN_OR_RETURN(auto max_window_layers, r.Int("max_window_layers"));
+    for (int i = 0; i < c->num_layers; ++i) c->layer_sliding[i] = i >= max_window_layers.value_or(0);
+    ASSIGN_OR_RETURN(auto window, r.Int("sliding_window"));
+    if (!window || *window <= 0) return InvalidArgumentError(r.Where("sliding_window") + " must be positive");
+    c->sliding_window = static_cast<int>(*window);
+  }
+  RETURN_IF_ERROR(ParseRope(r, "full_attention", "rope_theta", 10000.0, true, &c->rope_global));
+  c->rope_local = c->rope_global;
+  return Status::Ok();
+}
+
+}  // namespace litertlm

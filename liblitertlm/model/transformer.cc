@@ -1,0 +1,198 @@
+#include "model/transformer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/elementwise.h"
+#include "kernels/linear.h"
+
+namespace litertlm {
+namespace {
+
+// inv_freq[i] = 1 / theta^(2i/d) / factor, computed in fp32 as transformers does.
+std::vector<float> InvFreq(const RopeConfig& rope, int d) {
+  std::vector<float> f(d / 2);
+  for (int i = 0; i < d / 2; ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(d);
+    f[i] = 1.0f / std::pow(static_cast<float>(rope.theta), exponent) /
+           static_cast<float>(rope.linear_factor);
+  }
+  return f;
+}
+
+void AddBias(float* y, const float* bias, int64_t m, int64_t n) {
+  if (bias == nullptr) return;
+  for (int64_t r = 0; r < m; ++r) AddInPlace(y + r * n, bias, n);
+}
+
+}  // namespace
+
+void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_context) {
+  const int64_t e = c.hidden_size, qd = int64_t{c.num_heads} * c.head_dim;
+  const int64_t kvd = int64_t{c.num_kv_heads} * c.head_dim, f = c.intermediate_size;
+  auto grow = [](std::vector<float>& v, int64_t n) {
+    if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+  };
+  grow(x, m * e);
+  grow(h, m * e);
+  grow(q, m * qd);
+  grow(k, m * kvd);
+  grow(v, m * kvd);
+  grow(attn, m * qd);
+  grow(proj, m * e);
+  grow(gate, m * f);
+  grow(up, m * f);
+  grow(scores, max_context);
+  grow(logits_in, m * e);
+}
+
+Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
+    : config_(config),
+      weights_(weights),
+      inv_freq_global_(InvFreq(config.rope_global, config.head_dim)),
+      inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {}
+
+void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
+                            ForwardScratch& s) const {
+  const ModelConfig& c = config_;
+  const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
+  const int64_t qd = int64_t{c.num_heads} * d;
+  const bool sliding = c.layer_sliding[layer];
+  const float scale = static_cast<float>(c.attention_scale);
+  for (int64_t t = 0; t < m; ++t) {
+    const int pos = start + static_cast<int>(t);
+    const int lo = sliding ? std::max(0, pos - c.sliding_window + 1) : 0;
+    for (int h = 0; h < c.num_heads; ++h) {
+      const float* q = s.q.data() + t * qd + int64_t{h} * d;
+      const int kvh = h / group;
+      float* scores = s.scores.data();
+      float max_score = -std::numeric_limits<float>::infinity();
+      for (int j = lo; j <= pos; ++j) {
+        const float* k = cache.Key(layer, j) + int64_t{kvh} * d;
+        float dot = 0.0f;
+        for (int i = 0; i < d; ++i) dot += q[i] * k[i];
+        dot *= scale;
+        if (c.attn_logit_softcapping) {
+          const float cap = static_cast<float>(*c.attn_logit_softcapping);
+          dot = std::tanh(dot / cap) * cap;
+        }
+        scores[j - lo] = dot;
+        max_score = std::max(max_score, dot);
+      }
+      float sum = 0.0f;
+      for (int j = lo; j <= pos; ++j) {
+        scores[j - lo] = std::exp(scores[j - lo] - max_score);
+        sum += scores[j - lo];
+      }
+      const float inv = 1.0f / sum;
+      float* out = s.attn.data() + t * qd + int64_t{h} * d;
+      std::fill(out, out + d, 0.0f);
+      for (int j = lo; j <= pos; ++j) {
+        const float* v = cache.Value(layer, j) + int64_t{kvh} * d;
+        const float p = scores[j - lo] * inv;
+        for (int i = 0; i < d; ++i) out[i] += p * v[i];
+      }
+    }
+  }
+}
+
+void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache,
+                                 ForwardScratch& s) const {
+  const ModelConfig& c = config_;
+  const LayerWeights& w = weights_.layers[layer];
+  const int64_t e = c.hidden_size, d = c.head_dim;
+  const int64_t qd = c.num_heads * d, kvd = c.num_kv_heads * d;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  for (int64_t t = 0; t < m; ++t)
+    RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
+  Linear(w.q_proj, s.h.data(), m, s.q.data());
+  Linear(w.k_proj, s.h.data(), m, s.k.data());
+  Linear(w.v_proj, s.h.data(), m, s.v.data());
+  AddBias(s.q.data(), w.q_bias, m, qd);
+  AddBias(s.k.data(), w.k_bias, m, kvd);
+  AddBias(s.v.data(), w.v_bias, m, kvd);
+  const float* inv_freq = c.layer_sliding[layer] ? inv_freq_local_.data() : inv_freq_global_.data();
+  for (int64_t t = 0; t < m; ++t) {
+    const int pos = start + static_cast<int>(t);
+    for (int h = 0; h < c.num_heads; ++h) {
+      float* q = s.q.data() + t * qd + h * d;
+      if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
+      ApplyRope(q, d, pos, inv_freq);
+    }
+    float* kdst = cache.Key(layer, pos);
+    float* vdst = cache.Value(layer, pos);
+    for (int h = 0; h < c.num_kv_heads; ++h) {
+      float* k = s.k.data() + t * kvd + h * d;
+      if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
+      ApplyRope(k, d, pos, inv_freq);
+    }
+    std::copy(s.k.data() + t * kvd, s.k.data() + (t + 1) * kvd, kdst);
+    std::copy(s.v.data() + t * kvd, s.v.data() + (t + 1) * kvd, vdst);
+  }
+  Attention(layer, m, start, cache, s);
+  Linear(w.o_proj, s.attn.data(), m, s.proj.data());
+  AddBias(s.proj.data(), w.o_bias, m, e);
+  for (int64_t t = 0; t < m; ++t) {
+    float* o = s.proj.data() + t * e;
+    if (c.sandwich_norms) RmsNorm(o, w.post_attention_norm, e, eps, c.norm_weight_plus_one, o);
+    AddInPlace(s.x.data() + t * e, o, e);
+  }
+}
+
+void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s) const {
+  const ModelConfig& c = config_;
+  const LayerWeights& w = weights_.layers[layer];
+  const int64_t e = c.hidden_size, f = c.intermediate_size;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  const float* pre_norm = c.sandwich_norms ? w.pre_feedforward_norm : w.post_attention_norm;
+  for (int64_t t = 0; t < m; ++t)
+    RmsNorm(s.x.data() + t * e, pre_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
+  Linear(w.gate_proj, s.h.data(), m, s.gate.data());
+  Linear(w.up_proj, s.h.data(), m, s.up.data());
+  switch (c.activation) {
+    case Activation::kSilu: SiluMul(s.gate.data(), s.up.data(), m * f); break;
+    case Activation::kGeluTanh: GeluTanhMul(s.gate.data(), s.up.data(), m * f); break;
+    case Activation::kGeluExact: GeluExactMul(s.gate.data(), s.up.data(), m * f); break;
+  }
+  Linear(w.down_proj, s.gate.data(), m, s.proj.data());
+  for (int64_t t = 0; t < m; ++t) {
+    float* o = s.proj.data() + t * e;
+    if (c.sandwich_norms) RmsNorm(o, w.post_feedforward_norm, e, eps, c.norm_weight_plus_one, o);
+    AddInPlace(s.x.data() + t * e, o, e);
+  }
+}
+
+void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
+                          std::span<const int> logit_rows, float* logits,
+                          ForwardScratch& s) const {
+  const ModelConfig& c = config_;
+  const int64_t m = static_cast<int64_t>(tokens.size());
+  const int start = cache.num_tokens();
+  const int64_t e = c.hidden_size;
+  cache.Reserve(start + static_cast<int>(m));
+  s.Reserve(c, m, cache.max_tokens());
+  const float embed_scale = c.scale_embeddings ? std::sqrt(static_cast<float>(e)) : 1.0f;
+  for (int64_t t = 0; t < m; ++t) {
+    float* row = s.x.data() + t * e;
+    MatrixRow(weights_.embedding, tokens[t], row);
+    if (c.scale_embeddings)
+      for (int64_t i = 0; i < e; ++i) row[i] *= embed_scale;
+  }
+  for (int l = 0; l < c.num_layers; ++l) {
+    AttentionLayer(l, m, start, cache, s);
+    MlpLayer(l, m, s);
+  }
+  cache.SetNumTokens(start + static_cast<int>(m));
+  if (logit_rows.empty()) return;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  for (size_t j = 0; j < logit_rows.size(); ++j)
+    RmsNorm(s.x.data() + int64_t{logit_rows[j]} * e, weights_.final_norm, e, eps,
+            c.norm_weight_plus_one, s.logits_in.data() + static_cast<int64_t>(j) * e);
+  const int64_t rows = static_cast<int64_t>(logit_rows.size());
+  Linear(weights_.output, s.logits_in.data(), rows, logits);
+  if (c.final_logit_softcapping)
+    SoftCap(logits, rows * c.vocab_size, static_cast<float>(*c.final_logit_softcapping));
+}
+
+}  // namespace litertlm

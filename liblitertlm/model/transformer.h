@@ -1,0 +1,50 @@
+// The decoder-only transformer forward pass shared by every architecture; the differences
+// (norm style, sandwich norms, embedding scale, sliding layers, soft-capping) come from
+// ModelConfig flags.
+#ifndef LITERTLM_MODEL_TRANSFORMER_H_
+#define LITERTLM_MODEL_TRANSFORMER_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "litertlm/types.h"
+#include "model/kv_cache.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+
+namespace litertlm {
+
+// Scratch buffers for one forward call; reused across calls, grown as needed.
+struct ForwardScratch {
+  std::vector<float> x, h, q, k, v, attn, proj, gate, up, scores, logits_in;
+  void Reserve(const ModelConfig& c, int64_t m, int64_t max_context);
+};
+
+class Transformer {
+ public:
+  Transformer(const ModelConfig& config, const ModelWeights& weights);
+
+  const ModelConfig& config() const { return config_; }
+
+  // Runs `tokens` at positions [cache.num_tokens(), +tokens.size()) and appends their keys and
+  // values to `cache`. For each i in `logit_rows` (indices into tokens, ascending) writes
+  // vocab_size logits to logits + j·vocab (j = index within logit_rows). The caller checks
+  // token ids and context length beforehand.
+  void Forward(std::span<const TokenId> tokens, KvCache& cache, std::span<const int> logit_rows,
+               float* logits, ForwardScratch& scratch) const;
+
+ private:
+  void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s) const;
+  void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s) const;
+  void MlpLayer(int layer, int64_t m, ForwardScratch& s) const;
+
+  const ModelConfig& config_;
+  const ModelWeights& weights_;
+  std::vector<float> inv_freq_global_;
+  std::vector<float> inv_freq_local_;
+};
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_MODEL_TRANSFORMER_H_

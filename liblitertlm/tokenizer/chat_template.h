@@ -1,0 +1,46 @@
+// Private parts of the chat-template renderers (public API: include/litertlm/chat.h).
+//
+// liblitertlm renders the chat-template families it knows natively instead of interpreting Jinja:
+// DetectChatTemplateFamily() recognises a family from marker strings of its template text, and
+// each family has a renderer that reproduces transformers' apply_chat_template output byte for
+// byte for the inputs the public API can express (string contents; system/user/assistant roles).
+// tests/unit/tokenizer/chat_template_test.cc checks that against references rendered by
+// transformers (tests/golden/chat/).
+#ifndef LITERTLM_TOKENIZER_CHAT_TEMPLATE_H_
+#define LITERTLM_TOKENIZER_CHAT_TEMPLATE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "litertlm/chat.h"
+#include "litertlm/status.h"
+
+namespace litertlm {
+
+// The family whose marker strings all occur in `jinja_template`; nullopt when none matches.
+std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template);
+
+// Detects the family and builds its renderer (the work behind ChatTemplate::Create).
+StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinja_template,
+                                                           std::string_view bos_token,
+                                                           std::string_view eos_token);
+
+std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate();
+std::unique_ptr<ChatTemplate> NewGemma3ChatTemplate(std::string bos_token);
+std::unique_ptr<ChatTemplate> NewPromptTemplatesChatTemplate(PromptTemplates templates);
+
+// Python string semantics the templates rely on.
+// str.strip() with no argument: removes leading/trailing code points for which Python's
+// str.isspace() is true (ASCII whitespace, U+001C..U+001F, U+0085, U+00A0, U+1680,
+// U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000). Jinja's `trim` filter is this.
+std::string_view PyStrip(std::string_view s);
+// str.lstrip(c) / str.rstrip(c) / str.strip(c) for a single ASCII character c.
+std::string_view PyLStripChar(std::string_view s, char c);
+std::string_view PyRStripChar(std::string_view s, char c);
+std::string_view PyStripChar(std::string_view s, char c);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_TOKENIZER_CHAT_TEMPLATE_H_

@@ -1,0 +1,111 @@
+// Native renderer of the Qwen3 chat template (tokenizer_config.json of Qwen/Qwen3-*), restricted
+// to what the public API expresses: no tools, string contents, system/user/assistant roles.
+// Each step below mirrors one statement of the Jinja source.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tokenizer/chat_template.h"
+
+namespace litertlm {
+namespace {
+
+constexpr std::string_view kThinkOpen = "<think>";
+constexpr std::string_view kThinkClose = "</think>";
+
+// The template's `last_query_index`: the last user message that is not a tool-response wrapper
+// (reverse scan); messages.size() - 1 when there is none.
+size_t LastQueryIndex(std::span<const Message> messages) {
+  for (size_t k = messages.size(); k-- > 0;) {
+    const Message& m = messages[k];
+    if (m.role != Role::kUser) continue;
+    std::string_view c = m.content;
+    bool tool_response = c.starts_with("<tool_response>") && c.ends_with("</tool_response>");
+    if (!tool_response) return k;
+  }
+  return messages.size() - 1;
+}
+
+// Splits an assistant message into (reasoning, answer) the way the template does when the
+// message has no reasoning_content field.
+void SplitReasoning(std::string_view text, std::string_view* reasoning, std::string_view* answer) {
+  *reasoning = {};
+  *answer = text;
+  size_t first_close = text.find(kThinkClose);
+  if (first_close == std::string_view::npos) return;
+  // content.split('</think>')[-1].lstrip('\n')
+  size_t last_close = text.rfind(kThinkClose);
+  *answer = PyLStripChar(text.substr(last_close + kThinkClose.size()), '\n');
+  // content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n')
+  std::string_view r = PyRStripChar(text.substr(0, first_close), '\n');
+  size_t last_open = r.rfind(kThinkOpen);
+  if (last_open != std::string_view::npos) r = r.substr(last_open + kThinkOpen.size());
+  *reasoning = PyLStripChar(r, '\n');
+}
+
+class Qwen3ChatTemplate final : public ChatTemplate {
+ public:
+  ChatTemplateFamily family() const override { return ChatTemplateFamily::kQwen3; }
+  bool writes_bos() const override { return false; }
+
+  StatusOr<std::string> Render(std::span<const Message> messages,
+                               const ChatTemplateOptions& options) const override {
+    if (messages.empty()) {
+      return InvalidArgumentError("chat (qwen3): the conversation is empty; provide at least one "
+                                  "message");
+    }
+    std::string out;
+    if (messages[0].role == Role::kSystem) {
+      out += "<|im_start|>system\n";
+      out += messages[0].content;
+      out += "<|im_end|>\n";
+    }
+    const size_t last_query = LastQueryIndex(messages);
+    for (size_t i = 0; i < messages.size(); ++i) {
+      const Message& m = messages[i];
+      if (m.role == Role::kUser || (m.role == Role::kSystem && i != 0)) {
+        out += "<|im_start|>";
+        out += RoleName(m.role);
+        out += '\n';
+        out += m.content;
+        out += "<|im_end|>\n";
+      } else if (m.role == Role::kAssistant) {
+        AppendAssistant(m.content, i > last_query, i + 1 == messages.size(), &out);
+      }
+    }
+    if (options.add_generation_prompt) {
+      out += "<|im_start|>assistant\n";
+      if (options.enable_thinking.has_value() && !*options.enable_thinking) {
+        out += "<think>\n\n</think>\n\n";
+      }
+    }
+    return out;
+  }
+
+ private:
+  // Assistant turns after the last user query keep their reasoning (the final one always gets a
+  // think block); earlier ones are rendered without it.
+  static void AppendAssistant(std::string_view text, bool after_last_query, bool is_last,
+                              std::string* out) {
+    std::string_view reasoning, answer;
+    SplitReasoning(text, &reasoning, &answer);
+    *out += "<|im_start|>assistant\n";
+    if (after_last_query && (is_last || !reasoning.empty())) {
+      *out += "<think>\n";
+      *out += PyStripChar(reasoning, '\n');
+      *out += "\n</think>\n\n";
+      *out += PyLStripChar(answer, '\n');
+    } else {
+      *out += answer;
+    }
+    *out += "<|im_end|>\n";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate() {
+  return std::make_unique<Qwen3ChatTemplate>();
+}
+
+}  // namespace litertlm

@@ -1,0 +1,83 @@
+"""`litert-lm-cli perplexity` against transformers' perplexity for the fixture checkpoints."""
+import json
+import os
+import unittest
+
+from cli_support import fixture, read_safetensors, run_cli, TMP
+
+FIXTURES = ["qwen3_gqa", "qwen3_tied", "gemma3_sliding", "gemma3_mqa"]
+
+
+class PerplexityTest(unittest.TestCase):
+    def test_ids_match_transformers(self):
+        for name in FIXTURES:
+            with self.subTest(fixture=name):
+                ref = read_safetensors(os.path.join(fixture(name), "reference.safetensors"))
+                ids = ref["ppl_ids"][1]
+                r = run_cli("perplexity", fixture(name), "--ids", ",".join(map(str, ids)), "--json")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                out = json.loads(r.stdout)
+                want = ref["ppl"][1][0]
+                self.assertLessEqual(abs(out["perplexity"] - want), 1e-4 * want)
+                self.assertEqual(out["tokens"], len(ids))
+                self.assertEqual(len(out["nll"]), len(ids) - 1)
+                for ours, theirs in zip(out["nll"], ref["ppl_nll"][1]):
+                    self.assertAlmostEqual(ours, theirs, delta=1e-4 * max(1.0, theirs))
+
+    def test_plain_output_is_one_number_on_stdout(self):
+        r = run_cli("perplexity", fixture("qwen3_gqa"), "--ids", "1,2,3,4")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        float(r.stdout.strip())
+
+    def assert_one_line_error(self, r, *needles):
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "")
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        for n in needles:
+            self.assertIn(n, lines[0])
+
+    def test_bad_input_gives_one_line_errors(self):
+        self.assert_one_line_error(run_cli("perplexity", "/nonexistent/model", "--ids", "1,2"),
+                                   "/nonexistent/model")
+        self.assert_one_line_error(run_cli("perplexity", fixture("qwen3_gqa"), "--ids", "1,x"),
+                                   "--ids", "'x'")
+        self.assert_one_line_error(run_cli("perplexity", fixture("qwen3_gqa"), "--ids", "1,999999"),
+                                   "999999")
+        self.assert_one_line_error(run_cli("perplexity", fixture("qwen3_gqa")), "--ids")
+        self.assert_one_line_error(run_cli("perplexity", fixture("qwen3_gqa"), "--ids", "1,2",
+                                           "--bogus"), "--bogus")
+
+    def test_truncated_checkpoint_names_the_file(self):
+        src = fixture("qwen3_gqa")
+        dst = os.path.join(TMP, "truncated_qwen3")
+        os.makedirs(dst, exist_ok=True)
+        with open(os.path.join(src, "config.json")) as f:
+            config = f.read()
+        with open(os.path.join(dst, "config.json"), "w") as f:
+            f.write(config)
+        with open(os.path.join(src, "model.safetensors"), "rb") as f:
+            data = f.read()
+        with open(os.path.join(dst, "model.safetensors"), "wb") as f:
+            f.write(data[: len(data) // 2])
+        r = run_cli("perplexity", dst, "--ids", "1,2,3")
+        self.assert_one_line_error(r, "model.safetensors", "past the end")
+
+    def test_config_shape_mismatch_names_the_tensor(self):
+        src = fixture("qwen3_gqa")
+        dst = os.path.join(TMP, "mismatch_qwen3")
+        os.makedirs(dst, exist_ok=True)
+        with open(os.path.join(src, "config.json")) as f:
+            config = json.load(f)
+        config["intermediate_size"] += 1
+        with open(os.path.join(dst, "config.json"), "w") as f:
+            json.dump(config, f)
+        link = os.path.join(dst, "model.safetensors")
+        if not os.path.exists(link):
+            os.symlink(os.path.join(src, "model.safetensors"), link)
+        r = run_cli("perplexity", dst, "--ids", "1,2,3")
+        self.assert_one_line_error(r, "mlp.gate_proj.weight", "shape")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,249 @@
+// Chat templates: byte-identical to transformers' apply_chat_template on the references in
+// tests/golden/chat/chat_template_reference.json (made by tests/tools/make_chat_references.py from
+// the real tokenizer_config.json files in $LITERTLM_SHARED_DIR/fixtures/tokenizers).
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "litertlm/chat.h"
+#include "unit/test_util.h"
+#include "tokenizer/chat_template.h"
+#include "util/json.h"
+
+namespace litertlm {
+namespace {
+
+std::string GoldenDir() { return testing::GoldenDir(); }
+
+std::string SharedDir() { return testing::SharedDir(); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TokenizerConfigPath(const std::string& family) {
+  return SharedDir() + "/fixtures/tokenizers/" + family +
+         "/tokenizer_config.json";
+}
+
+Role ParseRole(const std::string& role) {
+  if (role == "system") return Role::kSystem;
+  if (role == "assistant") return Role::kAssistant;
+  return Role::kUser;
+}
+
+struct RefCase {
+  std::string name;
+  std::vector<Message> messages;
+  ChatTemplateOptions options;
+  bool is_error = false;
+  std::string expected;
+};
+
+std::vector<RefCase> LoadCases(const std::string& family) {
+  std::string path = GoldenDir() + "/chat/chat_template_reference.json";
+  auto doc = ParseJsonFile(path);
+  EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+  std::vector<RefCase> cases;
+  if (!doc.ok()) return cases;
+  const rapidjson::Value& fam = (**doc)["families"][family.c_str()];
+  for (const rapidjson::Value& c : fam["cases"].GetArray()) {
+    RefCase rc;
+    rc.name = c["name"].GetString();
+    for (const rapidjson::Value& m : c["messages"].GetArray()) {
+      rc.messages.push_back({ParseRole(m["role"].GetString()),
+                             std::string(m["content"].GetString(), m["content"].GetStringLength())});
+    }
+    rc.options.add_generation_prompt = c["add_generation_prompt"].GetBool();
+    if (c["enable_thinking"].IsBool()) rc.options.enable_thinking = c["enable_thinking"].GetBool();
+    rc.is_error = c.HasMember("error");
+    if (!rc.is_error) {
+      rc.expected = std::string(c["expected"].GetString(), c["expected"].GetStringLength());
+    }
+    cases.push_back(std::move(rc));
+  }
+  return cases;
+}
+
+std::unique_ptr<ChatTemplate> LoadRealTemplate(const std::string& family) {
+  std::string path = TokenizerConfigPath(family);
+  std::string text = ReadFile(path);
+  EXPECT_FALSE(text.empty()) << "missing fixture " << path;
+  auto tmpl = ChatTemplate::FromTokenizerConfig(text, path);
+  EXPECT_TRUE(tmpl.ok()) << tmpl.status().ToString();
+  return tmpl.ok() ? std::move(tmpl).value() : nullptr;
+}
+
+void CheckFamily(const std::string& family, ChatTemplateFamily expected_family) {
+  std::unique_ptr<ChatTemplate> tmpl = LoadRealTemplate(family);
+  ASSERT_NE(tmpl, nullptr);
+  EXPECT_EQ(tmpl->family(), expected_family);
+  std::vector<RefCase> cases = LoadCases(family);
+  int rendered = 0, matched = 0, errors = 0, errors_matched = 0;
+  for (const RefCase& c : cases) {
+    StatusOr<std::string> got = tmpl->Render(c.messages, c.options);
+    if (c.is_error) {
+      ++errors;
+      EXPECT_FALSE(got.ok()) << family << " " << c.name << ": transformers raised, we rendered";
+      if (!got.ok()) {
+        EXPECT_EQ(got.status().code(), StatusCode::kInvalidArgument) << c.name;
+        ++errors_matched;
+      }
+      continue;
+    }
+    ++rendered;
+    ASSERT_TRUE(got.ok()) << family << " " << c.name << ": " << got.status().ToString();
+    EXPECT_EQ(*got, c.expected) << family << " " << c.name;
+    if (*got == c.expected) ++matched;
+  }
+  std::printf("[chat] %s: %d/%d renderings byte-identical, %d/%d expected errors\n",
+              family.c_str(), matched, rendered, errors_matched, errors);
+  EXPECT_GE(rendered, 20);
+}
+
+TEST(ChatTemplateReferenceTest, Qwen3MatchesTransformers) {
+  CheckFamily("qwen3", ChatTemplateFamily::kQwen3);
+}
+
+TEST(ChatTemplateReferenceTest, Gemma3MatchesTransformers) {
+  CheckFamily("gemma3", ChatTemplateFamily::kGemma3);
+}
+
+TEST(ChatTemplateTest, Gemma3WritesBosQwen3DoesNot) {
+  auto gemma = LoadRealTemplate("gemma3");
+  auto qwen = LoadRealTemplate("qwen3");
+  ASSERT_NE(gemma, nullptr);
+  ASSERT_NE(qwen, nullptr);
+  EXPECT_TRUE(gemma->writes_bos());
+  EXPECT_FALSE(qwen->writes_bos());
+  std::vector<Message> chat = {{Role::kUser, "Hi"}};
+  auto text = gemma->Render(chat);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->rfind("<bos>", 0), 0u);
+  EXPECT_EQ(text->find("<bos>", 1), std::string::npos);  // exactly one BOS
+}
+
+TEST(ChatTemplateTest, Qwen3ThinkingSwitch) {
+  auto qwen = LoadRealTemplate("qwen3");
+  ASSERT_NE(qwen, nullptr);
+  std::vector<Message> chat = {{Role::kUser, "Hi"}};
+  ChatTemplateOptions off;
+  off.enable_thinking = false;
+  EXPECT_EQ(*qwen->Render(chat, off),
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+  ChatTemplateOptions on;
+  on.enable_thinking = true;
+  EXPECT_EQ(*qwen->Render(chat, on), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(ChatTemplateTest, UnknownAndEmptyTemplatesAreErrors) {
+  // Qwen2.5-style ChatML template: looks similar, behaves differently (default system prompt).
+  const std::string chatml =
+      "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + "
+      "message.content + '<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}"
+      "{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+  auto unknown = ChatTemplate::Create(chatml);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(unknown.status().message().find("chat_template"), std::string::npos);
+  auto empty = ChatTemplate::Create("");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ChatTemplateTest, FromTokenizerConfigForms) {
+  std::string qwen_template = ReadFile(TokenizerConfigPath("qwen3"));
+  auto qdoc = ParseJson(qwen_template, "qwen3");
+  ASSERT_TRUE(qdoc.ok());
+  std::string jinja = (**qdoc)["chat_template"].GetString();
+  // List form + AddedToken-object bos.
+  rapidjson::Document d;
+  d.SetObject();
+  rapidjson::Value list(rapidjson::kArrayType);
+  for (const char* name : {"tool_use", "default"}) {
+    rapidjson::Value e(rapidjson::kObjectType);
+    e.AddMember("name", rapidjson::Value(name, d.GetAllocator()), d.GetAllocator());
+    e.AddMember("template", rapidjson::Value(jinja.c_str(), d.GetAllocator()), d.GetAllocator());
+    list.PushBack(e, d.GetAllocator());
+  }
+  d.AddMember("chat_template", list, d.GetAllocator());
+  rapidjson::Value bos(rapidjson::kObjectType);
+  bos.AddMember("content", "<s>", d.GetAllocator());
+  d.AddMember("bos_token", bos, d.GetAllocator());
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  d.Accept(w);
+  auto tmpl = ChatTemplate::FromTokenizerConfig(buf.GetString(), "list.json");
+  ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
+  EXPECT_EQ((*tmpl)->family(), ChatTemplateFamily::kQwen3);
+
+  auto missing = ChatTemplate::FromTokenizerConfig("{\"bos_token\": null}", "cfg.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("cfg.json"), std::string::npos);
+  auto corrupt = ChatTemplate::FromTokenizerConfig("{\"chat_template\": ", "bad.json");
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_NE(corrupt.status().message().find("bad.json"), std::string::npos);
+  auto wrong_type = ChatTemplate::FromTokenizerConfig("{\"chat_template\": 3}", "t.json");
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.status().message().find("chat_template"), std::string::npos);
+}
+
+TEST(PromptTemplatesTest, ChatMLMatchesQwen3WithoutThinking) {
+  auto qwen = LoadRealTemplate("qwen3");
+  ASSERT_NE(qwen, nullptr);
+  auto chatml = ChatTemplate::FromPromptTemplates(PromptTemplates::ChatML());
+  EXPECT_EQ(chatml->family(), ChatTemplateFamily::kPromptTemplates);
+  std::vector<std::vector<Message>> chats = {
+      {{Role::kUser, "Hi"}},
+      {{Role::kSystem, "Be terse."}, {Role::kUser, "Hi"}, {Role::kAssistant, "Hello"},
+       {Role::kUser, "Bye"}},
+  };
+  for (const auto& chat : chats) {
+    for (bool agp : {true, false}) {
+      ChatTemplateOptions o;
+      o.add_generation_prompt = agp;
+      EXPECT_EQ(*chatml->Render(chat, o), *qwen->Render(chat, o));
+    }
+  }
+}
+
+TEST(PromptTemplatesTest, GemmaTurnsFoldsSystemLikeGemma3) {
+  auto gemma = LoadRealTemplate("gemma3");
+  ASSERT_NE(gemma, nullptr);
+  auto turns = ChatTemplate::FromPromptTemplates(PromptTemplates::GemmaTurns());
+  EXPECT_FALSE(turns->writes_bos());
+  std::vector<Message> chat = {{Role::kSystem, "Be terse."}, {Role::kUser, "Hi"},
+                               {Role::kAssistant, "Hello"}, {Role::kUser, "Bye"}};
+  std::string with_bos = *gemma->Render(chat);
+  EXPECT_EQ("<bos>" + *turns->Render(chat), with_bos);
+  EXPECT_EQ(*turns->Render(chat),
+            "<start_of_turn>user\nBe terse.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello"
+            "<end_of_turn>\n<start_of_turn>user\nBye<end_of_turn>\n<start_of_turn>model\n");
+  EXPECT_FALSE(turns->Render({}).ok());
+}
+
+TEST(PyStringTest, StripMatchesPython) {
+  EXPECT_EQ(PyStrip("  a b \n"), "a b");
+  EXPECT_EQ(PyStrip("\u3000\u00a0x\u2028\u0085"), "x");
+  EXPECT_EQ(PyStrip("\u200bx\u200b"), "\u200bx\u200b");  // ZWSP is not whitespace
+  EXPECT_EQ(PyStrip("\x1c\x1f y \x1d"), "y");
+  EXPECT_EQ(PyStrip(" \xff "), "\xff");  // malformed UTF-8 is kept, not stripped
+  EXPECT_EQ(PyStrip(" \n\t "), "");
+  EXPECT_EQ(PyStripChar("\n\nab\n", '\n'), "ab");
+  EXPECT_EQ(PyLStripChar("\n\n", '\n'), "");
+  EXPECT_EQ(PyRStripChar("a\n", '\n'), "a");
+}
+
+}  // namespace
+}  // namespace litertlm

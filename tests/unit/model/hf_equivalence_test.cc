@@ -1,0 +1,133 @@
+// The fp32 forward pass against transformers: for every fixture under tests/golden/models/
+// (made by tests/tools/make_model_fixtures.py), prefill logits at every prompt position, 16
+// greedy decode steps through the KV cache, and perplexity must match the reference.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "format/safetensors.h"
+#include "litertlm/model.h"
+#include "litertlm/session.h"
+#include "unit/test_util.h"
+
+namespace litertlm {
+namespace {
+
+template <typename T>
+std::vector<T> Values(const SafetensorsFile& f, const std::string& name) {
+  const TensorView& v = f.tensors().at(name);
+  std::vector<T> out(v.data.size() / sizeof(T));
+  std::memcpy(out.data(), v.data.data(), v.data.size());
+  return out;
+}
+
+std::vector<std::string> FixtureDirs() {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::GoldenDir() + "/models", ec)) {
+    if (std::filesystem::exists(entry.path() / "reference.safetensors")) dirs.push_back(entry.path().string());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+// max |a - b| over a row must stay within 1e-4 × max |b| (the tolerance).
+void ExpectClose(std::span<const float> ours, std::span<const float> ref, const std::string& what) {
+  ASSERT_EQ(ours.size(), ref.size()) << what;
+  float max_ref = 0, max_diff = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    max_ref = std::max(max_ref, std::abs(ref[i]));
+    max_diff = std::max(max_diff, std::abs(ours[i] - ref[i]));
+  }
+  EXPECT_LE(max_diff, 1e-4f * max_ref) << what << ": max|Δ| " << max_diff << ", max|logit| " << max_ref;
+}
+
+int ArgMax(std::span<const float> v) {
+  return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+class HfEquivalenceTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HfEquivalenceTest, PrefillAndGreedyDecodeMatchTransformers) {
+  const std::string dir = GetParam();
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  auto model = ModelLoader::Load(dir);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const int vocab = (*model)->info().vocab_size;
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  const auto prefill = Values<float>(**ref, "prefill_logits");
+  const auto decode_ids = Values<int32_t>(**ref, "decode_ids");
+  const auto decode_logits = Values<float>(**ref, "decode_logits");
+  ASSERT_EQ(prefill.size(), prompt.size() * vocab);
+
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  std::vector<float> all;
+  ASSERT_TRUE((*session)->PrefillAllLogits(prompt, &all).ok());
+  for (size_t p = 0; p < prompt.size(); ++p) {
+    ExpectClose(std::span(all).subspan(p * vocab, vocab), std::span(prefill).subspan(p * vocab, vocab),
+                dir + " prefill position " + std::to_string(p));
+  }
+  // decode_logits[i] are the logits at position prompt+i-1; decode_ids[i] is their argmax.
+  for (size_t i = 0; i < decode_ids.size(); ++i) {
+    auto logits = (*session)->LastLogits();
+    ExpectClose(logits, std::span(decode_logits).subspan(i * vocab, vocab),
+                dir + " decode step " + std::to_string(i));
+    ASSERT_EQ(ArgMax(logits), decode_ids[i]) << dir << " greedy token " << i;
+    if (i + 1 < decode_ids.size()) {
+      const TokenId next = decode_ids[i];
+      ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+    }
+  }
+  EXPECT_EQ((*session)->num_tokens(), static_cast<int>(prompt.size() + decode_ids.size() - 1));
+}
+
+TEST_P(HfEquivalenceTest, PerplexityMatchesTransformers) {
+  const std::string dir = GetParam();
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok());
+  auto model = ModelLoader::Load(dir);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const auto ids = Values<int32_t>(**ref, "ppl_ids");
+  const auto nll = Values<double>(**ref, "ppl_nll");
+  const double ppl = Values<double>(**ref, "ppl")[0];
+  auto result = ComputePerplexity(*model, ids);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->nll.size(), nll.size());
+  for (size_t i = 0; i < nll.size(); ++i) EXPECT_NEAR(result->nll[i], nll[i], 1e-4 * std::max(1.0, nll[i]));
+  EXPECT_NEAR(result->perplexity, ppl, 1e-4 * ppl);
+}
+
+TEST_P(HfEquivalenceTest, ContextLimitIsAnErrorNotACrash) {
+  auto model = ModelLoader::Load(GetParam());
+  ASSERT_TRUE(model.ok());
+  SessionOptions options;
+  options.max_context = 4;
+  auto session = Session::Create(*model, options);
+  ASSERT_TRUE(session.ok());
+  std::vector<TokenId> five(5, 1);
+  Status s = (*session)->Prefill(five);
+  EXPECT_EQ(s.code(), StatusCode::kOutOfRange);
+  EXPECT_EQ((*session)->num_tokens(), 0);
+  std::vector<TokenId> bad = {(*model)->info().vocab_size};
+  EXPECT_EQ((*session)->Prefill(bad).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE((*session)->Prefill(std::span(five).first(4)).ok());
+}
+
+TEST(HfEquivalenceFixtures, AllFixturesPresent) {
+  // qwen3_gqa, qwen3_tied, gemma3_sliding, gemma3_mqa at least: an empty list must not pass.
+  EXPECT_GE(FixtureDirs().size(), 4u) << "fixtures missing under " << testing::GoldenDir();
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, HfEquivalenceTest, ::testing::ValuesIn(FixtureDirs()),
+                         [](const auto& param_info) {
+                           return std::filesystem::path(param_info.param).filename().string();
+                         });
+
+}  // namespace
+}  // namespace litertlm
