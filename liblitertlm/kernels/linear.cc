@@ -11,7 +11,9 @@ namespace litertlm {
 
 KernelContext::KernelContext(int num_threads)
     : pool_(num_threads > 0 ? num_threads : PhysicalCoreCount()), kernels_(&ActiveKernels()) {
-  BlasSetNumThreads(1);
+  // With a multi-thread pool, parallelism comes from the pool (see kernels/blas.h); a 1-thread
+  // context leaves OpenBLAS's own setting alone.
+  if (pool_.num_threads() > 1) BlasSetNumThreads(1);
   panels_.resize(static_cast<size_t>(pool_.num_threads()));
 }
 

@@ -37,7 +37,8 @@ class KernelContext {
     kDequantSgemm,  // dequantize weight panels to fp32, then OpenBLAS sgemm (fp32 activations)
   };
 
-  // num_threads ≤ 0 → PhysicalCoreCount(). Sets OpenBLAS to 1 thread (see kernels/blas.h).
+  // num_threads ≤ 0 → PhysicalCoreCount(). With more than one thread, sets OpenBLAS to 1 thread
+  // (see kernels/blas.h): the pool splits N and calls OpenBLAS once per thread.
   explicit KernelContext(int num_threads = 0);
   ~KernelContext();
   KernelContext(const KernelContext&) = delete;
@@ -71,7 +72,8 @@ class KernelContext {
 // M = 1 is the decode path (a GEMV; never sent through sgemm).
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y);
 
-// Same, with a per-thread single-threaded context (convenience for tools and tests).
+// Same, with a per-calling-thread single-threaded context (convenience for tools and tests; the
+// model should pass its Session's KernelContext).
 void Linear(const Matrix& w, const float* x, int64_t m, float* y);
 
 // out[k] = W[row, k] as fp32 (embedding lookup), W.cols values, any dtype and layout.
