@@ -1,8 +1,6 @@
 // Portable scalar kernels: the reference every SIMD level is tested against.
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 
 #include "kernels/kernel_table.h"
 #include "kernels/pack.h"
@@ -99,48 +97,6 @@ void GemvI4(const I4GemvArgs& a) {
 const KernelTable& ScalarKernels() {
   static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
                                     &GemvF16, &GemvI4, &QuantizeActivationRow};
-  return table;
-}
-
-bool CpuSupports(Isa isa) {
-#if defined(__x86_64__)
-  switch (isa) {
-    case Isa::kScalar: return true;
-    case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
-    case Isa::kAvx512Vnni:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
-             __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
-  }
-  return false;
-#else
-  return isa == Isa::kScalar;
-#endif
-}
-
-const KernelTable& KernelsFor(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512Vnni: return Avx512VnniKernels();
-    case Isa::kAvx2: return Avx2Kernels();
-    default: return ScalarKernels();
-  }
-}
-
-const KernelTable& ActiveKernels() {
-  static const KernelTable& table = [] () -> const KernelTable& {
-    Isa cap = Isa::kAvx512Vnni;
-    if (const char* env = std::getenv("LITERTLM_ISA")) {
-      std::string_view v(env);
-      if (v == "scalar") cap = Isa::kScalar;
-      if (v == "avx2") cap = Isa::kAvx2;
-    }
-    for (Isa isa : {Isa::kAvx512Vnni, Isa::kAvx2}) {
-      if (static_cast<int>(isa) <= static_cast<int>(cap) && CpuSupports(isa)) return KernelsFor(isa);
-    }
-    return ScalarKernels();
-  }();
   return table;
 }
 

@@ -139,7 +139,14 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
     for (int64_t n = 0; n < stored.rows; ++n) {
       s[n] = stored.scales[n];
       int32_t sum = 0;
-      for (int64_t k = 0; k < stored.cols; ++k) sum += static_cast<int8_t>(src[n * row_bytes + k]);
+      for (int64_t k = 0; k < stored.cols; ++k) {
+        int8_t q = static_cast<int8_t>(src[n * row_bytes + k]);
+        if (q == -128) {  // the AVX2 sign trick and the stored format need [-127, 127]
+          return InvalidArgumentError("PackMatrix: int8 weight -128 at row " + std::to_string(n) +
+                                      ", col " + std::to_string(k) + " (format allows -127..127)");
+        }
+        sum += q;
+      }
       sums[n] = sum;
     }
     v.scales = s;

@@ -56,7 +56,8 @@ inline int64_t PackedChunks(DType dtype, int64_t cols) {
 int64_t ElementsPerChunk(DType dtype);
 
 // Packs a kRowMajor kI8 / kI4Block32 / kI4Block128 / kF16 / kBF16 matrix (keeps
-// `dynamic_activations`). InvalidArgument for other dtypes or an already packed matrix.
+// `dynamic_activations`). InvalidArgument for other dtypes, an already packed matrix, an int4
+// matrix with cols % 128 != 0, or an int8 weight of -128 (the format is symmetric, -127..127).
 StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored);
 
 // out[(n - row_begin)·ld + k] = W[n, k] as fp32 for row_begin ≤ n < row_end, k < cols, in either

@@ -145,7 +145,9 @@ float QuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, i
   float s = AbsMax(x, cols) / 127.0f;
   float inv = s > 0 ? 1.0f / s : 0.0f;
   for (int64_t k = 0; k < cols; ++k) {
-    q[k] = static_cast<int8_t>(std::clamp<int>(static_cast<int>(std::nearbyint(x[k] * inv)), -127, 127));
+    // Clamp before rounding (NaN → -127, like the SIMD versions' saturating conversion).
+    float v = std::fmin(std::fmax(x[k] * inv, -127.0f), 127.0f);
+    q[k] = static_cast<int8_t>(static_cast<int>(std::nearbyint(v)));
   }
   for (int64_t k = cols; k < padded_cols; ++k) q[k] = 0;
   return s;

@@ -36,6 +36,18 @@ struct Shape {
 const Shape kI8Shapes[] = {{1, 1}, {3, 17}, {4, 64}, {5, 63}, {7, 65}, {13, 200}, {33, 640}, {64, 1000}, {130, 1024}};
 const Shape kI4Shapes[] = {{1, 128}, {3, 256}, {5, 384}, {13, 640}, {66, 1024}};
 
+// The fixed shapes plus seeded random ones (K a multiple of `k_multiple`).
+std::vector<Shape> ShapesWithRandom(const Shape* begin, const Shape* end, int64_t k_multiple) {
+  std::vector<Shape> v(begin, end);
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 6; ++i) {
+    int64_t n = std::uniform_int_distribution<int64_t>(1, 300)(rng);
+    int64_t k = std::uniform_int_distribution<int64_t>(1, 1500 / k_multiple)(rng) * k_multiple;
+    v.push_back({n, k});
+  }
+  return v;
+}
+
 struct Quantized {
   QuantizedMatrix q;
   std::unique_ptr<PackedMatrix> packed;
@@ -75,7 +87,7 @@ TEST(KernelsTest, QuantizeRowIsBitIdenticalAcrossLevels) {
 // Exact int32 accumulators: scalar (packed) vs naive (stored), and every level vs scalar.
 TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
   uint32_t seed = 10;
-  for (const Shape& s : kI8Shapes) {
+  for (const Shape& s : ShapesWithRandom(std::begin(kI8Shapes), std::end(kI8Shapes), 1)) {
     Quantized w = Make(s.n, s.k, DType::kI8, seed++);
     const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
     for (int64_t m : {1, 2, 5, 6, 7, 13}) {
@@ -155,8 +167,8 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
 template <typename Run>
 void CheckFloatKernel(DType t, bool int4, const Run& run, const char* what) {
   uint32_t seed = 100;
-  const auto& shapes = int4 ? std::vector<Shape>(std::begin(kI4Shapes), std::end(kI4Shapes))
-                            : std::vector<Shape>(std::begin(kI8Shapes), std::end(kI8Shapes));
+  const auto shapes = int4 ? ShapesWithRandom(std::begin(kI4Shapes), std::end(kI4Shapes), 128)
+                           : ShapesWithRandom(std::begin(kI8Shapes), std::end(kI8Shapes), 1);
   for (const Shape& s : shapes) {
     Quantized w = Make(s.n, s.k, t, seed++);
     auto x = RandomVector(static_cast<size_t>(s.k), seed++);

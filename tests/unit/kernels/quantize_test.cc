@@ -97,6 +97,13 @@ TEST(QuantizeTest, PackRejectsUnsupported) {
   std::vector<float> w(64, 1.0f);
   Matrix f32{DType::kF32, 4, 16, w.data(), nullptr};
   EXPECT_FALSE(PackMatrix(f32).ok());
+  std::vector<uint8_t> bytes(16, 1);
+  bytes[5] = 0x80;  // -128
+  std::vector<float> scales(2, 1.0f);
+  Matrix i8{DType::kI8, 2, 8, bytes.data(), scales.data()};
+  auto bad = PackMatrix(i8);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("row 0, col 5"), std::string::npos);
 }
 
 }  // namespace
