@@ -4,7 +4,8 @@
 
 namespace litertlm {
 
-void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y) {
+void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y,
+                   int64_t ldy) {
   if (m == 1) {
     cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(n), static_cast<blasint>(k), 1.0f,
                 w, static_cast<blasint>(k), x, 1, 0.0f, y, 1);
@@ -12,9 +13,11 @@ void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t
   }
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, x, static_cast<blasint>(k), w,
-              static_cast<blasint>(k), 0.0f, y, static_cast<blasint>(n));
+              static_cast<blasint>(k), 0.0f, y, static_cast<blasint>(ldy));
 }
 
 void BlasSetNumThreads(int n) { openblas_set_num_threads(n); }
+
+const char* BlasCoreName() { return openblas_get_corename(); }
 
 }  // namespace litertlm

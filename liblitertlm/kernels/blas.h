@@ -6,12 +6,18 @@
 
 namespace litertlm {
 
-// y[M×N] = x[M×K] · W[N×K]ᵀ with fp32 W (row-major). M = 1 uses sgemv (sgemm with M = 1 is
-// 30× slower on Debian's OpenBLAS).
-void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y);
+// y[M×N] (row stride ldy ≥ N) = x[M×K] · W[N×K]ᵀ with fp32 W (row-major, stride K). M = 1 uses
+// sgemv (sgemm with M = 1 is 30× slower on Debian's OpenBLAS).
+void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y,
+                   int64_t ldy);
 
-// Sets OpenBLAS's own thread count (it is the only other owner of threads in the process).
+// Sets OpenBLAS's own thread count. KernelContext sets it to 1: parallelism comes from our
+// ThreadPool, which splits N and calls OpenBLAS once per thread, so the process never runs more
+// compute threads than the pool's budget (OpenBLAS workers would fight our spinning workers).
 void BlasSetNumThreads(int n);
+
+// OpenBLAS's name for the kernel set it picked (e.g. "Cooperlake"), for benchmark logs.
+const char* BlasCoreName();
 
 }  // namespace litertlm
 

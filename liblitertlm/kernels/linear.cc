@@ -1,45 +1,203 @@
 #include "kernels/linear.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/blas.h"
-#include "util/half.h"
+#include "kernels/kernel_table.h"
+#include "kernels/pack.h"
 
 namespace litertlm {
 
-void Linear(const Matrix& w, const float* x, int64_t m, float* y) {
+KernelContext::KernelContext(int num_threads)
+    : pool_(num_threads > 0 ? num_threads : PhysicalCoreCount()), kernels_(&ActiveKernels()) {
+  // With a multi-thread pool, parallelism comes from the pool (see kernels/blas.h); a 1-thread
+  // context leaves OpenBLAS's own setting alone.
+  if (pool_.num_threads() > 1) BlasSetNumThreads(1);
+  panels_.resize(static_cast<size_t>(pool_.num_threads()));
+}
+
+KernelContext::~KernelContext() = default;
+
+int8_t* KernelContext::xq(size_t bytes) {
+  if (xq_.size() < bytes) xq_.resize(bytes);
+  return xq_.data();
+}
+float* KernelContext::xscale(size_t count) {
+  if (xscale_.size() < count) xscale_.resize(count);
+  return xscale_.data();
+}
+float* KernelContext::xpad(size_t count) {
+  if (xpad_.size() < count) xpad_.resize(count);
+  return xpad_.data();
+}
+float* KernelContext::panel(int thread, size_t count) {
+  auto& p = panels_[static_cast<size_t>(thread)];
+  if (p.size() < count) p.resize(count);
+  return p.data();
+}
+
+namespace {
+
+// fp32 W through OpenBLAS, N split across the pool.
+void LinearF32(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const float* wd = static_cast<const float*>(w.data);
+  ctx.pool().ParallelForGrain(w.rows, 16, [&](int64_t n0, int64_t n1) {
+    BlasLinearF32(wd + n0 * w.cols, n1 - n0, w.cols, x, m, y + n0, w.rows);
+  });
+}
+
+// Any dtype/layout: dequantize panels of rows to fp32, then sgemv/sgemm on each panel.
+void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const int threads = ctx.num_threads();
+  // Panels of ~1 MiB of fp32 (in L2 when sgemm reads them); at least 16 rows.
+  const int64_t panel_rows = std::max<int64_t>(16, (1 << 18) / std::max<int64_t>(w.cols, 1));
+  for (int t = 0; t < threads; ++t) ctx.panel(t, static_cast<size_t>(panel_rows * w.cols));
+  const int64_t parts = std::min<int64_t>(threads, (w.rows + 15) / 16);
+  ctx.pool().ParallelFor(parts, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t r0 = w.rows * p / parts / 4 * 4;
+      const int64_t r1 = p + 1 == parts ? w.rows : w.rows * (p + 1) / parts / 4 * 4;
+      float* panel = ctx.panel(static_cast<int>(p), 0);
+      for (int64_t n0 = r0; n0 < r1; n0 += panel_rows) {
+        const int64_t n1 = std::min(r1, n0 + panel_rows);
+        DequantizeRows(w, n0, n1, panel, w.cols);
+        BlasLinearF32(panel, n1 - n0, w.cols, x, m, y + n0, w.rows);
+      }
+    }
+  });
+}
+
+// Splits the 4-row groups of w over the pool; fn(n_begin, n_end) with multiples of 4.
+template <typename Fn>
+void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
+  ctx.pool().ParallelFor(PackedRows(w.rows) / 4, [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
+}
+
+void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
+  int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  if (m == 1) {
+    xs[0] = kt.quantize_row(x, w.cols, ldx, xq);
+  } else {
+    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
+    });
+  }
+  I8GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = m;
+  args.ldx = ldx;
+  args.y = y;
+  args.ldy = w.rows;
+  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    I8GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    kernel(part);
+  });
+}
+
+void LinearFloatGemv(KernelContext& ctx, const Matrix& w, const float* x, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t padded = PackedChunks(w.dtype, w.cols) * ElementsPerChunk(w.dtype);
+  float* xp = ctx.xpad(static_cast<size_t>(padded));
+  std::memcpy(xp, x, static_cast<size_t>(w.cols) * sizeof(float));
+  std::fill(xp + w.cols, xp + padded, 0.0f);
+  auto kernel = w.dtype == DType::kI8 ? kt.gemv_i8_weight_only : kt.gemv_f16;
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    FloatGemvArgs a;
+    a.w = &w;
+    a.x = xp;
+    a.n_begin = n0;
+    a.n_end = n1;
+    a.y = y;
+    kernel(a);
+  });
+}
+
+void LinearI4Rows(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 128;
+  int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; ++i) xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    for (int64_t i = 0; i < m; ++i) {
+      I4GemvArgs a;
+      a.w = &w;
+      a.xq = xq + i * ldx;
+      a.xscale = xs[i];
+      a.n_begin = n0;
+      a.n_end = n1;
+      a.y = y + i * w.rows;
+      kt.gemv_i4(a);
+    }
+  });
+}
+
+bool UseInt8Gemm(const KernelContext& ctx) {
+  switch (ctx.int8_gemm_path()) {
+    case KernelContext::Int8GemmPath::kInt8: return true;
+    case KernelContext::Int8GemmPath::kDequantSgemm: return false;
+    default: return ctx.kernels().isa == Isa::kAvx512Vnni;
+  }
+}
+
+}  // namespace
+
+void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  if (m <= 0 || w.rows <= 0) return;
+  if (w.layout == MatrixLayout::kRowMajor) {
+    if (w.dtype == DType::kF32) {
+      LinearF32(ctx, w, x, m, y);
+    } else {
+      LinearDequantBlas(ctx, w, x, m, y);
+    }
+    return;
+  }
   switch (w.dtype) {
-    case DType::kF32:
-      BlasLinearF32(static_cast<const float*>(w.data), w.rows, w.cols, x, m, y);
+    case DType::kI8:
+      if (w.dynamic_activations && (m == 1 || UseInt8Gemm(ctx))) {
+        LinearI8Dynamic(ctx, w, x, m, y);
+      } else if (m == 1) {
+        LinearFloatGemv(ctx, w, x, y);
+      } else {
+        LinearDequantBlas(ctx, w, x, m, y);
+      }
+      return;
+    case DType::kF16:
+    case DType::kBF16:
+      if (m == 1) {
+        LinearFloatGemv(ctx, w, x, y);
+      } else {
+        LinearDequantBlas(ctx, w, x, m, y);
+      }
+      return;
+    case DType::kI4Block32:
+    case DType::kI4Block128:
+      if (m <= 4) {
+        LinearI4Rows(ctx, w, x, m, y);
+      } else {
+        LinearDequantBlas(ctx, w, x, m, y);
+      }
       return;
     default:
-      // Other formats are widened at load time until their kernels exist; the loader never
-      // hands them here.
-      std::memset(y, 0, sizeof(float) * static_cast<size_t>(m * w.rows));
+      LinearDequantBlas(ctx, w, x, m, y);
       return;
   }
 }
 
-void MatrixRow(const Matrix& w, int64_t row, float* out) {
-  switch (w.dtype) {
-    case DType::kF32:
-      std::memcpy(out, static_cast<const float*>(w.data) + row * w.cols,
-                  sizeof(float) * static_cast<size_t>(w.cols));
-      return;
-    case DType::kF16: {
-      const uint16_t* p = static_cast<const uint16_t*>(w.data) + row * w.cols;
-      for (int64_t k = 0; k < w.cols; ++k) out[k] = F16ToF32(p[k]);
-      return;
-    }
-    case DType::kBF16: {
-      const uint16_t* p = static_cast<const uint16_t*>(w.data) + row * w.cols;
-      for (int64_t k = 0; k < w.cols; ++k) out[k] = Bf16ToF32(p[k]);
-      return;
-    }
-    default:
-      std::memset(out, 0, sizeof(float) * static_cast<size_t>(w.cols));
-      return;
-  }
+void Linear(const Matrix& w, const float* x, int64_t m, float* y) {
+  thread_local KernelContext ctx(1);
+  Linear(ctx, w, x, m, y);
 }
+
+void MatrixRow(const Matrix& w, int64_t row, float* out) { DequantizeRows(w, row, row + 1, out, w.cols); }
 
 }  // namespace litertlm

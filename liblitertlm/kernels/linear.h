@@ -1,18 +1,82 @@
 // The one interface the model uses for its matrix products.
+//
+//   KernelContext ctx(/*num_threads=*/0);          // 0 = physical cores; one per Session
+//   ASSIGN_OR_RETURN(auto q, QuantizeMatrix(w, N, K, DType::kI8));   // or from the file
+//   ASSIGN_OR_RETURN(auto packed, PackMatrix(q.view()));              // once, at load
+//   Linear(ctx, packed->view, x, m, y);            // y[m×N] = x[m×K] · Wᵀ
+//
+// Routing (kernels/linear.cc): fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
+// dynamic → int8 GEMV (M = 1) / int8 GEMM or "dequantize panel → sgemm" (M > 1, per
+// KernelContext::Int8GemmPath). Packed kI8 weight-only, kF16, kBF16 → widening GEMV (M = 1) /
+// dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per row (M ≤ 4) / dequantize → sgemm.
+// Unpacked non-fp32 matrices → dequantize panel → sgemv/sgemm (correct, slow: pack at load).
+// Work is split over N across ctx's ThreadPool; OpenBLAS runs single-threaded inside each part.
 #ifndef LITERTLM_KERNELS_LINEAR_H_
 #define LITERTLM_KERNELS_LINEAR_H_
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "kernels/matrix.h"
+#include "util/thread_pool.h"
 
 namespace litertlm {
 
-// y[m, n] = sum_k x[m, k] * W[n, k] for m < M: x is M × W.cols (row-major, fp32), y is
-// M × W.rows. M = 1 is the decode path (a GEMV; never sent through sgemm).
+struct KernelTable;
+
+// Threads + scratch for Linear. Buffers only grow, so after the first call of each shape the
+// decode path allocates nothing. Not thread-safe: one context per concurrently running caller
+// (e.g. per Session).
+class KernelContext {
+ public:
+  // How dynamic-int8 matrices are multiplied when M > 1.
+  enum class Int8GemmPath {
+    kAuto,          // int8 VNNI GEMM when the CPU has VNNI (measured faster here), else sgemm
+    kInt8,          // our int8 GEMM at the active ISA level
+    kDequantSgemm,  // dequantize weight panels to fp32, then OpenBLAS sgemm (fp32 activations)
+  };
+
+  // num_threads ≤ 0 → PhysicalCoreCount(). With more than one thread, sets OpenBLAS to 1 thread
+  // (see kernels/blas.h): the pool splits N and calls OpenBLAS once per thread.
+  explicit KernelContext(int num_threads = 0);
+  ~KernelContext();
+  KernelContext(const KernelContext&) = delete;
+  KernelContext& operator=(const KernelContext&) = delete;
+
+  int num_threads() const { return pool_.num_threads(); }
+  ThreadPool& pool() { return pool_; }
+  void set_int8_gemm_path(Int8GemmPath p) { int8_gemm_path_ = p; }
+  Int8GemmPath int8_gemm_path() const { return int8_gemm_path_; }
+  // Kernel level used by this context (default: ActiveKernels()); tests/benchmarks may pin one.
+  void set_kernels(const KernelTable* t) { kernels_ = t; }
+  const KernelTable& kernels() const { return *kernels_; }
+
+  // Scratch, grown on demand (internal to the kernels).
+  int8_t* xq(size_t bytes);
+  float* xscale(size_t count);
+  float* xpad(size_t count);
+  float* panel(int thread, size_t count);
+
+ private:
+  ThreadPool pool_;
+  const KernelTable* kernels_;
+  Int8GemmPath int8_gemm_path_ = Int8GemmPath::kAuto;
+  std::vector<int8_t> xq_;
+  std::vector<float> xscale_;
+  std::vector<float> xpad_;
+  std::vector<std::vector<float>> panels_;
+};
+
+// y[m, n] = Σ_k x[m, k] · W[n, k] for m < M: x is M × W.cols (row-major, fp32), y is M × W.rows.
+// M = 1 is the decode path (a GEMV; never sent through sgemm).
+void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y);
+
+// Same, with a per-calling-thread single-threaded context (convenience for tools and tests; the
+// model should pass its Session's KernelContext).
 void Linear(const Matrix& w, const float* x, int64_t m, float* y);
 
-// out[k] = W[row, k] as fp32 (embedding lookup), W.cols values.
+// out[k] = W[row, k] as fp32 (embedding lookup), W.cols values, any dtype and layout.
 void MatrixRow(const Matrix& w, int64_t row, float* out);
 
 }  // namespace litertlm

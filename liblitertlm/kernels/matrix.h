@@ -1,6 +1,18 @@
-// A weight matrix as the kernels see it: W has `rows` output channels (N) and `cols` inputs (K),
-// row-major, in one of the stored DTypes. Non-owning; the Model keeps the bytes alive (mmap or
-// its own buffers).
+// A weight matrix as the kernels see it: W has `rows` output channels (N) and `cols` inputs (K).
+// Non-owning; the Model keeps the bytes alive (mmap, a QuantizedMatrix or a PackedMatrix).
+//
+// Two byte layouts (see kernels/quantize.h for the exact per-row encodings):
+//  - kRowMajor: the stored (.litertlm file) layout. Row n occupies RowBytes(dtype, K) contiguous
+//    bytes; scales are row-major (kI8: N floats; kI4Block*: N × K/B floats).
+//  - kPacked4x64: the load-time layout the fast kernels read as one sequential stream (see
+//    kernels/pack.h). Rows are grouped by 4 (N padded to a multiple of 4 with zero rows); each
+//    row's byte stream is cut into 64-byte chunks (padded with zero bytes); group g stores
+//    chunk 0 of its 4 rows, then chunk 1 of its 4 rows, ... (4 × 64 = 256 bytes per step).
+//
+// Compute mode: for kI8, `dynamic_activations` selects dynamic_int8 (true: activations are
+// quantized to int8 per row on the fly, int32 accumulation) or weight-only int8 (false: weights
+// are widened to fp32, fp32 activations). kI4Block* always quantizes activations dynamically;
+// kF16/kBF16/kF32 always compute in fp32.
 #ifndef LITERTLM_KERNELS_MATRIX_H_
 #define LITERTLM_KERNELS_MATRIX_H_
 
@@ -10,13 +22,30 @@
 
 namespace litertlm {
 
+enum class MatrixLayout : uint8_t {
+  kRowMajor = 0,
+  kPacked4x64 = 1,
+};
+
 struct Matrix {
   DType dtype = DType::kF32;
   int64_t rows = 0;  // N: output features
   int64_t cols = 0;  // K: input features
   const void* data = nullptr;
-  const float* scales = nullptr;  // kI8: one per row; kI4Block*: rows × (cols / block)
+  // kI8: one per row. kI4Block*: rows × (cols / block), row-major for kRowMajor, packed order
+  // for kPacked4x64 (see kernels/pack.h). Unused for float types.
+  const float* scales = nullptr;
+  MatrixLayout layout = MatrixLayout::kRowMajor;
+  // kI8 + kPacked4x64 only: sum of each (padded) row's int8 weights, for the u8/s8 offset trick.
+  const int32_t* row_sums = nullptr;
+  // kI8 only: true = dynamic_int8, false = weight-only int8 (see above).
+  bool dynamic_activations = true;
 };
+
+// Bytes of one stored row of `cols` elements (int4: two per byte). 0 for non-matrix dtypes.
+int64_t MatrixRowBytes(DType dtype, int64_t cols);
+// Elements per scale block along K: 32 / 128 for kI4Block*, cols for kI8 (1 = none otherwise).
+int64_t ScaleBlock(DType dtype, int64_t cols);
 
 }  // namespace litertlm
 

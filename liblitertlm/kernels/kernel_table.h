@@ -1,0 +1,80 @@
+// Internal: the per-ISA kernel entry points behind Linear, chosen once at first use.
+//
+// All kernels read kPacked4x64 matrices (kernels/pack.h). Row ranges [n_begin, n_end) start at a
+// multiple of 4; outputs are written only for n < rows. Activations are padded with zeros to the
+// packed row length (PackedChunks · ElementsPerChunk). Every ISA level computes the same
+// integer accumulators exactly; float results may differ in summation order only.
+//
+// Thread-safety: kernels are pure functions of their arguments; different row ranges may run
+// concurrently.
+#ifndef LITERTLM_KERNELS_KERNEL_TABLE_H_
+#define LITERTLM_KERNELS_KERNEL_TABLE_H_
+
+#include <cstdint>
+
+#include "kernels/matrix.h"
+
+namespace litertlm {
+
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512Vnni = 2 };
+
+// Dynamic int8: y[i, n] (or the exact int32 acc[i, n]) for activation rows i < m.
+struct I8GemmArgs {
+  const Matrix* w = nullptr;      // kI8, kPacked4x64
+  const int8_t* xq = nullptr;     // m rows of ldx int8 (ldx = PackedChunks · 64), zero padded
+  const float* xscale = nullptr;  // m activation scales
+  int64_t m = 1;
+  int64_t ldx = 0;
+  int64_t n_begin = 0;
+  int64_t n_end = 0;
+  int32_t* acc = nullptr;  // when set: acc[i·ldy + n] = Σ_k q_w[n,k]·q_x[i,k]; y is not written
+  float* y = nullptr;      // otherwise: y[i·ldy + n] = that sum · xscale[i] · wscale[n]
+  int64_t ldy = 0;
+};
+
+// fp32-activation GEMV (kF16 weights, or kI8 weight-only): y[n] = Σ_k W[n,k]·x[k].
+struct FloatGemvArgs {
+  const Matrix* w = nullptr;
+  const float* x = nullptr;  // padded to PackedChunks · ElementsPerChunk floats
+  int64_t n_begin = 0;
+  int64_t n_end = 0;
+  float* y = nullptr;
+};
+
+// int4 block GEMV: y[n] = xscale · Σ_blocks wscale[n,b] · Σ_{k in b} q_w[n,k]·q_x[k].
+struct I4GemvArgs {
+  const Matrix* w = nullptr;  // kI4Block32 / kI4Block128, kPacked4x64
+  const int8_t* xq = nullptr;
+  float xscale = 0.0f;
+  int64_t n_begin = 0;
+  int64_t n_end = 0;
+  float* y = nullptr;
+};
+
+struct KernelTable {
+  Isa isa;
+  const char* name;
+  void (*gemv_i8)(const I8GemmArgs&);  // m == 1
+  void (*gemm_i8)(const I8GemmArgs&);  // any m
+  void (*gemv_i8_weight_only)(const FloatGemvArgs&);
+  void (*gemv_f16)(const FloatGemvArgs&);
+  void (*gemv_i4)(const I4GemvArgs&);
+  // QuantizeActivationRow (kernels/quantize.h), bit-identical at every level.
+  float (*quantize_row)(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
+};
+
+const KernelTable& ScalarKernels();
+const KernelTable& Avx2Kernels();
+const KernelTable& Avx512VnniKernels();
+
+// True when this CPU (and OS) can run `isa`.
+bool CpuSupports(Isa isa);
+// The best supported table, chosen once. LITERTLM_ISA=scalar|avx2|avx512 in the environment
+// caps the choice (for testing and benchmarking).
+const KernelTable& ActiveKernels();
+// The table for `isa` (which must be supported).
+const KernelTable& KernelsFor(Isa isa);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_KERNELS_KERNEL_TABLE_H_

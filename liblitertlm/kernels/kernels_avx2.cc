@@ -1,0 +1,197 @@
+// AVX2 + FMA + F16C kernels (no VNNI). Dynamic int8 uses the sign trick:
+// maddubs(|x|, sign(w, x)) gives exact int16 pair sums (|x|, |w| ≤ 127 → ≤ 32258), then madd
+// with ones widens them to int32. int4 feeds nibbles (q + 8, u8) against s8 activations
+// (pair sums ≤ 3810) and subtracts 8 · Σ x per 32-element span.
+#include "kernels/kernel_table.h"
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi2")
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/pack.h"
+#include "kernels/quantize.h"
+
+namespace litertlm {
+namespace {
+
+inline int32_t HSum(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+inline float HSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline __m256i DotI8(__m256i acc, __m256i ax, __m256i x, __m256i w, __m256i ones) {
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x)), ones));
+}
+
+// acc[r] for 4 packed rows starting at group pointer p, one activation row x.
+inline void DotGroupI8(const uint8_t* p, int64_t chunks, const int8_t* x, int32_t out[4]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                    _mm256_setzero_si256()};
+  for (int64_t c = 0; c < chunks; ++c, p += 256) {
+    for (int h = 0; h < 2; ++h) {
+      __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + c * 64 + h * 32));
+      __m256i ax = _mm256_abs_epi8(xv);
+      for (int r = 0; r < 4; ++r) {
+        __m256i wv = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + r * 64 + h * 32));
+        acc[r] = DotI8(acc[r], ax, xv, wv, ones);
+      }
+    }
+  }
+  for (int r = 0; r < 4; ++r) out[r] = HSum(acc[r]);
+}
+
+inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, const int32_t v[4]) {
+  const int64_t count = std::min<int64_t>(4, a.w->rows - n);
+  for (int64_t r = 0; r < count; ++r) {
+    if (a.acc) {
+      a.acc[i * a.ldy + n + r] = v[r];
+    } else {
+      a.y[i * a.ldy + n + r] = static_cast<float>(v[r]) * a.xscale[i] * a.w->scales[n + r];
+    }
+  }
+}
+
+void GemmI8(const I8GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  // Blocks of weight rows small enough to stay in L2 while every activation row passes.
+  const int64_t nb = std::max<int64_t>(4, (256 * 1024 / (chunks * 64)) / 4 * 4);
+  for (int64_t n0 = a.n_begin; n0 < n_end; n0 += nb) {
+    const int64_t n1 = std::min(n_end, n0 + nb);
+    for (int64_t i = 0; i < a.m; ++i) {
+      for (int64_t n = n0; n < n1; n += 4) {
+        int32_t v[4];
+        DotGroupI8(base + (n / 4) * chunks * 256, chunks, a.xq + i * a.ldx, v);
+        StoreI8(a, i, n, v);
+      }
+    }
+  }
+}
+
+inline void StoreF32x4(const Matrix& w, int64_t n, const __m256 f[4], float mul,
+                       const float* row_scale, float* y) {
+  const int64_t count = std::min<int64_t>(4, w.rows - n);
+  for (int64_t r = 0; r < count; ++r) y[n + r] = HSum(f[r]) * mul * (row_scale ? row_scale[n + r] : 1.0f);
+}
+
+void GemvI8WeightOnly(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    __m256 f[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+      for (int q = 0; q < 8; ++q) {
+        __m256 xv = _mm256_loadu_ps(a.x + c * 64 + q * 8);
+        for (int r = 0; r < 4; ++r) {
+          __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + r * 64 + q * 8));
+          f[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), xv, f[r]);
+        }
+      }
+    }
+    StoreF32x4(w, n, f, 1.0f, w.scales, a.y);
+  }
+}
+
+void GemvF16(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const bool bf16 = w.dtype == DType::kBF16;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    __m256 f[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+      for (int q = 0; q < 4; ++q) {
+        __m256 xv = _mm256_loadu_ps(a.x + c * 32 + q * 8);
+        for (int r = 0; r < 4; ++r) {
+          __m128i h = _mm_load_si128(reinterpret_cast<const __m128i*>(p + r * 64 + q * 16));
+          __m256 wv = bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
+                           : _mm256_cvtph_ps(h);
+          f[r] = _mm256_fmadd_ps(wv, xv, f[r]);
+        }
+      }
+    }
+    StoreF32x4(w, n, f, 1.0f, nullptr, a.y);
+  }
+}
+
+void GemvI4(const I4GemvArgs& a) {
+  const Matrix& w = *a.w;
+  const bool block32 = w.dtype == DType::kI4Block32;
+  const int64_t per_chunk = block32 ? 4 : 1;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const __m256i low4 = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    const float* sp = w.scales + (n / 4) * chunks * 4 * per_chunk;
+    __m256 f[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t c = 0; c < chunks; ++c, p += 256, sp += 4 * per_chunk) {
+      // Spans of 32 elements: 0 = [0,32), 1 = [32,64), 2 = [64,96), 3 = [96,128).
+      __m256i xs[4], corr[4];
+      for (int s = 0; s < 4; ++s) {
+        xs[s] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.xq + c * 128 + s * 32));
+        corr[s] = _mm256_madd_epi16(_mm256_maddubs_epi16(eight, xs[s]), ones);
+      }
+      for (int r = 0; r < 4; ++r) {
+        __m256i span[4];
+        for (int h = 0; h < 2; ++h) {
+          __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + r * 64 + h * 32));
+          __m256i lo = _mm256_and_si256(v, low4);
+          __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+          span[h] = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, xs[h]), ones), corr[h]);
+          span[2 + h] =
+              _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(hi, xs[2 + h]), ones), corr[2 + h]);
+        }
+        if (block32) {
+          for (int s = 0; s < 4; ++s) {
+            f[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(span[s]), _mm256_broadcast_ss(sp + r * 4 + s), f[r]);
+          }
+        } else {
+          __m256i t = _mm256_add_epi32(_mm256_add_epi32(span[0], span[1]),
+                                       _mm256_add_epi32(span[2], span[3]));
+          f[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_broadcast_ss(sp + r), f[r]);
+        }
+      }
+    }
+    StoreF32x4(w, n, f, a.xscale, nullptr, a.y);
+  }
+}
+
+}  // namespace
+
+const KernelTable& Avx2Kernels() {
+  static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
+                                    &GemvF16, &GemvI4, &QuantizeActivationRow};
+  return table;
+}
+
+}  // namespace litertlm
+
+#pragma GCC pop_options
+#else
+namespace litertlm {
+const KernelTable& Avx2Kernels() { return ScalarKernels(); }
+}  // namespace litertlm
+#endif

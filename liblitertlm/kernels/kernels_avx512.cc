@@ -1,0 +1,283 @@
+// AVX-512 (F/BW/VL) + VNNI kernels. Dynamic int8 uses vpdpbusd with the u8/s8 offset trick:
+// activations x (s8) are fed as x + 128 (u8, an XOR with 0x80) and the result is corrected by
+// 128 · Σ_k w[n,k] (PackedMatrix row_sums). int4 feeds the nibbles (q + 8, u8) against s8
+// activations and corrects by 8 · Σ x per dpbusd lane.
+#include "kernels/kernel_table.h"
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+// GCC 12's AVX-512 headers trip -Wuninitialized through _mm512_undefined_* (a known false
+// positive); silence it for this file only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,fma,f16c,avx2,bmi2")
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/pack.h"
+
+namespace litertlm {
+namespace {
+
+// (Constants are built inside the functions: a namespace-scope __m512i would run AVX-512
+// code during static initialisation on any CPU.)
+#define LITERTLM_SIGN_FLIP _mm512_set1_epi8(static_cast<char>(0x80))
+
+// acc += dpbusd(u8 a, s8 b), accumulating in place. GCC 12 wraps the intrinsic in register
+// copies (two extra moves per instruction) inside the GEMM loop; the asm form avoids them.
+#define LITERTLM_DPBUSD(acc, a, b) asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b))
+
+// Horizontal sums of 4 vectors → [Σa0, Σa1, Σa2, Σa3].
+inline __m128i Reduce4(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+  __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
+  __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+  __m512i t2 = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+  __m256i t3 = _mm256_add_epi32(_mm512_castsi512_si256(t2), _mm512_extracti64x4_epi64(t2, 1));
+  return _mm_add_epi32(_mm256_castsi256_si128(t3), _mm256_extracti128_si256(t3, 1));
+}
+
+// Writes the 4 results of rows n..n+3 (activation row i), only for rows < w.rows.
+inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, __m128i sums) {
+  alignas(16) int32_t v[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(v), sums);
+  const int64_t count = std::min<int64_t>(4, a.w->rows - n);
+  for (int64_t r = 0; r < count; ++r) {
+    int32_t acc = v[r] - 128 * a.w->row_sums[n + r];
+    if (a.acc) {
+      a.acc[i * a.ldy + n + r] = acc;
+    } else {
+      a.y[i * a.ldy + n + r] = static_cast<float>(acc) * a.xscale[i] * a.w->scales[n + r];
+    }
+  }
+}
+
+void GemvI8(const I8GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const __m512i sign_flip = LITERTLM_SIGN_FLIP;
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+      __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a.xq + c * 64), sign_flip);
+      acc0 = _mm512_dpbusd_epi32(acc0, x, _mm512_load_si512(p));
+      acc1 = _mm512_dpbusd_epi32(acc1, x, _mm512_load_si512(p + 64));
+      acc2 = _mm512_dpbusd_epi32(acc2, x, _mm512_load_si512(p + 128));
+      acc3 = _mm512_dpbusd_epi32(acc3, x, _mm512_load_si512(p + 192));
+    }
+    StoreI8(a, 0, n, Reduce4(acc0, acc1, acc2, acc3));
+  }
+}
+
+// MR (≤ 4) activation rows × 4 weight rows over the whole K. The 16 accumulators are named
+// variables: an array of __m512i, or 24 accumulators (6 rows), get spilled by GCC 12.
+#define LITERTLM_ACC_DECL(i) __m512i c##i##0 = zero, c##i##1 = zero, c##i##2 = zero, c##i##3 = zero
+#define LITERTLM_ACC_STEP(i)                                                                  \
+  if constexpr (MR > i) {                                                                    \
+    __m512i xv = _mm512_xor_si512(_mm512_loadu_si512(x + i * a.ldx + c * 64), sign_flip);    \
+    LITERTLM_DPBUSD(c##i##0, xv, w0);                                                        \
+    LITERTLM_DPBUSD(c##i##1, xv, w1);                                                        \
+    LITERTLM_DPBUSD(c##i##2, xv, w2);                                                        \
+    LITERTLM_DPBUSD(c##i##3, xv, w3);                                                        \
+  }
+#define LITERTLM_ACC_STORE(i) \
+  if constexpr (MR > i) StoreI8(a, i0 + i, n, Reduce4(c##i##0, c##i##1, c##i##2, c##i##3))
+
+template <int MR>
+inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int64_t i0,
+                    int64_t n) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i sign_flip = LITERTLM_SIGN_FLIP;
+  LITERTLM_ACC_DECL(0);
+  LITERTLM_ACC_DECL(1);
+  LITERTLM_ACC_DECL(2);
+  LITERTLM_ACC_DECL(3);
+  const int8_t* x = a.xq + i0 * a.ldx;
+  for (int64_t c = 0; c < chunks; ++c) {
+    const uint8_t* p = wg + c * 256;
+    __m512i w0 = _mm512_load_si512(p), w1 = _mm512_load_si512(p + 64);
+    __m512i w2 = _mm512_load_si512(p + 128), w3 = _mm512_load_si512(p + 192);
+    LITERTLM_ACC_STEP(0)
+    LITERTLM_ACC_STEP(1)
+    LITERTLM_ACC_STEP(2)
+    LITERTLM_ACC_STEP(3)
+  }
+  LITERTLM_ACC_STORE(0);
+  LITERTLM_ACC_STORE(1);
+  LITERTLM_ACC_STORE(2);
+  LITERTLM_ACC_STORE(3);
+}
+#undef LITERTLM_ACC_DECL
+#undef LITERTLM_ACC_STEP
+#undef LITERTLM_ACC_STORE
+
+void GemmI8(const I8GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  constexpr int kMr = 4;
+  // Activation tile kept in L2 while each 4-row weight group (4·K bytes, in L1) meets all of it.
+  int64_t mc = std::max<int64_t>(kMr, (256 * 1024 / std::max<int64_t>(a.ldx, 1)) / kMr * kMr);
+  for (int64_t i0 = 0; i0 < a.m; i0 += mc) {
+    const int64_t i1 = std::min(a.m, i0 + mc);
+    for (int64_t n = a.n_begin; n < n_end; n += 4) {
+      const uint8_t* wg = base + (n / 4) * chunks * 256;
+      int64_t i = i0;
+      for (; i + kMr <= i1; i += kMr) MicroI8<kMr>(a, wg, chunks, i, n);
+      switch (i1 - i) {
+        case 3: MicroI8<3>(a, wg, chunks, i, n); break;
+        case 2: MicroI8<2>(a, wg, chunks, i, n); break;
+        case 1: MicroI8<1>(a, wg, chunks, i, n); break;
+        default: break;
+      }
+    }
+  }
+}
+
+inline void StoreF32x4(const Matrix& w, int64_t n, __m512 f0, __m512 f1, __m512 f2, __m512 f3,
+                       float mul, const float* row_scale, float* y) {
+  float v[4] = {_mm512_reduce_add_ps(f0), _mm512_reduce_add_ps(f1), _mm512_reduce_add_ps(f2),
+                _mm512_reduce_add_ps(f3)};
+  const int64_t count = std::min<int64_t>(4, w.rows - n);
+  for (int64_t r = 0; r < count; ++r) y[n + r] = v[r] * mul * (row_scale ? row_scale[n + r] : 1.0f);
+}
+
+inline __m512 I8x16ToF32(__m128i v) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v)); }
+
+void GemvI8WeightOnly(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    __m512 f[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+      const float* x = a.x + c * 64;
+      __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
+      __m512 x2 = _mm512_loadu_ps(x + 32), x3 = _mm512_loadu_ps(x + 48);
+      for (int r = 0; r < 4; ++r) {
+        __m512i v = _mm512_load_si512(p + r * 64);
+        f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_castsi512_si128(v)), x0, f[r]);
+        f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_extracti32x4_epi32(v, 1)), x1, f[r]);
+        f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_extracti32x4_epi32(v, 2)), x2, f[r]);
+        f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_extracti32x4_epi32(v, 3)), x3, f[r]);
+      }
+    }
+    StoreF32x4(w, n, f[0], f[1], f[2], f[3], 1.0f, w.scales, a.y);
+  }
+}
+
+inline __m512 Half16ToF32(const uint8_t* p, bool bf16) {
+  __m256i h = _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+  if (bf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  return _mm512_cvtph_ps(h);
+}
+
+void GemvF16(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const bool bf16 = w.dtype == DType::kBF16;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    __m512 f[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+      __m512 x0 = _mm512_loadu_ps(a.x + c * 32), x1 = _mm512_loadu_ps(a.x + c * 32 + 16);
+      for (int r = 0; r < 4; ++r) {
+        f[r] = _mm512_fmadd_ps(Half16ToF32(p + r * 64, bf16), x0, f[r]);
+        f[r] = _mm512_fmadd_ps(Half16ToF32(p + r * 64 + 32, bf16), x1, f[r]);
+      }
+    }
+    StoreF32x4(w, n, f[0], f[1], f[2], f[3], 1.0f, nullptr, a.y);
+  }
+}
+
+void GemvI4(const I4GemvArgs& a) {
+  const Matrix& w = *a.w;
+  const bool block32 = w.dtype == DType::kI4Block32;
+  const int64_t per_chunk = block32 ? 4 : 1;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const __m512i low4 = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
+  const __m512i idx_lo = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m512i idx_hi = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
+  for (int64_t n = a.n_begin; n < n_end; n += 4) {
+    const uint8_t* p = base + (n / 4) * chunks * 256;
+    const float* sp = w.scales + (n / 4) * chunks * 4 * per_chunk;
+    __m512 f[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+    for (int64_t c = 0; c < chunks; ++c, p += 256, sp += 4 * per_chunk) {
+      __m512i xlo = _mm512_loadu_si512(a.xq + c * 128), xhi = _mm512_loadu_si512(a.xq + c * 128 + 64);
+      __m512i zero = _mm512_setzero_si512();
+      __m512i nclo = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, eight, xlo));
+      __m512i nchi = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, eight, xhi));
+      for (int r = 0; r < 4; ++r) {
+        __m512i v = _mm512_load_si512(p + r * 64);
+        __m512i lo = _mm512_and_si512(v, low4);
+        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+        if (block32) {
+          __m512 s = _mm512_castps128_ps512(_mm_loadu_ps(sp + r * 4));
+          __m512i alo = _mm512_dpbusd_epi32(nclo, lo, xlo);
+          __m512i ahi = _mm512_dpbusd_epi32(nchi, hi, xhi);
+          f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(alo), _mm512_permutexvar_ps(idx_lo, s), f[r]);
+          f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ahi), _mm512_permutexvar_ps(idx_hi, s), f[r]);
+        } else {
+          __m512i acc = _mm512_dpbusd_epi32(_mm512_add_epi32(nclo, nchi), lo, xlo);
+          acc = _mm512_dpbusd_epi32(acc, hi, xhi);
+          f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(sp[r]), f[r]);
+        }
+      }
+    }
+    StoreF32x4(w, n, f[0], f[1], f[2], f[3], a.xscale, nullptr, a.y);
+  }
+}
+
+float QuantizeRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q) {
+  __m512 m = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= cols; k += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+  if (k < cols) {
+    __mmask16 mask = static_cast<__mmask16>((1u << (cols - k)) - 1);
+    m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + k)));
+  }
+  const float s = _mm512_reduce_max_ps(m) / 127.0f;
+  const __m512 inv = _mm512_set1_ps(s > 0 ? 1.0f / s : 0.0f);
+  const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+  for (k = 0; k < cols; k += 16) {
+    __mmask16 mask = cols - k >= 16 ? static_cast<__mmask16>(0xffff)
+                                    : static_cast<__mmask16>((1u << (cols - k)) - 1);
+    __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + k), inv));
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    _mm_mask_storeu_epi8(q + k, mask, _mm512_cvtepi32_epi8(v));
+  }
+  for (k = cols; k < padded_cols; ++k) q[k] = 0;
+  return s;
+}
+
+}  // namespace
+
+const KernelTable& Avx512VnniKernels() {
+  static const KernelTable table = {Isa::kAvx512Vnni, "avx512vnni", &GemvI8, &GemmI8,
+                                    &GemvI8WeightOnly, &GemvF16, &GemvI4, &QuantizeRow};
+  return table;
+}
+
+}  // namespace litertlm
+
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+#else
+namespace litertlm {
+const KernelTable& Avx512VnniKernels() { return ScalarKernels(); }
+}  // namespace litertlm
+#endif

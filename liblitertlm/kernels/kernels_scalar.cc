@@ -1,0 +1,103 @@
+// Portable scalar kernels: the reference every SIMD level is tested against.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/kernel_table.h"
+#include "kernels/pack.h"
+#include "kernels/quantize.h"
+#include "util/half.h"
+
+namespace litertlm {
+namespace {
+
+// Byte j of chunk c of (packed) row n.
+inline const uint8_t* RowChunk(const Matrix& w, int64_t chunks, int64_t n, int64_t c) {
+  return static_cast<const uint8_t*>(w.data) + ((n / 4) * chunks + c) * 256 + (n % 4) * 64;
+}
+
+void GemmI8(const I8GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    for (int64_t i = 0; i < a.m; ++i) {
+      const int8_t* x = a.xq + i * a.ldx;
+      int32_t acc = 0;
+      for (int64_t c = 0; c < chunks; ++c) {
+        const int8_t* p = reinterpret_cast<const int8_t*>(RowChunk(w, chunks, n, c));
+        for (int j = 0; j < 64; ++j) acc += static_cast<int32_t>(p[j]) * x[c * 64 + j];
+      }
+      if (a.acc) {
+        a.acc[i * a.ldy + n] = acc;
+      } else {
+        a.y[i * a.ldy + n] = static_cast<float>(acc) * a.xscale[i] * w.scales[n];
+      }
+    }
+  }
+}
+
+void GemvI8WeightOnly(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    float acc = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int8_t* p = reinterpret_cast<const int8_t*>(RowChunk(w, chunks, n, c));
+      for (int j = 0; j < 64; ++j) acc += static_cast<float>(p[j]) * a.x[c * 64 + j];
+    }
+    a.y[n] = acc * w.scales[n];
+  }
+}
+
+void GemvF16(const FloatGemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    float acc = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const uint8_t* p = RowChunk(w, chunks, n, c);
+      for (int j = 0; j < 32; ++j) {
+        uint16_t h;
+        std::memcpy(&h, p + 2 * j, 2);
+        float v = w.dtype == DType::kF16 ? F16ToF32(h) : Bf16ToF32(h);
+        acc += v * a.x[c * 32 + j];
+      }
+    }
+    a.y[n] = acc;
+  }
+}
+
+void GemvI4(const I4GemvArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t block = ScaleBlock(w.dtype, w.cols);
+  const int64_t per_chunk = 128 / block;
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    float acc = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const uint8_t* p = RowChunk(w, chunks, n, c);
+      const float* s = w.scales + (((n / 4) * chunks + c) * 4 + n % 4) * per_chunk;
+      const int8_t* x = a.xq + c * 128;
+      int32_t block_acc[4] = {0, 0, 0, 0};
+      for (int j = 0; j < 64; ++j) {
+        block_acc[j / block] += ((p[j] & 15) - 8) * x[j];
+        block_acc[(64 + j) / block] += ((p[j] >> 4) - 8) * x[64 + j];
+      }
+      for (int64_t b = 0; b < per_chunk; ++b) acc += static_cast<float>(block_acc[b]) * s[b];
+    }
+    a.y[n] = acc * a.xscale;
+  }
+}
+
+}  // namespace
+
+const KernelTable& ScalarKernels() {
+  static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
+                                    &GemvF16, &GemvI4, &QuantizeActivationRow};
+  return table;
+}
+
+}  // namespace litertlm

@@ -1,0 +1,170 @@
+#include "kernels/pack.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "util/half.h"
+
+namespace litertlm {
+
+AlignedBuffer::AlignedBuffer(size_t bytes) : size_(bytes) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  if (rounded == 0) rounded = 64;
+  ptr_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded)));
+  if (ptr_) std::memset(ptr_.get(), 0, rounded);
+}
+
+int64_t ElementsPerChunk(DType dtype) {
+  switch (dtype) {
+    case DType::kI8: return 64;
+    case DType::kF16:
+    case DType::kBF16: return 32;
+    case DType::kI4Block32:
+    case DType::kI4Block128: return 128;
+    default: return 16;
+  }
+}
+
+namespace {
+
+bool IsInt4(DType t) { return t == DType::kI4Block32 || t == DType::kI4Block128; }
+
+// Pointer to the first of `len` contiguous stored bytes of chunk c of row n.
+const uint8_t* ChunkPtr(const Matrix& w, int64_t n, int64_t c) {
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  if (w.layout == MatrixLayout::kPacked4x64) {
+    int64_t chunks = PackedChunks(w.dtype, w.cols);
+    return base + ((n / 4) * chunks + c) * 256 + (n % 4) * 64;
+  }
+  return base + n * MatrixRowBytes(w.dtype, w.cols) + c * 64;
+}
+
+float ScaleAt(const Matrix& w, int64_t n, int64_t block_index) {
+  if (w.dtype == DType::kI8) return w.scales[n];
+  int64_t block = ScaleBlock(w.dtype, w.cols);
+  if (w.layout == MatrixLayout::kRowMajor) return w.scales[n * (w.cols / block) + block_index];
+  int64_t per_chunk = 128 / block;
+  int64_t c = block_index / per_chunk;
+  int64_t chunks = PackedChunks(w.dtype, w.cols);
+  return w.scales[(((n / 4) * chunks + c) * 4 + n % 4) * per_chunk + block_index % per_chunk];
+}
+
+void DequantizeChunk(const Matrix& w, int64_t n, int64_t c, float* out) {
+  const uint8_t* p = ChunkPtr(w, n, c);
+  int64_t k0 = c * ElementsPerChunk(w.dtype);
+  int64_t count = std::min<int64_t>(ElementsPerChunk(w.dtype), w.cols - k0);
+  switch (w.dtype) {
+    case DType::kF32: std::memcpy(out, p, static_cast<size_t>(count) * 4); return;
+    case DType::kF16:
+    case DType::kBF16:
+      for (int64_t i = 0; i < count; ++i) {
+        uint16_t h;
+        std::memcpy(&h, p + 2 * i, 2);
+        out[i] = w.dtype == DType::kF16 ? F16ToF32(h) : Bf16ToF32(h);
+      }
+      return;
+    case DType::kI8: {
+      float s = w.scales[n];
+      for (int64_t i = 0; i < count; ++i) out[i] = static_cast<float>(static_cast<int8_t>(p[i])) * s;
+      return;
+    }
+    default: {  // int4: one 128-element group, 128/B scales
+      int64_t block = ScaleBlock(w.dtype, w.cols);
+      float s[4];
+      for (int64_t b = 0; b < 128 / block; ++b) s[b] = ScaleAt(w, n, k0 / block + b);
+      const int shift = block == 32 ? 5 : 7;
+      for (int64_t i = 0; i < 64; ++i) {
+        out[i] = static_cast<float>((p[i] & 15) - 8) * s[i >> shift];
+        out[64 + i] = static_cast<float>((p[i] >> 4) - 8) * s[(64 + i) >> shift];
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void DequantizeRows(const Matrix& w, int64_t row_begin, int64_t row_end, float* out, int64_t ld) {
+  if (w.dtype == DType::kF32 && w.layout == MatrixLayout::kRowMajor) {
+    for (int64_t n = row_begin; n < row_end; ++n) {
+      std::memcpy(out + (n - row_begin) * ld, static_cast<const float*>(w.data) + n * w.cols,
+                  static_cast<size_t>(w.cols) * 4);
+    }
+    return;
+  }
+  int64_t epc = ElementsPerChunk(w.dtype);
+  int64_t chunks = (w.cols + epc - 1) / epc;
+  for (int64_t n = row_begin; n < row_end; ++n) {
+    float* row = out + (n - row_begin) * ld;
+    for (int64_t c = 0; c < chunks; ++c) DequantizeChunk(w, n, c, row + c * epc);
+  }
+}
+
+StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
+  const DType t = stored.dtype;
+  if (stored.layout != MatrixLayout::kRowMajor) {
+    return InvalidArgumentError("PackMatrix: matrix is already packed");
+  }
+  if (t != DType::kI8 && t != DType::kF16 && t != DType::kBF16 && !IsInt4(t)) {
+    return InvalidArgumentError("PackMatrix: unsupported dtype " + std::string(DTypeName(t)));
+  }
+  if (IsInt4(t) && stored.cols % 128 != 0) {
+    return InvalidArgumentError("PackMatrix: int4 matrix needs cols % 128 == 0");
+  }
+  const int64_t rows_p = PackedRows(stored.rows);
+  const int64_t chunks = PackedChunks(t, stored.cols);
+  const int64_t row_bytes = MatrixRowBytes(t, stored.cols);
+  auto packed = std::make_unique<PackedMatrix>();
+  packed->data = AlignedBuffer(static_cast<size_t>(rows_p * chunks * 64));
+  uint8_t* dst = packed->data.data();
+  const uint8_t* src = static_cast<const uint8_t*>(stored.data);
+  for (int64_t n = 0; n < stored.rows; ++n) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t len = std::min<int64_t>(64, row_bytes - c * 64);
+      std::memcpy(dst + ((n / 4) * chunks + c) * 256 + (n % 4) * 64, src + n * row_bytes + c * 64,
+                  static_cast<size_t>(len));
+    }
+  }
+  Matrix& v = packed->view;
+  v = stored;
+  v.layout = MatrixLayout::kPacked4x64;
+  v.data = dst;
+  v.scales = nullptr;
+  if (t == DType::kI8) {
+    packed->scales = AlignedBuffer(static_cast<size_t>(rows_p) * 4);
+    packed->row_sums = AlignedBuffer(static_cast<size_t>(rows_p) * 4);
+    float* s = reinterpret_cast<float*>(packed->scales.data());
+    int32_t* sums = reinterpret_cast<int32_t*>(packed->row_sums.data());
+    for (int64_t n = 0; n < stored.rows; ++n) {
+      s[n] = stored.scales[n];
+      int32_t sum = 0;
+      for (int64_t k = 0; k < stored.cols; ++k) {
+        int8_t q = static_cast<int8_t>(src[n * row_bytes + k]);
+        if (q == -128) {  // the AVX2 sign trick and the stored format need [-127, 127]
+          return InvalidArgumentError("PackMatrix: int8 weight -128 at row " + std::to_string(n) +
+                                      ", col " + std::to_string(k) + " (format allows -127..127)");
+        }
+        sum += q;
+      }
+      sums[n] = sum;
+    }
+    v.scales = s;
+    v.row_sums = sums;
+  } else if (IsInt4(t)) {
+    int64_t per_chunk = 128 / ScaleBlock(t, stored.cols);
+    packed->scales = AlignedBuffer(static_cast<size_t>(rows_p * chunks * per_chunk) * 4);
+    float* s = reinterpret_cast<float*>(packed->scales.data());
+    for (int64_t n = 0; n < stored.rows; ++n) {
+      for (int64_t b = 0; b < chunks * per_chunk; ++b) {
+        int64_t c = b / per_chunk;
+        s[(((n / 4) * chunks + c) * 4 + n % 4) * per_chunk + b % per_chunk] =
+            stored.scales[n * chunks * per_chunk + b];
+      }
+    }
+    v.scales = s;
+  }
+  return packed;
+}
+
+}  // namespace litertlm

@@ -1,0 +1,69 @@
+// Load-time packing of stored matrices into the kPacked4x64 layout, and row dequantization.
+//
+// kPacked4x64 (see kernels/matrix.h): rows padded to R = ceil(N/4)·4 (zero rows), each row's
+// stored byte stream (MatrixRowBytes) padded with zero bytes to C = PackedChunks(dtype, K) chunks
+// of 64 bytes. Byte j of chunk c of row n sits at
+//     data[((n/4)·C + c)·256 + (n%4)·64 + j].
+// One 64-byte chunk therefore holds 64 int8 weights, 32 halves, or one 128-element int4 group.
+// Scales: kI8: R floats (zero for padded rows). kI4Block*: per group g, chunk c, row r = n%4,
+// the 128/B block scales of that chunk: scales[((g·C + c)·4 + r)·(128/B) + b].
+// row_sums (kI8 only): R int32 = Σ_k q[n, k] (zero for padded rows).
+//
+// Thread-safety: pure functions; PackedMatrix is immutable after PackMatrix returns.
+#ifndef LITERTLM_KERNELS_PACK_H_
+#define LITERTLM_KERNELS_PACK_H_
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "kernels/matrix.h"
+#include "litertlm/status.h"
+
+namespace litertlm {
+
+// A 64-byte-aligned, zero-initialised byte buffer.
+class AlignedBuffer {
+ public:
+  AlignedBuffer() = default;
+  explicit AlignedBuffer(size_t bytes);
+  uint8_t* data() { return ptr_.get(); }
+  const uint8_t* data() const { return ptr_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> ptr_;
+  size_t size_ = 0;
+};
+
+// Owns a matrix in the kPacked4x64 layout; view() is what Linear takes.
+struct PackedMatrix {
+  Matrix view;  // layout kPacked4x64, pointing into the buffers below
+  AlignedBuffer data;
+  AlignedBuffer scales;
+  AlignedBuffer row_sums;
+};
+
+inline int64_t PackedRows(int64_t rows) { return (rows + 3) / 4 * 4; }
+// 64-byte chunks per packed row.
+inline int64_t PackedChunks(DType dtype, int64_t cols) {
+  return (MatrixRowBytes(dtype, cols) + 63) / 64;
+}
+// Elements of K covered by one 64-byte chunk (64 int8, 32 f16/bf16, 128 int4, 16 f32).
+int64_t ElementsPerChunk(DType dtype);
+
+// Packs a kRowMajor kI8 / kI4Block32 / kI4Block128 / kF16 / kBF16 matrix (keeps
+// `dynamic_activations`). InvalidArgument for other dtypes, an already packed matrix, an int4
+// matrix with cols % 128 != 0, or an int8 weight of -128 (the format is symmetric, -127..127).
+StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored);
+
+// out[(n - row_begin)·ld + k] = W[n, k] as fp32 for row_begin ≤ n < row_end, k < cols, in either
+// layout and any dtype (F32, F16, BF16, I8, I4Block*); ld ≥ cols.
+void DequantizeRows(const Matrix& w, int64_t row_begin, int64_t row_end, float* out, int64_t ld);
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_KERNELS_PACK_H_

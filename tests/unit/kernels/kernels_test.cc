@@ -1,0 +1,242 @@
+// Every SIMD level against the scalar kernels on the same inputs, plus the scalar kernels against
+// naive references computed from the stored (row-major) layout. Integer paths: exact int32.
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernels/kernel_table.h"
+#include "kernels/pack.h"
+#include "kernels/quantize.h"
+
+namespace litertlm {
+namespace {
+
+std::vector<float> RandomVector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+std::vector<const KernelTable*> FastTables() {
+  std::vector<const KernelTable*> t;
+  if (CpuSupports(Isa::kAvx2)) t.push_back(&KernelsFor(Isa::kAvx2));
+  if (CpuSupports(Isa::kAvx512Vnni)) t.push_back(&KernelsFor(Isa::kAvx512Vnni));
+  return t;
+}
+
+struct Shape {
+  int64_t n, k;
+};
+// N, K not multiples of the vector widths (K multiple of 128 where int4 needs it).
+const Shape kI8Shapes[] = {{1, 1}, {3, 17}, {4, 64}, {5, 63}, {7, 65}, {13, 200}, {33, 640}, {64, 1000}, {130, 1024}};
+const Shape kI4Shapes[] = {{1, 128}, {3, 256}, {5, 384}, {13, 640}, {66, 1024}};
+
+// The fixed shapes plus seeded random ones (K a multiple of `k_multiple`).
+std::vector<Shape> ShapesWithRandom(const Shape* begin, const Shape* end, int64_t k_multiple) {
+  std::vector<Shape> v(begin, end);
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 6; ++i) {
+    int64_t n = std::uniform_int_distribution<int64_t>(1, 300)(rng);
+    int64_t k = std::uniform_int_distribution<int64_t>(1, 1500 / k_multiple)(rng) * k_multiple;
+    v.push_back({n, k});
+  }
+  return v;
+}
+
+struct Quantized {
+  QuantizedMatrix q;
+  std::unique_ptr<PackedMatrix> packed;
+};
+Quantized Make(int64_t n, int64_t k, DType t, uint32_t seed) {
+  auto w = RandomVector(static_cast<size_t>(n * k), seed);
+  Quantized r;
+  r.q = std::move(QuantizeMatrix(w.data(), n, k, t)).value();
+  r.packed = std::move(PackMatrix(r.q.view())).value();
+  return r;
+}
+
+TEST(KernelsTest, ActiveLevelIsTheBestSupported) {
+  const KernelTable& a = ActiveKernels();
+  if (CpuSupports(Isa::kAvx512Vnni) && std::getenv("LITERTLM_ISA") == nullptr) {
+    EXPECT_EQ(a.isa, Isa::kAvx512Vnni);
+  }
+  SUCCEED() << a.name;
+}
+
+TEST(KernelsTest, QuantizeRowIsBitIdenticalAcrossLevels) {
+  for (int64_t k : {1, 15, 16, 17, 640, 1000}) {
+    auto x = RandomVector(static_cast<size_t>(k), static_cast<uint32_t>(k));
+    x[0] = 3.0f;  // make some exact ties likely: 3/127·127 etc.
+    const int64_t padded = (k + 63) / 64 * 64;
+    std::vector<int8_t> ref(static_cast<size_t>(padded), 99);
+    float sref = ScalarKernels().quantize_row(x.data(), k, padded, ref.data());
+    for (const KernelTable* t : FastTables()) {
+      std::vector<int8_t> got(static_cast<size_t>(padded), 77);
+      float s = t->quantize_row(x.data(), k, padded, got.data());
+      EXPECT_EQ(s, sref) << t->name;
+      EXPECT_EQ(got, ref) << t->name << " k=" << k;
+    }
+  }
+}
+
+// Exact int32 accumulators: scalar (packed) vs naive (stored), and every level vs scalar.
+TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
+  uint32_t seed = 10;
+  for (const Shape& s : ShapesWithRandom(std::begin(kI8Shapes), std::end(kI8Shapes), 1)) {
+    Quantized w = Make(s.n, s.k, DType::kI8, seed++);
+    const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
+    for (int64_t m : {1, 2, 5, 6, 7, 13}) {
+      auto x = RandomVector(static_cast<size_t>(m * s.k), seed++);
+      std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
+      std::vector<float> xs(static_cast<size_t>(m));
+      for (int64_t i = 0; i < m; ++i) xs[i] = QuantizeActivationRow(x.data() + i * s.k, s.k, ldx, xq.data() + i * ldx);
+      std::vector<int32_t> naive(static_cast<size_t>(m * s.n));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t n = 0; n < s.n; ++n) {
+          int32_t acc = 0;
+          for (int64_t k = 0; k < s.k; ++k)
+            acc += static_cast<int8_t>(w.q.data[static_cast<size_t>(n * s.k + k)]) * xq[static_cast<size_t>(i * ldx + k)];
+          naive[static_cast<size_t>(i * s.n + n)] = acc;
+        }
+      auto run = [&](const KernelTable& t, bool gemm) {
+        std::vector<int32_t> acc(static_cast<size_t>(m * s.n), -1);
+        I8GemmArgs a;
+        a.w = &w.packed->view;
+        a.xq = xq.data();
+        a.xscale = xs.data();
+        a.m = m;
+        a.ldx = ldx;
+        a.acc = acc.data();
+        a.ldy = s.n;
+        // Two row ranges, as two threads would split them.
+        int64_t mid = PackedRows(s.n) / 8 * 4;
+        for (auto [b, e] : {std::pair<int64_t, int64_t>{0, mid}, {mid, PackedRows(s.n)}}) {
+          a.n_begin = b;
+          a.n_end = e;
+          if (gemm) {
+            t.gemm_i8(a);
+          } else {
+            for (int64_t i = 0; i < m; ++i) {
+              I8GemmArgs r = a;
+              r.m = 1;
+              r.xq = xq.data() + i * ldx;
+              r.xscale = xs.data() + i;
+              r.acc = acc.data() + i * s.n;
+              t.gemv_i8(r);
+            }
+          }
+        }
+        return acc;
+      };
+      std::string where = "n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(m);
+      ASSERT_EQ(run(ScalarKernels(), true), naive) << where;
+      for (const KernelTable* t : FastTables()) {
+        EXPECT_EQ(run(*t, false), naive) << t->name << " gemv " << where;
+        EXPECT_EQ(run(*t, true), naive) << t->name << " gemm " << where;
+      }
+      // The float epilogue equals acc · xscale · wscale.
+      for (const KernelTable* t : FastTables()) {
+        std::vector<float> y(static_cast<size_t>(m * s.n));
+        I8GemmArgs a;
+        a.w = &w.packed->view;
+        a.xq = xq.data();
+        a.xscale = xs.data();
+        a.m = m;
+        a.ldx = ldx;
+        a.n_begin = 0;
+        a.n_end = PackedRows(s.n);
+        a.y = y.data();
+        a.ldy = s.n;
+        t->gemm_i8(a);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t n = 0; n < s.n; ++n)
+            ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
+                      static_cast<float>(naive[static_cast<size_t>(i * s.n + n)]) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)]);
+      }
+    }
+  }
+}
+
+// fp32-activation GEMVs (int8 weight-only, f16, bf16) and int4: levels vs scalar vs a double
+// reference from the stored layout. Float sums differ only in order → tight relative bound.
+template <typename Run>
+void CheckFloatKernel(DType t, bool int4, const Run& run, const char* what) {
+  uint32_t seed = 100;
+  const auto shapes = int4 ? ShapesWithRandom(std::begin(kI4Shapes), std::end(kI4Shapes), 128)
+                           : ShapesWithRandom(std::begin(kI8Shapes), std::end(kI8Shapes), 1);
+  for (const Shape& s : shapes) {
+    Quantized w = Make(s.n, s.k, t, seed++);
+    auto x = RandomVector(static_cast<size_t>(s.k), seed++);
+    std::vector<float> wd(static_cast<size_t>(s.n * s.k));
+    DequantizeRows(w.q.view(), 0, s.n, wd.data(), s.k);
+    // Reference input as the kernel sees it (int4 quantizes x first).
+    const int64_t padded = PackedChunks(t, s.k) * ElementsPerChunk(t);
+    std::vector<int8_t> xq(static_cast<size_t>(padded));
+    float xs = int4 ? QuantizeActivationRow(x.data(), s.k, padded, xq.data()) : 0.0f;
+    std::vector<double> ref(static_cast<size_t>(s.n)), mag(static_cast<size_t>(s.n));
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t k = 0; k < s.k; ++k) {
+        double xv = int4 ? static_cast<double>(xq[static_cast<size_t>(k)]) * xs : x[static_cast<size_t>(k)];
+        double p = static_cast<double>(wd[static_cast<size_t>(n * s.k + k)]) * xv;
+        ref[static_cast<size_t>(n)] += p;
+        mag[static_cast<size_t>(n)] += std::fabs(p);
+      }
+    std::vector<float> xpad(static_cast<size_t>(padded), 0.0f);
+    std::copy(x.begin(), x.end(), xpad.begin());
+    std::vector<const KernelTable*> all = FastTables();
+    all.insert(all.begin(), &ScalarKernels());
+    for (const KernelTable* kt : all) {
+      std::vector<float> y(static_cast<size_t>(s.n), NAN);
+      run(*kt, w.packed->view, xpad.data(), xq.data(), xs, y.data());
+      for (int64_t n = 0; n < s.n; ++n) {
+        EXPECT_NEAR(y[static_cast<size_t>(n)], ref[static_cast<size_t>(n)], 1e-5 * mag[static_cast<size_t>(n)] + 1e-6)
+            << what << " " << kt->name << " n=" << s.n << " k=" << s.k << " row " << n;
+      }
+    }
+  }
+}
+
+TEST(KernelsTest, FloatActivationGemvs) {
+  auto run_float = [](const KernelTable& kt, const Matrix& w, const float* x, const int8_t*, float,
+                      float* y) {
+    FloatGemvArgs a;
+    a.w = &w;
+    a.x = x;
+    a.n_begin = 0;
+    a.n_end = PackedRows(w.rows);
+    a.y = y;
+    (w.dtype == DType::kI8 ? kt.gemv_i8_weight_only : kt.gemv_f16)(a);
+  };
+  CheckFloatKernel(DType::kI8, false, run_float, "int8 weight-only");
+  CheckFloatKernel(DType::kF16, false, run_float, "f16");
+  CheckFloatKernel(DType::kBF16, false, run_float, "bf16");
+}
+
+TEST(KernelsTest, Int4Gemv) {
+  auto run_i4 = [](const KernelTable& kt, const Matrix& w, const float*, const int8_t* xq, float xs,
+                   float* y) {
+    I4GemvArgs a;
+    a.w = &w;
+    a.xq = xq;
+    a.xscale = xs;
+    // Split in two ranges like two threads.
+    int64_t mid = PackedRows(w.rows) / 8 * 4;
+    a.y = y;
+    a.n_begin = 0;
+    a.n_end = mid;
+    kt.gemv_i4(a);
+    a.n_begin = mid;
+    a.n_end = PackedRows(w.rows);
+    kt.gemv_i4(a);
+  };
+  CheckFloatKernel(DType::kI4Block32, true, run_i4, "int4 block32");
+  CheckFloatKernel(DType::kI4Block128, true, run_i4, "int4 block128");
+}
+
+}  // namespace
+}  // namespace litertlm

@@ -1,0 +1,110 @@
+#include "kernels/quantize.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernels/linear.h"
+#include "kernels/pack.h"
+
+namespace litertlm {
+namespace {
+
+std::vector<float> RandomVector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+TEST(QuantizeTest, Int8LayoutAndRounding) {
+  // Row 0: absmax 2.54 → scale 0.02; row 1 all zero.
+  std::vector<float> w = {2.54f, -1.27f, 0.01f, 0.03f, 0, 0, 0, 0};
+  auto q = QuantizeMatrix(w.data(), 2, 4, DType::kI8);
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  ASSERT_EQ(q->data.size(), 8u);
+  EXPECT_FLOAT_EQ(q->scales[0], 2.54f / 127.0f);
+  EXPECT_EQ(static_cast<int8_t>(q->data[0]), 127);
+  EXPECT_EQ(static_cast<int8_t>(q->data[1]), -64);  // -63.5 → ties to even
+  EXPECT_EQ(static_cast<int8_t>(q->data[2]), 0);    // 0.5 → 0 (ties to even)
+  EXPECT_EQ(static_cast<int8_t>(q->data[3]), 2);    // 1.5 → 2
+  EXPECT_EQ(q->scales[1], 0.0f);
+  for (int k = 4; k < 8; ++k) EXPECT_EQ(q->data[static_cast<size_t>(k)], 0);
+}
+
+TEST(QuantizeTest, Int4NibbleOrder) {
+  // One row of 128: element k = (k % 15 - 7) · 0.5 → q = k % 15 - 7 exactly (absmax 3.5, s = 0.5).
+  std::vector<float> w(128);
+  for (int k = 0; k < 128; ++k) w[static_cast<size_t>(k)] = static_cast<float>(k % 15 - 7) * 0.5f;
+  for (DType t : {DType::kI4Block32, DType::kI4Block128}) {
+    auto q = QuantizeMatrix(w.data(), 1, 128, t);
+    ASSERT_TRUE(q.ok());
+    ASSERT_EQ(q->data.size(), 64u);
+    for (int i = 0; i < 64; ++i) {
+      EXPECT_EQ(q->data[static_cast<size_t>(i)] & 15, i % 15 - 7 + 8) << i;
+      EXPECT_EQ(q->data[static_cast<size_t>(i)] >> 4, (64 + i) % 15 - 7 + 8) << i;
+    }
+    EXPECT_EQ(q->scales.size(), t == DType::kI4Block32 ? 4u : 1u);
+  }
+}
+
+TEST(QuantizeTest, RejectsBadInput) {
+  std::vector<float> w(2 * 96, 1.0f);
+  EXPECT_FALSE(QuantizeMatrix(w.data(), 2, 96, DType::kI4Block32).ok());  // 96 % 128 != 0
+  EXPECT_FALSE(QuantizeMatrix(w.data(), 2, 0, DType::kI8).ok());
+  EXPECT_FALSE(QuantizeMatrix(w.data(), 2, 96, DType::kI32).ok());
+  w[5] = NAN;
+  auto bad = QuantizeMatrix(w.data(), 2, 96, DType::kI8);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("row 0, col 5"), std::string::npos);
+}
+
+// Dequantized weights are within half a step of the originals; packing does not change them.
+TEST(QuantizeTest, RoundTripAndPackedDequantizeAgree) {
+  const int64_t rows = 7, cols = 256;
+  auto w = RandomVector(static_cast<size_t>(rows * cols), 1);
+  for (DType t : {DType::kI8, DType::kI4Block32, DType::kI4Block128, DType::kF16, DType::kBF16}) {
+    auto q = QuantizeMatrix(w.data(), rows, cols, t);
+    ASSERT_TRUE(q.ok());
+    std::vector<float> stored(static_cast<size_t>(rows * cols)), packed(stored.size());
+    DequantizeRows(q->view(), 0, rows, stored.data(), cols);
+    auto p = PackMatrix(q->view());
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    DequantizeRows((*p)->view, 0, rows, packed.data(), cols);
+    EXPECT_EQ(stored, packed) << DTypeName(t);
+    for (int64_t n = 0; n < rows; ++n) {
+      float absmax = 0;
+      for (int64_t k = 0; k < cols; ++k) absmax = std::max(absmax, std::fabs(w[static_cast<size_t>(n * cols + k)]));
+      float tol = t == DType::kI8 ? absmax / 127 * 0.5f + 1e-6f
+                : t == DType::kF16 ? absmax * 1e-3f
+                : t == DType::kBF16 ? absmax * 8e-3f : absmax / 7 * 0.5f + 1e-6f;
+      for (int64_t k = 0; k < cols; ++k) {
+        size_t i = static_cast<size_t>(n * cols + k);
+        EXPECT_NEAR(stored[i], w[i], tol) << DTypeName(t) << " " << n << "," << k;
+      }
+      std::vector<float> row(static_cast<size_t>(cols));
+      MatrixRow((*p)->view, n, row.data());
+      EXPECT_EQ(0, std::memcmp(row.data(), stored.data() + n * cols, row.size() * 4));
+    }
+  }
+}
+
+TEST(QuantizeTest, PackRejectsUnsupported) {
+  std::vector<float> w(64, 1.0f);
+  Matrix f32{DType::kF32, 4, 16, w.data(), nullptr};
+  EXPECT_FALSE(PackMatrix(f32).ok());
+  std::vector<uint8_t> bytes(16, 1);
+  bytes[5] = 0x80;  // -128
+  std::vector<float> scales(2, 1.0f);
+  Matrix i8{DType::kI8, 2, 8, bytes.data(), scales.data()};
+  auto bad = PackMatrix(i8);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("row 0, col 5"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace litertlm
