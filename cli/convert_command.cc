@@ -50,8 +50,8 @@ StatusOr<Plan> PlanConversion(ModelStore& store, const ConvertArgs& args) {
   } else {
     StatusOr<ResolvedModel> r = store.PullCheckpoint(args.model);
     if (!r.ok()) return r.status();
-    std::fprintf(stderr, "\u2713 Checkpoint %s at %s\n",
-                 r->downloaded ? "downloaded" : "already downloaded", r->checkpoint_dir.c_str());
+    std::fprintf(stderr, "\u2713 Checkpoint %s %s\n",
+                 r->downloaded ? "downloaded at" : "at", r->checkpoint_dir.c_str());
     plan.source = r->checkpoint_dir;
     plan.output = r->litertlm_path;
   }

@@ -58,8 +58,11 @@ StatusOr<std::string> ReadChatTemplate(const fs::path& dir) {
 StatusOr<ConversionSource> OpenCheckpoint(const std::string& path) {
   ConversionSource s;
   s.path = path;
+  // The architecture first: an unsupported model is reported as such, not as missing weights.
+  const std::string config_path = (fs::path(path) / "config.json").string();
+  ASSIGN_OR_RETURN(std::string config_text, ReadWholeFile(config_path));
+  ASSIGN_OR_RETURN(s.config, ParseModelConfig(config_text, config_path));
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
-  ASSIGN_OR_RETURN(s.config, ParseModelConfig(ckpt.config_json, ckpt.config_path));
   s.config_json = std::move(ckpt.config_json);
   s.weights = std::move(ckpt.weights);
   const fs::path dir(path);

@@ -28,14 +28,31 @@ std::string SpmPiece(const std::string& token) {
   return out;
 }
 
+// `text` with U+2581 read as a space and one leading space dropped: a vocabulary without a "▁"
+// piece spells spaces through byte fallback, which decodes to U+2581 itself (as SentencePiece
+// does), and the dummy prefix may survive decoding.
+std::string SpacesOf(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text.substr(i, kSpace.size()) == kSpace) {
+      out += ' ';
+      i += kSpace.size() - 1;
+    } else {
+      out += text[i];
+    }
+  }
+  if (!out.empty() && out[0] == ' ') out.erase(0, 1);
+  return out;
+}
+
 Status CheckRoundTrip(const std::string& bytes, const std::string& origin) {
   ASSIGN_OR_RETURN(auto tok, Tokenizer::FromBytes(TokenizerKind::kSentencePiece, bytes,
                                                   origin + " (tokenizer rebuilt from GGUF)"));
   for (std::string_view text : {"Hello world", "The capital of France is Paris.",
-                                "  two spaces, digits 12345 and \xC3\xA9t\xC3\xA9"}) {
+                                "two  spaces, digits 12345 and \xC3\xA9t\xC3\xA9"}) {
     ASSIGN_OR_RETURN(std::vector<TokenId> ids, tok->Encode(text));
     ASSIGN_OR_RETURN(std::string back, tok->Decode(ids));
-    if (back != text) {
+    if (SpacesOf(back) != SpacesOf(text)) {
       return FailedPreconditionError(origin + ": the tokenizer rebuilt from the GGUF vocabulary "
                                      "does not round-trip \"" + std::string(text) + "\" (got \"" +
                                      back + "\")");

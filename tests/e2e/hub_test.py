@@ -53,6 +53,17 @@ def write(path, data):
         f.write(data if isinstance(data, bytes) else data.encode())
 
 
+def golden_model(name, files):
+    """{file: bytes} of a committed fixture checkpoint (tests/golden/models/NAME)."""
+    golden = os.environ.get("LITERTLM_GOLDEN_DIR",
+                            os.path.join(os.path.dirname(__file__), "..", "golden"))
+    out = {}
+    for f in files:
+        with open(os.path.join(golden, "models", name, f), "rb") as fh:
+            out[f] = fh.read()
+    return out
+
+
 def make_repos(root):
     """Small fixture repositories; returns {repo: {file: bytes}} of what is served."""
     repos = {
@@ -65,12 +76,10 @@ def make_repos(root):
             "gemma3-270m-it-q8.litertlm": deterministic_bytes("gemma-litertlm", 200_000),
             "README.md": b"# gemma\n",
         },
-        "Qwen/Qwen3-0.6B": {
-            "config.json": json.dumps({"model_type": "qwen3", "hidden_size": 8}).encode(),
-            "generation_config.json": b'{"eos_token_id": [151645, 151643]}',
-            "model.safetensors": deterministic_bytes("qwen-weights", 300_000),
-            "tokenizer.json": b'{"model": {"type": "BPE"}}',
-            "tokenizer_config.json": b'{"chat_template": ""}',
+        "Qwen/Qwen3-0.6B": {  # a real (tiny) checkpoint: `pull` converts it
+            **golden_model("qwen3_gqa", ["config.json", "generation_config.json",
+                                         "model.safetensors", "tokenizer.json",
+                                         "tokenizer_config.json"]),
             "README.md": b"# readme, not downloaded\n",
             "onnx/model.onnx": deterministic_bytes("onnx", 5_000),
         },
@@ -86,12 +95,8 @@ def make_repos(root):
             "model-00001-of-00002.safetensors": deterministic_bytes("q4", 20_000),
             "tokenizer.json": b"{}",
         },
-        "google/gemma-3-270m": {
-            "config.json": json.dumps({"model_type": "gemma3_text"}).encode(),
-            "model.safetensors": deterministic_bytes("gemma-weights", 100_000),
-            "tokenizer.model": deterministic_bytes("spm", 20_000),
-            "tokenizer_config.json": b"{}",
-        },
+        "google/gemma-3-270m": golden_model("gemma3_sliding", [
+            "config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json"]),
         "google/gemma-3-4b-it": {  # multimodal: not convertible
             "config.json": json.dumps({"model_type": "gemma3"}).encode(),
             "model.safetensors": deterministic_bytes("gemma4b", 50_000),
@@ -310,14 +315,22 @@ class HubTest(unittest.TestCase):
                 self.assertEqual(f.read(), self.served("Qwen/Qwen3-0.6B", name), name)
         present = sorted(n for n in os.listdir(ckpt) if not n.startswith("."))
         self.assertEqual(present, sorted(wanted))  # no README.md, no onnx/
-        self.assertIn("Conversion pending", p.stderr)
-        self.assertIn(os.path.join(self.models, "Qwen", "Qwen3-0.6B", "Qwen3-0.6B.litertlm"),
-                      p.stderr)
+        # pull converts the checkpoint (converter; validation table and the output path).
+        out = os.path.join(self.models, "Qwen", "Qwen3-0.6B", "Qwen3-0.6B.litertlm")
+        self.assertIn("\u2713 Model successfully converted!", p.stderr)
+        self.assertIn("top-1 agreement", p.stderr)
+        self.assertIn(out, p.stderr)
+        self.assertTrue(os.path.isfile(out))
         self.assert_no_partials()
 
     def test_pull_sharded_checkpoint(self):
         p = self.cli("pull", "Qwen/Qwen3-1.7B")
-        self.assertEqual(p.returncode, 0, p.stderr)
+        # The served shards are random bytes: the download succeeds, the conversion fails
+        # cleanly (one error, no .litertlm left behind).
+        self.assertNotEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Converting Qwen/Qwen3-1.7B", p.stderr)
+        self.assertFalse(os.path.exists(
+            os.path.join(self.models, "Qwen", "Qwen3-1.7B", "Qwen3-1.7B.litertlm")))
         ckpt = os.path.join(self.models, "Qwen", "Qwen3-1.7B", "checkpoint")
         for name in ("model.safetensors.index.json", "model-00001-of-00002.safetensors",
                      "model-00002-of-00002.safetensors", "config.json", "tokenizer.json"):
