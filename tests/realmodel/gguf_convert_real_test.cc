@@ -85,7 +85,7 @@ TEST_P(Gemma3GgufConvertFormat, ConvertsAndValidates) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, Gemma3GgufConvertFormat,
                          ::testing::Values(Quantization::kFp32, Quantization::kDynamicInt8),
-                         [](const auto& info) { return QuantizationName(info.param); });
+                         [](const auto& p) { return QuantizationName(p.param); });
 
 }  // namespace
 }  // namespace litertlm
