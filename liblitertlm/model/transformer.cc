@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/attention_ops.h"
 #include "kernels/elementwise.h"
 #include "kernels/linear.h"
 
@@ -56,18 +57,19 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
 void Transformer::AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache,
                             ForwardScratch& s, float* scores) const {
   const ModelConfig& c = config_;
+  const AttentionOps& ops = ActiveAttentionOps();
+  const bool f16 = cache.dtype() == KvDType::kF16;
   const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
   const int64_t qd = int64_t{c.num_heads} * d;
+  const int64_t kv_offset = int64_t{h / group} * d;
   const int pos = start + static_cast<int>(t);
   const int lo = c.layer_sliding[layer] ? std::max(0, pos - c.sliding_window + 1) : 0;
   const float scale = static_cast<float>(c.attention_scale);
   const float* q = s.q.data() + t * qd + int64_t{h} * d;
-  const int kvh = h / group;
   float max_score = -std::numeric_limits<float>::infinity();
   for (int j = lo; j <= pos; ++j) {
-    const float* k = cache.Key(layer, j) + int64_t{kvh} * d;
-    float dot = 0.0f;
-    for (int i = 0; i < d; ++i) dot += q[i] * k[i];
+    float dot = f16 ? ops.dot_f16(q, cache.KeyF16(layer, j) + kv_offset, d)
+                    : ops.dot_f32(q, cache.KeyF32(layer, j) + kv_offset, d);
     dot *= scale;
     if (c.attn_logit_softcapping) {
       const float cap = static_cast<float>(*c.attn_logit_softcapping);
@@ -85,9 +87,12 @@ void Transformer::AttendOne(int layer, int64_t t, int h, int start, const KvCach
   float* out = s.attn.data() + t * qd + int64_t{h} * d;
   std::fill(out, out + d, 0.0f);
   for (int j = lo; j <= pos; ++j) {
-    const float* v = cache.Value(layer, j) + int64_t{kvh} * d;
     const float p = scores[j - lo] * inv;
-    for (int i = 0; i < d; ++i) out[i] += p * v[i];
+    if (f16) {
+      ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out, d);
+    } else {
+      ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out, d);
+    }
   }
 }
 
@@ -131,15 +136,12 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
       if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
       ApplyRope(q, d, pos, inv_freq);
     }
-    float* kdst = cache.Key(layer, pos);
-    float* vdst = cache.Value(layer, pos);
     for (int h = 0; h < c.num_kv_heads; ++h) {
       float* k = s.k.data() + t * kvd + h * d;
       if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
       ApplyRope(k, d, pos, inv_freq);
     }
-    std::copy(s.k.data() + t * kvd, s.k.data() + (t + 1) * kvd, kdst);
-    std::copy(s.v.data() + t * kvd, s.v.data() + (t + 1) * kvd, vdst);
+    cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
   }
   Attention(layer, m, start, cache, s, ctx);
   Linear(ctx, w.o_proj, s.attn.data(), m, s.proj.data());

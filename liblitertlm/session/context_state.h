@@ -21,7 +21,8 @@ class ContextState {
  public:
   // `model` must outlive the state. `max_tokens` ≤ the model's context limit. `num_threads`:
   // worker threads for this state's matrix work (0 = physical cores).
-  ContextState(const Model::Impl& model, int max_tokens, int num_threads);
+  ContextState(const Model::Impl& model, int max_tokens, int num_threads,
+               KvDType kv_dtype = KvDType::kF32);
   ContextState(const ContextState& other);
   ContextState& operator=(const ContextState&) = delete;
 
