@@ -110,7 +110,12 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
   if (!range) return InternalError(writer.temp_path() + ": no weights section written");
   ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
                                                                    range->first, range->second));
-  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load));
+  // As ModelLoader loads the finished file (api/model_loader.cc LoadLitertlm).
+  WeightLoadOptions weight_options;
+  weight_options.keep_half_precision = true;
+  weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
+  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load,
+                                             weight_options));
   auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
   ASSIGN_OR_RETURN(auto logits, converter::RunPrompts(converted, prompts, options.num_threads));
   converter::LogitComparison comparison(src.config.vocab_size);

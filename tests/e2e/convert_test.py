@@ -44,7 +44,7 @@ class ConvertTest(unittest.TestCase):
 
     def test_every_format_round_trips_for_both_families(self):
         ppl_bound = {"fp32": 1e-4, "fp16": 2e-3, "int8": 0.03, "dynamic_int8": 0.03,
-                     "dynamic_int4_block32": 0.15, "dynamic_int4_block128": 0.15}
+                     "dynamic_int4_block32": 0.25, "dynamic_int4_block128": 0.25}
         for name in ("qwen3_gqa", "gemma3_sliding"):
             want = perplexity(fixture(name))
             for q, bound in ppl_bound.items():
