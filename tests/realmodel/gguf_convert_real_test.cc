@@ -80,7 +80,12 @@ TEST_P(Gemma3GgufConvertFormat, ConvertsAndValidates) {
   EXPECT_EQ(md.start_token().token_ids().ids(0), 2);
   ASSERT_EQ(md.stop_tokens_size(), 2);
   EXPECT_EQ(md.stop_tokens(1).token_ids().ids(0), 106);
-  EXPECT_FALSE(md.jinja_prompt_template().empty());
+  // The chat template is the GGUF's own (this base-model file has none).
+  auto gguf = GgufFile::Open(GgufPath());
+  ASSERT_TRUE(gguf.ok());
+  auto vocab = ReadGgufVocab(**gguf);
+  ASSERT_TRUE(vocab.ok());
+  EXPECT_EQ(md.jinja_prompt_template(), vocab->chat_template);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Gemma3GgufConvertFormat,
