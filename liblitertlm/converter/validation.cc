@@ -60,6 +60,9 @@ StatusOr<std::vector<std::vector<float>>> RunPrompts(
     int num_threads) {
   SessionOptions options;
   options.num_threads = num_threads;
+  for (const auto& p : prompts) {  // a KV cache no larger than the prompts need
+    options.max_context = std::max(options.max_context, static_cast<int>(p.size()));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(model, options));
   std::vector<std::vector<float>> all;
   for (const std::vector<TokenId>& prompt : prompts) {
