@@ -5,12 +5,13 @@ checkpoint's (fp32) or stays close (quantized); progress and the validation tabl
 one-line errors for bad input; a failed validation exits non-zero and installs no file.
 """
 import os
-import re
+import pty
+import subprocess
 import shutil
 import tempfile
 import unittest
 
-from cli_support import fixture, run_cli, TMP
+from cli_support import CLI, fixture, run_cli, TMP
 
 IDS = "1,5,9,17,33,2,8,44,12,3,7,19,25,31,6,14"
 
@@ -95,6 +96,32 @@ class ConvertTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("top-1 agreement", r.stderr)
         self.assertTrue(os.path.exists(os.path.join(self.dir, name + ".litertlm")))
+
+    def test_progress_bar_on_a_tty(self):
+        master, slave = pty.openpty()
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        env["TERM"] = "xterm"
+        proc = subprocess.Popen([CLI, "convert", fixture("qwen3_gqa"), "--output-dir", self.dir,
+                                 "--models-dir", self.models, "--offline"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO once the child has exited
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        self.assertEqual(proc.wait(timeout=120), 0)
+        text = b"".join(chunks).decode("utf-8", "replace")
+        self.assertRegex(text, r"converting 100% \u2595.*\u258f tensor 36/36 ")
+        self.assertIn("ETA", text)
+        self.assertIn("\033[K", text)
+        self.assertNotIn("converting: tensor", text)  # the plain lines are for non-TTYs
 
     def test_default_output_for_a_checkpoint_directory(self):
         # A local ".../{name}/checkpoint" directory converts to ".../{name}/{name}.litertlm".
