@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       RegisterRmCommand(app),
       RegisterTokenizeCommand(app),
       RegisterDetokenizeCommand(app),
+      RegisterRunCommand(app),
   };
   try {
     app.parse(argc, argv);
