@@ -14,7 +14,9 @@
 #include "command.h"
 #include "hub_cli.h"
 #include "line_reader.h"
+#include "model_resolution.h"
 #include "litertlm/engine.h"
+#include "litertlm/converter.h"
 #include "litertlm/hub.h"
 #include "litertlm/sampler.h"
 #include "litertlm/session.h"
@@ -87,19 +89,17 @@ SamplerOptions ApplySamplerFlags(const RunArgs& args, SamplerOptions sampler) {
   return sampler;
 }
 
-// A path to a .litertlm file or checkpoint directory as is; otherwise the models directory
-// (downloading when needed). Checkpoints from the Hub are converted first.
+// A path to a .litertlm file or a checkpoint directory is loaded as is. Anything else goes
+// through the models directory: local first, else downloaded; a checkpoint (Qwen/*, google/*) or a
+// .gguf file is converted with the default options first (EnsureRunnableModel prints each step).
 StatusOr<std::string> ResolveModelPath(const RunArgs& args) {
   std::error_code ec;
-  if (std::filesystem::exists(args.model, ec)) return args.model;
+  if (std::filesystem::exists(args.model, ec) && !IsGgufFile(args.model)) return args.model;
   auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
   if (!store.ok()) return store.status();
-  auto resolved = (*store)->Pull(args.model);
-  if (!resolved.ok()) return resolved.status();
-  if (!resolved->needs_conversion()) return resolved->litertlm_path;
-  return FailedPreconditionError(
-      resolved->name + " is a checkpoint that must be converted first: run `litert-lm-cli convert " +
-      resolved->name + "`");
+  ConvertOptions convert;
+  convert.num_threads = args.threads;
+  return EnsureRunnableModel(**store, args.model, convert);
 }
 
 bool ReadsTerminal(const RunArgs& args) { return args.prompt_opt->count() == 0 && isatty(STDIN_FILENO) == 1; }
@@ -171,8 +171,8 @@ Command RegisterRunCommand(CLI::App& app) {
       "run",
       "Chat with a model: interactive on a terminal, one turn per line of piped stdin, or --prompt");
   sub->add_option("MODEL", args->model,
-                  "A .litertlm file, a checkpoint directory, litert-community/NAME (downloaded), or "
-                  "Qwen/NAME, google/NAME (downloaded and converted)")
+                  "A .litertlm file, a checkpoint directory, litert-community/NAME (downloaded), "
+                  "Qwen/NAME, google/NAME (downloaded and converted) or a .gguf file (converted)")
       ->required();
   args->prompt_opt = sub->add_option("-p,--prompt", args->prompt, "Answer this one prompt and exit");
   sub->add_option("--system", args->system, "System message (Gemma merges it into the first user turn)");

@@ -8,7 +8,10 @@ fixed text. Needs LITERTLM_CLI; LITERTLM_GOLDEN_DIR defaults to tests/golden.
 
 import json
 import os
+import shutil
+import socket
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -17,6 +20,10 @@ GOLDEN = os.environ.get("LITERTLM_GOLDEN_DIR",
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
 QWEN = os.path.join(GOLDEN, "models", "qwen3_gqa")
 GEMMA = os.path.join(GOLDEN, "models", "gemma3_sliding")
+SOURCE = os.environ.get("LITERTLM_SOURCE_DIR",
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+FAKE_HUB = os.path.join(SOURCE, "tests", "tools", "fake_hub.py")
+SCRATCH = os.environ.get("LITERTLM_TEST_TMPDIR", tempfile.gettempdir())
 QUESTION = "What is the capital of France?"
 # No colour, no inherited Hub settings: every test decides what it needs.
 BASE_ENV = {k: v for k, v in os.environ.items()
@@ -205,6 +212,94 @@ class ErrorsTest(unittest.TestCase):
             rc, out, err = run("someone/some-model", "--models-dir", models, "--offline")
             self.assertNotEqual(rc, 0)
             self.assertIn("litert-community/Qwen3-0.6B", err)
+
+
+def closed_port_endpoint():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return "http://127.0.0.1:%d" % port
+
+
+class HubResolutionTest(unittest.TestCase):
+    """`run ORG/NAME`: litert-community/* downloads the .litertlm, Qwen/* downloads the checkpoint
+    and converts it, both run, and a second run works offline. The fake Hub serves a .litertlm made
+    from the qwen3_gqa fixture by `litert-lm-cli convert` and the fixture checkpoint itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(SCRATCH, exist_ok=True)
+        cls.dir = tempfile.mkdtemp(prefix="run_hub_", dir=SCRATCH)
+        root = os.path.join(cls.dir, "hub")
+        converted = os.path.join(cls.dir, "converted")
+        proc = subprocess.run([CLI, "convert", QWEN, "--output-dir", converted, "--quantize", "fp32",
+                               "--models-dir", os.path.join(cls.dir, "unused")],
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            shutil.rmtree(cls.dir, True)
+            raise AssertionError("convert failed: " + proc.stderr)
+        [name] = [f for f in os.listdir(converted) if f.endswith(".litertlm")]
+        cls.local_litertlm = os.path.join(converted, name)
+        community = os.path.join(root, "litert-community", "Qwen3-0.6B")
+        os.makedirs(community)
+        shutil.copy(cls.local_litertlm, os.path.join(community, "Qwen3-0.6B.litertlm"))
+        checkpoint = os.path.join(root, "Qwen", "Qwen3-0.6B")
+        os.makedirs(checkpoint)
+        for f in os.listdir(QWEN):
+            if f.endswith((".json", ".safetensors", ".model")):
+                shutil.copy(os.path.join(QWEN, f), checkpoint)
+        cls.hub = subprocess.Popen([sys.executable, FAKE_HUB, "--root", root, "--lifetime", "900"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        fields = dict(kv.split("=") for kv in cls.hub.stdout.readline().split()[1:])
+        cls.endpoint = "http://127.0.0.1:%s" % fields["hub"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stdin.close()
+        try:
+            cls.hub.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            cls.hub.kill()
+            cls.hub.wait()
+        shutil.rmtree(cls.dir, True)
+
+    def run_model(self, model, models, *extra, offline=False):
+        env = {"HF_ENDPOINT": closed_port_endpoint() if offline else self.endpoint,
+               "LITERTLM_MODELS_DIR": models}
+        if offline:
+            env["HF_HUB_OFFLINE"] = "1"
+        return run(model, "--prompt", QUESTION, "--max-tokens", "8", "--temperature", "0",
+                   "--json", *extra, env=env)
+
+    def test_litert_community_is_downloaded_then_runs_offline(self):
+        models = tempfile.mkdtemp(dir=self.dir)
+        rc, out, err = self.run_model("litert-community/Qwen3-0.6B", models)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Downloading", err)
+        downloaded = json.loads(out)
+        self.assertTrue(os.path.exists(os.path.join(
+            models, "litert-community", "Qwen3-0.6B", "Qwen3-0.6B.litertlm")))
+        rc, out, err = self.run_model(self.local_litertlm, models)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["text"], downloaded["text"])
+        rc, out, err = self.run_model("litert-community/Qwen3-0.6B", models, offline=True)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["text"], downloaded["text"])
+
+    def test_checkpoint_is_downloaded_converted_and_run(self):
+        models = tempfile.mkdtemp(dir=self.dir)
+        rc, out, err = self.run_model("Qwen/Qwen3-0.6B", models)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Converting", err)
+        self.assertIn("successfully converted", err)
+        self.assertTrue(json.loads(out)["text"])
+        self.assertTrue(os.path.exists(os.path.join(models, "Qwen", "Qwen3-0.6B", "Qwen3-0.6B.litertlm")))
+        rc, out2, err = self.run_model("Qwen/Qwen3-0.6B", models, offline=True)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("already exists", err)
+        self.assertNotIn("Converting", err)
+        self.assertEqual(json.loads(out2)["text"], json.loads(out)["text"])
 
 
 if __name__ == "__main__":
