@@ -3,7 +3,7 @@
 
 Types two turns, reads the screen, presses Ctrl-C in the middle of an answer (the process must
 survive and show the prompt again), then /exit (exit code 0). tmux comes from .ci/install-deps.
-Each test runs its own tmux server (-L <unique name>) and kills only that server.
+Each test runs its own tmux server (-S <socket in its temporary directory>) and kills only it.
 
 How Ctrl-C lands mid-answer without slowing the library: the gemma3_sliding fixture samples
 greedily and its random weights never produce the end-of-turn token, so with no --max-tokens and
@@ -33,7 +33,7 @@ class Pane:
     def __init__(self, test, args, env=None):
         self.dir = tempfile.mkdtemp(prefix="run_tty_")
         test.addCleanup(shutil.rmtree, self.dir, True)
-        self.socket = "litertlm-run-tty-%d-%d" % (os.getpid(), id(self))
+        self.socket = os.path.join(self.dir, "tmux.sock")
         self.rc_file = os.path.join(self.dir, "rc")
         env_words = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in (env or {}).items())
         cli = " ".join(shlex.quote(a) for a in [CLI, "run", *args])
@@ -42,7 +42,7 @@ class Pane:
         test.addCleanup(self.tmux, "kill-server")
 
     def tmux(self, *args):
-        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+        return subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null", *args],
                               capture_output=True, text=True, timeout=30).stdout
 
     def screen(self, escapes=False):
