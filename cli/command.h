@@ -30,6 +30,7 @@ Command RegisterListCommand(CLI::App& app);
 Command RegisterRmCommand(CLI::App& app);
 Command RegisterTokenizeCommand(CLI::App& app);
 Command RegisterDetokenizeCommand(CLI::App& app);
+Command RegisterRunCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

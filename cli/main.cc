@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
       RegisterRmCommand(app),
       RegisterTokenizeCommand(app),
       RegisterDetokenizeCommand(app),
+      RegisterRunCommand(app),
   };
   try {
     app.parse(argc, argv);
