@@ -12,14 +12,14 @@ namespace {
 
 // Feeds `pieces` one by one; returns everything emitted (including the final Flush() when no
 // stop string matched) and whether a stop string ended the stream.
-struct Run {
+struct MatchRun {
   std::vector<std::string> emitted;
   std::string text;
   bool stopped = false;
 };
-Run Feed(std::vector<std::string> stops, const std::vector<std::string>& pieces) {
+MatchRun Feed(std::vector<std::string> stops, const std::vector<std::string>& pieces) {
   StopStringMatcher matcher(std::move(stops));
-  Run run;
+  MatchRun run;
   for (const std::string& piece : pieces) {
     std::string out = matcher.Push(piece, &run.stopped);
     run.emitted.push_back(out);
@@ -33,19 +33,19 @@ Run Feed(std::vector<std::string> stops, const std::vector<std::string>& pieces)
 }
 
 TEST(StopStringMatcherTest, NoStopsPassesEverythingThroughImmediately) {
-  Run run = Feed({}, {"Hel", "lo", " world"});
+  MatchRun run = Feed({}, {"Hel", "lo", " world"});
   EXPECT_EQ(run.emitted, (std::vector<std::string>{"Hel", "lo", " world", ""}));
   EXPECT_FALSE(run.stopped);
 }
 
 TEST(StopStringMatcherTest, EmptyStopStringsAreIgnored) {
-  Run run = Feed({"", ""}, {"abc", "def"});
+  MatchRun run = Feed({"", ""}, {"abc", "def"});
   EXPECT_EQ(run.text, "abcdef");
   EXPECT_FALSE(run.stopped);
 }
 
 TEST(StopStringMatcherTest, StopInsideOnePieceCutsBeforeIt) {
-  Run run = Feed({"END"}, {"abc", "xyENDzz", "never"});
+  MatchRun run = Feed({"END"}, {"abc", "xyENDzz", "never"});
   EXPECT_TRUE(run.stopped);
   EXPECT_EQ(run.text, "abcxy");
   EXPECT_EQ(run.emitted.size(), 2u);
@@ -74,7 +74,7 @@ TEST(StopStringMatcherTest, ReleasesHeldTextWhenItCannotBeAStop) {
 }
 
 TEST(StopStringMatcherTest, EarliestOfSeveralStopsWins) {
-  Run run = Feed({"zz", "b"}, {"aabzz"});
+  MatchRun run = Feed({"zz", "b"}, {"aabzz"});
   EXPECT_TRUE(run.stopped);
   EXPECT_EQ(run.text, "aa");
   run = Feed({"bcd", "cd"}, {"abcd"});  // "bcd" starts earlier than "cd"
@@ -92,7 +92,7 @@ TEST(StopStringMatcherTest, OverlappingPrefixesHoldTheLongestCandidate) {
 }
 
 TEST(StopStringMatcherTest, SelfOverlappingStopFoundAfterFalseStart) {
-  Run run = Feed({"abab"}, {"ab", "a", "bab", "x"});  // "ababab": the first match at 0
+  MatchRun run = Feed({"abab"}, {"ab", "a", "bab", "x"});  // "ababab": the first match at 0
   EXPECT_TRUE(run.stopped);
   EXPECT_EQ(run.text, "");
   run = Feed({"abac"}, {"ab", "ab", "ac", "!"});      // "ababac": match at 2
@@ -103,7 +103,7 @@ TEST(StopStringMatcherTest, SelfOverlappingStopFoundAfterFalseStart) {
 TEST(StopStringMatcherTest, StopSplitIntoSingleBytes) {
   std::vector<std::string> pieces;
   for (char c : std::string("hello<|stop|>bye")) pieces.emplace_back(1, c);
-  Run run = Feed({"<|stop|>"}, pieces);
+  MatchRun run = Feed({"<|stop|>"}, pieces);
   EXPECT_TRUE(run.stopped);
   EXPECT_EQ(run.text, "hello");
   for (const std::string& e : run.emitted) EXPECT_EQ(e.find('<'), std::string::npos);
@@ -111,13 +111,15 @@ TEST(StopStringMatcherTest, StopSplitIntoSingleBytes) {
 
 TEST(StopStringMatcherTest, Utf8StopAndTextStayWhole) {
   // "é" is C3 A9; the stop "éa" shares its first character with the text "éb".
-  Run run = Feed({"\xC3\xA9" "a"}, {"caf\xC3\xA9", "b ", "\xC3\xA9", "a", "z"});
+  MatchRun run = Feed({"\xC3\xA9" "a"}, {"caf\xC3\xA9", "b ", "\xC3\xA9", "a", "z"});
   EXPECT_TRUE(run.stopped);
   EXPECT_EQ(run.text, "caf\xC3\xA9" "b ");
   // Held-back text is a whole character here, since pieces are whole characters and the
   // matcher holds back at most a prefix of a stop string (itself whole characters).
   for (const std::string& e : run.emitted) {
-    if (!e.empty()) EXPECT_NE(static_cast<unsigned char>(e.back()), 0xC3);
+    if (!e.empty()) {
+      EXPECT_NE(static_cast<unsigned char>(e.back()), 0xC3);
+    }
   }
   run = Feed({"\xE2\x9C\x93"}, {"ok ", "\xE2\x9C\x93", " more"});  // ✓ as the stop
   EXPECT_EQ(run.text, "ok ");
@@ -125,7 +127,7 @@ TEST(StopStringMatcherTest, Utf8StopAndTextStayWhole) {
 
 TEST(StopStringMatcherTest, ConcatenationWithoutStopEqualsInput) {
   const std::vector<std::string> pieces = {"<", "|st", "o", "p", "x", "|", "><|", "sto"};
-  Run run = Feed({"<|stop|>", "stopper"}, pieces);
+  MatchRun run = Feed({"<|stop|>", "stopper"}, pieces);
   EXPECT_FALSE(run.stopped);
   std::string all;
   for (const std::string& p : pieces) all += p;
