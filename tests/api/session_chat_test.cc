@@ -131,27 +131,32 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ChatFixtureTest,
 TEST_P(ChatFixtureTest, MultiTurnCacheReuseEqualsFullPrefill) {
   auto engine = LoadEngine(GetParam());
   ASSERT_NE(engine, nullptr);
-  auto chat = NewSession(engine);
-  chat->AddMessage(Role::kSystem, "You are terse.");
-  chat->AddMessage(Role::kUser, "Hello there, how are you?");
-  const GenerateResult first = MustGenerate(*chat, Greedy(12));
-  EXPECT_EQ(first.stats.reused_tokens, 0);
-  chat->AddMessage(Role::kUser, "Tell me more about the fox.");
-  const GenerateResult second = MustGenerate(*chat, Greedy(12));
-  EXPECT_GT(second.stats.reused_tokens, 0);
-  EXPECT_LT(second.stats.reused_tokens, second.stats.prompt_tokens);
-  ASSERT_EQ(chat->history().size(), 5u);
+  for (KvCacheDType dtype : {KvCacheDType::kFloat32, KvCacheDType::kFloat16}) {
+    SCOPED_TRACE(dtype == KvCacheDType::kFloat32 ? "fp32 KV cache" : "fp16 KV cache");
+    SessionOptions options;
+    options.kv_cache_dtype = dtype;
+    auto chat = NewSession(engine, options);
+    chat->AddMessage(Role::kSystem, "You are terse.");
+    chat->AddMessage(Role::kUser, "Hello there, how are you?");
+    const GenerateResult first = MustGenerate(*chat, Greedy(12));
+    EXPECT_EQ(first.stats.reused_tokens, 0);
+    chat->AddMessage(Role::kUser, "Tell me more about the fox.");
+    const GenerateResult second = MustGenerate(*chat, Greedy(12));
+    EXPECT_GT(second.stats.reused_tokens, 0);
+    EXPECT_LT(second.stats.reused_tokens, second.stats.prompt_tokens);
+    ASSERT_EQ(chat->history().size(), 5u);
 
-  auto fresh = NewSession(engine);
-  for (size_t i = 0; i + 1 < chat->history().size(); ++i)
-    fresh->AddMessage(chat->history()[i].role, chat->history()[i].content);
-  const GenerateResult again = MustGenerate(*fresh, Greedy(12));
-  EXPECT_EQ(again.stats.reused_tokens, 0);
-  EXPECT_EQ(again.stats.prompt_tokens, second.stats.prompt_tokens);
-  EXPECT_EQ(again.text, second.text);
-  EXPECT_EQ(again.finish_reason, second.finish_reason);
-  EXPECT_EQ(again.stats.generated_tokens, second.stats.generated_tokens);
-  EXPECT_EQ(Tokens(*fresh), Tokens(*chat));
+    auto fresh = NewSession(engine, options);
+    for (size_t i = 0; i + 1 < chat->history().size(); ++i)
+      fresh->AddMessage(chat->history()[i].role, chat->history()[i].content);
+    const GenerateResult again = MustGenerate(*fresh, Greedy(12));
+    EXPECT_EQ(again.stats.reused_tokens, 0);
+    EXPECT_EQ(again.stats.prompt_tokens, second.stats.prompt_tokens);
+    EXPECT_EQ(again.text, second.text);
+    EXPECT_EQ(again.finish_reason, second.finish_reason);
+    EXPECT_EQ(again.stats.generated_tokens, second.stats.generated_tokens);
+    EXPECT_EQ(Tokens(*fresh), Tokens(*chat));
+  }
 }
 
 // Pieces are whole UTF-8 characters and concatenate to the reply; max_tokens is honoured.
