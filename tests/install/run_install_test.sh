@@ -27,13 +27,14 @@ done
 # what matters is that each program works end to end and prints what it promises.
 model="$examples/../tests/golden/models/qwen3_gqa"
 test -f "$model/config.json" || { echo "fixture checkpoint missing: $model"; exit 1; }
+# (grep without -q: with pipefail, -q exiting early can SIGPIPE the writer and fail the pipe.)
 check() {  # check NAME PATTERN OUTPUT
-  echo "$3" | grep -q -- "$2" || { echo "example $1: expected '$2' in its output:"; echo "$3"; exit 1; }
+  echo "$3" | grep -- "$2" >/dev/null || { echo "example $1: expected '$2' in its output:"; echo "$3"; exit 1; }
 }
 for src in "$examples"/*.cc; do
   name=$(basename "$src" .cc)
   bin="$prefix-pc/$name"
-  ldd "$bin" | grep -q "$prefix" || { echo "$name does not load the installed library"; exit 1; }
+  ldd "$bin" | grep "$prefix" >/dev/null || { echo "$name does not load the installed library"; exit 1; }
   out=$("$bin" 2>&1 || true)
   check "$name" "usage:" "$out"  # no arguments: a usage line, not a crash
   case $name in
