@@ -22,6 +22,7 @@ struct Command {
 int ReportError(const Status& status);
 int ReportError(const std::string& message);
 
+Command RegisterConvertCommand(CLI::App& app);
 Command RegisterInspectCommand(CLI::App& app);
 Command RegisterPerplexityCommand(CLI::App& app);
 Command RegisterPullCommand(CLI::App& app);
@@ -29,6 +30,7 @@ Command RegisterListCommand(CLI::App& app);
 Command RegisterRmCommand(CLI::App& app);
 Command RegisterTokenizeCommand(CLI::App& app);
 Command RegisterDetokenizeCommand(CLI::App& app);
+Command RegisterRunCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

@@ -39,10 +39,15 @@ float* KernelContext::panel(int thread, size_t count) {
 
 namespace {
 
+// Below this many multiply-adds a task is not worth waking another thread for (a wake-up costs
+// microseconds, far more on an oversubscribed host): small matrices run on the calling thread.
+constexpr int64_t kMinMacsPerTask = 1 << 16;
+
 // fp32 W through OpenBLAS, N split across the pool.
 void LinearF32(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   const float* wd = static_cast<const float*>(w.data);
-  ctx.pool().ParallelForGrain(w.rows, 16, [&](int64_t n0, int64_t n1) {
+  const int64_t grain = std::max<int64_t>(16, kMinMacsPerTask / std::max<int64_t>(1, w.cols * m));
+  ctx.pool().ParallelForGrain(w.rows, grain, [&](int64_t n0, int64_t n1) {
     BlasLinearF32(wd + n0 * w.cols, n1 - n0, w.cols, x, m, y + n0, w.rows);
   });
 }
@@ -53,7 +58,8 @@ void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int6
   // Panels of ~1 MiB of fp32 (in L2 when sgemm reads them); at least 16 rows.
   const int64_t panel_rows = std::max<int64_t>(16, (1 << 18) / std::max<int64_t>(w.cols, 1));
   for (int t = 0; t < threads; ++t) ctx.panel(t, static_cast<size_t>(panel_rows * w.cols));
-  const int64_t parts = std::min<int64_t>(threads, (w.rows + 15) / 16);
+  const int64_t parts = std::min<int64_t>(
+      {threads, (w.rows + 15) / 16, std::max<int64_t>(1, w.rows * w.cols * m / kMinMacsPerTask)});
   ctx.pool().ParallelFor(parts, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t r0 = w.rows * p / parts / 4 * 4;
@@ -71,7 +77,9 @@ void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int6
 // Splits the 4-row groups of w over the pool; fn(n_begin, n_end) with multiples of 4.
 template <typename Fn>
 void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
-  ctx.pool().ParallelFor(PackedRows(w.rows) / 4, [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
+  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, 4 * w.cols));
+  ctx.pool().ParallelForGrain(PackedRows(w.rows) / 4, grain,
+                              [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
 }
 
 void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {

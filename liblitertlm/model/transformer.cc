@@ -100,7 +100,9 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
                             ForwardScratch& s, KernelContext& ctx) const {
   // (token, head) pairs are split into one contiguous part per thread; part p uses score row p.
   const int64_t items = m * config_.num_heads;
-  const int64_t parts = std::min<int64_t>(ctx.num_threads(), items);
+  // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
+  const int64_t work = items * (start + m) * 2 * config_.head_dim;
+  const int64_t parts = std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
   const int64_t row = cache.max_tokens();
   ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
     for (int64_t part = part_begin; part < part_end; ++part) {
