@@ -45,7 +45,7 @@ void AddUnique(std::vector<TokenId>* ids, TokenId id) {
 }  // namespace
 
 StatusOr<ModelDefaults> FamilyDefaults(const Model& model, const Tokenizer& tokenizer,
-                                       bool template_writes_bos) {
+                                       bool /*template_writes_bos*/) {
   const ModelConfig& c = model.impl().config;
   ModelDefaults d;
   d.sampler = DefaultSamplerOptions(c.architecture).value_or(SamplerOptions{});
@@ -64,7 +64,7 @@ StatusOr<ModelDefaults> FamilyDefaults(const Model& model, const Tokenizer& toke
     AddUnique(&d.stop_token_ids, eos);
     AddUnique(&d.stop_token_ids, end_of_turn);
     ASSIGN_OR_RETURN(TokenId bos, require("<bos>"));
-    if (!template_writes_bos) d.start_token_id = bos;
+    d.start_token_id = bos;  // Generate/Complete write it unless the prompt starts with it
     d.max_tokens = 4096;
   }
   for (int id : c.eos_token_ids) {
@@ -150,8 +150,7 @@ Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
   }
   if (md->has_start_token()) {
     ASSIGN_OR_RETURN(auto ids, TokenUnionIds(md->start_token(), *impl->tokenizer, path + ": start_token"));
-    d.start_token_id = ids.empty() || impl->chat_template->writes_bos() ? std::nullopt
-                                                                         : std::optional<TokenId>(ids[0]);
+    if (!ids.empty()) d.start_token_id = ids[0];
   }
   if (md->max_num_tokens() > 0) d.max_tokens = md->max_num_tokens();
   if (md->conversion_info().kv_cache_max_len() > 0) d.max_context = md->conversion_info().kv_cache_max_len();
@@ -189,9 +188,15 @@ StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
                                          "its tokenizer (convert a .gguf file first)");
   }
   const int model_vocab = impl->model->impl().config.vocab_size;
-  if (impl->tokenizer->vocab_size() > model_vocab) {
-    return InvalidArgumentError(path + ": the tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
-                                " tokens but the model's vocab_size is " + std::to_string(model_vocab));
+  // Special tokens past the model's vocabulary are allowed (Gemma 3's <image_soft_token> is id
+  // 262144 of a 262144-row model): the model never emits them, and a prompt holding one is
+  // refused by the session (INVALID_ARGUMENT naming the id). Ordinary tokens there are an error.
+  for (TokenId id = model_vocab; id < impl->tokenizer->vocab_size(); ++id) {
+    if (!impl->tokenizer->IsSpecial(id)) {
+      return InvalidArgumentError(path + ": the tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
+                                  " tokens but the model's vocab_size is " + std::to_string(model_vocab) +
+                                  " (token " + std::to_string(id) + " is not a special token)");
+    }
   }
   return std::shared_ptr<const Engine>(std::make_shared<Engine>(std::move(impl)));
 }

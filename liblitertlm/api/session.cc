@@ -76,6 +76,7 @@ StatusOr<GenerateResult> Session::Impl::Run(const std::vector<TokenId>& prompt,
                                             const StreamCallback& on_text) {
   const Clock::time_point start = Clock::now();
   if (prompt.empty()) return InvalidArgumentError("the prompt is empty");
+  if (options.max_tokens < 0) return InvalidArgumentError("GenerateOptions.max_tokens must be >= 0");
   if (static_cast<int>(prompt.size()) >= state_.max_tokens()) {
     return OutOfRangeError("the prompt has " + std::to_string(prompt.size()) +
                            " tokens; the context holds at most " + std::to_string(state_.max_tokens()));
