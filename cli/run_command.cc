@@ -37,6 +37,7 @@ struct RunArgs {
   uint64_t seed = 0;
   int threads = 0;
   int max_context = 0;
+  std::string kv_cache_dtype = "f32";
   std::vector<std::string> stop;
   bool think = false;
   bool no_think = false;
@@ -132,6 +133,8 @@ int Run(const RunArgs& args) {
   SessionOptions session_options;
   session_options.num_threads = args.threads;
   session_options.max_context = args.max_context;
+  session_options.kv_cache_dtype =
+      args.kv_cache_dtype == "f16" ? KvCacheDType::kFloat16 : KvCacheDType::kFloat32;
   auto session = Session::Create(*engine, session_options);
   if (!session.ok()) return ReportError(session.status());
   const double load_seconds =
@@ -191,6 +194,9 @@ Command RegisterRunCommand(CLI::App& app) {
                   "Most tokens the conversation may hold (default: the model's limit; memory grows "
                   "only with the tokens used)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
+                  "KV cache element type: f32 (exact, default) or f16 (half the memory and attention reads)")
+      ->check(CLI::IsMember({"f32", "f16"}));
   sub->add_option("--stop", args->stop, "Stop the answer before this text (repeatable)")
       ->allow_extra_args(false);
   sub->add_flag("--think", args->think, "Qwen3: let the model think (<think>...</think>) first");

@@ -124,6 +124,19 @@ class JsonAndStatsTest(unittest.TestCase):
                 self.assertEqual(obj["generated_tokens"], n)
 
 
+    def test_kv_cache_dtype(self):
+        # fp16 keys/values: same prompt accounting; the greedy answer may differ only where the
+        # tiny random model's top two logits are within fp16 rounding.
+        [f32] = answers(self, QWEN, "--max-tokens", "6", "--prompt", QUESTION, "--temperature", "0")
+        [f16] = answers(self, QWEN, "--max-tokens", "6", "--prompt", QUESTION, "--temperature", "0",
+                        "--kv-cache-dtype", "f16")
+        self.assertEqual(f16["prompt_tokens"], f32["prompt_tokens"])
+        self.assertEqual(f16["generated_tokens"], f32["generated_tokens"])
+        rc, _, err = run(QWEN, "--prompt", QUESTION, "--kv-cache-dtype", "f8")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("--kv-cache-dtype", err)
+
+
 class SamplingTest(unittest.TestCase):
     ARGS = ("--max-tokens", "24", "--prompt", QUESTION)
 
