@@ -29,6 +29,7 @@ Command RegisterListCommand(CLI::App& app);
 Command RegisterRmCommand(CLI::App& app);
 Command RegisterTokenizeCommand(CLI::App& app);
 Command RegisterDetokenizeCommand(CLI::App& app);
+Command RegisterBenchCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

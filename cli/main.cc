@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       RegisterRmCommand(app),
       RegisterTokenizeCommand(app),
       RegisterDetokenizeCommand(app),
+      RegisterBenchCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,151 @@
+// Our Gemma 3 270M forward on the real weights vs an independent implementation: transformers'
+// GGUF import + eager fp32 forward (tests/golden/gemma3_real/reference.json, made by
+// tests/tools/make_gemma3_real_reference.py; per position the argmax, top-10 ids/logits and the
+// logsumexp). The model is built in fp32 straight from the GGUF (GgufWeightSource → the same
+// BuildModelImpl as every loader), so this checks the GGUF import + forward on real weights.
+// Fails, never skips, when the GGUF fixture is missing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/model_impl.h"
+#include "format/gguf_hf_config.h"
+#include "format/gguf_weight_source.h"
+#include "litertlm/model.h"
+#include "litertlm/session.h"
+#include "litertlm/tokenizer.h"
+#include "model/model_config.h"
+#include "unit/test_util.h"
+#include "util/json.h"
+
+namespace litertlm {
+namespace {
+
+struct RefPosition {
+  int argmax = 0;
+  std::vector<int> top_ids;
+  std::vector<double> top_logits;
+  double logsumexp = 0;
+};
+struct RefPrompt {
+  std::string name, text;
+  std::vector<TokenId> ids;
+  std::vector<RefPosition> positions;
+};
+
+std::vector<RefPrompt> LoadReference() {
+  std::vector<RefPrompt> prompts;
+  auto doc = ParseJsonFile(testing::GoldenDir() + "/gemma3_real/reference.json");
+  EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+  if (!doc.ok()) return prompts;
+  for (const auto& p : (**doc)["prompts"].GetArray()) {
+    RefPrompt r;
+    r.name = p["name"].GetString();
+    r.text = p["text"].GetString();
+    for (const auto& id : p["ids"].GetArray()) r.ids.push_back(id.GetInt());
+    for (const auto& pos : p["positions"].GetArray()) {
+      RefPosition rp;
+      rp.argmax = pos["argmax"].GetInt();
+      for (const auto& v : pos["top_ids"].GetArray()) rp.top_ids.push_back(v.GetInt());
+      for (const auto& v : pos["top_logits"].GetArray()) rp.top_logits.push_back(v.GetDouble());
+      rp.logsumexp = pos["logsumexp"].GetDouble();
+      r.positions.push_back(std::move(rp));
+    }
+    prompts.push_back(std::move(r));
+  }
+  return prompts;
+}
+
+StatusOr<std::shared_ptr<const Model>> LoadFp32FromGguf(const std::string& path) {
+  ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
+  ASSIGN_OR_RETURN(std::string json, GgufToHfConfigJson(source->gguf()));
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(json, path));
+  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(std::move(config), std::move(source), path, {}));
+  return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
+}
+
+struct Agreement {
+  int positions = 0, top1 = 0;
+  double max_top_logit_diff = 0, max_logsumexp_diff = 0;
+};
+
+// Runs every reference prompt through `model` and compares position by position.
+Agreement Compare(std::shared_ptr<const Model> model, const std::vector<RefPrompt>& prompts) {
+  Agreement a;
+  for (const RefPrompt& p : prompts) {
+    auto session = Session::Create(model);
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+    if (!session.ok()) return a;
+    std::vector<float> logits;
+    Status s = (*session)->PrefillAllLogits(p.ids, &logits);
+    EXPECT_TRUE(s.ok()) << p.name << ": " << s.ToString();
+    if (!s.ok()) return a;
+    size_t vocab = logits.size() / p.ids.size();
+    for (size_t i = 0; i < p.positions.size(); ++i) {
+      const float* row = logits.data() + i * vocab;
+      const RefPosition& ref = p.positions[i];
+      int argmax = static_cast<int>(std::max_element(row, row + vocab) - row);
+      ++a.positions;
+      a.top1 += argmax == ref.argmax;
+      for (size_t k = 0; k < ref.top_ids.size(); ++k) {
+        a.max_top_logit_diff = std::max(
+            a.max_top_logit_diff, std::abs(row[ref.top_ids[k]] - ref.top_logits[k]));
+      }
+      double m = row[argmax], sum = 0;
+      for (size_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v]) - m);
+      a.max_logsumexp_diff = std::max(a.max_logsumexp_diff, std::abs(m + std::log(sum) - ref.logsumexp));
+    }
+  }
+  return a;
+}
+
+class Gemma3RealLogitsTest : public ::testing::Test {
+ protected:
+  std::string GgufPath() {
+    return testing::PathSetting("LITERTLM_GEMMA3_GGUF", LITERTLM_GEMMA3_GGUF_DEFAULT);
+  }
+};
+
+TEST_F(Gemma3RealLogitsTest, ReferenceCoversFivePromptKinds) {
+  std::vector<RefPrompt> prompts = LoadReference();
+  ASSERT_GE(prompts.size(), 5u);
+  for (const RefPrompt& p : prompts) {
+    EXPECT_EQ(p.ids.size(), p.positions.size()) << p.name;
+    EXPECT_EQ(p.ids.front(), 2) << p.name;  // <bos>
+  }
+}
+
+// Our tokenizer (the real Gemma 3 tokenizer.json, same vocabulary as the GGUF) gives exactly the
+// ids transformers' GGUF tokenizer gave, so the logits compare the same inputs.
+TEST_F(Gemma3RealLogitsTest, OurTokenizerGivesTheReferenceIds) {
+  auto tokenizer = Tokenizer::FromFile(testing::SharedDir() + "/fixtures/tokenizers/gemma3/tokenizer.json");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
+  for (const RefPrompt& p : LoadReference()) {
+    auto ids = (*tokenizer)->Encode(p.text, /*add_special_tokens=*/true);
+    ASSERT_TRUE(ids.ok()) << p.name << ": " << ids.status().ToString();
+    EXPECT_EQ(*ids, p.ids) << p.name;
+  }
+}
+
+TEST_F(Gemma3RealLogitsTest, Fp32FromGgufMatchesTransformers) {
+  std::vector<RefPrompt> prompts = LoadReference();
+  ASSERT_FALSE(prompts.empty());
+  auto model = LoadFp32FromGguf(GgufPath());
+  ASSERT_TRUE(model.ok()) << model.status().ToString()
+                          << " (run through ctest -L realmodel, whose fixture assembles the GGUF)";
+  Agreement a = Compare(*model, prompts);
+  ASSERT_GT(a.positions, 0);
+  double agreement = static_cast<double>(a.top1) / a.positions;
+  std::printf("fp32 from GGUF: top-1 %d/%d = %.4f, max |Δ top-10 logit| %.5f, max |Δ logsumexp| %.5f\n",
+              a.top1, a.positions, agreement, a.max_top_logit_diff, a.max_logsumexp_diff);
+  EXPECT_GE(agreement, 0.99);
+  EXPECT_LT(a.max_top_logit_diff, 0.02);
+  EXPECT_LT(a.max_logsumexp_diff, 0.02);
+}
+
+}  // namespace
+}  // namespace litertlm
