@@ -22,6 +22,7 @@ struct Command {
 int ReportError(const Status& status);
 int ReportError(const std::string& message);
 
+Command RegisterConvertCommand(CLI::App& app);
 Command RegisterInspectCommand(CLI::App& app);
 Command RegisterPerplexityCommand(CLI::App& app);
 Command RegisterPullCommand(CLI::App& app);

@@ -9,7 +9,6 @@
 #include <memory>
 
 namespace litertlm::cli {
-namespace {
 
 bool FancyProgress() {
   const char* no_color = std::getenv("NO_COLOR");
@@ -31,6 +30,8 @@ std::string FormatDuration(double seconds) {
   }
   return buf;
 }
+
+namespace {
 
 // "pulling Qwen3-0.6B.litertlm  70% ▕██████▏ 3.5 GB/5.0 GB 3.5 MB/s 7m09s", redrawn in place.
 void DrawBar(const DownloadProgress& p) {

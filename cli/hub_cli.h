@@ -30,6 +30,13 @@ ModelStoreOptions MakeModelStoreOptions(const ModelStoreFlags& flags);
 // "litert-lm-cli: error: <first line>" then the rest verbatim. Returns 1.
 int ReportMultilineError(const Status& status);
 
+// True when progress may be a redrawn bar: stderr is a terminal, TERM is not "dumb" and NO_COLOR
+// is unset/empty. Otherwise commands print plain progress lines.
+bool FancyProgress();
+
+// "7s", "3m09s", "1h05m".
+std::string FormatDuration(double seconds);
+
 // "614 MB", "1.5 GB", "12 KB", "999 B" (decimal units).
 std::string FormatBytes(uint64_t bytes);
 

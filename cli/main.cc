@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("litert-lm-cli ") + litertlm::Version());
   app.require_subcommand(1);
   std::vector<Command> commands = {
+      RegisterConvertCommand(app),
       RegisterInspectCommand(app),
       RegisterPerplexityCommand(app),
       RegisterPullCommand(app),

@@ -5,7 +5,9 @@
 
 #include "command.h"
 #include "hub_cli.h"
+#include "litertlm/converter.h"
 #include "litertlm/hub.h"
+#include "model_resolution.h"
 
 namespace litertlm::cli {
 namespace {
@@ -28,10 +30,11 @@ int RunPull(const ModelArgs& args) {
   std::fprintf(stderr, "\u2713 Checkpoint %s at %s\n",
                model->downloaded ? "downloaded" : "already downloaded",
                model->checkpoint_dir.c_str());
-  std::fprintf(stderr,
-               "Conversion pending: this build of litert-lm-cli cannot convert yet; the "
-               "converted model will go to %s\n",
-               model->litertlm_path.c_str());
+  ConvertOptions options;
+  options.source_name = model->name;
+  StatusOr<ConvertResult> converted =
+      ConvertWithProgress(model->checkpoint_dir, model->litertlm_path, options);
+  if (!converted.ok()) return ReportError(converted.status());
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #define LITERTLM_LITERTLM_H_
 
 #include "litertlm/chat.h"
+#include "litertlm/converter.h"
 #include "litertlm/export.h"
 #include "litertlm/engine.h"
 #include "litertlm/hub.h"

@@ -81,6 +81,11 @@ LitertlmWriter::~LitertlmWriter() = default;
 
 uint64_t LitertlmWriter::bytes_written() const { return file_.offset(); }
 
+std::optional<std::pair<uint64_t, uint64_t>> LitertlmWriter::last_section_range() const {
+  if (sections_.empty()) return std::nullopt;
+  return std::make_pair(sections_.back().begin, sections_.back().end);
+}
+
 Status LitertlmWriter::Fail(Status status) {
   if (error_.ok()) error_ = status;
   return status;

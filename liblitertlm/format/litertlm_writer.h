@@ -25,9 +25,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "format/litertlm_format.h"
@@ -80,6 +82,12 @@ class LitertlmWriter {
   Status Finish();
 
   const std::string& path() const { return path_; }
+  // The temporary file holding what was written so far (until Finish renames it to path()).
+  // Sections already ended can be read from it, e.g. to validate the weights before the header
+  // is written.
+  const std::string& temp_path() const { return file_.tmp_path(); }
+  // [begin, end) file offsets of the most recently ended section; nullopt when none.
+  std::optional<std::pair<uint64_t, uint64_t>> last_section_range() const;
   // Bytes written so far (the file offset), for progress reporting.
   uint64_t bytes_written() const;
 

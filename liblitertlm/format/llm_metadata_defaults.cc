@@ -47,6 +47,22 @@ Status CheckToken(const FamilyDefaults& family, const char* text, int32_t id,
   return Status::Ok();
 }
 
+// The id to record for `text`: the family default after checking the tokenizer agrees, or (with
+// ids_from_tokenizer) the tokenizer's own id, which must exist.
+StatusOr<int32_t> ResolveToken(const FamilyDefaults& family, const char* text, int32_t id,
+                               const TokenLookup& lookup, const MetadataOptions& options) {
+  if (!options.ids_from_tokenizer) {
+    RETURN_IF_ERROR(CheckToken(family, text, id, lookup));
+    return id;
+  }
+  std::optional<int32_t> actual = lookup(text);
+  if (!actual.has_value()) {
+    return FailedPreconditionError(std::string("tokenizer has no token '") + text +
+                                   "', which the " + family.name + " defaults need");
+  }
+  return *actual;
+}
+
 void SetAffixes(proto::PromptAffixes* affixes, const FamilyDefaults& f, const std::string& role) {
   affixes->set_prefix(f.turn_start + role + "\n");
   affixes->set_suffix(f.turn_end);
@@ -84,12 +100,13 @@ StatusOr<proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type
   }
   proto::LlmMetadata m;
   if (family->start) {
-    RETURN_IF_ERROR(CheckToken(*family, family->start->first, family->start->second, lookup));
-    m.mutable_start_token()->mutable_token_ids()->add_ids(family->start->second);
+    ASSIGN_OR_RETURN(int32_t id, ResolveToken(*family, family->start->first,
+                                              family->start->second, lookup, options));
+    m.mutable_start_token()->mutable_token_ids()->add_ids(id);
   }
   for (const auto& [text, id] : family->stops) {
-    RETURN_IF_ERROR(CheckToken(*family, text, id, lookup));
-    m.add_stop_tokens()->mutable_token_ids()->add_ids(id);
+    ASSIGN_OR_RETURN(int32_t resolved, ResolveToken(*family, text, id, lookup, options));
+    m.add_stop_tokens()->mutable_token_ids()->add_ids(resolved);
   }
   SetAffixes(m.mutable_prompt_templates()->mutable_user(), *family, "user");
   SetAffixes(m.mutable_prompt_templates()->mutable_model(), *family, family->model_role);

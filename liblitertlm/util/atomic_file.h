@@ -26,6 +26,8 @@ class AtomicFileWriter {
   // Overwrites bytes at an absolute offset already written (e.g. a header patched at the end).
   Status WriteAt(uint64_t offset, const void* data, size_t size);
   uint64_t offset() const { return offset_; }
+  // The temporary file being written (readable, e.g. mmap'd, before Commit).
+  const std::string& tmp_path() const { return tmp_path_; }
   // fsync + rename into place. After Commit the writer is closed.
   Status Commit();
 

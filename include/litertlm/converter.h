@@ -1,0 +1,112 @@
+// File: litertlm/converter.h
+// Converts a model into one self-contained .litertlm file: weights in the requested format,
+// tokenizer, LLM metadata (family defaults, chat template) and config.json.
+//
+//   litertlm::ConvertOptions options;
+//   options.quantization = litertlm::Quantization::kDynamicInt8;
+//   auto result = litertlm::Convert("/ckpt/Qwen3-0.6B", "/models/qwen3.litertlm", options);
+//   if (!result.ok()) return result.status();
+//   std::cout << result->validation->top1_agreement << "\n";
+//
+// Sources: a Hugging Face checkpoint directory (config.json + safetensors + tokenizer files) or a
+// GGUF file (*.gguf; gemma3 / qwen3 with a SentencePiece vocabulary).
+//
+// Streaming: tensors are read, converted and written one at a time; peak memory is about the
+// largest tensor in fp32 plus its converted copy (plus page cache of the mapped input).
+//
+// A conversion proves itself: unless `validate` is false, the fp32 source and the converted
+// weights are run on a fixed prompt set and compared (top-1 agreement, mean KL, max |Δlogit|).
+// The report is stored in the file (LlmMetadata.conversion_info.validation). When agreement is
+// below the threshold, Convert returns FAILED_PRECONDITION and no file is installed at
+// `output_path` (the report is in the error message). The output appears atomically (temporary
+// file, fsync, rename): an error, a cancellation or a crash never leaves a file at output_path.
+//
+// Thread-safety: Convert may run concurrently for different output paths.
+#ifndef LITERTLM_CONVERTER_H_
+#define LITERTLM_CONVERTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "litertlm/export.h"
+#include "litertlm/status.h"
+
+namespace litertlm {
+
+// The --quantize values. Projections take the format; norms and biases stay fp32; the embedding
+// table (and the output projection) never goes below int8.
+enum class Quantization {
+  kDynamicInt8,          // "dynamic_int8": int8 per-channel weights, int8 activations (default)
+  kInt8,                 // "int8": same int8 weights, fp32 activations (weight-only)
+  kDynamicInt4Block32,   // "dynamic_int4_block32": 4-bit weights, a scale per 32 inputs
+  kDynamicInt4Block128,  // "dynamic_int4_block128": 4-bit weights, a scale per 128 inputs
+  kFp16,                 // "fp16"
+  kFp32,                 // "fp32"
+};
+
+// "dynamic_int8" → kDynamicInt8 etc. INVALID_ARGUMENT listing the valid names otherwise.
+LITERTLM_API StatusOr<Quantization> ParseQuantization(std::string_view name);
+LITERTLM_API std::string QuantizationName(Quantization quantization);
+// The default --min-agreement of a format (top-1 agreement with the fp32 source).
+LITERTLM_API double DefaultMinAgreement(Quantization quantization);
+
+struct ConvertProgress {
+  enum class Stage { kWriting, kValidating, kDone };
+  Stage stage = Stage::kWriting;
+  int tensor_index = 0;  // tensors written so far (1..tensor_count)
+  int tensor_count = 0;
+  std::string tensor_name;  // the tensor just written
+  uint64_t bytes_written = 0;
+  double elapsed_seconds = 0;
+};
+
+struct ValidationReport {
+  int prompts = 0;
+  int positions = 0;  // token positions compared
+  double top1_agreement = 0;      // fraction of positions whose argmax agrees
+  double mean_kl = 0;             // mean KL(source || converted), nats
+  double max_abs_logit_diff = 0;  // max |logit_source − logit_converted|
+  double threshold = 0;           // min_agreement the conversion was held to
+  bool passed = false;
+};
+
+struct ConvertOptions {
+  Quantization quantization = Quantization::kDynamicInt8;
+  int kv_cache_max_len = 1280;
+  int prefill_seq_len = 256;
+  // Compare the converted weights with the fp32 source before installing the file.
+  bool validate = true;
+  // Threshold on top-1 agreement; unset = DefaultMinAgreement(quantization).
+  std::optional<double> min_agreement;
+  // Recorded in the file as the source model (e.g. the Hugging Face id); "" = the source path.
+  std::string source_name;
+  // Worker threads for validation; 0 = physical cores.
+  int num_threads = 0;
+  // Called after every tensor written and when validation starts. Returning false cancels the
+  // conversion (Convert returns CANCELLED; nothing is left at output_path). May be empty.
+  std::function<bool(const ConvertProgress&)> on_progress;
+};
+
+struct ConvertResult {
+  std::string output_path;
+  uint64_t output_bytes = 0;
+  double seconds = 0;
+  int tensor_count = 0;
+  // Tensors kept at int8 because their input size is not a multiple of the int4 block.
+  int int4_fallback_tensors = 0;
+  std::optional<ValidationReport> validation;  // absent when validation was skipped
+};
+
+// Converts `source` (checkpoint directory or .gguf file) into `output_path` (parent directories
+// are created). Errors name the file, tensor or field at fault: NOT_FOUND for a missing source,
+// UNIMPLEMENTED for an unsupported architecture, FAILED_PRECONDITION when validation fails.
+LITERTLM_API StatusOr<ConvertResult> Convert(const std::string& source,
+                                             const std::string& output_path,
+                                             const ConvertOptions& options = {});
+
+}  // namespace litertlm
+
+#endif  // LITERTLM_CONVERTER_H_

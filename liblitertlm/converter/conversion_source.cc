@@ -1,0 +1,114 @@
+#include "converter/conversion_source.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "converter/gguf_tokenizer.h"
+#include "format/gguf_hf_config.h"
+#include "format/gguf_vocab.h"
+#include "format/gguf_weight_source.h"
+#include "format/hf_checkpoint.h"
+#include "util/json.h"
+#include "util/status_macros.h"
+
+namespace litertlm::converter {
+namespace {
+
+namespace fs = std::filesystem;
+
+StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError(path + ": cannot open");
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return DataLossError(path + ": read error");
+  return out.str();
+}
+
+// tokenizer_config.json "chat_template" (a string; the named-template list form takes "default"),
+// else chat_template.jinja; "" when neither exists.
+StatusOr<std::string> ReadChatTemplate(const fs::path& dir) {
+  const fs::path config = dir / "tokenizer_config.json";
+  std::error_code ec;
+  if (fs::exists(config, ec)) {
+    ASSIGN_OR_RETURN(auto doc, ParseJsonFile(config.string()));
+    if (doc->IsObject() && doc->HasMember("chat_template")) {
+      const rapidjson::Value& t = (*doc)["chat_template"];
+      if (t.IsString()) return std::string(t.GetString(), t.GetStringLength());
+      if (t.IsArray()) {
+        for (const auto& entry : t.GetArray()) {
+          if (entry.IsObject() && entry.HasMember("name") && entry["name"].IsString() &&
+              std::string_view(entry["name"].GetString()) == "default" &&
+              entry.HasMember("template") && entry["template"].IsString()) {
+            return std::string(entry["template"].GetString());
+          }
+        }
+      }
+      return InvalidArgumentError(config.string() + ": field 'chat_template' is neither a string "
+                                  "nor a list holding a 'default' template");
+    }
+  }
+  const fs::path jinja = dir / "chat_template.jinja";
+  if (fs::exists(jinja, ec)) return ReadWholeFile(jinja.string());
+  return std::string();
+}
+
+StatusOr<ConversionSource> OpenCheckpoint(const std::string& path) {
+  ConversionSource s;
+  s.path = path;
+  ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
+  ASSIGN_OR_RETURN(s.config, ParseModelConfig(ckpt.config_json, ckpt.config_path));
+  s.config_json = std::move(ckpt.config_json);
+  s.weights = std::move(ckpt.weights);
+  const fs::path dir(path);
+  std::error_code ec;
+  if (fs::exists(dir / "tokenizer.model", ec)) {
+    s.tokenizer_kind = format::TokenizerKind::kSentencePiece;
+    ASSIGN_OR_RETURN(s.tokenizer_bytes, ReadWholeFile((dir / "tokenizer.model").string()));
+  } else if (fs::exists(dir / "tokenizer.json", ec)) {
+    s.tokenizer_kind = format::TokenizerKind::kHfTokenizerJson;
+    ASSIGN_OR_RETURN(s.tokenizer_bytes, ReadWholeFile((dir / "tokenizer.json").string()));
+  } else {
+    return NotFoundError(path + ": no tokenizer.model or tokenizer.json in the checkpoint");
+  }
+  ASSIGN_OR_RETURN(s.chat_template, ReadChatTemplate(dir));
+  return s;
+}
+
+StatusOr<ConversionSource> OpenGguf(const std::string& path) {
+  ConversionSource s;
+  s.path = path;
+  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(path));
+  ASSIGN_OR_RETURN(s.config_json, GgufToHfConfigJson(gguf->gguf()));
+  ASSIGN_OR_RETURN(s.config, ParseModelConfig(s.config_json, path + " (config from GGUF metadata)"));
+  ASSIGN_OR_RETURN(GgufVocab vocab, ReadGgufVocab(gguf->gguf()));
+  ASSIGN_OR_RETURN(s.tokenizer_bytes, BuildSentencePieceModel(vocab, path));
+  s.tokenizer_kind = format::TokenizerKind::kSentencePiece;
+  s.chat_template = vocab.chat_template;
+  s.gguf = gguf.get();
+  s.weights = std::move(gguf);
+  return s;
+}
+
+}  // namespace
+
+std::string ConversionSource::model_type() const {
+  return config.arch == Arch::kGemma3 ? "gemma3_text" : "qwen3";
+}
+
+StatusOr<ConversionSource> OpenConversionSource(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
+  if (fs::is_directory(path, ec)) {
+    if (!IsHfCheckpointDir(path)) {
+      return InvalidArgumentError(path + ": not a Hugging Face checkpoint (no config.json)");
+    }
+    return OpenCheckpoint(path);
+  }
+  if (fs::path(path).extension() == ".gguf") return OpenGguf(path);
+  return InvalidArgumentError(path + ": not a checkpoint directory or a .gguf file");
+}
+
+}  // namespace litertlm::converter

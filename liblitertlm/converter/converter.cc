@@ -1,0 +1,250 @@
+// Convert(): source → .litertlm, streaming tensor by tensor, then validation against the fp32
+// source before the metadata (holding the report) and the header are written and the file is
+// renamed into place (litertlm/converter.h).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <utility>
+
+#include "api/model_impl.h"
+#include "converter/conversion_source.h"
+#include "converter/tensor_converter.h"
+#include "converter/validation.h"
+#include "format/gguf_weight_source.h"
+#include "format/litertlm_writer.h"
+#include "format/llm_metadata.pb.h"
+#include "format/llm_metadata_defaults.h"
+#include "format/mapped_weights_source.h"
+#include "litertlm/converter.h"
+#include "litertlm/model.h"
+#include "litertlm/tokenizer.h"
+#include "litertlm/version.h"
+#include "model/tensor_table.h"
+#include "util/status_macros.h"
+
+namespace litertlm {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using converter::ConversionSource;
+
+double Seconds(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Status CheckOptions(const ConvertOptions& o) {
+  if (o.kv_cache_max_len <= 0) return InvalidArgumentError("kv_cache_max_len must be > 0");
+  if (o.prefill_seq_len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0");
+  if (o.num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
+  if (o.min_agreement && (*o.min_agreement < 0 || *o.min_agreement > 1)) {
+    return InvalidArgumentError("min_agreement must be in [0, 1]");
+  }
+  return Status::Ok();
+}
+
+struct WriteState {
+  Clock::time_point start;
+  int tensor_count = 0;
+  int int4_fallbacks = 0;
+};
+
+Status WriteWeights(ConversionSource& src, const ConvertOptions& options,
+                    format::LitertlmWriter& writer, WriteState& state) {
+  const std::vector<TensorSpec> specs = ExpectedTensors(src.config);
+  state.tensor_count = static_cast<int>(specs.size());
+  converter::ConvertedTensor buffers;
+  RETURN_IF_ERROR(writer.BeginWeights());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const TensorSpec& spec = specs[i];
+    ASSIGN_OR_RETURN(TensorView source, src.weights->Tensor(spec.name));
+    bool fallback = false;
+    const DType target = converter::StoredDType(options.quantization, spec.role, spec.shape,
+                                                &fallback);
+    state.int4_fallbacks += fallback;
+    StatusOr<TensorView> stored = converter::ConvertTensor(spec, source, target, buffers);
+    if (!stored.ok()) {
+      return Status(stored.status().code(), src.path + ": " + stored.status().message());
+    }
+    RETURN_IF_ERROR(writer.AddTensor(spec.name, *stored));
+    if (src.gguf != nullptr) src.gguf->Release(spec.name);
+    if (options.on_progress) {
+      ConvertProgress p;
+      p.tensor_index = static_cast<int>(i + 1);
+      p.tensor_count = state.tensor_count;
+      p.tensor_name = spec.name;
+      p.bytes_written = writer.bytes_written();
+      p.elapsed_seconds = Seconds(state.start);
+      if (!options.on_progress(p)) {
+        return CancelledError("conversion cancelled after tensor " + std::to_string(i + 1) +
+                              " of " + std::to_string(specs.size()));
+      }
+    }
+  }
+  return writer.EndWeights();
+}
+
+StatusOr<std::shared_ptr<const Model>> LoadSourceFp32(const ConversionSource& src,
+                                                      const LoadOptions& load) {
+  if (src.gguf == nullptr) return ModelLoader::Load(src.path, load);
+  // A second, independent GGUF source: the one used for writing released its buffers.
+  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(src.path));
+  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(gguf), src.path, load));
+  return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
+}
+
+StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer& tokenizer,
+                                    format::LitertlmWriter& writer, const ConvertOptions& options,
+                                    double threshold) {
+  const int max_context = std::min(options.kv_cache_max_len, src.config.max_position_embeddings);
+  ASSIGN_OR_RETURN(auto prompts,
+                   converter::MakeValidationPrompts(tokenizer, src.config, max_context));
+  LoadOptions load;
+  load.num_threads = options.num_threads;
+  std::vector<std::vector<float>> reference;
+  {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Model> source, LoadSourceFp32(src, load));
+    ASSIGN_OR_RETURN(reference, converter::RunPrompts(source, prompts, options.num_threads));
+  }
+  const auto range = writer.last_section_range();
+  if (!range) return InternalError(writer.temp_path() + ": no weights section written");
+  ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
+                                                                   range->first, range->second));
+  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load));
+  auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
+  ASSIGN_OR_RETURN(auto logits, converter::RunPrompts(converted, prompts, options.num_threads));
+  converter::LogitComparison comparison(src.config.vocab_size);
+  for (size_t p = 0; p < prompts.size(); ++p) {
+    comparison.Add(reference[p], logits[p]);
+    comparison.EndPrompt();
+  }
+  return comparison.Report(threshold);
+}
+
+void RecordValidation(const ValidationReport& r, litert::lm::proto::LlmMetadata& metadata) {
+  litert::lm::proto::ValidationReport* v = metadata.mutable_conversion_info()->mutable_validation();
+  v->set_num_prompts(r.prompts);
+  v->set_num_tokens(r.positions);
+  v->set_top1_agreement(r.top1_agreement);
+  v->set_mean_kl_divergence(r.mean_kl);
+  v->set_max_abs_logit_delta(r.max_abs_logit_diff);
+  v->set_min_agreement(r.threshold);
+  v->set_passed(r.passed);
+}
+
+std::string DescribeFailure(const ValidationReport& r, Quantization q, const std::string& path) {
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "%s: validation failed: top-1 agreement %.4f < %.4f (mean KL %.3g, max |dlogit| "
+                "%.3g over %d positions) with --quantize %s; the file was not written (use a "
+                "less aggressive --quantize, or --min-agreement / --skip-validation to accept it)",
+                path.c_str(), r.top1_agreement, r.threshold, r.mean_kl, r.max_abs_logit_diff,
+                r.positions, QuantizationName(q).c_str());
+  return buf;
+}
+
+// The tokenizer's ids (recorded in the metadata) must agree with config.json: its bos_token_id is
+// the start token, and one of its eos_token_id values is a stop token.
+Status CheckIdsAgainstConfig(const ConversionSource& src,
+                             const litert::lm::proto::LlmMetadata& md) {
+  const ModelConfig& c = src.config;
+  if (md.has_start_token() && md.start_token().token_ids().ids_size() > 0 && c.bos_token_id &&
+      md.start_token().token_ids().ids(0) != *c.bos_token_id) {
+    return FailedPreconditionError(
+        src.path + ": config.json bos_token_id " + std::to_string(*c.bos_token_id) +
+        " disagrees with the tokenizer's start token id " +
+        std::to_string(md.start_token().token_ids().ids(0)));
+  }
+  if (c.eos_token_ids.empty()) return Status::Ok();
+  std::string stops;
+  for (const auto& stop : md.stop_tokens()) {
+    for (int32_t id : stop.token_ids().ids()) {
+      for (int eos : c.eos_token_ids) {
+        if (eos == id) return Status::Ok();
+      }
+      stops += (stops.empty() ? "" : ", ") + std::to_string(id);
+    }
+  }
+  return FailedPreconditionError(src.path + ": config.json eos_token_id " +
+                                 std::to_string(c.eos_token_ids[0]) +
+                                 " is none of the tokenizer's stop tokens (" + stops + ")");
+}
+
+StatusOr<litert::lm::proto::LlmMetadata> BuildMetadata(const ConversionSource& src,
+                                                       const Tokenizer& tokenizer,
+                                                       const ConvertOptions& options) {
+  format::MetadataOptions m;
+  m.kv_cache_max_len = options.kv_cache_max_len;
+  m.prefill_seq_len = options.prefill_seq_len;
+  m.quantization = QuantizationName(options.quantization);
+  m.source_model = options.source_name.empty() ? src.path : options.source_name;
+  m.converter_version = std::string("liblitertlm ") + Version();
+  m.jinja_template = src.chat_template;
+  auto lookup = [&tokenizer](std::string_view text) { return tokenizer.TokenToId(text); };
+  m.ids_from_tokenizer = true;
+  StatusOr<litert::lm::proto::LlmMetadata> md =
+      format::BuildDefaultLlmMetadata(src.model_type(), m, lookup);
+  if (!md.ok()) return Status(md.status().code(), src.path + ": " + md.status().message());
+  RETURN_IF_ERROR(CheckIdsAgainstConfig(src, *md));
+  return md;
+}
+
+}  // namespace
+
+StatusOr<ConvertResult> Convert(const std::string& source, const std::string& output_path,
+                                const ConvertOptions& options) {
+  RETURN_IF_ERROR(CheckOptions(options));
+  WriteState state;
+  state.start = Clock::now();
+  ASSIGN_OR_RETURN(ConversionSource src, converter::OpenConversionSource(source));
+  const TokenizerKind kind = src.tokenizer_kind == format::TokenizerKind::kSentencePiece
+                                 ? TokenizerKind::kSentencePiece
+                                 : TokenizerKind::kHfTokenizerJson;
+  ASSIGN_OR_RETURN(auto tokenizer, Tokenizer::FromBytes(kind, src.tokenizer_bytes, source));
+  ASSIGN_OR_RETURN(litert::lm::proto::LlmMetadata metadata,
+                   BuildMetadata(src, *tokenizer, options));
+  std::error_code ec;
+  const fs::path parent = fs::path(output_path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) return PermissionDeniedError(parent.string() + ": cannot create: " + ec.message());
+
+  ASSIGN_OR_RETURN(auto writer, format::LitertlmWriter::Create(output_path));
+  const auto* tok = reinterpret_cast<const uint8_t*>(src.tokenizer_bytes.data());
+  if (kind == TokenizerKind::kSentencePiece) {
+    RETURN_IF_ERROR(writer->AddSentencePieceTokenizer({tok, src.tokenizer_bytes.size()}));
+  } else {
+    RETURN_IF_ERROR(writer->AddHfTokenizerJson(src.tokenizer_bytes));
+  }
+  RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
+  RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
+
+  ConvertResult result;
+  if (options.validate) {
+    if (options.on_progress) {
+      ConvertProgress p;
+      p.stage = ConvertProgress::Stage::kValidating;
+      p.tensor_index = p.tensor_count = state.tensor_count;
+      p.bytes_written = writer->bytes_written();
+      p.elapsed_seconds = Seconds(state.start);
+      if (!options.on_progress(p)) return CancelledError("conversion cancelled before validation");
+    }
+    const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization));
+    ASSIGN_OR_RETURN(ValidationReport report,
+                     Validate(src, *tokenizer, *writer, options, threshold));
+    RecordValidation(report, metadata);
+    if (!report.passed) {
+      return FailedPreconditionError(DescribeFailure(report, options.quantization, output_path));
+    }
+    result.validation = report;
+  }
+  RETURN_IF_ERROR(writer->AddLlmMetadata(metadata));
+  RETURN_IF_ERROR(writer->Finish());
+  result.output_path = output_path;
+  result.output_bytes = fs::file_size(output_path, ec);
+  result.seconds = Seconds(state.start);
+  result.tensor_count = state.tensor_count;
+  result.int4_fallback_tensors = state.int4_fallbacks;
+  return result;
+}
+
+}  // namespace litertlm
