@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -22,8 +23,11 @@
 #include <vector>
 
 #include "command.h"
+#include "hub_cli.h"
+#include "litertlm/converter.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
+#include "model_resolution.h"
 
 namespace litertlm::cli {
 namespace {
@@ -35,6 +39,7 @@ struct BenchArgs {
   int decode_tokens = 128;
   int context = 1024;
   bool json = false;
+  ModelStoreFlags store;
 };
 
 struct BenchResult {
@@ -177,10 +182,28 @@ void Print(const BenchArgs& args, const BenchResult& r) {
   std::printf("peak RSS         %.1f MB\n", r.peak_rss_mb);
 }
 
-int Run(const BenchArgs& args) {
+// A checkpoint directory or .litertlm file is benchmarked as it is (a checkpoint runs in fp32);
+// a model name or a .gguf file is resolved like `run` does (pulled / converted when needed).
+StatusOr<std::string> ResolveModel(const BenchArgs& args) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.model, ec) ||
+      (std::filesystem::is_regular_file(args.model, ec) && !IsGgufFile(args.model))) {
+    return args.model;
+  }
+  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
+  if (!store.ok()) return store.status();
+  ConvertOptions options;
+  options.num_threads = args.threads;
+  return EnsureRunnableModel(**store, args.model, options);
+}
+
+int Run(BenchArgs args) {
   if (args.repeats < 1) return ReportError("--repeats must be at least 1");
   if (args.decode_tokens < 1) return ReportError("--decode-tokens must be at least 1");
   if (args.context < 1) return ReportError("--context must be at least 1");
+  auto resolved = ResolveModel(args);
+  if (!resolved.ok()) return ReportMultilineError(resolved.status());
+  args.model = *resolved;
   Samples samples;
   for (int i = 0; i < args.repeats; ++i) {
     Status s = RunOnce(args, &samples);
@@ -206,7 +229,10 @@ Command RegisterBenchCommand(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* sub = app.add_subcommand(
       "bench", "Measure load time, time to first token, prefill and decode speed, peak RSS");
-  sub->add_option("MODEL", args->model, "Checkpoint directory or .litertlm file")->required();
+  sub->add_option("MODEL", args->model,
+                  "A .litertlm file, a checkpoint directory (fp32), a .gguf file or a model name "
+                  "(converted like `run` does)")
+      ->required();
   sub->add_option("--threads", args->threads, "Worker threads (0 = physical cores)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--repeats", args->repeats, "Runs to take the median of (default 5)");
@@ -214,6 +240,7 @@ Command RegisterBenchCommand(CLI::App& app) {
   sub->add_option("--context", args->context,
                   "Context length before the after-context decode (default 1024)");
   sub->add_flag("--json", args->json, "One JSON object on stdout");
+  AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};
 }
 

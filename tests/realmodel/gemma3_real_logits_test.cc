@@ -8,13 +8,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
 #include "api/model_impl.h"
 #include "format/gguf_hf_config.h"
 #include "format/gguf_weight_source.h"
+#include "litertlm/converter.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
@@ -145,6 +152,101 @@ TEST_F(Gemma3RealLogitsTest, Fp32FromGgufMatchesTransformers) {
   EXPECT_GE(agreement, 0.99);
   EXPECT_LT(a.max_top_logit_diff, 0.02);
   EXPECT_LT(a.max_logsumexp_diff, 0.02);
+}
+
+// ---- converted files (litert-lm-cli convert / Convert() of the same GGUF) ----
+
+// Converts the GGUF once per quantization per test run into the test tmp dir (validation off:
+// these tests compare with the independent reference instead).
+class Gemma3ConvertedTest : public Gemma3RealLogitsTest {
+ protected:
+  static std::shared_ptr<const Model> Converted(Quantization q) {
+    auto it = models_.find(q);
+    if (it != models_.end()) return it->second;
+    std::string gguf = testing::PathSetting("LITERTLM_GEMMA3_GGUF", LITERTLM_GEMMA3_GGUF_DEFAULT);
+    std::string dir = testing::TmpRoot() + "/gemma3_real";
+    std::filesystem::create_directories(dir);
+    std::string out = dir + "/gemma-3-270m-" + QuantizationName(q) + ".litertlm";
+    ConvertOptions options;
+    options.quantization = q;
+    options.validate = false;
+    auto converted = Convert(gguf, out, options);
+    EXPECT_TRUE(converted.ok()) << QuantizationName(q) << ": " << converted.status().ToString();
+    if (!converted.ok()) return nullptr;
+    auto model = ModelLoader::Load(out);
+    EXPECT_TRUE(model.ok()) << out << ": " << model.status().ToString();
+    if (!model.ok()) return nullptr;
+    models_[q] = *model;
+    return *model;
+  }
+  static void TearDownTestSuite() { models_.clear(); }
+  static std::map<Quantization, std::shared_ptr<const Model>> models_;
+};
+std::map<Quantization, std::shared_ptr<const Model>> Gemma3ConvertedTest::models_;
+
+TEST_F(Gemma3ConvertedTest, Fp32ConversionMatchesTransformers) {
+  std::vector<RefPrompt> prompts = LoadReference();
+  auto model = Converted(Quantization::kFp32);
+  ASSERT_NE(model, nullptr);
+  Agreement a = Compare(model, prompts);
+  ASSERT_GT(a.positions, 0);
+  double agreement = static_cast<double>(a.top1) / a.positions;
+  std::printf("fp32 .litertlm: top-1 %d/%d = %.4f, max |Δ top-10 logit| %.5f, max |Δ logsumexp| %.5f\n",
+              a.top1, a.positions, agreement, a.max_top_logit_diff, a.max_logsumexp_diff);
+  EXPECT_GE(agreement, 0.99);
+  EXPECT_LT(a.max_top_logit_diff, 0.02);
+  EXPECT_LT(a.max_logsumexp_diff, 0.02);
+}
+
+TEST_F(Gemma3ConvertedTest, DynamicInt8ConversionAgreesWithTransformers) {
+  std::vector<RefPrompt> prompts = LoadReference();
+  auto model = Converted(Quantization::kDynamicInt8);
+  ASSERT_NE(model, nullptr);
+  Agreement a = Compare(model, prompts);
+  ASSERT_GT(a.positions, 0);
+  double agreement = static_cast<double>(a.top1) / a.positions;
+  std::printf("dynamic_int8 .litertlm: top-1 %d/%d = %.4f, max |Δ top-10 logit| %.4f, "
+              "max |Δ logsumexp| %.4f\n",
+              a.top1, a.positions, agreement, a.max_top_logit_diff, a.max_logsumexp_diff);
+  EXPECT_GE(agreement, 0.95);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Perplexity of a public-domain English text (Pride and Prejudice, ch. 1, Project Gutenberg)
+// per --quantize; printed for benchmarks/RESULTS.md. fp32 from the GGUF and the fp32 conversion
+// must agree; quantized formats may only lose a little.
+TEST_F(Gemma3ConvertedTest, PerplexityPerQuantization) {
+  auto tokenizer = Tokenizer::FromFile(testing::SharedDir() + "/fixtures/tokenizers/gemma3/tokenizer.json");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
+  std::string text = ReadText(testing::GoldenDir() + "/gemma3_real/pride_and_prejudice_ch1.txt");
+  ASSERT_GT(text.size(), 1000u);
+  auto ids = (*tokenizer)->Encode(text, /*add_special_tokens=*/true);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  auto direct = LoadFp32FromGguf(GgufPath());
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  auto base = ComputePerplexity(*direct, *ids);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  std::printf("perplexity over %zu tokens: fp32 (GGUF, direct) %.4f\n", ids->size(), base->perplexity);
+  EXPECT_LT(base->perplexity, 30.0);  // a real model on plain English; random weights give ~1e5
+  const std::vector<std::pair<Quantization, double>> formats = {
+      {Quantization::kFp32, 1.0001}, {Quantization::kDynamicInt8, 1.05},
+      {Quantization::kInt8, 1.05}, {Quantization::kDynamicInt4Block32, 1.5}};
+  for (const auto& [q, max_ratio] : formats) {
+    auto model = Converted(q);
+    ASSERT_NE(model, nullptr);
+    auto ppl = ComputePerplexity(model, *ids);
+    ASSERT_TRUE(ppl.ok()) << ppl.status().ToString();
+    std::printf("perplexity %-22s %.4f (%.4fx fp32)\n", QuantizationName(q).c_str(),
+                ppl->perplexity, ppl->perplexity / base->perplexity);
+    EXPECT_LT(ppl->perplexity, base->perplexity * max_ratio) << QuantizationName(q);
+    EXPECT_GT(ppl->perplexity, base->perplexity / max_ratio) << QuantizationName(q);
+  }
 }
 
 }  // namespace
