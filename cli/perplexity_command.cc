@@ -6,9 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <fstream>
+
 #include "command.h"
+#include "litertlm/engine.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
+#include "litertlm/tokenizer.h"
 
 namespace litertlm::cli {
 namespace {
@@ -39,19 +43,41 @@ StatusOr<std::vector<TokenId>> ParseIds(const std::string& text) {
   return ids;
 }
 
+// The text of --file tokenized with the model's own tokenizer (its special tokens added, e.g.
+// Gemma's <bos>), and the model to score it with.
+StatusOr<std::vector<TokenId>> TokenizeFile(const std::string& model_path, const std::string& file,
+                                            int threads, std::shared_ptr<const Model>* model) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return NotFoundError("--file: cannot open '" + file + "'");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EngineOptions options;
+  options.num_threads = threads;
+  auto engine = Engine::Create(model_path, options);
+  if (!engine.ok()) return engine.status();
+  *model = (*engine)->model();
+  return (*engine)->tokenizer().Encode(text, /*add_special_tokens=*/true);
+}
+
 int Run(const PerplexityArgs& args) {
   if (args.ids.empty() == args.file.empty())
     return ReportError("perplexity: give exactly one of --ids or --file");
-  if (!args.file.empty())
-    return ReportError("perplexity: --file needs a tokenizer, which this build does not have; use --ids");
-  auto ids = ParseIds(args.ids);
-  if (!ids.ok()) return ReportError(ids.status());
-  if (ids->size() < 2) return ReportError("--ids: need at least 2 tokens to measure perplexity");
-  LoadOptions load;
-  load.num_threads = args.threads;
-  auto model = ModelLoader::Load(args.model, load);
-  if (!model.ok()) return ReportError(model.status());
-  auto result = ComputePerplexity(*model, *ids);
+  std::shared_ptr<const Model> model;
+  StatusOr<std::vector<TokenId>> ids = std::vector<TokenId>{};
+  if (!args.file.empty()) {
+    ids = TokenizeFile(args.model, args.file, args.threads, &model);
+    if (!ids.ok()) return ReportError(ids.status());
+    if (ids->size() < 2) return ReportError("--file: the text has fewer than 2 tokens");
+  } else {
+    ids = ParseIds(args.ids);
+    if (!ids.ok()) return ReportError(ids.status());
+    if (ids->size() < 2) return ReportError("--ids: need at least 2 tokens to measure perplexity");
+    LoadOptions load;
+    load.num_threads = args.threads;
+    auto loaded = ModelLoader::Load(args.model, load);
+    if (!loaded.ok()) return ReportError(loaded.status());
+    model = *loaded;
+  }
+  auto result = ComputePerplexity(model, *ids);
   if (!result.ok()) return ReportError(result.status());
   if (args.json) {
     std::printf("{\"perplexity\": %.9g, \"tokens\": %zu, \"nll\": [", result->perplexity, ids->size());

@@ -5,6 +5,9 @@
 
 #include "api/engine_impl.h"
 #include "api/model_impl.h"
+#include "format/litertlm_reader.h"
+#include "format/litertlm_weight_source.h"
+#include "format/llm_metadata.pb.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
@@ -70,23 +73,126 @@ StatusOr<ModelDefaults> FamilyDefaults(const Model& model, const Tokenizer& toke
   return d;
 }
 
+namespace {
+
+namespace proto = litert::lm::proto;
+
+// A TokenUnion of the metadata: ids as given, or a token string looked up in the tokenizer.
+StatusOr<std::vector<TokenId>> TokenUnionIds(const proto::TokenUnion& u, const Tokenizer& tok,
+                                             const std::string& where) {
+  std::vector<TokenId> ids;
+  if (u.has_token_ids()) {
+    for (int id : u.token_ids().ids()) ids.push_back(id);
+  } else if (u.has_token_str()) {
+    auto id = tok.TokenToId(u.token_str());
+    if (!id) return InvalidArgumentError(where + ": token '" + u.token_str() + "' is not in the tokenizer");
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+SamplerOptions SamplerFromMetadata(const proto::SamplerParameters& p, SamplerOptions fallback) {
+  SamplerOptions s = fallback;
+  if (p.type() == proto::SamplerParameters::GREEDY) {
+    s.top_k = 1;
+    return s;
+  }
+  if (p.k() > 0) s.top_k = p.k();
+  if (p.p() > 0 && p.p() <= 1) s.top_p = p.p();
+  if (p.temperature() >= 0) s.temperature = p.temperature();
+  if (p.has_seed()) s.seed = static_cast<uint64_t>(p.seed());
+  return s;
+}
+
+std::unique_ptr<ChatTemplate> TemplateFromAffixes(const proto::PromptTemplates& t, Arch arch) {
+  PromptTemplates pt = arch == Arch::kGemma3 ? PromptTemplates::GemmaTurns() : PromptTemplates::ChatML();
+  if (t.has_user()) pt.user = {t.user().prefix(), t.user().suffix()};
+  if (t.has_model()) pt.assistant = {t.model().prefix(), t.model().suffix()};
+  if (t.has_system()) pt.system = PromptAffix{t.system().prefix(), t.system().suffix()};
+  return ChatTemplate::FromPromptTemplates(std::move(pt));
+}
+
+// Tokenizer, template and defaults from a .litertlm file's sections and LlmMetadata.
+Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
+  const auto* source = dynamic_cast<const format::LitertlmWeightSource*>(impl->model->impl().source.get());
+  if (source == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
+  const format::LitertlmReader& reader = source->reader();
+  const TokenizerKind kind = reader.tokenizer_kind() == format::TokenizerKind::kSentencePiece
+                                 ? TokenizerKind::kSentencePiece
+                                 : TokenizerKind::kHfTokenizerJson;
+  ASSIGN_OR_RETURN(std::string bytes, reader.TokenizerBytes());
+  ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromBytes(kind, bytes, path + ":tokenizer"));
+  const Arch arch = impl->model->impl().config.arch;
+  const proto::LlmMetadata* md = reader.metadata();
+  if (md == nullptr) return InvalidArgumentError(path + ": no LlmMetadata section");
+  auto token_text = [&](std::optional<TokenId> id) {
+    return id ? impl->tokenizer->IdToToken(*id).value_or("") : std::string();
+  };
+  impl->chat_template = nullptr;
+  if (md->has_jinja_prompt_template() && !md->jinja_prompt_template().empty()) {
+    auto tmpl = ChatTemplate::Create(md->jinja_prompt_template(), token_text(impl->tokenizer->bos_id()),
+                                     token_text(impl->tokenizer->eos_id()));
+    if (tmpl.ok()) {
+      impl->chat_template = std::move(tmpl).value();
+    } else if (tmpl.status().code() != StatusCode::kUnimplemented) {
+      return Status(tmpl.status().code(), path + ": jinja_prompt_template: " + tmpl.status().message());
+    }
+  }
+  if (impl->chat_template == nullptr) impl->chat_template = TemplateFromAffixes(md->prompt_templates(), arch);
+  ASSIGN_OR_RETURN(impl->defaults,
+                   FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
+  ModelDefaults& d = impl->defaults;
+  if (md->has_sampler_params()) d.sampler = SamplerFromMetadata(md->sampler_params(), d.sampler);
+  if (md->stop_tokens_size() > 0) d.stop_token_ids.clear();
+  for (const auto& stop : md->stop_tokens()) {
+    ASSIGN_OR_RETURN(auto ids, TokenUnionIds(stop, *impl->tokenizer, path + ": stop_tokens"));
+    for (TokenId id : ids) AddUnique(&d.stop_token_ids, id);
+  }
+  if (md->has_start_token()) {
+    ASSIGN_OR_RETURN(auto ids, TokenUnionIds(md->start_token(), *impl->tokenizer, path + ": start_token"));
+    d.start_token_id = ids.empty() || impl->chat_template->writes_bos() ? std::nullopt
+                                                                         : std::optional<TokenId>(ids[0]);
+  }
+  if (md->max_num_tokens() > 0) d.max_tokens = md->max_num_tokens();
+  if (md->conversion_info().kv_cache_max_len() > 0) d.max_context = md->conversion_info().kv_cache_max_len();
+  return Status::Ok();
+}
+
+Status FillFromCheckpoint(const std::string& path, Engine::Impl* impl) {
+  const ModelConfig& c = impl->model->impl().config;
+  ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromFile(path));
+  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, c.arch));
+  ASSIGN_OR_RETURN(impl->defaults,
+                   FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
                                                        const EngineOptions& options) {
+  if (options.num_threads < 0) return InvalidArgumentError("EngineOptions.num_threads must be >= 0");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   LoadOptions load;
   load.num_threads = options.num_threads;
   ASSIGN_OR_RETURN(impl->model, ModelLoader::Load(path, load));
-  const ModelConfig& c = impl->model->impl().config;
-  ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromFile(path));
-  if (impl->tokenizer->vocab_size() > c.vocab_size) {
-    return InvalidArgumentError(path + ": the tokenizer has " +
-                                std::to_string(impl->tokenizer->vocab_size()) +
-                                " tokens but the model's vocab_size is " + std::to_string(c.vocab_size));
+  switch (DetectModelFileKind(path)) {
+    case ModelFileKind::kLitertlm:
+      RETURN_IF_ERROR(FillFromLitertlm(path, impl.get()));
+      break;
+    case ModelFileKind::kCheckpointDir:
+      RETURN_IF_ERROR(FillFromCheckpoint(path, impl.get()));
+      break;
+    default:
+      return InvalidArgumentError(path + ": chat needs a .litertlm file or a checkpoint directory with "
+                                         "its tokenizer (convert a .gguf file first)");
   }
-  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, c.arch));
-  ASSIGN_OR_RETURN(impl->defaults,
-                   FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
+  const int model_vocab = impl->model->impl().config.vocab_size;
+  if (impl->tokenizer->vocab_size() > model_vocab) {
+    return InvalidArgumentError(path + ": the tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
+                                " tokens but the model's vocab_size is " + std::to_string(model_vocab));
+  }
   return std::shared_ptr<const Engine>(std::make_shared<Engine>(std::move(impl)));
 }
 

@@ -27,7 +27,12 @@ class Model::Impl {
 StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       std::unique_ptr<WeightSource> source,
                                                       const std::string& origin,
-                                                      const LoadOptions& options);
+                                                      const LoadOptions& options,
+                                                      const WeightLoadOptions& weight_options = {});
+
+// The model file kinds ModelLoader::Load accepts.
+enum class ModelFileKind { kCheckpointDir, kLitertlm, kGguf, kUnknown };
+ModelFileKind DetectModelFileKind(const std::string& path);
 
 }  // namespace litertlm
 

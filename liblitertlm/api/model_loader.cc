@@ -1,8 +1,13 @@
 #include <filesystem>
+#include <fstream>
 
 #include "api/model_impl.h"
+#include "format/gguf_hf_config.h"
+#include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
-#include "kernels/blas.h"
+#include "format/litertlm_reader.h"
+#include "format/litertlm_weight_source.h"
+#include "format/llm_metadata.pb.h"
 #include "model/tensor_table.h"
 #include "util/status_macros.h"
 
@@ -15,9 +20,10 @@ const ModelInfo& Model::info() const { return impl_->info; }
 StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       std::unique_ptr<WeightSource> source,
                                                       const std::string& origin,
-                                                      const LoadOptions& options) {
+                                                      const LoadOptions& options,
+                                                      const WeightLoadOptions& weight_options) {
   auto impl = std::make_unique<Model::Impl>();
-  ASSIGN_OR_RETURN(impl->weights, LoadModelWeights(config, *source));
+  ASSIGN_OR_RETURN(impl->weights, LoadModelWeights(config, *source, weight_options));
   impl->config = std::move(config);
   impl->source = std::move(source);
   impl->options = options;
@@ -45,18 +51,69 @@ StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
   return impl;
 }
 
-StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path,
-                                                         const LoadOptions& options) {
-  if (options.num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
-  if (!IsHfCheckpointDir(path)) {
-    return InvalidArgumentError(path + ": not a model (expected a checkpoint directory with config.json)");
-  }
+ModelFileKind DetectModelFileKind(const std::string& path) {
+  if (IsHfCheckpointDir(path)) return ModelFileKind::kCheckpointDir;
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  if (!in.read(magic, sizeof(magic))) return ModelFileKind::kUnknown;
+  if (std::string_view(magic, 8) == "LITERTLM") return ModelFileKind::kLitertlm;
+  if (std::string_view(magic, 4) == "GGUF") return ModelFileKind::kGguf;
+  return ModelFileKind::kUnknown;
+}
+
+namespace {
+
+StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
   ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path));
-  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options));
-  if (options.num_threads > 0) BlasSetNumThreads(options.num_threads);
+  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options);
+}
+
+StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, const LoadOptions& options) {
+  ASSIGN_OR_RETURN(auto source, format::LitertlmWeightSource::Open(path));
+  const format::LitertlmReader& reader = source->reader();
+  auto config_json = reader.hf_config_json();
+  if (!config_json) return InvalidArgumentError(path + ": no config.json section (hf_config_json)");
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json"));
+  WeightLoadOptions weight_options;
+  weight_options.keep_half_precision = true;
+  if (reader.metadata() != nullptr)
+    weight_options.int8_dynamic_activations = reader.metadata()->conversion_info().quantization() != "int8";
+  return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
+}
+
+StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const LoadOptions& options) {
+  ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
+  ASSIGN_OR_RETURN(std::string config_json, GgufToHfConfigJson(source->gguf()));
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config"));
+  return BuildModelImpl(std::move(config), std::move(source), path, options);
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path,
+                                                         const LoadOptions& options) {
+  if (options.num_threads < 0) return InvalidArgumentError("LoadOptions.num_threads must be >= 0");
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
+  std::unique_ptr<Model::Impl> impl;
+  switch (DetectModelFileKind(path)) {
+    case ModelFileKind::kCheckpointDir: {
+      ASSIGN_OR_RETURN(impl, LoadCheckpointDir(path, options));
+      break;
+    }
+    case ModelFileKind::kLitertlm: {
+      ASSIGN_OR_RETURN(impl, LoadLitertlm(path, options));
+      break;
+    }
+    case ModelFileKind::kGguf: {
+      ASSIGN_OR_RETURN(impl, LoadGguf(path, options));
+      break;
+    }
+    case ModelFileKind::kUnknown:
+      return InvalidArgumentError(path + ": not a model (expected a checkpoint directory with "
+                                         "config.json, a .litertlm file or a .gguf file)");
+  }
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
 }
 

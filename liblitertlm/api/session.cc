@@ -36,8 +36,13 @@ std::string_view FinishReasonName(FinishReason reason) {
 
 class Session::Impl {
  public:
-  Impl(std::shared_ptr<const Engine> engine, std::shared_ptr<const Model> model, int max_context)
-      : engine_(std::move(engine)), model_(std::move(model)), state_(model_->impl(), max_context) {}
+  Impl(std::shared_ptr<const Engine> engine, std::shared_ptr<const Model> model, int max_context,
+       const SessionOptions& options)
+      : engine_(std::move(engine)),
+        model_(std::move(model)),
+        state_(model_->impl(), max_context,
+               options.num_threads > 0 ? options.num_threads : model_->impl().options.num_threads,
+               options.kv_cache_dtype == KvCacheDType::kFloat16 ? KvDType::kF16 : KvDType::kF32) {}
   Impl(const Impl& other)
       : engine_(other.engine_), model_(other.model_), state_(other.state_), history_(other.history_) {}
 
@@ -200,25 +205,35 @@ Status Session::Impl::RemoveLastReply() {
 
 // ---- Session facade ----
 
+namespace {
+Status CheckSessionOptions(const SessionOptions& options) {
+  if (options.max_context < 0) return InvalidArgumentError("SessionOptions.max_context must be >= 0");
+  if (options.num_threads < 0) return InvalidArgumentError("SessionOptions.num_threads must be >= 0");
+  return Status::Ok();
+}
+}  // namespace
+
 StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Engine> engine,
                                                    const SessionOptions& options) {
   if (engine == nullptr) return InvalidArgumentError("Session::Create: engine is null");
-  if (options.max_context < 0) return InvalidArgumentError("SessionOptions.max_context must be >= 0");
+  RETURN_IF_ERROR(CheckSessionOptions(options));
   std::shared_ptr<const Model> model = engine->model();
-  int limit = model->info().max_context;
-  if (engine->defaults().max_context > 0) limit = std::min(limit, engine->defaults().max_context);
-  const int max_context = options.max_context == 0 ? limit : std::min(options.max_context, limit);
+  const int limit = model->info().max_context;
+  // Default: the model file's KV-cache length; an explicit max_context may go up to the limit.
+  int max_context = engine->defaults().max_context > 0 ? std::min(engine->defaults().max_context, limit) : limit;
+  if (options.max_context > 0) max_context = std::min(options.max_context, limit);
   return std::unique_ptr<Session>(
-      new Session(std::make_unique<Impl>(std::move(engine), std::move(model), max_context)));
+      new Session(std::make_unique<Impl>(std::move(engine), std::move(model), max_context, options)));
 }
 
 StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model,
                                                    const SessionOptions& options) {
   if (model == nullptr) return InvalidArgumentError("Session::Create: model is null");
-  if (options.max_context < 0) return InvalidArgumentError("SessionOptions.max_context must be >= 0");
+  RETURN_IF_ERROR(CheckSessionOptions(options));
   const int limit = model->info().max_context;
   const int max_context = options.max_context == 0 ? limit : std::min(options.max_context, limit);
-  return std::unique_ptr<Session>(new Session(std::make_unique<Impl>(nullptr, std::move(model), max_context)));
+  return std::unique_ptr<Session>(
+      new Session(std::make_unique<Impl>(nullptr, std::move(model), max_context, options)));
 }
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -32,7 +32,8 @@ bool IsAligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) 
 
 class WeightBuilder {
  public:
-  WeightBuilder(const WeightSource& source, ModelWeights* w) : source_(source), w_(w) {}
+  WeightBuilder(const WeightSource& source, const WeightLoadOptions& options, ModelWeights* w)
+      : source_(source), options_(options), w_(w) {}
 
   StatusOr<TensorView> Fetch(const TensorSpec& spec) {
     auto view = source_.Tensor(spec.name);
@@ -68,12 +69,39 @@ class WeightBuilder {
         return m;
       case DType::kF16:
       case DType::kBF16:
+        if (options_.keep_half_precision) return Pack(spec, v, m);
         m.dtype = DType::kF32;
         m.data = WidenToF32(v, w_);
         return m;
+      case DType::kI8:
+      case DType::kI4Block32:
+      case DType::kI4Block128:
+        return Pack(spec, v, m);
       default:
         return InvalidArgumentError(BadDType(spec, v));
     }
+  }
+
+ private:
+  // Quantized and half-precision projections are re-laid out once at load into the interleaved
+  // layout the kernels stream at full memory bandwidth (kernels/pack.h).
+  StatusOr<Matrix> Pack(const TensorSpec& spec, const TensorView& v, Matrix m) {
+    m.dtype = v.dtype;
+    m.data = v.data.data();
+    m.scales = v.scales.empty() ? nullptr : v.scales.data();
+    m.dynamic_activations = options_.int8_dynamic_activations;
+    const bool needs_scales = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
+                              v.dtype == DType::kI4Block128;
+    if (needs_scales && m.scales == nullptr)
+      return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has no scales");
+    auto packed = PackMatrix(m);
+    if (!packed.ok())
+      return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
+                                  packed.status().message());
+    w_->packed.push_back(std::move(packed).value());
+    Matrix out = w_->packed.back()->view;
+    out.dynamic_activations = options_.int8_dynamic_activations;
+    return out;
   }
 
  private:
@@ -82,15 +110,17 @@ class WeightBuilder {
            std::string(DTypeName(v.dtype));
   }
   const WeightSource& source_;
+  const WeightLoadOptions& options_;
   ModelWeights* w_;
 };
 
 }  // namespace
 
 StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& config,
-                                                         const WeightSource& source) {
+                                                         const WeightSource& source,
+                                                         const WeightLoadOptions& options) {
   auto w = std::make_unique<ModelWeights>();
-  WeightBuilder b(source, w.get());
+  WeightBuilder b(source, options, w.get());
   std::map<std::string, TensorSpec> specs;
   for (TensorSpec& s : ExpectedTensors(config)) specs.emplace(s.name, std::move(s));
   auto spec = [&](const std::string& name) -> const TensorSpec& { return specs.at(name); };

@@ -8,6 +8,7 @@
 
 #include "format/weight_source.h"
 #include "kernels/matrix.h"
+#include "kernels/pack.h"
 #include "litertlm/status.h"
 #include "model/model_config.h"
 
@@ -33,16 +34,28 @@ struct ModelWeights {
   Matrix output;             // (V, E): lm_head, or the embedding when tied
   const float* final_norm = nullptr;  // (E)
   std::vector<LayerWeights> layers;
-  // Buffers for tensors that had to be converted (e.g. bf16 → f32). Never resized after load,
-  // so the pointers above stay valid.
+  // Buffers for tensors that had to be converted (e.g. bf16 → f32) and the load-time packed
+  // copies of quantized / f16 projections. Never resized after load, so the pointers above stay
+  // valid.
   std::vector<std::unique_ptr<float[]>> owned;
+  std::vector<std::unique_ptr<PackedMatrix>> packed;
+};
+
+struct WeightLoadOptions {
+  // kI8 projections: true = dynamic_int8 (int8 activations), false = weight-only int8.
+  bool int8_dynamic_activations = true;
+  // F16/BF16 projections: true = kept at 16 bits and widened on the fly by the kernels (what a
+  // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
+  // bit-faithful to transformers' fp32 computation).
+  bool keep_half_precision = false;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the
 // config implies, usable dtype) and builds the compute form. Errors name the tensor and the
 // source's origin. `source` must outlive the returned weights.
 StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& config,
-                                                         const WeightSource& source);
+                                                         const WeightSource& source,
+                                                         const WeightLoadOptions& options = {});
 
 }  // namespace litertlm
 

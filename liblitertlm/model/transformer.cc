@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/attention_ops.h"
 #include "kernels/elementwise.h"
 #include "kernels/linear.h"
 
@@ -28,7 +29,7 @@ void AddBias(float* y, const float* bias, int64_t m, int64_t n) {
 
 }  // namespace
 
-void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_context) {
+void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_context, int parts) {
   const int64_t e = c.hidden_size, qd = int64_t{c.num_heads} * c.head_dim;
   const int64_t kvd = int64_t{c.num_kv_heads} * c.head_dim, f = c.intermediate_size;
   auto grow = [](std::vector<float>& v, int64_t n) {
@@ -43,7 +44,7 @@ void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_contex
   grow(proj, m * e);
   grow(gate, m * f);
   grow(up, m * f);
-  grow(scores, max_context);
+  grow(scores, max_context * parts);
   grow(logits_in, m * e);
 }
 
@@ -53,52 +54,67 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
       inv_freq_global_(InvFreq(config.rope_global, config.head_dim)),
       inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {}
 
-void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
-                            ForwardScratch& s) const {
+void Transformer::AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache,
+                            ForwardScratch& s, float* scores) const {
   const ModelConfig& c = config_;
+  const AttentionOps& ops = ActiveAttentionOps();
+  const bool f16 = cache.dtype() == KvDType::kF16;
   const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
   const int64_t qd = int64_t{c.num_heads} * d;
-  const bool sliding = c.layer_sliding[layer];
+  const int64_t kv_offset = int64_t{h / group} * d;
+  const int pos = start + static_cast<int>(t);
+  const int lo = c.layer_sliding[layer] ? std::max(0, pos - c.sliding_window + 1) : 0;
   const float scale = static_cast<float>(c.attention_scale);
-  for (int64_t t = 0; t < m; ++t) {
-    const int pos = start + static_cast<int>(t);
-    const int lo = sliding ? std::max(0, pos - c.sliding_window + 1) : 0;
-    for (int h = 0; h < c.num_heads; ++h) {
-      const float* q = s.q.data() + t * qd + int64_t{h} * d;
-      const int kvh = h / group;
-      float* scores = s.scores.data();
-      float max_score = -std::numeric_limits<float>::infinity();
-      for (int j = lo; j <= pos; ++j) {
-        const float* k = cache.Key(layer, j) + int64_t{kvh} * d;
-        float dot = 0.0f;
-        for (int i = 0; i < d; ++i) dot += q[i] * k[i];
-        dot *= scale;
-        if (c.attn_logit_softcapping) {
-          const float cap = static_cast<float>(*c.attn_logit_softcapping);
-          dot = std::tanh(dot / cap) * cap;
-        }
-        scores[j - lo] = dot;
-        max_score = std::max(max_score, dot);
-      }
-      float sum = 0.0f;
-      for (int j = lo; j <= pos; ++j) {
-        scores[j - lo] = std::exp(scores[j - lo] - max_score);
-        sum += scores[j - lo];
-      }
-      const float inv = 1.0f / sum;
-      float* out = s.attn.data() + t * qd + int64_t{h} * d;
-      std::fill(out, out + d, 0.0f);
-      for (int j = lo; j <= pos; ++j) {
-        const float* v = cache.Value(layer, j) + int64_t{kvh} * d;
-        const float p = scores[j - lo] * inv;
-        for (int i = 0; i < d; ++i) out[i] += p * v[i];
-      }
+  const float* q = s.q.data() + t * qd + int64_t{h} * d;
+  float max_score = -std::numeric_limits<float>::infinity();
+  for (int j = lo; j <= pos; ++j) {
+    float dot = f16 ? ops.dot_f16(q, cache.KeyF16(layer, j) + kv_offset, d)
+                    : ops.dot_f32(q, cache.KeyF32(layer, j) + kv_offset, d);
+    dot *= scale;
+    if (c.attn_logit_softcapping) {
+      const float cap = static_cast<float>(*c.attn_logit_softcapping);
+      dot = std::tanh(dot / cap) * cap;
+    }
+    scores[j - lo] = dot;
+    max_score = std::max(max_score, dot);
+  }
+  float sum = 0.0f;
+  for (int j = lo; j <= pos; ++j) {
+    scores[j - lo] = std::exp(scores[j - lo] - max_score);
+    sum += scores[j - lo];
+  }
+  const float inv = 1.0f / sum;
+  float* out = s.attn.data() + t * qd + int64_t{h} * d;
+  std::fill(out, out + d, 0.0f);
+  for (int j = lo; j <= pos; ++j) {
+    const float p = scores[j - lo] * inv;
+    if (f16) {
+      ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out, d);
+    } else {
+      ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out, d);
     }
   }
 }
 
+void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
+                            ForwardScratch& s, KernelContext& ctx) const {
+  // (token, head) pairs are split into one contiguous part per thread; part p uses score row p.
+  const int64_t items = m * config_.num_heads;
+  const int64_t parts = std::min<int64_t>(ctx.num_threads(), items);
+  const int64_t row = cache.max_tokens();
+  ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
+    for (int64_t part = part_begin; part < part_end; ++part) {
+      float* scores = s.scores.data() + part * row;
+      for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
+        AttendOne(layer, i / config_.num_heads, static_cast<int>(i % config_.num_heads), start, cache, s,
+                  scores);
+      }
+    }
+  });
+}
+
 void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache,
-                                 ForwardScratch& s) const {
+                                 ForwardScratch& s, KernelContext& ctx) const {
   const ModelConfig& c = config_;
   const LayerWeights& w = weights_.layers[layer];
   const int64_t e = c.hidden_size, d = c.head_dim;
@@ -106,9 +122,9 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
   const float eps = static_cast<float>(c.rms_norm_eps);
   for (int64_t t = 0; t < m; ++t)
     RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
-  Linear(w.q_proj, s.h.data(), m, s.q.data());
-  Linear(w.k_proj, s.h.data(), m, s.k.data());
-  Linear(w.v_proj, s.h.data(), m, s.v.data());
+  Linear(ctx, w.q_proj, s.h.data(), m, s.q.data());
+  Linear(ctx, w.k_proj, s.h.data(), m, s.k.data());
+  Linear(ctx, w.v_proj, s.h.data(), m, s.v.data());
   AddBias(s.q.data(), w.q_bias, m, qd);
   AddBias(s.k.data(), w.k_bias, m, kvd);
   AddBias(s.v.data(), w.v_bias, m, kvd);
@@ -120,18 +136,15 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
       if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
       ApplyRope(q, d, pos, inv_freq);
     }
-    float* kdst = cache.Key(layer, pos);
-    float* vdst = cache.Value(layer, pos);
     for (int h = 0; h < c.num_kv_heads; ++h) {
       float* k = s.k.data() + t * kvd + h * d;
       if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
       ApplyRope(k, d, pos, inv_freq);
     }
-    std::copy(s.k.data() + t * kvd, s.k.data() + (t + 1) * kvd, kdst);
-    std::copy(s.v.data() + t * kvd, s.v.data() + (t + 1) * kvd, vdst);
+    cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
   }
-  Attention(layer, m, start, cache, s);
-  Linear(w.o_proj, s.attn.data(), m, s.proj.data());
+  Attention(layer, m, start, cache, s, ctx);
+  Linear(ctx, w.o_proj, s.attn.data(), m, s.proj.data());
   AddBias(s.proj.data(), w.o_bias, m, e);
   for (int64_t t = 0; t < m; ++t) {
     float* o = s.proj.data() + t * e;
@@ -140,7 +153,7 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
   }
 }
 
-void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s) const {
+void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContext& ctx) const {
   const ModelConfig& c = config_;
   const LayerWeights& w = weights_.layers[layer];
   const int64_t e = c.hidden_size, f = c.intermediate_size;
@@ -148,14 +161,14 @@ void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s) const {
   const float* pre_norm = c.sandwich_norms ? w.pre_feedforward_norm : w.post_attention_norm;
   for (int64_t t = 0; t < m; ++t)
     RmsNorm(s.x.data() + t * e, pre_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
-  Linear(w.gate_proj, s.h.data(), m, s.gate.data());
-  Linear(w.up_proj, s.h.data(), m, s.up.data());
+  Linear(ctx, w.gate_proj, s.h.data(), m, s.gate.data());
+  Linear(ctx, w.up_proj, s.h.data(), m, s.up.data());
   switch (c.activation) {
     case Activation::kSilu: SiluMul(s.gate.data(), s.up.data(), m * f); break;
     case Activation::kGeluTanh: GeluTanhMul(s.gate.data(), s.up.data(), m * f); break;
     case Activation::kGeluExact: GeluExactMul(s.gate.data(), s.up.data(), m * f); break;
   }
-  Linear(w.down_proj, s.gate.data(), m, s.proj.data());
+  Linear(ctx, w.down_proj, s.gate.data(), m, s.proj.data());
   for (int64_t t = 0; t < m; ++t) {
     float* o = s.proj.data() + t * e;
     if (c.sandwich_norms) RmsNorm(o, w.post_feedforward_norm, e, eps, c.norm_weight_plus_one, o);
@@ -165,13 +178,13 @@ void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s) const {
 
 void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
                           std::span<const int> logit_rows, float* logits,
-                          ForwardScratch& s) const {
+                          ForwardScratch& s, KernelContext& ctx) const {
   const ModelConfig& c = config_;
   const int64_t m = static_cast<int64_t>(tokens.size());
   const int start = cache.num_tokens();
   const int64_t e = c.hidden_size;
   cache.Reserve(start + static_cast<int>(m));
-  s.Reserve(c, m, cache.max_tokens());
+  s.Reserve(c, m, cache.max_tokens(), ctx.num_threads());
   const float embed_scale = c.scale_embeddings ? std::sqrt(static_cast<float>(e)) : 1.0f;
   for (int64_t t = 0; t < m; ++t) {
     float* row = s.x.data() + t * e;
@@ -180,8 +193,8 @@ void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
       for (int64_t i = 0; i < e; ++i) row[i] *= embed_scale;
   }
   for (int l = 0; l < c.num_layers; ++l) {
-    AttentionLayer(l, m, start, cache, s);
-    MlpLayer(l, m, s);
+    AttentionLayer(l, m, start, cache, s, ctx);
+    MlpLayer(l, m, s, ctx);
   }
   cache.SetNumTokens(start + static_cast<int>(m));
   if (logit_rows.empty()) return;
@@ -190,7 +203,7 @@ void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
     RmsNorm(s.x.data() + int64_t{logit_rows[j]} * e, weights_.final_norm, e, eps,
             c.norm_weight_plus_one, s.logits_in.data() + static_cast<int64_t>(j) * e);
   const int64_t rows = static_cast<int64_t>(logit_rows.size());
-  Linear(weights_.output, s.logits_in.data(), rows, logits);
+  Linear(ctx, weights_.output, s.logits_in.data(), rows, logits);
   if (c.final_logit_softcapping)
     SoftCap(logits, rows * c.vocab_size, static_cast<float>(*c.final_logit_softcapping));
 }

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "kernels/linear.h"
 #include "litertlm/types.h"
 #include "model/kv_cache.h"
 #include "model/model_config.h"
@@ -17,8 +18,9 @@ namespace litertlm {
 
 // Scratch buffers for one forward call; reused across calls, grown as needed.
 struct ForwardScratch {
-  std::vector<float> x, h, q, k, v, attn, proj, gate, up, scores, logits_in;
-  void Reserve(const ModelConfig& c, int64_t m, int64_t max_context);
+  std::vector<float> x, h, q, k, v, attn, proj, gate, up, logits_in;
+  std::vector<float> scores;  // (parts, max_context): one row per parallel attention part
+  void Reserve(const ModelConfig& c, int64_t m, int64_t max_context, int parts);
 };
 
 class Transformer {
@@ -31,13 +33,20 @@ class Transformer {
   // values to `cache`. For each i in `logit_rows` (indices into tokens, ascending) writes
   // vocab_size logits to logits + j·vocab (j = index within logit_rows). The caller checks
   // token ids and context length beforehand.
+  // Matrix products and attention run on `ctx`'s threads.
   void Forward(std::span<const TokenId> tokens, KvCache& cache, std::span<const int> logit_rows,
-               float* logits, ForwardScratch& scratch) const;
+               float* logits, ForwardScratch& scratch, KernelContext& ctx) const;
 
  private:
-  void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s) const;
-  void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s) const;
-  void MlpLayer(int layer, int64_t m, ForwardScratch& s) const;
+  // Attention of query (token t, head h) over the cached keys/values; `scores` has room for the
+  // whole context.
+  void AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache, ForwardScratch& s,
+                 float* scores) const;
+  void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,
+                 KernelContext& ctx) const;
+  void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
+                      KernelContext& ctx) const;
+  void MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContext& ctx) const;
 
   const ModelConfig& config_;
   const ModelWeights& weights_;

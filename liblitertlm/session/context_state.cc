@@ -12,13 +12,16 @@ namespace {
 constexpr size_t kMaxChunk = 128;
 }  // namespace
 
-ContextState::ContextState(const Model::Impl& model, int max_tokens)
+ContextState::ContextState(const Model::Impl& model, int max_tokens, int num_threads,
+                           KvDType kv_dtype)
     : model_(model),
+      kernels_(std::make_unique<KernelContext>(num_threads)),
       cache_(model.config.num_layers, int64_t{model.config.num_kv_heads} * model.config.head_dim,
-             max_tokens) {}
+             max_tokens, kv_dtype) {}
 
 ContextState::ContextState(const ContextState& other)
     : model_(other.model_),
+      kernels_(std::make_unique<KernelContext>(other.kernels_->num_threads())),
       cache_(other.cache_),
       tokens_(other.tokens_),
       last_logits_(other.last_logits_) {}
@@ -63,7 +66,7 @@ Status ContextState::Append(std::span<const TokenId> tokens, std::vector<float>*
       rows_.push_back(static_cast<int>(n) - 1);
     }
     auto chunk = tokens.subspan(begin, n);
-    model_.transformer->Forward(chunk, cache_, rows_, out, scratch_);
+    model_.transformer->Forward(chunk, cache_, rows_, out, scratch_, *kernels_);
     tokens_.insert(tokens_.end(), chunk.begin(), chunk.end());
   }
   if (all_logits != nullptr)

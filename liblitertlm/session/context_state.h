@@ -11,6 +11,7 @@
 #include "api/model_impl.h"
 #include "litertlm/status.h"
 #include "litertlm/types.h"
+#include "kernels/linear.h"
 #include "model/kv_cache.h"
 #include "model/transformer.h"
 
@@ -18,8 +19,10 @@ namespace litertlm {
 
 class ContextState {
  public:
-  // `model` must outlive the state. `max_tokens` ≤ the model's context limit.
-  ContextState(const Model::Impl& model, int max_tokens);
+  // `model` must outlive the state. `max_tokens` ≤ the model's context limit. `num_threads`:
+  // worker threads for this state's matrix work (0 = physical cores).
+  ContextState(const Model::Impl& model, int max_tokens, int num_threads,
+               KvDType kv_dtype = KvDType::kF32);
   ContextState(const ContextState& other);
   ContextState& operator=(const ContextState&) = delete;
 
@@ -42,6 +45,7 @@ class ContextState {
   Status Validate(std::span<const TokenId> tokens) const;
 
   const Model::Impl& model_;
+  std::unique_ptr<KernelContext> kernels_;
   KvCache cache_;
   ForwardScratch scratch_;
   std::vector<TokenId> tokens_;

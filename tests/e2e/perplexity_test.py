@@ -24,6 +24,26 @@ class PerplexityTest(unittest.TestCase):
                 for ours, theirs in zip(out["nll"], ref["ppl_nll"][1]):
                     self.assertAlmostEqual(ours, theirs, delta=1e-4 * max(1.0, theirs))
 
+    def test_file_equals_ids_of_its_tokens(self):
+        text_path = os.path.join(TMP, "ppl_text.txt")
+        with open(text_path, "w", encoding="utf-8") as f:
+            f.write("It was the best of times, it was the worst of times. Œuvre 東京 😀")
+        for name in ["qwen3_gqa", "gemma3_sliding"]:
+            with self.subTest(fixture=name):
+                tok = run_cli("tokenize", fixture(name), "--file", text_path, "--add-special-tokens")
+                self.assertEqual(tok.returncode, 0, tok.stderr)
+                ids = json.loads(tok.stdout)
+                by_ids = run_cli("perplexity", fixture(name), "--ids", ",".join(map(str, ids)), "--json")
+                by_file = run_cli("perplexity", fixture(name), "--file", text_path, "--json")
+                self.assertEqual(by_file.returncode, 0, by_file.stderr)
+                a, b = json.loads(by_ids.stdout), json.loads(by_file.stdout)
+                self.assertEqual(a["tokens"], b["tokens"])
+                self.assertAlmostEqual(a["perplexity"], b["perplexity"], delta=1e-9 * a["perplexity"])
+
+    def test_missing_text_file_is_named(self):
+        self.assert_one_line_error(run_cli("perplexity", fixture("qwen3_gqa"), "--file", "/nonexistent.txt"),
+                                   "/nonexistent.txt")
+
     def test_plain_output_is_one_number_on_stdout(self):
         r = run_cli("perplexity", fixture("qwen3_gqa"), "--ids", "1,2,3,4")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -87,6 +87,41 @@ TEST_P(HfEquivalenceTest, PrefillAndGreedyDecodeMatchTransformers) {
   EXPECT_EQ((*session)->num_tokens(), static_cast<int>(prompt.size() + decode_ids.size() - 1));
 }
 
+TEST_P(HfEquivalenceTest, Fp16KvCacheStaysClose) {
+  // An fp16 KV cache rounds keys/values to 11 significant bits: logits stay within 1e-2 of
+  // max|logit| here and every greedy token agrees (the fixtures' smallest top-1 margin is 1e-3
+  // relative, so this is also checked rather than assumed).
+  const std::string dir = GetParam();
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok());
+  auto model = ModelLoader::Load(dir);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const int vocab = (*model)->info().vocab_size;
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  const auto decode_ids = Values<int32_t>(**ref, "decode_ids");
+  const auto decode_logits = Values<float>(**ref, "decode_logits");
+  SessionOptions options;
+  options.kv_cache_dtype = KvCacheDType::kFloat16;
+  auto session = Session::Create(*model, options);
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE((*session)->Prefill(prompt).ok());
+  int agree = 0;
+  for (size_t i = 0; i < decode_ids.size(); ++i) {
+    auto logits = (*session)->LastLogits();
+    auto want = std::span(decode_logits).subspan(i * vocab, vocab);
+    float max_ref = 0, max_diff = 0;
+    for (int j = 0; j < vocab; ++j) {
+      max_ref = std::max(max_ref, std::abs(want[j]));
+      max_diff = std::max(max_diff, std::abs(logits[j] - want[j]));
+    }
+    EXPECT_LE(max_diff, 1e-2f * max_ref) << dir << " step " << i;
+    agree += ArgMax(logits) == decode_ids[i];
+    const TokenId next = decode_ids[i];  // teacher forcing: same context as the reference
+    ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+  }
+  EXPECT_EQ(agree, static_cast<int>(decode_ids.size())) << dir;
+}
+
 TEST_P(HfEquivalenceTest, PerplexityMatchesTransformers) {
   const std::string dir = GetParam();
   auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
