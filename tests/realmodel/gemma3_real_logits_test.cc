@@ -28,6 +28,7 @@
 #include "model/model_config.h"
 #include "unit/test_util.h"
 #include "util/json.h"
+#include "util/status_macros.h"
 
 namespace litertlm {
 namespace {
