@@ -151,8 +151,8 @@ TEST_F(Gemma3RealLogitsTest, Fp32FromGgufMatchesTransformers) {
   std::printf("fp32 from GGUF: top-1 %d/%d = %.4f, max |Δ top-10 logit| %.5f, max |Δ logsumexp| %.5f\n",
               a.top1, a.positions, agreement, a.max_top_logit_diff, a.max_logsumexp_diff);
   EXPECT_GE(agreement, 0.99);
-  EXPECT_LT(a.max_top_logit_diff, 0.02);
-  EXPECT_LT(a.max_logsumexp_diff, 0.02);
+  EXPECT_LT(a.max_top_logit_diff, 0.002);
+  EXPECT_LT(a.max_logsumexp_diff, 0.002);
 }
 
 // ---- converted files (litert-lm-cli convert / Convert() of the same GGUF) ----
@@ -195,8 +195,8 @@ TEST_F(Gemma3ConvertedTest, Fp32ConversionMatchesTransformers) {
   std::printf("fp32 .litertlm: top-1 %d/%d = %.4f, max |Δ top-10 logit| %.5f, max |Δ logsumexp| %.5f\n",
               a.top1, a.positions, agreement, a.max_top_logit_diff, a.max_logsumexp_diff);
   EXPECT_GE(agreement, 0.99);
-  EXPECT_LT(a.max_top_logit_diff, 0.02);
-  EXPECT_LT(a.max_logsumexp_diff, 0.02);
+  EXPECT_LT(a.max_top_logit_diff, 0.002);
+  EXPECT_LT(a.max_logsumexp_diff, 0.002);
 }
 
 TEST_F(Gemma3ConvertedTest, DynamicInt8ConversionAgreesWithTransformers) {
