@@ -18,12 +18,12 @@ class BenchTest(unittest.TestCase):
     def test_json_fields(self):
         for name in ["qwen3_gqa", "gemma3_sliding"]:
             with self.subTest(fixture=name):
-                out = self.bench(name, "--threads", "1", "--repeats", "2",
+                out = self.bench(name, "--threads", "1", "--repeats", "3",
                                  "--decode-tokens", "8", "--context", "64")
                 self.assertEqual(sorted(out), sorted(FIELDS))
                 self.assertEqual(out["model"], fixture(name))
                 self.assertEqual(out["threads"], 1)
-                self.assertEqual(out["repeats"], 2)
+                self.assertEqual(out["repeats"], 3)
                 self.assertEqual(out["decode_tokens"], 8)
                 self.assertEqual(out["context_tokens"], 64)
                 self.assertEqual(sorted(out["prefill_tokens_per_s"]), ["128", "512"])
@@ -31,9 +31,10 @@ class BenchTest(unittest.TestCase):
                           out["decode_after_context_tokens_per_s"], out["peak_rss_mb"],
                           *out["prefill_tokens_per_s"].values()]:
                     self.assertGreater(v, 0)
-                # TTFT is the 128-token prefill: its time and its rate must agree.
+                # TTFT is the 128-token prefill: with an odd repeat count both medians come
+                # from the same run, so time and rate must agree.
                 self.assertAlmostEqual(out["ttft_ms"] * out["prefill_tokens_per_s"]["128"],
-                                       128e3, delta=1.0)
+                                       128e3, delta=128.0)  # printed with 3-4 digits
 
     def test_text_output_names_every_figure(self):
         r = run_cli("bench", fixture("qwen3_gqa"), "--repeats", "1", "--decode-tokens", "4",
