@@ -31,6 +31,7 @@ Command RegisterRmCommand(CLI::App& app);
 Command RegisterTokenizeCommand(CLI::App& app);
 Command RegisterDetokenizeCommand(CLI::App& app);
 Command RegisterRunCommand(CLI::App& app);
+Command RegisterBenchCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
       RegisterTokenizeCommand(app),
       RegisterDetokenizeCommand(app),
       RegisterRunCommand(app),
+      RegisterBenchCommand(app),
   };
   try {
     app.parse(argc, argv);

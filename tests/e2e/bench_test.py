@@ -1,0 +1,56 @@
+"""`litert-lm-cli bench`: the --json fields, medians over --repeats, flag errors."""
+import json
+import unittest
+
+from cli_support import fixture, run_cli
+
+FIELDS = ["model", "threads", "repeats", "load_ms", "ttft_ms", "prefill_tokens_per_s",
+          "decode_tokens", "decode_tokens_per_s", "context_tokens",
+          "decode_after_context_tokens_per_s", "peak_rss_mb", "method"]
+
+
+class BenchTest(unittest.TestCase):
+    def bench(self, name, *flags):
+        r = run_cli("bench", fixture(name), "--json", *flags)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_json_fields(self):
+        for name in ["qwen3_gqa", "gemma3_sliding"]:
+            with self.subTest(fixture=name):
+                out = self.bench(name, "--threads", "1", "--repeats", "3",
+                                 "--decode-tokens", "8", "--context", "64")
+                self.assertEqual(sorted(out), sorted(FIELDS))
+                self.assertEqual(out["model"], fixture(name))
+                self.assertEqual(out["threads"], 1)
+                self.assertEqual(out["repeats"], 3)
+                self.assertEqual(out["decode_tokens"], 8)
+                self.assertEqual(out["context_tokens"], 64)
+                self.assertEqual(sorted(out["prefill_tokens_per_s"]), ["128", "512"])
+                for v in [out["load_ms"], out["ttft_ms"], out["decode_tokens_per_s"],
+                          out["decode_after_context_tokens_per_s"], out["peak_rss_mb"],
+                          *out["prefill_tokens_per_s"].values()]:
+                    self.assertGreater(v, 0)
+                # TTFT is the 128-token prefill: with an odd repeat count both medians come
+                # from the same run, so time and rate must agree.
+                self.assertAlmostEqual(out["ttft_ms"] * out["prefill_tokens_per_s"]["128"],
+                                       128e3, delta=128.0)  # printed with 3-4 digits
+
+    def test_text_output_names_every_figure(self):
+        r = run_cli("bench", fixture("qwen3_gqa"), "--repeats", "1", "--decode-tokens", "4",
+                    "--context", "32")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for label in ["load", "ttft", "prefill 128", "prefill 512", "decode", "peak RSS"]:
+            self.assertIn(label, r.stdout)
+
+    def test_bad_flags_and_model(self):
+        r = run_cli("bench", fixture("qwen3_gqa"), "--repeats", "0")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--repeats", r.stderr)
+        r = run_cli("bench", "/nonexistent/model", "--repeats", "1")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("/nonexistent/model", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
