@@ -13,15 +13,24 @@
 #include <vector>
 
 #include "command.h"
+#include "litertlm/engine.h"
 #include "litertlm/tokenizer.h"
 
 namespace litertlm::cli {
 namespace {
 
-// Where a command's MODEL argument finds its tokenizer. Today: a tokenizer file or a directory
-// that holds one; .litertlm files and hub names are resolved here once those exist.
-StatusOr<std::unique_ptr<Tokenizer>> LoadTokenizerForModel(const std::string& model) {
-  return Tokenizer::FromFile(model);
+// Where a command's MODEL argument finds its tokenizer: a tokenizer file, a directory that holds
+// one, or a .litertlm file (its tokenizer section, through an Engine that owns it).
+StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizerForModel(const std::string& model) {
+  if (model.size() > 9 && model.compare(model.size() - 9, 9, ".litertlm") == 0) {
+    auto engine = Engine::Create(model);
+    if (!engine.ok()) return engine.status();
+    std::shared_ptr<const Engine> owner = *engine;
+    return std::shared_ptr<const Tokenizer>(owner, &owner->tokenizer());
+  }
+  auto tok = Tokenizer::FromFile(model);
+  if (!tok.ok()) return tok.status();
+  return std::shared_ptr<const Tokenizer>(std::move(tok).value());
 }
 
 // "1,2,3", "1 2 3" or a JSON array "[1, 2, 3]".

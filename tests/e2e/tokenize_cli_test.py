@@ -81,6 +81,25 @@ class TokenizeCliTest(unittest.TestCase):
             self.assertEqual(len(lines), 1, (args, lines))
             self.assertIn("error", lines[0])
 
+    def test_litertlm_file_uses_its_tokenizer_section(self):
+        # A .litertlm carries the tokenizer: tokenize/detokenize through it equal the checkpoint's.
+        for fixture in ("qwen3_gqa", "gemma3_sliding"):
+            with self.subTest(fixture=fixture):
+                src = os.path.join(GOLDEN, "models", fixture)
+                out = os.path.join(TMP, "tokenize_litertlm_" + fixture)
+                r = run("convert", src, "--quantize", "fp32", "--skip-validation", "--output-dir", out,
+                        "--models-dir", os.path.join(out, "models"), "--offline")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                path = os.path.join(out, fixture + ".litertlm")
+                text = "Hello world, 東京 😀"
+                a = run("tokenize", src, "--text", text)
+                b = run("tokenize", path, "--text", text)
+                self.assertEqual(b.returncode, 0, b.stderr)
+                self.assertEqual(json.loads(a.stdout), json.loads(b.stdout))
+                ids = ",".join(map(str, json.loads(b.stdout)))
+                self.assertEqual(run("detokenize", path, "--ids", ids).stdout,
+                                 run("detokenize", src, "--ids", ids).stdout)
+
     def test_corrupt_tokenizer_names_the_file(self):
         path = os.path.join(TMP, "corrupt_tokenizer.json")
         with open(os.path.join(tokenizer_dir("qwen3"), "tokenizer.json"), "rb") as f:
