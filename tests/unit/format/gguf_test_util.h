@@ -88,7 +88,7 @@ class GgufBuilder {
   void AddF32Tensor(const std::string& name, std::vector<uint64_t> ne,
                     const std::vector<float>& values) {
     std::vector<uint8_t> data(values.size() * 4);
-    std::memcpy(data.data(), values.data(), data.size());
+    if (!data.empty()) std::memcpy(data.data(), values.data(), data.size());
     AddTensor({name, std::move(ne), 0, std::move(data), std::nullopt});
   }
 
@@ -118,7 +118,7 @@ class GgufBuilder {
       if (t.offset.has_value() && *t.offset > (1u << 20)) continue;  // bogus offset: no data
       size_t at = data_start + offsets[i];
       if (w.bytes.size() < at + t.data.size()) w.bytes.resize(at + t.data.size(), 0);
-      std::memcpy(w.bytes.data() + at, t.data.data(), t.data.size());
+      if (!t.data.empty()) std::memcpy(w.bytes.data() + at, t.data.data(), t.data.size());
     }
     w.bytes.resize(data_start + Align(w.bytes.size() - data_start), 0);
     return w.bytes;
