@@ -25,27 +25,36 @@ const ByteLevelTables& Tables() {
   return tables;
 }
 
+// The sequence a UTF-8 lead byte `c` (>= 0x80) starts: its length and the allowed range of the
+// second byte (narrower after E0, ED, F0, F4; Unicode Table 3-7). False for bytes that cannot
+// start a multi-byte sequence.
+bool LeadByteRule(unsigned char c, size_t* len, unsigned char* lo, unsigned char* hi) {
+  *lo = 0x80;
+  *hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    *len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    *len = 3;
+    if (c == 0xE0) *lo = 0xA0;
+    if (c == 0xED) *hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    *len = 4;
+    if (c == 0xF0) *lo = 0x90;
+    if (c == 0xF4) *hi = 0x8F;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // Length of the UTF-8 sequence starting at s[i] if it is valid and complete, else 0.
 size_t ValidSequenceLength(std::string_view s, size_t i) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  unsigned char c = p[i];
-  if (c < 0x80) return 1;
+  const size_t n = s.size();
+  if (p[i] < 0x80) return 1;
   size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
+  unsigned char lo, hi;
+  if (!LeadByteRule(p[i], &len, &lo, &hi)) return 0;
   if (i + 1 >= n || p[i + 1] < lo || p[i + 1] > hi) return 0;
   for (size_t k = 2; k < len; ++k) {
     if (i + k >= n || p[i + k] < 0x80 || p[i + k] > 0xBF) return 0;
@@ -56,23 +65,10 @@ size_t ValidSequenceLength(std::string_view s, size_t i) {
 // Length of the maximal subpart (a prefix of a valid sequence) starting at s[i]; at least 1.
 size_t MaximalSubpartLength(std::string_view s, size_t i) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  unsigned char c = p[i];
+  const size_t n = s.size();
   size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 1;
-  }
+  unsigned char lo, hi;
+  if (!LeadByteRule(p[i], &len, &lo, &hi)) return 1;
   size_t k = 1;
   if (i + 1 < n && p[i + 1] >= lo && p[i + 1] <= hi) {
     k = 2;
