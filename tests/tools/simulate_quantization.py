@@ -175,9 +175,11 @@ class Simulator:
 
 
 def compare(ref_logits, logits):
-  agree, kl_sum, n, disagree, argmax = 0, 0.0, 0, [], []
+  agree, kl_sum, n, disagree, argmax, noise = 0, 0.0, 0, [], [], 0.0
   for p, (r, q) in enumerate(zip(ref_logits, logits)):
     argmax.append([int(i) for i in q.argmax(-1)])
+    # Logit noise: std over the vocabulary of Δlog-softmax, per position (then averaged).
+    noise += float((torch.log_softmax(q, -1) - torch.log_softmax(r, -1)).std(-1).sum())
     same = r.argmax(-1) == q.argmax(-1)
     agree += int(same.sum())
     disagree += [[p, int(i)] for i in torch.nonzero(~same).flatten()]
@@ -187,19 +189,29 @@ def compare(ref_logits, logits):
     kl_sum += float(kl.sum())
     n += r.shape[0]
   return {"positions": n, "agree": agree, "top1": agree / n, "mean_kl": kl_sum / n,
+          "logit_noise_std": noise / n,
           "disagree": disagree, "argmax": argmax}
+
+
+def margin_stats(ref_logits):
+  """How flat the reference is: the gap between its two largest logits, per position."""
+  gaps = torch.cat([r.topk(2, -1).values.diff(dim=-1).abs().flatten() for r in ref_logits])
+  return {"median": round(float(gaps.median()), 4),
+          "fraction_below": {str(t): round(float((gaps < t).double().mean()), 4)
+                             for t in (0.01, 0.03, 0.1, 0.3)}}
 
 
 def simulate(model, prompts, label):
   sim = Simulator(model, prompts)
   ref = sim.run(sim.set_format(dict(proj="fp32", table="fp32", act=None)))
-  results = {}
+  results = {"reference_margin": margin_stats(ref), "formats": {}}
+  print(f"{label:18s} reference top-1 − top-2 logit margin: {results['reference_margin']}")
   for name, fmt in FORMATS.items():
     res = compare(ref, sim.run(sim.set_format(fmt)))
     res["ours"] = name in OUR_FORMATS
-    results[name] = res
+    results["formats"][name] = res
     print(f"{label:18s} {name:50s} top1 {res['top1']:.4f} ({res['agree']}/{res['positions']})"
-          f"  meanKL {res['mean_kl']:.3g}", flush=True)
+          f"  meanKL {res['mean_kl']:.3g}  logit noise {res['logit_noise_std']:.3g}", flush=True)
   return ref, results
 
 
@@ -237,14 +249,15 @@ def run_fixtures():
     model = AutoModelForCausalLM.from_pretrained(str(d), dtype=torch.float32,
                                                  attn_implementation="eager").eval()
     prompts = validation_prompts(d, model.config)
-    ref, results = simulate(model, prompts, name)
+    ref, sim = simulate(model, prompts, name)
+    results = sim["formats"]
     for r in results.values():  # per-position argmax only for our formats (the C++ test uses it)
       r.pop("disagree")
       if not r["ours"]:
         r.pop("argmax")
     out[name] = {"prompts": prompts,
                  "reference_argmax": [[int(i) for i in r.argmax(-1)] for r in ref],
-                 "formats": results}
+                 "reference_margin": sim["reference_margin"], "formats": results}
   return out
 
 
@@ -272,10 +285,10 @@ def run_real(gguf):
   body = tok(text, add_special_tokens=False)["input_ids"]
   bos = config.bos_token_id
   prompts += [[bos] + body[i * 127:(i + 1) * 127] for i in range(3)]
-  _, results = simulate(model, prompts, "gemma3_270m")
-  for r in results.values():
+  _, sim = simulate(model, prompts, "gemma3_270m")
+  for r in sim["formats"].values():
     r.pop("argmax")
-  return {"source": path.name, "prompts": prompts, "formats": results}
+  return {"source": path.name, "prompts": prompts, **sim}
 
 
 def main():
