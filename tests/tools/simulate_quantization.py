@@ -169,6 +169,9 @@ class Simulator:
       self.hooks = [m.register_forward_pre_hook(pre) for m in self.linears]
     return dtype
 
+  def restore(self):
+    self.set_format(dict(proj="fp32", table="fp32", act=None, float32=True))
+
   def run(self, dtype):
     with torch.no_grad():
       return [self.model(torch.tensor([ids])).logits[0].to(torch.float64) for ids in self.prompts]
@@ -212,16 +215,19 @@ def simulate(model, prompts, label):
     results["formats"][name] = res
     print(f"{label:18s} {name:50s} top1 {res['top1']:.4f} ({res['agree']}/{res['positions']})"
           f"  meanKL {res['mean_kl']:.3g}  logit noise {res['logit_noise_std']:.3g}", flush=True)
+  sim.restore()  # the model leaves as it came (fp32 weights, no hooks) for the next simulate()
   return ref, results
 
 
 # ------------------------------------------------------------------------------- fixtures
 
-def validation_prompts(fixture_dir, config):
-  """converter/validation.cc MakeValidationPrompts with the fixture's own tokenizer."""
-  if (fixture_dir / "tokenizer.model").exists():  # the converter prefers the SentencePiece model
+def validation_prompts(fixture_dir, config, spm_model=None):
+  """converter/validation.cc MakeValidationPrompts with the fixture's own tokenizer (or the
+  SentencePiece model `spm_model`)."""
+  spm_model = spm_model or fixture_dir / "tokenizer.model"
+  if spm_model.exists():  # the converter prefers the SentencePiece model
     import sentencepiece
-    sp = sentencepiece.SentencePieceProcessor(model_file=str(fixture_dir / "tokenizer.model"))
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
     encode = lambda t: sp.encode(t)  # noqa: E731
   else:
     from tokenizers import Tokenizer
@@ -288,7 +294,16 @@ def run_real(gguf):
   _, sim = simulate(model, prompts, "gemma3_270m")
   for r in sim["formats"].values():
     r.pop("argmax")
-  return {"source": path.name, "prompts": prompts, **sim}
+  # Also the converter's own validation positions (its tokenizer rebuilt from the GGUF equals
+  # tests/golden/tokenizer_spm/gemma3_tokenizer.model byte for byte: gguf_convert_real_test.cc),
+  # to set beside what `convert` reports on this file.
+  vprompts = validation_prompts(None, config, GOLDEN / "tokenizer_spm" / "gemma3_tokenizer.model")
+  _, vsim = simulate(model, vprompts, "gemma3_270m/val")
+  for r in vsim["formats"].values():
+    r.pop("argmax")
+    r.pop("disagree")
+  return {"source": path.name, "prompts": prompts, **sim,
+          "converter_validation_positions": {"prompts": vprompts, **vsim}}
 
 
 def main():
