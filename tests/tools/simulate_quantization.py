@@ -22,7 +22,7 @@ Our formats (liblitertlm/converter/tensor_converter.cc, kernels/quantize.{h,cc})
   KV cache: fp32 (validation uses the default SessionOptions).
 Rows marked "what_if" are NOT formats we ship: they show what a different design would reach
 (block-32 int8 weight scales, block-32 activation scales, int8 on the embedding/output table
-only or on the projections only, weight-only int4 = what our prefill does on int4 tensors), and
+only or on the projections only, block-32 scales on the table only, weight-only int4 = what our prefill does on int4 tensors), and
 fp32_forward_vs_fp64 is the float32 forward against the float64 reference (rounding alone).
 "float64 forward": transformers itself still computes RMSNorm and the attention softmax in float32.
 
@@ -116,6 +116,9 @@ FORMATS = {
         proj=("int", 127, 32), table=("int", 127, 32), act=32),
     "what_if/int8_table_only": dict(proj="fp32", table=("int", 127, None), act=None),
     "what_if/int8_projections_only": dict(proj=("int", 127, None), table="fp32", act=None),
+    "what_if/int8_table_block32": dict(proj=("int", 127, None), table=("int", 127, 32), act=None),
+    "what_if/dynamic_int8_table_block32": dict(proj=("int", 127, None), table=("int", 127, 32),
+                                               act="row"),
     "what_if/int4_block32_weight_only": dict(proj=("int", 7, 32), fallback=("int", 127, None),
                                              table=("int", 127, None), act=None),
     "what_if/int4_block128_weight_only": dict(proj=("int", 7, 128), fallback=("int", 127, None),
