@@ -22,7 +22,8 @@ Our formats (liblitertlm/converter/tensor_converter.cc, kernels/quantize.{h,cc})
   KV cache: fp32 (validation uses the default SessionOptions).
 Rows marked "what_if" are NOT formats we ship: they show what a different design would reach
 (block-32 int8 weight scales, block-32 activation scales, int8 on the embedding/output table
-only or on the projections only, block-32 scales on the table only, weight-only int4 = what our prefill does on int4 tensors), and
+only or on the projections only, block-32 scales on the table only, weight-only int4 = what our
+prefill does on int4 tensors), and
 fp32_forward_vs_fp64 is the float32 forward against the float64 reference (rounding alone).
 "float64 forward": transformers itself still computes RMSNorm and the attention softmax in float32.
 

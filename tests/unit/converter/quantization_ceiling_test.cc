@@ -102,7 +102,8 @@ const rapidjson::Document& CeilingJson() {
 bool LoadCeiling(const std::string& fixture, Quantization q, Ceiling* c) {
   const rapidjson::Document& doc = CeilingJson();
   const std::string format = QuantizationName(q);
-  if (!doc.IsObject() || !doc.HasMember("fixtures") || !doc["fixtures"].HasMember(fixture.c_str())) {
+  if (!doc.IsObject() || !doc.HasMember("fixtures") ||
+      !doc["fixtures"].HasMember(fixture.c_str())) {
     ADD_FAILURE() << "fixtures.json has no entry for " << fixture;
     return false;
   }
