@@ -66,7 +66,12 @@ Status WriteWeights(ConversionSource& src, const ConvertOptions& options,
     if (!stored.ok()) {
       return Status(stored.status().code(), src.path + ": " + stored.status().message());
     }
-    RETURN_IF_ERROR(writer.AddTensor(spec.name, *stored));
+    StatusOr<TensorView> packed = converter::PackForStorage(spec, *stored, buffers);
+    if (!packed.ok()) {
+      return Status(packed.status().code(), src.path + ": " + packed.status().message());
+    }
+    RETURN_IF_ERROR(writer.AddTensor(spec.name, *packed));
+    buffers.packed.reset();
     if (src.gguf != nullptr) src.gguf->Release(spec.name);
     if (options.on_progress) {
       ConvertProgress p;
