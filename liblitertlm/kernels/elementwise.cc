@@ -42,7 +42,8 @@ namespace {
 // by the 1.5·2^23 shift, r = x − n·ln 2 in two parts (|r| ≤ ln2 / 2), e^r by its degree-6 Taylor
 // polynomial (truncation error < 1.3e-7 relative), times 2^n built in the exponent bits.
 inline float ExpNoLibm(float x) {
-  x = std::fmin(std::fmax(x, -87.0f), 89.0f);
+  x = x < -87.0f ? -87.0f : x;  // ternaries, not fmin/fmax: those are libm calls without -ffast-math
+  x = x > 89.0f ? 89.0f : x;
   constexpr float kShift = 12582912.0f;  // 1.5 · 2^23
   const float n = (x * 1.44269504088896341f + kShift) - kShift;
   const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
