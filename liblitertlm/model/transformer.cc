@@ -5,11 +5,17 @@
 #include <limits>
 
 #include "kernels/attention_ops.h"
+#include "kernels/blas.h"
 #include "kernels/elementwise.h"
 #include "kernels/linear.h"
 
 namespace litertlm {
 namespace {
+
+// Prefill attention runs as sgemm over blocks of this many queries (scores panel: block × context
+// floats per thread, never seq × seq); below kMinBlockedQueries queries, one query at a time.
+constexpr int64_t kQueryBlock = 64;
+constexpr int64_t kMinBlockedQueries = 16;
 
 // inv_freq[i] = 1 / theta^(2i/d) / factor, computed in fp32 as transformers does.
 std::vector<float> InvFreq(const RopeConfig& rope, int d) {
@@ -96,8 +102,69 @@ void Transformer::AttendOne(int layer, int64_t t, int h, int start, const KvCach
   }
 }
 
+void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start,
+                              const KvCache& cache, ForwardScratch& s, float* scores) const {
+  const ModelConfig& c = config_;
+  const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
+  const int64_t qd = int64_t{c.num_heads} * d, kvd = int64_t{c.num_kv_heads} * d;
+  const int64_t kv_offset = int64_t{h / group} * d;
+  const int64_t rows = t1 - t0;
+  const int first = start + static_cast<int>(t0), last = start + static_cast<int>(t1) - 1;
+  const bool sliding = c.layer_sliding[layer];
+  const int lo = sliding ? std::max(0, first - c.sliding_window + 1) : 0;
+  const int64_t keys = last - lo + 1;
+  const float* q = s.q.data() + t0 * qd + int64_t{h} * d;
+  BlasSgemm(/*b_transposed=*/true, rows, keys, d, static_cast<float>(c.attention_scale), q, qd,
+            cache.KeyF32(layer, lo) + kv_offset, kvd, 0.0f, scores, keys);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = scores + r * keys;
+    const int pos = first + static_cast<int>(r);
+    const int row_lo = sliding ? std::max(0, pos - c.sliding_window + 1) : 0;
+    const int64_t begin = row_lo - lo, end = pos - lo + 1;  // visible keys [begin, end)
+    if (c.attn_logit_softcapping) {
+      const float cap = static_cast<float>(*c.attn_logit_softcapping);
+      for (int64_t j = begin; j < end; ++j) row[j] = std::tanh(row[j] / cap) * cap;
+    }
+    float max_score = -std::numeric_limits<float>::infinity();
+    for (int64_t j = begin; j < end; ++j) max_score = std::max(max_score, row[j]);
+    float sum = 0.0f;
+    for (int64_t j = begin; j < end; ++j) {
+      row[j] = std::exp(row[j] - max_score);
+      sum += row[j];
+    }
+    const float inv = 1.0f / sum;
+    for (int64_t j = 0; j < begin; ++j) row[j] = 0.0f;
+    for (int64_t j = begin; j < end; ++j) row[j] *= inv;
+    for (int64_t j = end; j < keys; ++j) row[j] = 0.0f;
+  }
+  BlasSgemm(/*b_transposed=*/false, rows, d, keys, 1.0f, scores, keys,
+            cache.ValueF32(layer, lo) + kv_offset, kvd, 0.0f, s.attn.data() + t0 * qd + int64_t{h} * d,
+            qd);
+}
+
 void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
                             ForwardScratch& s, KernelContext& ctx) const {
+  if (m >= kMinBlockedQueries && cache.dtype() == KvDType::kF32) {
+    // Prefill: (head, block of queries) items, one scores panel per thread.
+    const int64_t blocks = (m + kQueryBlock - 1) / kQueryBlock;
+    const int64_t items = blocks * config_.num_heads;
+    const int64_t panel = kQueryBlock * (start + m);
+    const int64_t parts = std::min<int64_t>(ctx.num_threads(), items);
+    if (static_cast<int64_t>(s.scores.size()) < panel * parts) {
+      s.scores.resize(static_cast<size_t>(panel * parts));
+    }
+    ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
+      for (int64_t part = part_begin; part < part_end; ++part) {
+        float* scores = s.scores.data() + part * panel;
+        for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
+          const int64_t b = i / config_.num_heads;
+          AttendBlock(layer, b * kQueryBlock, std::min(m, (b + 1) * kQueryBlock),
+                      static_cast<int>(i % config_.num_heads), start, cache, s, scores);
+        }
+      }
+    });
+    return;
+  }
   // (token, head) pairs are split into one contiguous part per thread; part p uses score row p.
   const int64_t items = m * config_.num_heads;
   // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.

@@ -42,6 +42,10 @@ class Transformer {
   // whole context.
   void AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache, ForwardScratch& s,
                  float* scores) const;
+  // Queries [t0, t1) of head h at once (prefill, fp32 cache): scores = Q·Kᵀ and out = P·V as two
+  // sgemm calls over the keys the block can see. `scores` has room for (t1 − t0) × context.
+  void AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start, const KvCache& cache,
+                   ForwardScratch& s, float* scores) const;
   void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,
                  KernelContext& ctx) const;
   void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
