@@ -72,7 +72,11 @@ Status WriteWeights(ConversionSource& src, const ConvertOptions& options,
     }
     RETURN_IF_ERROR(writer.AddTensor(spec.name, *packed));
     buffers.packed.reset();
-    if (src.gguf != nullptr) src.gguf->Release(spec.name);
+    if (src.gguf != nullptr) {
+      src.gguf->Release(spec.name);
+    } else {
+      src.weights->DropPages(spec.name);
+    }
     if (options.on_progress) {
       ConvertProgress p;
       p.tensor_index = static_cast<int>(i + 1);
