@@ -50,7 +50,7 @@ void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_contex
   grow(proj, m * e);
   grow(gate, m * f);
   grow(up, m * f);
-  grow(scores, max_context * parts);
+  grow(scores, max_context * parts * (c.num_heads / c.num_kv_heads));
   grow(logits_in, m * e);
 }
 
@@ -60,44 +60,55 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
       inv_freq_global_(InvFreq(config.rope_global, config.head_dim)),
       inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {}
 
-void Transformer::AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache,
-                            ForwardScratch& s, float* scores) const {
+void Transformer::AttendGroup(int layer, int64_t t, int kv_head, int start, const KvCache& cache,
+                              ForwardScratch& s, float* scores) const {
   const ModelConfig& c = config_;
   const AttentionOps& ops = ActiveAttentionOps();
   const bool f16 = cache.dtype() == KvDType::kF16;
   const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
   const int64_t qd = int64_t{c.num_heads} * d;
-  const int64_t kv_offset = int64_t{h / group} * d;
+  const int64_t kv_offset = int64_t{kv_head} * d;
+  const int64_t stride = cache.max_tokens();  // scores row of head g: scores + g·stride
   const int pos = start + static_cast<int>(t);
   const int lo = c.layer_sliding[layer] ? std::max(0, pos - c.sliding_window + 1) : 0;
   const float scale = static_cast<float>(c.attention_scale);
-  const float* q = s.q.data() + t * qd + int64_t{h} * d;
-  float max_score = -std::numeric_limits<float>::infinity();
+  const float* q = s.q.data() + t * qd + int64_t{kv_head} * group * d;
+  // Every key and value row is read once for all `group` query heads that share it.
   for (int j = lo; j <= pos; ++j) {
-    float dot = f16 ? ops.dot_f16(q, cache.KeyF16(layer, j) + kv_offset, d)
-                    : ops.dot_f32(q, cache.KeyF32(layer, j) + kv_offset, d);
-    dot *= scale;
-    if (c.attn_logit_softcapping) {
-      const float cap = static_cast<float>(*c.attn_logit_softcapping);
-      dot = std::tanh(dot / cap) * cap;
+    const float* k32 = f16 ? nullptr : cache.KeyF32(layer, j) + kv_offset;
+    const uint16_t* k16 = f16 ? cache.KeyF16(layer, j) + kv_offset : nullptr;
+    for (int g = 0; g < group; ++g) {
+      float dot = f16 ? ops.dot_f16(q + g * d, k16, d) : ops.dot_f32(q + g * d, k32, d);
+      dot *= scale;
+      if (c.attn_logit_softcapping) {
+        const float cap = static_cast<float>(*c.attn_logit_softcapping);
+        dot = std::tanh(dot / cap) * cap;
+      }
+      scores[g * stride + (j - lo)] = dot;
     }
-    scores[j - lo] = dot;
-    max_score = std::max(max_score, dot);
   }
-  float sum = 0.0f;
-  for (int j = lo; j <= pos; ++j) {
-    scores[j - lo] = std::exp(scores[j - lo] - max_score);
-    sum += scores[j - lo];
+  float* out = s.attn.data() + t * qd + int64_t{kv_head} * group * d;
+  for (int g = 0; g < group; ++g) {
+    float* row = scores + g * stride;
+    float max_score = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j <= pos - lo; ++j) max_score = std::max(max_score, row[j]);
+    float sum = 0.0f;
+    for (int j = 0; j <= pos - lo; ++j) {
+      row[j] = std::exp(row[j] - max_score);
+      sum += row[j];
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j <= pos - lo; ++j) row[j] *= inv;
+    std::fill(out + g * d, out + (g + 1) * d, 0.0f);
   }
-  const float inv = 1.0f / sum;
-  float* out = s.attn.data() + t * qd + int64_t{h} * d;
-  std::fill(out, out + d, 0.0f);
   for (int j = lo; j <= pos; ++j) {
-    const float p = scores[j - lo] * inv;
-    if (f16) {
-      ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out, d);
-    } else {
-      ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out, d);
+    for (int g = 0; g < group; ++g) {
+      const float p = scores[g * stride + (j - lo)];
+      if (f16) {
+        ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out + g * d, d);
+      } else {
+        ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out + g * d, d);
+      }
     }
   }
 }
@@ -165,18 +176,20 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
     });
     return;
   }
-  // (token, head) pairs are split into one contiguous part per thread; part p uses score row p.
-  const int64_t items = m * config_.num_heads;
+  // (token, KV head) pairs are split into one contiguous part per thread; part p uses the
+  // `group` score rows starting at row p·group.
+  const int group = config_.num_heads / config_.num_kv_heads;
+  const int64_t items = m * config_.num_kv_heads;
   // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
-  const int64_t work = items * (start + m) * 2 * config_.head_dim;
+  const int64_t work = items * group * (start + m) * 2 * config_.head_dim;
   const int64_t parts = std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
-  const int64_t row = cache.max_tokens();
+  const int64_t panel = int64_t{group} * cache.max_tokens();
   ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
     for (int64_t part = part_begin; part < part_end; ++part) {
-      float* scores = s.scores.data() + part * row;
+      float* scores = s.scores.data() + part * panel;
       for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
-        AttendOne(layer, i / config_.num_heads, static_cast<int>(i % config_.num_heads), start, cache, s,
-                  scores);
+        AttendGroup(layer, i / config_.num_kv_heads, static_cast<int>(i % config_.num_kv_heads),
+                    start, cache, s, scores);
       }
     }
   });
