@@ -60,6 +60,19 @@ inline float ExpNoLibm(float x) {
 
 }  // namespace
 
+LITERTLM_ISA_CLONES
+void SoftmaxInPlace(float* x, int64_t n) {
+  float max_value = x[0];
+  for (int64_t i = 1; i < n; ++i) max_value = x[i] > max_value ? x[i] : max_value;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = ExpNoLibm(x[i] - max_value);
+    sum += x[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
 // v · sigmoid(v) = v / (1 + e^−v). Compiled for AVX-512, AVX2 and baseline x86-64; the loader
 // picks the clone this CPU runs (GNU ifunc).
 LITERTLM_ISA_CLONES

@@ -12,8 +12,9 @@
 namespace litertlm {
 namespace {
 
-// Prefill attention runs as sgemm over blocks of this many queries (scores panel: block × context
-// floats per thread, never seq × seq); below kMinBlockedQueries queries, one query at a time.
+// With an fp32 KV cache, attention runs as sgemm over blocks of this many queries (scores panel:
+// block × context floats per thread, never seq × seq); below kMinBlockedQueries queries, blocks
+// of one query (sgemv). An fp16 cache uses the per-key vector ops (AttendGroup).
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kMinBlockedQueries = 16;
 
@@ -136,16 +137,8 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int h, int star
       const float cap = static_cast<float>(*c.attn_logit_softcapping);
       for (int64_t j = begin; j < end; ++j) row[j] = std::tanh(row[j] / cap) * cap;
     }
-    float max_score = -std::numeric_limits<float>::infinity();
-    for (int64_t j = begin; j < end; ++j) max_score = std::max(max_score, row[j]);
-    float sum = 0.0f;
-    for (int64_t j = begin; j < end; ++j) {
-      row[j] = std::exp(row[j] - max_score);
-      sum += row[j];
-    }
-    const float inv = 1.0f / sum;
+    SoftmaxInPlace(row + begin, end - begin);
     for (int64_t j = 0; j < begin; ++j) row[j] = 0.0f;
-    for (int64_t j = begin; j < end; ++j) row[j] *= inv;
     for (int64_t j = end; j < keys; ++j) row[j] = 0.0f;
   }
   BlasSgemm(/*b_transposed=*/false, rows, d, keys, 1.0f, scores, keys,
@@ -155,12 +148,17 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int h, int star
 
 void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
                             ForwardScratch& s, KernelContext& ctx) const {
-  if (m >= kMinBlockedQueries && cache.dtype() == KvDType::kF32) {
-    // Prefill: (head, block of queries) items, one scores panel per thread.
-    const int64_t blocks = (m + kQueryBlock - 1) / kQueryBlock;
+  if (cache.dtype() == KvDType::kF32) {
+    // (head, block of queries) items, one scores panel per thread. Decode (m = 1) is a block of
+    // one query: two sgemv per head.
+    const int64_t block = m >= kMinBlockedQueries ? kQueryBlock : 1;
+    const int64_t blocks = (m + block - 1) / block;
     const int64_t items = blocks * config_.num_heads;
-    const int64_t panel = kQueryBlock * (start + m);
-    const int64_t parts = std::min<int64_t>(ctx.num_threads(), items);
+    const int64_t panel = block * (start + m);
+    // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
+    const int64_t work = m * config_.num_heads * (start + m) * 2 * config_.head_dim;
+    const int64_t parts =
+        std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
     if (static_cast<int64_t>(s.scores.size()) < panel * parts) {
       s.scores.resize(static_cast<size_t>(panel * parts));
     }
@@ -169,7 +167,7 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
         float* scores = s.scores.data() + part * panel;
         for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
           const int64_t b = i / config_.num_heads;
-          AttendBlock(layer, b * kQueryBlock, std::min(m, (b + 1) * kQueryBlock),
+          AttendBlock(layer, b * block, std::min(m, (b + 1) * block),
                       static_cast<int>(i % config_.num_heads), start, cache, s, scores);
         }
       }

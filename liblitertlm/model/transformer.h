@@ -42,7 +42,7 @@ class Transformer {
   // values for the whole group); `scores` has room for group × cache.max_tokens() floats.
   void AttendGroup(int layer, int64_t t, int kv_head, int start, const KvCache& cache,
                    ForwardScratch& s, float* scores) const;
-  // Queries [t0, t1) of head h at once (prefill, fp32 cache): scores = Q·Kᵀ and out = P·V as two
+  // Queries [t0, t1) of head h at once (fp32 cache): scores = Q·Kᵀ and out = P·V as two
   // sgemm calls over the keys the block can see. `scores` has room for (t1 − t0) × context.
   void AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start, const KvCache& cache,
                    ForwardScratch& s, float* scores) const;

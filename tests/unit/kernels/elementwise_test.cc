@@ -2,6 +2,7 @@
 // (including saturation and the tails where a naive 1 + tanh cancels).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -50,6 +51,23 @@ TEST(ElementwiseTest, GeluTanhMulMatchesDoubleReference) {
 }
 
 TEST(ElementwiseTest, SiluMulMatchesDoubleReference) { ExpectClose(SiluMul, SiluRef, "silu"); }
+
+TEST(ElementwiseTest, SoftmaxInPlaceMatchesDoubleReference) {
+  for (int n : {1, 7, 16, 33, 1000}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) x[i] = static_cast<float>((i * 37) % 101) * 0.9f - 40.0f;
+    std::vector<double> want(x.begin(), x.end());
+    double max_value = *std::max_element(want.begin(), want.end()), sum = 0;
+    for (double& v : want) sum += (v = std::exp(v - max_value));
+    SoftmaxInPlace(x.data(), n);
+    double total = 0;
+    for (int i = 0; i < n; ++i) {
+      total += x[i];
+      EXPECT_NEAR(x[i], want[i] / sum, 1e-6 * want[i] / sum + 1e-12) << n << " " << i;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-5);
+  }
+}
 
 // Lengths that are not multiples of any vector width give the same values element by element.
 TEST(ElementwiseTest, TailsAgreeWithFullVectors) {
