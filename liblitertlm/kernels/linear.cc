@@ -11,9 +11,10 @@ namespace litertlm {
 
 KernelContext::KernelContext(int num_threads)
     : pool_(num_threads > 0 ? num_threads : PhysicalCoreCount()), kernels_(&ActiveKernels()) {
-  // With a multi-thread pool, parallelism comes from the pool (see kernels/blas.h); a 1-thread
-  // context leaves OpenBLAS's own setting alone.
-  if (pool_.num_threads() > 1) BlasSetNumThreads(1);
+  // Parallelism comes from the pool (see kernels/blas.h): OpenBLAS runs single-threaded inside
+  // each part, so `--threads 1` really is one compute thread (OpenBLAS's own workers would
+  // otherwise spin on the other cores).
+  BlasSetNumThreads(1);
   panels_.resize(static_cast<size_t>(pool_.num_threads()));
 }
 
