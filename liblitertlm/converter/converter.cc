@@ -66,8 +66,17 @@ Status WriteWeights(ConversionSource& src, const ConvertOptions& options,
     if (!stored.ok()) {
       return Status(stored.status().code(), src.path + ": " + stored.status().message());
     }
-    RETURN_IF_ERROR(writer.AddTensor(spec.name, *stored));
-    if (src.gguf != nullptr) src.gguf->Release(spec.name);
+    StatusOr<TensorView> packed = converter::PackForStorage(spec, *stored, buffers);
+    if (!packed.ok()) {
+      return Status(packed.status().code(), src.path + ": " + packed.status().message());
+    }
+    RETURN_IF_ERROR(writer.AddTensor(spec.name, *packed));
+    buffers.packed.reset();
+    if (src.gguf != nullptr) {
+      src.gguf->Release(spec.name);
+    } else {
+      src.weights->DropPages(spec.name);
+    }
     if (options.on_progress) {
       ConvertProgress p;
       p.tensor_index = static_cast<int>(i + 1);

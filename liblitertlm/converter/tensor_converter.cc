@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "format/weights_layout.h"
 #include "kernels/quantize.h"
 #include "util/half.h"
 #include "util/status_macros.h"
@@ -113,6 +114,38 @@ StatusOr<TensorView> ConvertTensor(const TensorSpec& spec, const TensorView& sou
   out.scales = std::move(q->scales);
   result.data = out.data;
   result.scales = out.scales;
+  return result;
+}
+
+StatusOr<TensorView> PackForStorage(const TensorSpec& spec, const TensorView& stored,
+                                    ConvertedTensor& out) {
+  const DType t = stored.dtype;
+  const bool packable = t == DType::kI8 || t == DType::kF16 || t == DType::kBF16 || IsInt4(t);
+  if (!packable || stored.shape.size() != 2 || stored.layout != TensorLayout::kRowMajor) {
+    return stored;
+  }
+  Matrix m;
+  m.dtype = t;
+  m.rows = stored.shape[0];
+  m.cols = stored.shape[1];
+  m.data = stored.data.data();
+  m.scales = stored.scales.empty() ? nullptr : stored.scales.data();
+  StatusOr<std::unique_ptr<PackedMatrix>> packed = PackMatrix(m);
+  if (!packed.ok()) {
+    return Status(packed.status().code(), "tensor '" + spec.name + "': " + packed.status().message());
+  }
+  out.packed = std::move(packed).value();
+  ASSIGN_OR_RETURN(format::TensorByteSizes sizes,
+                   format::ComputeTensorByteSizes(t, stored.shape, spec.name,
+                                                  TensorLayout::kPacked4x64));
+  const Matrix& v = out.packed->view;
+  TensorView result;
+  result.dtype = t;
+  result.shape = stored.shape;
+  result.layout = TensorLayout::kPacked4x64;
+  result.data = {static_cast<const uint8_t*>(v.data), sizes.data};
+  if (sizes.scales > 0) result.scales = {v.scales, sizes.scales / sizeof(float)};
+  if (sizes.row_sums > 0) result.row_sums = {v.row_sums, sizes.row_sums / sizeof(int32_t)};
   return result;
 }
 

@@ -10,8 +10,10 @@
 #define LITERTLM_CONVERTER_TENSOR_CONVERTER_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "kernels/pack.h"
 #include "litertlm/converter.h"
 #include "litertlm/status.h"
 #include "model/tensor_table.h"
@@ -33,12 +35,20 @@ struct ConvertedTensor {
   std::vector<float> widened;  // fp32 copy of an F16/BF16 source
   std::vector<uint8_t> data;
   std::vector<float> scales;
+  std::unique_ptr<PackedMatrix> packed;
 };
 
 // Converts `source` (F32, F16 or BF16, shape matching `spec`) to `target`; the returned view
 // points into `out` (or into `source` when no conversion is needed). Errors name the tensor.
 StatusOr<TensorView> ConvertTensor(const TensorSpec& spec, const TensorView& source, DType target,
                                    ConvertedTensor& out);
+
+// Re-lays a rank-2 kI8 / kI4Block* / kF16 / kBF16 tensor from ConvertTensor into the
+// TensorLayout::kPacked4x64 layout the kernels stream (kernels/pack.h), so the loader uses the
+// file's bytes in place; the result points into `out.packed`. Other tensors are returned as they
+// are. Errors name the tensor.
+StatusOr<TensorView> PackForStorage(const TensorSpec& spec, const TensorView& stored,
+                                    ConvertedTensor& out);
 
 }  // namespace litertlm::converter
 

@@ -212,7 +212,7 @@ Status LitertlmWriter::AddTensor(std::string_view name, const TensorView& tensor
   for (const TensorRecord& t : tensors_) {
     if (t.name == name) return Fail(InvalidArgumentError(where + " added twice"));
   }
-  auto sizes = ComputeTensorByteSizes(tensor.dtype, tensor.shape, name);
+  auto sizes = ComputeTensorByteSizes(tensor.dtype, tensor.shape, name, tensor.layout);
   if (!sizes.ok()) return Fail(InvalidArgumentError(path_ + ": " + sizes.status().message()));
   if (tensor.data.size() != sizes->data) {
     return Fail(InvalidArgumentError(where + ": has " + std::to_string(tensor.data.size()) +
@@ -224,13 +224,23 @@ Status LitertlmWriter::AddTensor(std::string_view name, const TensorView& tensor
                                      " scales, dtype and shape need " +
                                      std::to_string(sizes->scales / 4)));
   }
-  TensorRecord record{std::string(name), tensor.dtype, tensor.shape, 0, sizes->data, 0,
-                      sizes->scales};
+  if (tensor.row_sums.size_bytes() != sizes->row_sums) {
+    return Fail(InvalidArgumentError(where + ": has " + std::to_string(tensor.row_sums.size()) +
+                                     " row sums, dtype, shape and layout need " +
+                                     std::to_string(sizes->row_sums / 4)));
+  }
+  TensorRecord record{std::string(name), tensor.dtype,  tensor.shape, 0, sizes->data, 0,
+                      sizes->scales,     tensor.layout, 0,            sizes->row_sums};
   RETURN_IF_ERROR(WriteAligned(tensor.data, current_.begin, &record.data_offset));
   if (sizes->scales > 0) {
     std::span<const uint8_t> scale_bytes(reinterpret_cast<const uint8_t*>(tensor.scales.data()),
                                          tensor.scales.size_bytes());
     RETURN_IF_ERROR(WriteAligned(scale_bytes, current_.begin, &record.scales_offset));
+  }
+  if (sizes->row_sums > 0) {
+    std::span<const uint8_t> sum_bytes(reinterpret_cast<const uint8_t*>(tensor.row_sums.data()),
+                                       tensor.row_sums.size_bytes());
+    RETURN_IF_ERROR(WriteAligned(sum_bytes, current_.begin, &record.row_sums_offset));
   }
   tensors_.push_back(std::move(record));
   return Status::Ok();
@@ -245,7 +255,8 @@ Status LitertlmWriter::EndWeights() {
   for (const TensorRecord& t : tensors_) {
     entries.push_back(::litertlm::weights::CreateTensorEntry(
         fbb, fbb.CreateString(t.name), static_cast<uint8_t>(t.dtype), fbb.CreateVector(t.shape),
-        t.data_offset, t.data_size, t.scales_offset, t.scales_size));
+        t.data_offset, t.data_size, t.scales_offset, t.scales_size,
+        static_cast<uint8_t>(t.layout), t.row_sums_offset, t.row_sums_size));
   }
   fbb.Finish(::litertlm::weights::CreateWeightsTable(fbb, fbb.CreateVector(entries)));
   WeightsHeader header;

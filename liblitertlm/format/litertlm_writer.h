@@ -72,8 +72,8 @@ class LitertlmWriter {
   Status EndSection();
 
   // The weights section (WEIGHTS_FORMAT.md), one tensor at a time. AddTensor copies the view's
-  // bytes to the file and keeps only the table entry; names must be unique, data/scales sizes
-  // must match dtype × shape (ComputeTensorByteSizes).
+  // bytes to the file and keeps only the table entry; names must be unique, data/scales/row_sums
+  // sizes must match dtype × shape × layout (ComputeTensorByteSizes).
   Status BeginWeights();
   Status AddTensor(std::string_view name, const TensorView& tensor);
   Status EndWeights();
@@ -103,6 +103,8 @@ class LitertlmWriter {
     DType dtype;
     std::vector<int64_t> shape;
     uint64_t data_offset, data_size, scales_offset, scales_size;
+    TensorLayout layout;
+    uint64_t row_sums_offset, row_sums_size;
   };
 
   LitertlmWriter(std::string path, AtomicFileWriter file);

@@ -141,6 +141,11 @@ StatusOr<TensorView> SafetensorsWeightSource::Tensor(const std::string& name) co
   return *it->second.second;
 }
 
+void SafetensorsWeightSource::DropPages(const std::string& name) const {
+  auto it = index_.find(name);
+  if (it != index_.end()) it->second.first->DropPages(it->second.second->data);
+}
+
 std::string SafetensorsWeightSource::FileOf(const std::string& name) const {
   auto it = index_.find(name);
   return it == index_.end() ? origin_ : it->second.first->path();

@@ -25,6 +25,8 @@ class SafetensorsFile {
 
   const std::string& path() const { return file_.path(); }
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  // See MappedFile::DropPages.
+  void DropPages(std::span<const uint8_t> range) const { file_.DropPages(range); }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
  private:
@@ -47,6 +49,7 @@ class SafetensorsWeightSource : public WeightSource {
   bool HasTensor(const std::string& name) const override;
   StatusOr<TensorView> Tensor(const std::string& name) const override;
   const std::string& origin() const override { return origin_; }
+  void DropPages(const std::string& name) const override;
   // The file a tensor lives in (for messages).
   std::string FileOf(const std::string& name) const;
 

@@ -21,6 +21,10 @@ class WeightSource {
   // The tensor's bytes stay valid for the life of the source. NOT_FOUND names the tensor and
   // the source.
   virtual StatusOr<TensorView> Tensor(const std::string& name) const = 0;
+  // Hint from a caller that streams through the tensors (the converter): it is done with `name`
+  // for now. Memory-mapped sources may drop its resident pages (views stay valid; the bytes are
+  // re-read from the file if touched again). Default: nothing.
+  virtual void DropPages(const std::string& name) const { (void)name; }
   // The file or directory, for messages.
   virtual const std::string& origin() const = 0;
 };

@@ -87,15 +87,26 @@ StatusOr<WeightsIndex> WeightsIndex::Parse(std::span<const uint8_t> section,
     TensorView view;
     view.dtype = static_cast<DType>(entry->dtype());
     view.shape.assign(entry->shape()->begin(), entry->shape()->end());
-    auto expected = ComputeTensorByteSizes(view.dtype, view.shape, name);
+    if (entry->layout() > static_cast<uint8_t>(TensorLayout::kPacked4x64) ||
+        (header.format_version < 2 && entry->layout() != 0)) {
+      return DataLossError(tensor_where + ": unknown layout number " +
+                           std::to_string(entry->layout()) + " for weights format version " +
+                           std::to_string(header.format_version));
+    }
+    view.layout = static_cast<TensorLayout>(entry->layout());
+    auto expected = ComputeTensorByteSizes(view.dtype, view.shape, name, view.layout);
     if (!expected.ok()) return DataLossError(prefix + ": " + expected.status().message());
-    if (entry->data_size() != expected->data || entry->scales_size() != expected->scales) {
+    if (entry->data_size() != expected->data || entry->scales_size() != expected->scales ||
+        entry->row_sums_size() != expected->row_sums) {
       return DataLossError(tensor_where + " (" + std::string(DTypeName(view.dtype)) + ", shape " +
                            ShapeToString(view.shape) + "): stored sizes data=" +
                            std::to_string(entry->data_size()) +
                            " scales=" + std::to_string(entry->scales_size()) +
-                           " but dtype × shape needs data=" + std::to_string(expected->data) +
-                           " scales=" + std::to_string(expected->scales));
+                           " row_sums=" + std::to_string(entry->row_sums_size()) +
+                           " but dtype × shape × layout needs data=" +
+                           std::to_string(expected->data) +
+                           " scales=" + std::to_string(expected->scales) +
+                           " row_sums=" + std::to_string(expected->row_sums));
     }
     RETURN_IF_ERROR(CheckRange(entry->data_offset(), entry->data_size(), kWeightsHeaderSize,
                                header.table_offset, tensor_where, "data"));
@@ -111,6 +122,17 @@ StatusOr<WeightsIndex> WeightsIndex::Parse(std::span<const uint8_t> section,
     } else if (entry->scales_offset() != 0) {
       return DataLossError(tensor_where + ": unquantized tensor has a scales offset");
     }
+    if (expected->row_sums > 0) {
+      RETURN_IF_ERROR(CheckRange(entry->row_sums_offset(), entry->row_sums_size(),
+                                 kWeightsHeaderSize, header.table_offset, tensor_where, "row_sums"));
+      const uint8_t* p = section.data() + entry->row_sums_offset();
+      if (reinterpret_cast<uintptr_t>(p) % alignof(int32_t) != 0) {
+        return DataLossError(tensor_where + ": row_sums are not int32-aligned in memory");
+      }
+      view.row_sums = {reinterpret_cast<const int32_t*>(p), expected->row_sums / sizeof(int32_t)};
+    } else if (entry->row_sums_offset() != 0) {
+      return DataLossError(tensor_where + ": a tensor without row sums has a row_sums offset");
+    }
     index.names_.push_back(name);  // reserved above: element addresses stay stable
     const std::string* stable_name = &index.names_.back();
     index.tensors_.emplace(std::move(name), std::move(view));
@@ -119,6 +141,11 @@ StatusOr<WeightsIndex> WeightsIndex::Parse(std::span<const uint8_t> section,
     if (expected->scales > 0) {
       ranges.push_back({entry->scales_offset(), entry->scales_offset() + entry->scales_size(),
                         stable_name, "scales"});
+    }
+    if (expected->row_sums > 0) {
+      ranges.push_back({entry->row_sums_offset(),
+                        entry->row_sums_offset() + entry->row_sums_size(), stable_name,
+                        "row_sums"});
     }
   }
   std::sort(ranges.begin(), ranges.end(),

@@ -57,9 +57,11 @@ StatusOr<WeightsHeader> DecodeWeightsHeader(std::span<const uint8_t> section,
   header.format_version = GetU32(section.data() + 8);
   header.table_offset = GetU64(section.data() + 16);
   header.table_size = GetU64(section.data() + 24);
-  if (header.format_version != kWeightsFormatVersion) {
+  if (header.format_version < kMinWeightsFormatVersion ||
+      header.format_version > kWeightsFormatVersion) {
     return UnimplementedError(prefix + ": unsupported weights format version " +
                               std::to_string(header.format_version) + " (this build reads " +
+                              std::to_string(kMinWeightsFormatVersion) + " to " +
                               std::to_string(kWeightsFormatVersion) + ")");
   }
   return header;
@@ -68,7 +70,7 @@ StatusOr<WeightsHeader> DecodeWeightsHeader(std::span<const uint8_t> section,
 bool IsKnownDType(uint8_t dtype) { return dtype <= static_cast<uint8_t>(DType::kI64); }
 
 StatusOr<TensorByteSizes> ComputeTensorByteSizes(DType dtype, std::span<const int64_t> shape,
-                                                 std::string_view name) {
+                                                 std::string_view name, TensorLayout layout) {
   auto fail = [&](const std::string& why) {
     return InvalidArgumentError("tensor '" + std::string(name) + "' (" + std::string(DTypeName(dtype)) +
                                 ", shape " +
@@ -85,6 +87,32 @@ StatusOr<TensorByteSizes> ComputeTensorByteSizes(DType dtype, std::span<const in
   }
   TensorByteSizes sizes;
   const int64_t block = BlockSize(dtype);
+  if (layout == TensorLayout::kPacked4x64) {
+    if (shape.size() != 2) return fail("a packed tensor must be a matrix (rank 2)");
+    if (dtype != DType::kI8 && dtype != DType::kF16 && dtype != DType::kBF16 && block == 0) {
+      return fail("only i8, i4_block32, i4_block128, f16 and bf16 matrices can be packed");
+    }
+    const uint64_t rows = static_cast<uint64_t>(shape[0] + 3) / 4 * 4;
+    const uint64_t cols = static_cast<uint64_t>(shape[1]);
+    uint64_t row_bytes = cols;  // kI8
+    if (block > 0) {
+      if (cols % 128 != 0) return fail("a packed int4 matrix needs a last dimension multiple of 128");
+      row_bytes = cols / 2;
+    } else if (dtype != DType::kI8) {
+      row_bytes = cols * 2;
+    }
+    sizes.data = rows * ((row_bytes + 63) / 64) * 64;
+    if (dtype == DType::kI8) {
+      sizes.scales = rows * 4;
+      sizes.row_sums = rows * 4;
+    } else if (block > 0) {
+      sizes.scales = rows * (cols / static_cast<uint64_t>(block)) * 4;
+    }
+    return sizes;
+  }
+  if (layout != TensorLayout::kRowMajor) {
+    return fail("unknown layout number " + std::to_string(static_cast<int>(layout)));
+  }
   if (dtype == DType::kI8 || block > 0) {
     if (shape.empty()) return fail("a quantized tensor needs rank >= 1");
     const int64_t cols = shape.back();

@@ -15,7 +15,10 @@
 namespace litertlm::format {
 
 inline constexpr std::string_view kWeightsMagic = "LTLMWGTS";  // bytes 0..7 of the section
-inline constexpr uint32_t kWeightsFormatVersion = 1;
+// Version 2 added TensorEntry.layout / row_sums_* (packed matrices); version 1 files are still
+// read (every tensor row-major). The writer always writes kWeightsFormatVersion.
+inline constexpr uint32_t kWeightsFormatVersion = 2;
+inline constexpr uint32_t kMinWeightsFormatVersion = 1;
 inline constexpr uint64_t kWeightsHeaderSize = 64;
 inline constexpr uint64_t kTensorAlignment = 64;  // data, scales and the table
 // Largest tensor element count accepted (keeps every size computation far from overflow).
@@ -37,14 +40,19 @@ StatusOr<WeightsHeader> DecodeWeightsHeader(std::span<const uint8_t> section,
 // Byte sizes a tensor of this dtype and shape must have.
 struct TensorByteSizes {
   uint64_t data = 0;
-  uint64_t scales = 0;  // fp32 scales; 0 for unquantized dtypes
+  uint64_t scales = 0;    // fp32 scales; 0 for unquantized dtypes
+  uint64_t row_sums = 0;  // int32 row sums; kI8 packed only
 };
 // Rules: every dim >= 1; kI8 has one scale per row (rows = product of all dims but the last);
 // kI4Block{32,128} pack two values per byte (low nibble = even column) with one scale per block
 // of 32/128 along the last dim, which must be a multiple of the block. Quantized dtypes need
 // rank >= 1. Errors are INVALID_ARGUMENT naming `name`.
+// kPacked4x64 (shape [N, K], dtype kI8 / kI4Block* / kF16 / kBF16; int4 needs K % 128 == 0): with
+// R = ceil(N/4)·4 and C = ceil(row bytes / 64): data R·C·64; scales kI8 R floats, kI4Block* R·K/B
+// floats; row_sums kI8 R int32.
 StatusOr<TensorByteSizes> ComputeTensorByteSizes(DType dtype, std::span<const int64_t> shape,
-                                                 std::string_view name);
+                                                 std::string_view name,
+                                                 TensorLayout layout = TensorLayout::kRowMajor);
 // True for numbers that are DType enumerators.
 bool IsKnownDType(uint8_t dtype);
 

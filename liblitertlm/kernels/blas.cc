@@ -16,6 +16,24 @@ void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t
               static_cast<blasint>(k), 0.0f, y, static_cast<blasint>(ldy));
 }
 
+void BlasSgemm(bool b_transposed, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m == 1) {  // sgemv: sgemm with M = 1 re-packs all of B on every call
+    if (b_transposed) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(n), static_cast<blasint>(k),
+                  alpha, b, static_cast<blasint>(ldb), a, 1, beta, c, 1);
+    } else {
+      cblas_sgemv(CblasRowMajor, CblasTrans, static_cast<blasint>(k), static_cast<blasint>(n),
+                  alpha, b, static_cast<blasint>(ldb), a, 1, beta, c, 1);
+    }
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+              static_cast<blasint>(ldc));
+}
+
 void BlasSetNumThreads(int n) { openblas_set_num_threads(n); }
 
 const char* BlasCoreName() { return openblas_get_corename(); }

@@ -11,6 +11,11 @@ namespace litertlm {
 void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y,
                    int64_t ldy);
 
+// C[M×N] (row stride ldc) = alpha · A[M×K] (row stride lda) · op(B) + beta · C, all row-major;
+// op(B) = Bᵀ with B stored [N×K] when `b_transposed`, else B stored [K×N] (row stride ldb).
+// M = 1 goes to sgemv.
+void BlasSgemm(bool b_transposed, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 // Sets OpenBLAS's own thread count. KernelContext sets it to 1: parallelism comes from our
 // ThreadPool, which splits N and calls OpenBLAS once per thread, so the process never runs more
 // compute threads than the pool's budget (OpenBLAS workers would fight our spinning workers).

@@ -1,6 +1,8 @@
 #include "kernels/elementwise.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace litertlm {
 
@@ -27,15 +29,66 @@ void ApplyRope(float* x, int64_t d, int64_t pos, const float* inv_freq) {
   }
 }
 
-void SiluMul(float* x, const float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i])) * y[i];
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LITERTLM_ISA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LITERTLM_ISA_CLONES
+#endif
+
+namespace {
+
+// exp(x) without libm, written so the loops below auto-vectorize (no calls, no branches):
+// x clamped to [-87, 89] (no denormals; x >= 88.73 gives +inf as exp does), n = round(x / ln 2)
+// by the 1.5·2^23 shift, r = x − n·ln 2 in two parts (|r| ≤ ln2 / 2), e^r by its degree-6 Taylor
+// polynomial (truncation error < 1.3e-7 relative), times 2^n built in the exponent bits.
+inline float ExpNoLibm(float x) {
+  x = x < -87.0f ? -87.0f : x;  // ternaries, not fmin/fmax: those are libm calls without -ffast-math
+  x = x > 89.0f ? 89.0f : x;
+  constexpr float kShift = 12582912.0f;  // 1.5 · 2^23
+  const float n = (x * 1.44269504088896341f + kShift) - kShift;
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  return p * std::bit_cast<float>(bits);
 }
 
+}  // namespace
+
+LITERTLM_ISA_CLONES
+void SoftmaxInPlace(float* x, int64_t n) {
+  float max_value = x[0];
+  for (int64_t i = 1; i < n; ++i) max_value = x[i] > max_value ? x[i] : max_value;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = ExpNoLibm(x[i] - max_value);
+    sum += x[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+// v · sigmoid(v) = v / (1 + e^−v). Compiled for AVX-512, AVX2 and baseline x86-64; the loader
+// picks the clone this CPU runs (GNU ifunc).
+LITERTLM_ISA_CLONES
+void SiluMul(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + ExpNoLibm(-x[i])) * y[i];
+}
+
+// 0.5·v·(1 + tanh(u)) with u = √(2/π)·(v + 0.044715·v³), computed as the identical v / (1 + e^−2u)
+// (no cancellation for negative u, no libm tanh).
+LITERTLM_ISA_CLONES
 void GeluTanhMul(float* x, const float* y, int64_t n) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  constexpr float kTwoSqrt2OverPi = 2.0f * 0.7978845608028654f;
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
-    x[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v))) * y[i];
+    const float u2 = kTwoSqrt2OverPi * (v + 0.044715f * v * v * v);
+    x[i] = v / (1.0f + ExpNoLibm(-u2)) * y[i];
   }
 }
 

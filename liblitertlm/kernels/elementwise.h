@@ -15,6 +15,8 @@ void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one
 void ApplyRope(float* x, int64_t d, int64_t pos, const float* inv_freq);
 
 // x = silu(x) * y and x = gelu(x) * y (the gated MLP), n values.
+// x[0..n) = softmax(x[0..n)) (max-subtracted, vectorized exp, ~2 ulp); n ≥ 1.
+void SoftmaxInPlace(float* x, int64_t n);
 void SiluMul(float* x, const float* y, int64_t n);
 void GeluTanhMul(float* x, const float* y, int64_t n);
 void GeluExactMul(float* x, const float* y, int64_t n);

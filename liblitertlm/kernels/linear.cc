@@ -11,9 +11,10 @@ namespace litertlm {
 
 KernelContext::KernelContext(int num_threads)
     : pool_(num_threads > 0 ? num_threads : PhysicalCoreCount()), kernels_(&ActiveKernels()) {
-  // With a multi-thread pool, parallelism comes from the pool (see kernels/blas.h); a 1-thread
-  // context leaves OpenBLAS's own setting alone.
-  if (pool_.num_threads() > 1) BlasSetNumThreads(1);
+  // Parallelism comes from the pool (see kernels/blas.h): OpenBLAS runs single-threaded inside
+  // each part, so `--threads 1` really is one compute thread (OpenBLAS's own workers would
+  // otherwise spin on the other cores).
+  BlasSetNumThreads(1);
   panels_.resize(static_cast<size_t>(pool_.num_threads()));
 }
 
@@ -129,22 +130,36 @@ void LinearFloatGemv(KernelContext& ctx, const Matrix& w, const float* x, float*
   });
 }
 
-void LinearI4Rows(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+// int4 weights, any m: the GEMV kernel per activation row, over tiles of weight rows small
+// enough (~16 KiB) to stay in L1/L2 while every activation row passes over them, so a prefill
+// reads the weights from memory once and multiplies in int8 (VNNI) instead of dequantizing to
+// fp32 for sgemm. Results are bit-identical to one GEMV per row.
+void LinearI4(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   const KernelTable& kt = ctx.kernels();
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 128;
   int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
   float* xs = ctx.xscale(static_cast<size_t>(m));
-  for (int64_t i = 0; i < m; ++i) xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
+  if (m == 1) {
+    xs[0] = kt.quantize_row(x, w.cols, ldx, xq);
+  } else {
+    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
+    });
+  }
+  const int64_t tile = std::max<int64_t>(4, (16 << 10) / std::max<int64_t>(1, w.cols / 2) / 4 * 4);
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
-    for (int64_t i = 0; i < m; ++i) {
-      I4GemvArgs a;
-      a.w = &w;
-      a.xq = xq + i * ldx;
-      a.xscale = xs[i];
-      a.n_begin = n0;
-      a.n_end = n1;
-      a.y = y + i * w.rows;
-      kt.gemv_i4(a);
+    for (int64_t t0 = n0; t0 < n1; t0 += tile) {
+      const int64_t t1 = std::min(n1, t0 + tile);
+      for (int64_t i = 0; i < m; ++i) {
+        I4GemvArgs a;
+        a.w = &w;
+        a.xq = xq + i * ldx;
+        a.xscale = xs[i];
+        a.n_begin = t0;
+        a.n_end = t1;
+        a.y = y + i * w.rows;
+        kt.gemv_i4(a);
+      }
     }
   });
 }
@@ -189,8 +204,8 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
       return;
     case DType::kI4Block32:
     case DType::kI4Block128:
-      if (m <= 4) {
-        LinearI4Rows(ctx, w, x, m, y);
+      if (m <= 4 || UseInt8Gemm(ctx)) {
+        LinearI4(ctx, w, x, m, y);
       } else {
         LinearDequantBlas(ctx, w, x, m, y);
       }

@@ -2,13 +2,14 @@
 //
 //   KernelContext ctx(/*num_threads=*/0);          // 0 = physical cores; one per Session
 //   ASSIGN_OR_RETURN(auto q, QuantizeMatrix(w, N, K, DType::kI8));   // or from the file
-//   ASSIGN_OR_RETURN(auto packed, PackMatrix(q.view()));              // once, at load
+//   ASSIGN_OR_RETURN(auto packed, PackMatrix(q.view()));  // once (the converter stores it packed)
 //   Linear(ctx, packed->view, x, m, y);            // y[m×N] = x[m×K] · Wᵀ
 //
 // Routing (kernels/linear.cc): fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
 // dynamic → int8 GEMV (M = 1) / int8 GEMM or "dequantize panel → sgemm" (M > 1, per
 // KernelContext::Int8GemmPath). Packed kI8 weight-only, kF16, kBF16 → widening GEMV (M = 1) /
-// dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per row (M ≤ 4) / dequantize → sgemm.
+// dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per activation row over cache-sized
+// tiles of weight rows (M ≤ 4, or any M with the int8 GEMM path) / dequantize → sgemm.
 // Unpacked non-fp32 matrices → dequantize panel → sgemv/sgemm (correct, slow: pack at load).
 // Work is split over N across ctx's ThreadPool; OpenBLAS runs single-threaded inside each part.
 #ifndef LITERTLM_KERNELS_LINEAR_H_

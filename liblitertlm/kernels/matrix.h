@@ -22,10 +22,7 @@
 
 namespace litertlm {
 
-enum class MatrixLayout : uint8_t {
-  kRowMajor = 0,
-  kPacked4x64 = 1,
-};
+using MatrixLayout = TensorLayout;
 
 struct Matrix {
   DType dtype = DType::kF32;

@@ -61,6 +61,7 @@ class WeightBuilder {
     Matrix m;
     m.rows = spec.shape[0];
     m.cols = spec.shape[1];
+    if (v.layout == TensorLayout::kPacked4x64) return InPlace(spec, v, m);
     switch (v.dtype) {
       case DType::kF32:
         m.dtype = DType::kF32;
@@ -85,6 +86,35 @@ class WeightBuilder {
  private:
   // Quantized and half-precision projections are re-laid out once at load into the interleaved
   // layout the kernels stream at full memory bandwidth (kernels/pack.h).
+  // A matrix the file already stores in the kernels' layout: used in place (no copy, no packing;
+  // the bytes stay file-backed pages of the mmap). The reader checked its sizes and alignment.
+  StatusOr<Matrix> InPlace(const TensorSpec& spec, const TensorView& v, Matrix m) {
+    m.dtype = v.dtype;
+    m.layout = MatrixLayout::kPacked4x64;
+    m.data = v.data.data();
+    m.scales = v.scales.empty() ? nullptr : v.scales.data();
+    m.row_sums = v.row_sums.empty() ? nullptr : v.row_sums.data();
+    m.dynamic_activations = options_.int8_dynamic_activations;
+    const bool quantized = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
+                           v.dtype == DType::kI4Block128;
+    if (!quantized && v.dtype != DType::kF16 && v.dtype != DType::kBF16)
+      return InvalidArgumentError(BadDType(spec, v));
+    if ((quantized && m.scales == nullptr) || (v.dtype == DType::kI8 && m.row_sums == nullptr))
+      return InvalidArgumentError(source_.origin() + ": packed tensor '" + spec.name +
+                                  "' has no scales or row sums");
+    if (quantized || options_.keep_half_precision) return m;
+    // Half precision asked to be widened: unpack to a row-major fp32 copy.
+    auto buf = std::make_unique<float[]>(static_cast<size_t>(m.rows * m.cols));
+    DequantizeRows(m, 0, m.rows, buf.get(), m.cols);
+    Matrix out;
+    out.dtype = DType::kF32;
+    out.rows = m.rows;
+    out.cols = m.cols;
+    out.data = buf.get();
+    w_->owned.push_back(std::move(buf));
+    return out;
+  }
+
   StatusOr<Matrix> Pack(const TensorSpec& spec, const TensorView& v, Matrix m) {
     m.dtype = v.dtype;
     m.data = v.data.data();

@@ -5,11 +5,18 @@
 #include <limits>
 
 #include "kernels/attention_ops.h"
+#include "kernels/blas.h"
 #include "kernels/elementwise.h"
 #include "kernels/linear.h"
 
 namespace litertlm {
 namespace {
+
+// With an fp32 KV cache, attention runs as sgemm over blocks of this many queries (scores panel:
+// block × context floats per thread, never seq × seq); below kMinBlockedQueries queries, blocks
+// of one query (sgemv). An fp16 cache uses the per-key vector ops (AttendGroup).
+constexpr int64_t kQueryBlock = 64;
+constexpr int64_t kMinBlockedQueries = 16;
 
 // inv_freq[i] = 1 / theta^(2i/d) / factor, computed in fp32 as transformers does.
 std::vector<float> InvFreq(const RopeConfig& rope, int d) {
@@ -44,7 +51,7 @@ void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_contex
   grow(proj, m * e);
   grow(gate, m * f);
   grow(up, m * f);
-  grow(scores, max_context * parts);
+  grow(scores, max_context * parts * (c.num_heads / c.num_kv_heads));
   grow(logits_in, m * e);
 }
 
@@ -54,62 +61,133 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
       inv_freq_global_(InvFreq(config.rope_global, config.head_dim)),
       inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {}
 
-void Transformer::AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache,
-                            ForwardScratch& s, float* scores) const {
+void Transformer::AttendGroup(int layer, int64_t t, int kv_head, int start, const KvCache& cache,
+                              ForwardScratch& s, float* scores) const {
   const ModelConfig& c = config_;
   const AttentionOps& ops = ActiveAttentionOps();
   const bool f16 = cache.dtype() == KvDType::kF16;
   const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
   const int64_t qd = int64_t{c.num_heads} * d;
-  const int64_t kv_offset = int64_t{h / group} * d;
+  const int64_t kv_offset = int64_t{kv_head} * d;
+  const int64_t stride = cache.max_tokens();  // scores row of head g: scores + g·stride
   const int pos = start + static_cast<int>(t);
   const int lo = c.layer_sliding[layer] ? std::max(0, pos - c.sliding_window + 1) : 0;
   const float scale = static_cast<float>(c.attention_scale);
-  const float* q = s.q.data() + t * qd + int64_t{h} * d;
-  float max_score = -std::numeric_limits<float>::infinity();
+  const float* q = s.q.data() + t * qd + int64_t{kv_head} * group * d;
+  // Every key and value row is read once for all `group` query heads that share it.
   for (int j = lo; j <= pos; ++j) {
-    float dot = f16 ? ops.dot_f16(q, cache.KeyF16(layer, j) + kv_offset, d)
-                    : ops.dot_f32(q, cache.KeyF32(layer, j) + kv_offset, d);
-    dot *= scale;
-    if (c.attn_logit_softcapping) {
-      const float cap = static_cast<float>(*c.attn_logit_softcapping);
-      dot = std::tanh(dot / cap) * cap;
+    const float* k32 = f16 ? nullptr : cache.KeyF32(layer, j) + kv_offset;
+    const uint16_t* k16 = f16 ? cache.KeyF16(layer, j) + kv_offset : nullptr;
+    for (int g = 0; g < group; ++g) {
+      float dot = f16 ? ops.dot_f16(q + g * d, k16, d) : ops.dot_f32(q + g * d, k32, d);
+      dot *= scale;
+      if (c.attn_logit_softcapping) {
+        const float cap = static_cast<float>(*c.attn_logit_softcapping);
+        dot = std::tanh(dot / cap) * cap;
+      }
+      scores[g * stride + (j - lo)] = dot;
     }
-    scores[j - lo] = dot;
-    max_score = std::max(max_score, dot);
   }
-  float sum = 0.0f;
-  for (int j = lo; j <= pos; ++j) {
-    scores[j - lo] = std::exp(scores[j - lo] - max_score);
-    sum += scores[j - lo];
+  float* out = s.attn.data() + t * qd + int64_t{kv_head} * group * d;
+  for (int g = 0; g < group; ++g) {
+    float* row = scores + g * stride;
+    float max_score = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j <= pos - lo; ++j) max_score = std::max(max_score, row[j]);
+    float sum = 0.0f;
+    for (int j = 0; j <= pos - lo; ++j) {
+      row[j] = std::exp(row[j] - max_score);
+      sum += row[j];
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j <= pos - lo; ++j) row[j] *= inv;
+    std::fill(out + g * d, out + (g + 1) * d, 0.0f);
   }
-  const float inv = 1.0f / sum;
-  float* out = s.attn.data() + t * qd + int64_t{h} * d;
-  std::fill(out, out + d, 0.0f);
   for (int j = lo; j <= pos; ++j) {
-    const float p = scores[j - lo] * inv;
-    if (f16) {
-      ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out, d);
-    } else {
-      ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out, d);
+    for (int g = 0; g < group; ++g) {
+      const float p = scores[g * stride + (j - lo)];
+      if (f16) {
+        ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out + g * d, d);
+      } else {
+        ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out + g * d, d);
+      }
     }
   }
 }
 
+void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start,
+                              const KvCache& cache, ForwardScratch& s, float* scores) const {
+  const ModelConfig& c = config_;
+  const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
+  const int64_t qd = int64_t{c.num_heads} * d, kvd = int64_t{c.num_kv_heads} * d;
+  const int64_t kv_offset = int64_t{h / group} * d;
+  const int64_t rows = t1 - t0;
+  const int first = start + static_cast<int>(t0), last = start + static_cast<int>(t1) - 1;
+  const bool sliding = c.layer_sliding[layer];
+  const int lo = sliding ? std::max(0, first - c.sliding_window + 1) : 0;
+  const int64_t keys = last - lo + 1;
+  const float* q = s.q.data() + t0 * qd + int64_t{h} * d;
+  BlasSgemm(/*b_transposed=*/true, rows, keys, d, static_cast<float>(c.attention_scale), q, qd,
+            cache.KeyF32(layer, lo) + kv_offset, kvd, 0.0f, scores, keys);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = scores + r * keys;
+    const int pos = first + static_cast<int>(r);
+    const int row_lo = sliding ? std::max(0, pos - c.sliding_window + 1) : 0;
+    const int64_t begin = row_lo - lo, end = pos - lo + 1;  // visible keys [begin, end)
+    if (c.attn_logit_softcapping) {
+      const float cap = static_cast<float>(*c.attn_logit_softcapping);
+      for (int64_t j = begin; j < end; ++j) row[j] = std::tanh(row[j] / cap) * cap;
+    }
+    SoftmaxInPlace(row + begin, end - begin);
+    for (int64_t j = 0; j < begin; ++j) row[j] = 0.0f;
+    for (int64_t j = end; j < keys; ++j) row[j] = 0.0f;
+  }
+  BlasSgemm(/*b_transposed=*/false, rows, d, keys, 1.0f, scores, keys,
+            cache.ValueF32(layer, lo) + kv_offset, kvd, 0.0f, s.attn.data() + t0 * qd + int64_t{h} * d,
+            qd);
+}
+
 void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
                             ForwardScratch& s, KernelContext& ctx) const {
-  // (token, head) pairs are split into one contiguous part per thread; part p uses score row p.
-  const int64_t items = m * config_.num_heads;
+  if (cache.dtype() == KvDType::kF32) {
+    // (head, block of queries) items, one scores panel per thread. Decode (m = 1) is a block of
+    // one query: two sgemv per head.
+    const int64_t block = m >= kMinBlockedQueries ? kQueryBlock : 1;
+    const int64_t blocks = (m + block - 1) / block;
+    const int64_t items = blocks * config_.num_heads;
+    const int64_t panel = block * (start + m);
+    // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
+    const int64_t work = m * config_.num_heads * (start + m) * 2 * config_.head_dim;
+    const int64_t parts =
+        std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
+    if (static_cast<int64_t>(s.scores.size()) < panel * parts) {
+      s.scores.resize(static_cast<size_t>(panel * parts));
+    }
+    ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
+      for (int64_t part = part_begin; part < part_end; ++part) {
+        float* scores = s.scores.data() + part * panel;
+        for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
+          const int64_t b = i / config_.num_heads;
+          AttendBlock(layer, b * block, std::min(m, (b + 1) * block),
+                      static_cast<int>(i % config_.num_heads), start, cache, s, scores);
+        }
+      }
+    });
+    return;
+  }
+  // (token, KV head) pairs are split into one contiguous part per thread; part p uses the
+  // `group` score rows starting at row p·group.
+  const int group = config_.num_heads / config_.num_kv_heads;
+  const int64_t items = m * config_.num_kv_heads;
   // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
-  const int64_t work = items * (start + m) * 2 * config_.head_dim;
+  const int64_t work = items * group * (start + m) * 2 * config_.head_dim;
   const int64_t parts = std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
-  const int64_t row = cache.max_tokens();
+  const int64_t panel = int64_t{group} * cache.max_tokens();
   ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
     for (int64_t part = part_begin; part < part_end; ++part) {
-      float* scores = s.scores.data() + part * row;
+      float* scores = s.scores.data() + part * panel;
       for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
-        AttendOne(layer, i / config_.num_heads, static_cast<int>(i % config_.num_heads), start, cache, s,
-                  scores);
+        AttendGroup(layer, i / config_.num_kv_heads, static_cast<int>(i % config_.num_kv_heads),
+                    start, cache, s, scores);
       }
     }
   });

@@ -19,7 +19,7 @@ namespace litertlm {
 // Scratch buffers for one forward call; reused across calls, grown as needed.
 struct ForwardScratch {
   std::vector<float> x, h, q, k, v, attn, proj, gate, up, logits_in;
-  std::vector<float> scores;  // (parts, max_context): one row per parallel attention part
+  std::vector<float> scores;  // (parts, GQA group, max_context): rows per parallel attention part
   void Reserve(const ModelConfig& c, int64_t m, int64_t max_context, int parts);
 };
 
@@ -38,10 +38,14 @@ class Transformer {
                float* logits, ForwardScratch& scratch, KernelContext& ctx) const;
 
  private:
-  // Attention of query (token t, head h) over the cached keys/values; `scores` has room for the
-  // whole context.
-  void AttendOne(int layer, int64_t t, int h, int start, const KvCache& cache, ForwardScratch& s,
-                 float* scores) const;
+  // Attention of token t's query heads that share KV head `kv_head` (one pass over its keys and
+  // values for the whole group); `scores` has room for group × cache.max_tokens() floats.
+  void AttendGroup(int layer, int64_t t, int kv_head, int start, const KvCache& cache,
+                   ForwardScratch& s, float* scores) const;
+  // Queries [t0, t1) of head h at once (fp32 cache): scores = Q·Kᵀ and out = P·V as two
+  // sgemm calls over the keys the block can see. `scores` has room for (t1 − t0) × context.
+  void AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start, const KvCache& cache,
+                   ForwardScratch& s, float* scores) const;
   void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,
                  KernelContext& ctx) const;
   void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,

@@ -20,6 +20,14 @@ enum class DType : uint8_t {
   kF64 = 8,
 };
 
+// How a matrix's bytes are arranged (kernels/matrix.h, kernels/pack.h, WEIGHTS_FORMAT.md):
+// kRowMajor = the plain row-major encoding of kernels/quantize.h; kPacked4x64 = the interleaved
+// layout the kernels stream. The numbers are stored in .litertlm files and MUST NOT change.
+enum class TensorLayout : uint8_t {
+  kRowMajor = 0,
+  kPacked4x64 = 1,
+};
+
 std::string_view DTypeName(DType t);
 // Bytes per element for the plain types; 0 for the block-quantized ones.
 size_t DTypeSize(DType t);

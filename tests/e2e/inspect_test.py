@@ -24,7 +24,7 @@ class InspectTest(unittest.TestCase):
         self.assertRegex(out, r"0\s+LlmMetadataProto\s+16384\s+\d+")
         self.assertRegex(out, r"1\s+HF_Tokenizer_Zlib\s+32768\s+\d+")
         self.assertIn("content=hf_config_json", out)
-        self.assertIn("content=liblitertlm_weights  weights_format_version=1", out)
+        self.assertIn("content=liblitertlm_weights  weights_format_version=2", out)
         self.assertIn("metadata (litert.lm.proto.LlmMetadata):", out)
         self.assertIn('token_str: "<end_of_turn>"', out)
         self.assertIn("max_num_tokens: 1280", out)

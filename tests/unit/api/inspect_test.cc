@@ -22,7 +22,12 @@ std::string GoldenPath() {
          "/format/sample.litertlm";
 }
 
-void ExpectSampleInfo(const LitertlmFileInfo& info) {
+std::string GoldenV1Path() {
+  return GoldenPath().substr(0, GoldenPath().size() - std::string("sample.litertlm").size()) +
+         "sample_weights_v1.litertlm";
+}
+
+void ExpectSampleInfo(const LitertlmFileInfo& info, const char* weights_version = "2") {
   EXPECT_EQ(info.major_version, 1u);
   EXPECT_EQ(info.minor_version, 6u);
   ASSERT_EQ(info.sections.size(), 4u);
@@ -34,7 +39,7 @@ void ExpectSampleInfo(const LitertlmFileInfo& info) {
   EXPECT_EQ(info.sections[2].items[0].second, "hf_config_json");
   EXPECT_EQ(info.sections[3].items[0].second, "liblitertlm_weights");
   EXPECT_EQ(info.sections[3].items[1].first, "weights_format_version");
-  EXPECT_EQ(info.sections[3].items[1].second, "1");
+  EXPECT_EQ(info.sections[3].items[1].second, weights_version);
   ASSERT_EQ(info.system_metadata.size(), 1u);
   EXPECT_EQ(info.system_metadata[0].first, "creator");
   EXPECT_THAT(info.metadata_text, HasSubstr("stop_tokens {\n  token_str: \"<end_of_turn>\"\n}"));
@@ -69,6 +74,13 @@ TEST(InspectLitertlmFile, GoldenFileReadsAndWriterIsByteStable) {
   EXPECT_EQ(format::testing::ReadAll(path), format::testing::ReadAll(GoldenPath()))
       << "the writer's output changed; if intended (format change), bump the version, keep old "
          "files readable, and regenerate with LITERTLM_UPDATE_GOLDEN=1";
+}
+
+// Files written before weights format version 2 (packed matrices) stay readable.
+TEST(InspectLitertlmFile, WeightsFormatVersion1FileStillReads) {
+  auto golden = InspectLitertlmFile(GoldenV1Path());
+  ASSERT_TRUE(golden.ok()) << golden.status().ToString();
+  ExpectSampleInfo(*golden, "1");
 }
 
 TEST(InspectLitertlmFile, ErrorsNameTheFile) {

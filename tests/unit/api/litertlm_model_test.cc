@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "api/model_impl.h"
+#include "converter/tensor_converter.h"
 #include "format/hf_checkpoint.h"
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
@@ -18,6 +20,7 @@
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "model/model_config.h"
+#include "model/tensor_table.h"
 #include "unit/test_util.h"
 
 namespace litertlm {
@@ -41,13 +44,15 @@ std::string Slurp(const std::string& path) {
 }
 
 // The model a .litertlm file describes, as ModelLoader would build it.
-StatusOr<std::shared_ptr<const Model>> LoadLitertlm(const std::string& path) {
+StatusOr<std::shared_ptr<const Model>> LoadLitertlm(const std::string& path,
+                                                    const WeightLoadOptions& weight_options = {}) {
   auto source = format::LitertlmWeightSource::Open(path);
   if (!source.ok()) return source.status();
   std::string config_json((*source)->reader().hf_config_json().value());
   auto config = ParseModelConfig(config_json, path + " (config.json section)");
   if (!config.ok()) return config.status();
-  auto impl = BuildModelImpl(std::move(*config), std::move(*source), path, LoadOptions{});
+  auto impl = BuildModelImpl(std::move(*config), std::move(*source), path, LoadOptions{},
+                             weight_options);
   if (!impl.ok()) return impl.status();
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(*impl)));
 }
@@ -86,6 +91,76 @@ TEST_P(LitertlmModelTest, Fp32FileMatchesCheckpointExactly) {
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   ASSERT_EQ(a->nll.size(), b->nll.size());
   for (size_t i = 0; i < a->nll.size(); ++i) EXPECT_EQ(a->nll[i], b->nll[i]) << dir << " position " << i;
+}
+
+// Weights format version 2 stores quantized/half matrices already in the kernels' packed layout
+// (converter::PackForStorage); the loader uses them in place. A file written that way must compute
+// exactly what the same quantized tensors stored row-major (packed at load) compute.
+TEST_P(LitertlmModelTest, PackedFileMatchesRowMajorFileExactly) {
+  const std::string dir = GetParam();
+  auto ckpt = OpenHfCheckpoint(dir);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.status().ToString();
+  auto config = ParseModelConfig(ckpt->config_json, dir);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  std::map<std::string, TensorSpec> specs;
+  for (TensorSpec& spec : ExpectedTensors(*config)) specs.emplace(spec.name, spec);
+  litert::lm::proto::LlmMetadata metadata;
+  format::ModelFileContents contents;
+  contents.metadata = &metadata;
+  const bool has_json = std::filesystem::exists(dir + "/tokenizer.json");
+  const std::string tokenizer = Slurp(dir + (has_json ? "/tokenizer.json" : "/tokenizer.model"));
+  contents.tokenizer_kind =
+      has_json ? format::TokenizerKind::kHfTokenizerJson : format::TokenizerKind::kSentencePiece;
+  contents.tokenizer_bytes = tokenizer;
+  contents.config_json = ckpt->config_json;
+  std::vector<TokenId> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back((i * 37 + 5) % config->vocab_size);
+  for (Quantization q : {Quantization::kDynamicInt8, Quantization::kInt8,
+                         Quantization::kDynamicInt4Block32, Quantization::kFp16}) {
+    SCOPED_TRACE(QuantizationName(q));
+    converter::ConvertedTensor buffers;
+    int packed_tensors = 0;
+    auto transform = [&](bool pack) -> format::TensorTransform {
+      return [&, pack](const std::string& name, const TensorView& source,
+                       format::TensorScratch&) -> StatusOr<TensorView> {
+        auto it = specs.find(name);
+        if (it == specs.end()) return source;
+        const TensorSpec& spec = it->second;
+        bool fallback = false;
+        DType target = converter::StoredDType(q, spec.role, spec.shape, &fallback);
+        auto stored = converter::ConvertTensor(spec, source, target, buffers);
+        if (!stored.ok() || !pack) return stored;
+        auto packed = converter::PackForStorage(spec, *stored, buffers);
+        if (packed.ok() && packed->layout == TensorLayout::kPacked4x64) ++packed_tensors;
+        return packed;
+      };
+    };
+    const std::string row_major = testing::ScratchDir() + "/row_major.litertlm";
+    const std::string packed = testing::ScratchDir() + "/packed.litertlm";
+    Status a = format::WriteModelFile(row_major, contents, *ckpt->weights, {}, transform(false), {});
+    ASSERT_TRUE(a.ok()) << a.ToString();
+    Status b = format::WriteModelFile(packed, contents, *ckpt->weights, {}, transform(true), {});
+    ASSERT_TRUE(b.ok()) << b.ToString();
+    EXPECT_GE(packed_tensors, 4 * config->num_layers);
+    WeightLoadOptions options;
+    options.keep_half_precision = true;
+    options.int8_dynamic_activations = q != Quantization::kInt8;
+    auto from_row_major = LoadLitertlm(row_major, options);
+    auto from_packed = LoadLitertlm(packed, options);
+    ASSERT_TRUE(from_row_major.ok()) << from_row_major.status().ToString();
+    ASSERT_TRUE(from_packed.ok()) << from_packed.status().ToString();
+    // Row-major matrices are packed into owned buffers at load; packed ones are used in place.
+    EXPECT_FALSE((*from_row_major)->impl().weights->packed.empty());
+    EXPECT_TRUE((*from_packed)->impl().weights->packed.empty());
+    auto nll_a = ComputePerplexity(*from_row_major, ids);
+    auto nll_b = ComputePerplexity(*from_packed, ids);
+    ASSERT_TRUE(nll_a.ok()) << nll_a.status().ToString();
+    ASSERT_TRUE(nll_b.ok()) << nll_b.status().ToString();
+    ASSERT_EQ(nll_a->nll.size(), nll_b->nll.size());
+    for (size_t i = 0; i < nll_a->nll.size(); ++i) {
+      EXPECT_EQ(nll_a->nll[i], nll_b->nll[i]) << dir << " position " << i;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LitertlmModelTest, ::testing::ValuesIn(FixtureDirs()),

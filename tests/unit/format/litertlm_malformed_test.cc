@@ -273,6 +273,8 @@ struct RawTensor {
   uint8_t dtype;
   std::vector<int64_t> shape;
   uint64_t data_offset, data_size, scales_offset = 0, scales_size = 0;
+  uint8_t layout = 0;
+  uint64_t row_sums_offset = 0, row_sums_size = 0;
 };
 
 // A complete file whose weights section has `data_bytes` of tensor data and the given table.
@@ -284,7 +286,8 @@ std::vector<uint8_t> FileWithWeights(const std::string& path, const std::vector<
   for (const RawTensor& t : tensors) {
     entries.push_back(::litertlm::weights::CreateTensorEntry(
         fbb, fbb.CreateString(t.name), t.dtype, fbb.CreateVector(t.shape), t.data_offset,
-        t.data_size, t.scales_offset, t.scales_size));
+        t.data_size, t.scales_offset, t.scales_size, t.layout, t.row_sums_offset,
+        t.row_sums_size));
   }
   fbb.Finish(::litertlm::weights::CreateWeightsTable(fbb, fbb.CreateVector(entries)));
   WeightsHeader header;
@@ -380,6 +383,61 @@ TEST(LitertlmMalformedWeights, BadHeaderMagicVersionAndTable) {
   std::memcpy(&table_offset, bytes.data() + ws.begin + 16, 8);
   PutU32(bytes, ws.begin + table_offset, 0x7FFFFFF0);
   ExpectRejected(path, bytes, StatusCode::kDataLoss, {"tensor table fails FlatBuffer verification"});
+}
+
+// Weights format version 2: packed matrices (layout 1). An int8 [5, 70] matrix packs to 8 rows ×
+// 2 chunks × 64 = 1024 data bytes, 8 scales and 8 row sums.
+RawTensor PackedI8(uint64_t data_offset = 64) {
+  RawTensor t{"p", 3, {5, 70}, data_offset, 1024, data_offset + 1024, 32};
+  t.layout = 1;
+  t.row_sums_offset = data_offset + 1088;
+  t.row_sums_size = 32;
+  return t;
+}
+
+TEST(LitertlmMalformedWeights, PackedTensorIsAcceptedInVersion2) {
+  const std::string path = TempPath("w.litertlm");
+  FileWithWeights(path, {PackedI8()}, 1152, 2);
+  auto r = LitertlmReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const TensorView* v = (*r)->weights()->Find("p");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->layout, TensorLayout::kPacked4x64);
+  EXPECT_EQ(v->data.size(), 1024u);
+  EXPECT_EQ(v->scales.size(), 8u);
+  EXPECT_EQ(v->row_sums.size(), 8u);
+}
+
+TEST(LitertlmMalformedWeights, PackedLayoutRules) {
+  // A version-1 file cannot hold packed tensors; unknown layout numbers are rejected.
+  ExpectWeightsRejected({PackedI8()}, {"tensor 'p'", "unknown layout number 1", "version 1"}, 1152, 1);
+  RawTensor bad_layout = PackedI8();
+  bad_layout.layout = 2;
+  ExpectWeightsRejected({bad_layout}, {"tensor 'p'", "unknown layout number 2"}, 1152, 2);
+  // Sizes must be the packed ones (here: the row-major sizes were stored).
+  RawTensor row_major_sizes{"p", 3, {5, 70}, 64, 350, 448, 20};
+  row_major_sizes.layout = 1;
+  ExpectWeightsRejected({row_major_sizes}, {"data=350", "needs data=1024", "row_sums=32"}, 1152, 2);
+  // Row sums outside the data region, overlapping, or on an unpacked tensor.
+  RawTensor sums_out = PackedI8();
+  sums_out.row_sums_offset = 1216;
+  ExpectWeightsRejected({sums_out}, {"row_sums [1216, +32) is outside"}, 1152, 2);
+  RawTensor sums_overlap = PackedI8();
+  sums_overlap.row_sums_offset = 64;
+  ExpectWeightsRejected({sums_overlap}, {"overlaps"}, 1152, 2);
+  RawTensor stray{"a", 0, {4}, 64, 16};
+  stray.row_sums_offset = 128;
+  ExpectWeightsRejected({stray}, {"tensor 'a'", "has a row_sums offset"}, 256, 2);
+  // Only matrices of packable dtypes; int4 needs K % 128 == 0.
+  RawTensor f32{"f", 0, {4, 16}, 64, 256};
+  f32.layout = 1;
+  ExpectWeightsRejected({f32}, {"tensor 'f'", "can be packed"}, 256, 2);
+  RawTensor vec{"v", 3, {16}, 64, 64, 128, 16};
+  vec.layout = 1;
+  ExpectWeightsRejected({vec}, {"tensor 'v'", "must be a matrix"}, 256, 2);
+  RawTensor i4{"i", 4, {4, 96}, 64, 192, 256, 48};
+  i4.layout = 1;
+  ExpectWeightsRejected({i4}, {"tensor 'i'", "multiple of 128"}, 256, 2);
 }
 
 }  // namespace

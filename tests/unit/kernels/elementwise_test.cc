@@ -1,0 +1,86 @@
+// Activation functions against double-precision references over the whole useful range
+// (including saturation and the tails where a naive 1 + tanh cancels).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/elementwise.h"
+
+namespace litertlm {
+namespace {
+
+std::vector<float> Inputs() {
+  std::vector<float> v;
+  for (int i = -40000; i <= 40000; ++i) v.push_back(static_cast<float>(i) * 1e-3f);  // ±40, step 1e-3
+  for (float big : {60.0f, 87.5f, 100.0f, 1e4f, 3e38f}) {
+    v.push_back(big);
+    v.push_back(-big);
+  }
+  return v;
+}
+
+double GeluTanhRef(double v) {
+  return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+}
+double SiluRef(double v) { return v / (1.0 + std::exp(-v)); }
+
+template <typename Fn, typename Ref>
+void ExpectClose(Fn fn, Ref ref, const char* name) {
+  std::vector<float> x = Inputs();
+  std::vector<float> y(x.size());
+  // y = 1 except a few entries, to check the multiply too.
+  for (size_t i = 0; i < y.size(); ++i) y[i] = i % 7 == 0 ? -2.5f : 1.0f;
+  std::vector<float> out = x;
+  fn(out.data(), y.data(), static_cast<int64_t>(out.size()));
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = ref(static_cast<double>(x[i])) * y[i];
+    ASSERT_TRUE(std::isfinite(out[i])) << name << "(" << x[i] << ")";
+    // Relative to max(|want|, 1e-30), with an absolute floor for results near zero.
+    const double err = std::fabs(out[i] - want) / std::fmax(std::fabs(want), 1e-6);
+    worst = std::fmax(worst, err);
+    ASSERT_LT(err, 2e-6) << name << "(" << x[i] << ") = " << out[i] << ", want " << want;
+  }
+  std::printf("%s: max relative error %.3g over %zu inputs\n", name, worst, x.size());
+}
+
+TEST(ElementwiseTest, GeluTanhMulMatchesDoubleReference) {
+  ExpectClose(GeluTanhMul, GeluTanhRef, "gelu_tanh");
+}
+
+TEST(ElementwiseTest, SiluMulMatchesDoubleReference) { ExpectClose(SiluMul, SiluRef, "silu"); }
+
+TEST(ElementwiseTest, SoftmaxInPlaceMatchesDoubleReference) {
+  for (int n : {1, 7, 16, 33, 1000}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) x[i] = static_cast<float>((i * 37) % 101) * 0.9f - 40.0f;
+    std::vector<double> want(x.begin(), x.end());
+    double max_value = *std::max_element(want.begin(), want.end()), sum = 0;
+    for (double& v : want) sum += (v = std::exp(v - max_value));
+    SoftmaxInPlace(x.data(), n);
+    double total = 0;
+    for (int i = 0; i < n; ++i) {
+      total += x[i];
+      EXPECT_NEAR(x[i], want[i] / sum, 1e-6 * want[i] / sum + 1e-12) << n << " " << i;
+    }
+    EXPECT_NEAR(total, 1.0, 1e-5);
+  }
+}
+
+// Lengths that are not multiples of any vector width give the same values element by element.
+TEST(ElementwiseTest, TailsAgreeWithFullVectors) {
+  std::vector<float> x(37), y(37, 1.0f);
+  for (int i = 0; i < 37; ++i) x[i] = static_cast<float>(i - 18) * 0.37f;
+  std::vector<float> all = x;
+  GeluTanhMul(all.data(), y.data(), 37);
+  for (int i = 0; i < 37; ++i) {
+    float one = x[i];
+    GeluTanhMul(&one, &y[i], 1);
+    EXPECT_EQ(one, all[i]) << i;
+  }
+}
+
+}  // namespace
+}  // namespace litertlm
