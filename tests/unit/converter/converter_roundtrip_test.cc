@@ -12,6 +12,8 @@
 // what these models can show AND bounds mean KL, which is not fooled by near-ties:
 //   fp32 1.0 and max |Δlogit| ≤ 1e-5 · max |logit|; fp16 ≥ 0.99, KL ≤ 1e-5;
 //   int8 / dynamic_int8 ≥ 0.90, KL ≤ 0.005; int4 ≥ 0.50, KL ≤ 0.2.
+// That these are the formats' own limits, not losses of our kernels, is proven against an
+// independent fake-quant simulation in quantization_ceiling_test.cc (tests/golden/quant_ceiling).
 // The real-weight check of the issue thresholds is tests/realmodel/gguf_convert_real_test.cc.
 // Perplexity of the converted model on the same prompts is printed per format and bounded.
 #include <gtest/gtest.h>
