@@ -53,6 +53,8 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, __m128i sums) {
   }
 }
 
+constexpr int64_t kGemvPrefetch = 2048;
+
 void GemvI8(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
@@ -63,6 +65,12 @@ void GemvI8(const I8GemmArgs& a) {
     const uint8_t* p = base + (n / 4) * chunks * 256;
     __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     for (int64_t c = 0; c < chunks; ++c, p += 256) {
+      // Software prefetch kGemvPrefetch bytes ahead in the weight stream (one 256-byte step =
+      // 4 cache lines): keeps more DRAM reads in flight than the hardware prefetcher alone.
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 64), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 128), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 192), _MM_HINT_T0);
       __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a.xq + c * 64), sign_flip);
       acc0 = _mm512_dpbusd_epi32(acc0, x, _mm512_load_si512(p));
       acc1 = _mm512_dpbusd_epi32(acc1, x, _mm512_load_si512(p + 64));
