@@ -1,4 +1,4 @@
-// `litert-lm-cli bench MODEL [--threads N] [--repeats N] [--json]`: speed of one model on this
+// `litert-lm-cli bench MODEL [--threads N] [--repeats N] [--kv-cache-dtype f32|f16] [--json]`: speed of one model on this
 // machine, through the token-level Session API (no tokenizer, no sampling, no chat template):
 //   load_ms        ModelLoader::Load (mmap + any load-time packing), median over repeats
 //   ttft_ms        Prefill of the 128-token prompt in a fresh session: the first token's logits
@@ -38,6 +38,7 @@ struct BenchArgs {
   int repeats = 5;
   int decode_tokens = 128;
   int context = 1024;
+  std::string kv_cache_dtype = "f32";
   bool json = false;
   ModelStoreFlags store;
 };
@@ -71,6 +72,8 @@ StatusOr<std::unique_ptr<Session>> NewSession(const std::shared_ptr<const Model>
   SessionOptions options;
   options.num_threads = args.threads;
   options.max_context = max_context;
+  options.kv_cache_dtype =
+      args.kv_cache_dtype == "f16" ? KvCacheDType::kFloat16 : KvCacheDType::kFloat32;
   return Session::Create(model, options);
 }
 
@@ -160,19 +163,20 @@ std::string JsonString(const std::string& s) {
 void Print(const BenchArgs& args, const BenchResult& r) {
   if (args.json) {
     std::printf(
-        "{\"model\": %s, \"threads\": %d, \"repeats\": %d, \"load_ms\": %.3f, "
+        "{\"model\": %s, \"threads\": %d, \"repeats\": %d, \"kv_cache_dtype\": \"%s\", "
+        "\"load_ms\": %.3f, "
         "\"ttft_ms\": %.3f, \"prefill_tokens_per_s\": {\"128\": %.2f, \"512\": %.2f}, "
         "\"decode_tokens\": %d, \"decode_tokens_per_s\": %.2f, \"context_tokens\": %d, "
         "\"decode_after_context_tokens_per_s\": %.2f, \"peak_rss_mb\": %.1f, "
         "\"method\": \"token-level Session::Prefill; greedy decode = argmax(LastLogits) + "
         "Prefill(1 token); medians\"}\n",
-        JsonString(args.model).c_str(), args.threads, args.repeats, r.load_ms, r.ttft_ms, r.prefill128_tps,
+        JsonString(args.model).c_str(), args.threads, args.repeats, args.kv_cache_dtype.c_str(), r.load_ms, r.ttft_ms, r.prefill128_tps,
         r.prefill512_tps, args.decode_tokens, r.decode_tps, args.context,
         r.decode_after_context_tps, r.peak_rss_mb);
     return;
   }
-  std::printf("model            %s (threads %d, median of %d)\n", args.model.c_str(), args.threads,
-              args.repeats);
+  std::printf("model            %s (threads %d, KV cache %s, median of %d)\n", args.model.c_str(),
+              args.threads, args.kv_cache_dtype.c_str(), args.repeats);
   std::printf("load             %.1f ms\n", r.load_ms);
   std::printf("ttft (128)       %.1f ms\n", r.ttft_ms);
   std::printf("prefill 128      %.1f tok/s\n", r.prefill128_tps);
@@ -239,6 +243,9 @@ Command RegisterBenchCommand(CLI::App& app) {
   sub->add_option("--decode-tokens", args->decode_tokens, "Tokens to decode (default 128)");
   sub->add_option("--context", args->context,
                   "Context length before the after-context decode (default 1024)");
+  sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
+                  "KV cache element type: f32 (default) or f16 (llama.cpp's default)")
+      ->check(CLI::IsMember({"f32", "f16"}));
   sub->add_flag("--json", args->json, "One JSON object on stdout");
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};

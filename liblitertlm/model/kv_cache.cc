@@ -6,9 +6,23 @@
 #include "kernels/attention_ops.h"
 
 namespace litertlm {
+namespace {
 
-KvCache::KvCache(int num_layers, int64_t row, int max_tokens, KvDType dtype)
-    : row_(row), max_tokens_(max_tokens), dtype_(dtype) {
+// Moves every head's first `old_cap` rows to their place in a head-major buffer of `new_cap`
+// rows per head.
+template <typename T>
+void Regrow(std::vector<T>& v, int heads, int64_t d, int64_t old_cap, int64_t new_cap) {
+  std::vector<T> grown(static_cast<size_t>(heads * new_cap * d));
+  for (int h = 0; h < heads && old_cap > 0; ++h) {
+    std::copy_n(v.data() + h * old_cap * d, old_cap * d, grown.data() + h * new_cap * d);
+  }
+  v = std::move(grown);
+}
+
+}  // namespace
+
+KvCache::KvCache(int num_layers, int num_kv_heads, int head_dim, int max_tokens, KvDType dtype)
+    : num_kv_heads_(num_kv_heads), head_dim_(head_dim), max_tokens_(max_tokens), dtype_(dtype) {
   if (dtype_ == KvDType::kF32) {
     keys_f32_.resize(num_layers);
     values_f32_.resize(num_layers);
@@ -21,30 +35,35 @@ KvCache::KvCache(int num_layers, int64_t row, int max_tokens, KvDType dtype)
 void KvCache::Reserve(int n) {
   if (n <= capacity_) return;
   const int cap = std::max(n, std::min(max_tokens_, std::max(64, capacity_ * 2)));
-  const size_t size = static_cast<size_t>(cap) * row_;
-  for (auto& k : keys_f32_) k.resize(size);
-  for (auto& v : values_f32_) v.resize(size);
-  for (auto& k : keys_f16_) k.resize(size);
-  for (auto& v : values_f16_) v.resize(size);
+  for (auto* group : {&keys_f32_, &values_f32_}) {
+    for (auto& v : *group) Regrow(v, num_kv_heads_, head_dim_, capacity_, cap);
+  }
+  for (auto* group : {&keys_f16_, &values_f16_}) {
+    for (auto& v : *group) Regrow(v, num_kv_heads_, head_dim_, capacity_, cap);
+  }
   capacity_ = cap;
 }
 
 void KvCache::Write(int layer, int pos, const float* key, const float* value) {
-  const size_t offset = static_cast<size_t>(pos) * row_;
-  if (dtype_ == KvDType::kF32) {
-    std::memcpy(keys_f32_[layer].data() + offset, key, sizeof(float) * row_);
-    std::memcpy(values_f32_[layer].data() + offset, value, sizeof(float) * row_);
-  } else {
-    const AttentionOps& ops = ActiveAttentionOps();
-    ops.to_f16(key, keys_f16_[layer].data() + offset, static_cast<int>(row_));
-    ops.to_f16(value, values_f16_[layer].data() + offset, static_cast<int>(row_));
+  for (int h = 0; h < num_kv_heads_; ++h) {
+    const float* k = key + int64_t{h} * head_dim_;
+    const float* v = value + int64_t{h} * head_dim_;
+    const int64_t at = Offset(h, pos);
+    if (dtype_ == KvDType::kF32) {
+      std::memcpy(keys_f32_[layer].data() + at, k, sizeof(float) * head_dim_);
+      std::memcpy(values_f32_[layer].data() + at, v, sizeof(float) * head_dim_);
+    } else {
+      const AttentionOps& ops = ActiveAttentionOps();
+      ops.to_f16(k, keys_f16_[layer].data() + at, head_dim_);
+      ops.to_f16(v, values_f16_[layer].data() + at, head_dim_);
+    }
   }
 }
 
 int64_t KvCache::bytes() const {
   const int64_t per = dtype_ == KvDType::kF32 ? 4 : 2;
   const int64_t layers = static_cast<int64_t>(std::max(keys_f32_.size(), keys_f16_.size()));
-  return 2 * layers * capacity_ * row_ * per;
+  return 2 * layers * capacity_ * num_kv_heads_ * head_dim_ * per;
 }
 
 }  // namespace litertlm

@@ -1,5 +1,7 @@
-// Keys and values of every processed position, per layer, in fp32 or fp16. Storage grows with
-// the tokens actually used (amortised doubling), never beyond `max_tokens`.
+// Keys and values of every processed position, per layer, in fp32 or fp16. Each KV head's rows
+// are contiguous ([layer][kv_head][position][head_dim]), so attention streams them in order and
+// the hardware prefetchers can follow. Storage grows with the tokens actually used (amortised
+// doubling), never beyond `max_tokens`.
 #ifndef LITERTLM_MODEL_KV_CACHE_H_
 #define LITERTLM_MODEL_KV_CACHE_H_
 
@@ -12,29 +14,43 @@ enum class KvDType { kF32, kF16 };
 
 class KvCache {
  public:
-  // `row` = num_kv_heads × head_dim values per position per layer.
-  KvCache(int num_layers, int64_t row, int max_tokens, KvDType dtype = KvDType::kF32);
+  KvCache(int num_layers, int num_kv_heads, int head_dim, int max_tokens,
+          KvDType dtype = KvDType::kF32);
 
   KvDType dtype() const { return dtype_; }
   int max_tokens() const { return max_tokens_; }
   int num_tokens() const { return num_tokens_; }
-  int64_t row() const { return row_; }
   // Makes room for positions [0, n); n ≤ max_tokens.
   void Reserve(int n);
-  // Stores the key and value rows (row() floats each) of `layer` at `pos`.
+  // Stores the key and value rows of `layer` at `pos`: num_kv_heads × head_dim floats each,
+  // head-major (the projections' output layout).
   void Write(int layer, int pos, const float* key, const float* value);
-  // Rows of `layer` at `pos` (kv_heads × head_dim, head-major), in the cache's dtype.
-  const float* KeyF32(int layer, int pos) const { return keys_f32_[layer].data() + pos * row_; }
-  const float* ValueF32(int layer, int pos) const { return values_f32_[layer].data() + pos * row_; }
-  const uint16_t* KeyF16(int layer, int pos) const { return keys_f16_[layer].data() + pos * row_; }
-  const uint16_t* ValueF16(int layer, int pos) const { return values_f16_[layer].data() + pos * row_; }
+  // Row of (layer, kv_head) at `pos`, in the cache's dtype; the rows of later positions follow
+  // at a stride of head_dim elements (valid up to the reserved capacity).
+  const float* KeyF32(int layer, int kv_head, int pos) const {
+    return keys_f32_[layer].data() + Offset(kv_head, pos);
+  }
+  const float* ValueF32(int layer, int kv_head, int pos) const {
+    return values_f32_[layer].data() + Offset(kv_head, pos);
+  }
+  const uint16_t* KeyF16(int layer, int kv_head, int pos) const {
+    return keys_f16_[layer].data() + Offset(kv_head, pos);
+  }
+  const uint16_t* ValueF16(int layer, int kv_head, int pos) const {
+    return values_f16_[layer].data() + Offset(kv_head, pos);
+  }
   // Positions [0, n) are valid.
   void SetNumTokens(int n) { num_tokens_ = n; }
   // Bytes held (capacity), for stats.
   int64_t bytes() const;
 
  private:
-  int64_t row_;
+  int64_t Offset(int kv_head, int pos) const {
+    return (int64_t{kv_head} * capacity_ + pos) * head_dim_;
+  }
+
+  int num_kv_heads_;
+  int head_dim_;
   int max_tokens_;
   KvDType dtype_;
   int num_tokens_ = 0;

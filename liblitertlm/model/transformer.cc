@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "kernels/attention_ops.h"
 #include "kernels/blas.h"
@@ -12,11 +11,17 @@
 namespace litertlm {
 namespace {
 
-// With an fp32 KV cache, attention runs as sgemm over blocks of this many queries (scores panel:
-// block × context floats per thread, never seq × seq); below kMinBlockedQueries queries, blocks
-// of one query (sgemv). An fp16 cache uses the per-key vector ops (AttendGroup).
+// Attention runs as two matrix products per (query block, KV head): scores = Q·Kᵀ and
+// out = P·V through sgemm, over blocks of kQueryBlock queries (scores panel: block × context per
+// head and thread, never seq × seq). Below kMinBlockedQueries queries every query is its own
+// block; then the query heads that share a KV head are one matrix, so each key and value row is
+// read once for the whole GQA group. An fp16 cache is widened to fp32 a tile of keys at a time
+// (kFp16TileFloats floats, L2-resident), so its memory traffic stays at fp16 bytes.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kMinBlockedQueries = 16;
+constexpr int64_t kFp16TileFloats = 32768;
+
+int64_t Fp16TileKeys(int head_dim) { return std::max<int64_t>(16, kFp16TileFloats / head_dim); }
 
 // inv_freq[i] = 1 / theta^(2i/d) / factor, computed in fp32 as transformers does.
 std::vector<float> InvFreq(const RopeConfig& rope, int d) {
@@ -36,7 +41,7 @@ void AddBias(float* y, const float* bias, int64_t m, int64_t n) {
 
 }  // namespace
 
-void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_context, int parts) {
+void ForwardScratch::Reserve(const ModelConfig& c, int64_t m) {
   const int64_t e = c.hidden_size, qd = int64_t{c.num_heads} * c.head_dim;
   const int64_t kvd = int64_t{c.num_kv_heads} * c.head_dim, f = c.intermediate_size;
   auto grow = [](std::vector<float>& v, int64_t n) {
@@ -51,7 +56,6 @@ void ForwardScratch::Reserve(const ModelConfig& c, int64_t m, int64_t max_contex
   grow(proj, m * e);
   grow(gate, m * f);
   grow(up, m * f);
-  grow(scores, max_context * parts * (c.num_heads / c.num_kv_heads));
   grow(logits_in, m * e);
 }
 
@@ -61,76 +65,56 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
       inv_freq_global_(InvFreq(config.rope_global, config.head_dim)),
       inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {}
 
-void Transformer::AttendGroup(int layer, int64_t t, int kv_head, int start, const KvCache& cache,
-                              ForwardScratch& s, float* scores) const {
+void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, int g0, int g1,
+                              int start, const KvCache& cache, ForwardScratch& s, float* scores,
+                              float* tile) const {
   const ModelConfig& c = config_;
-  const AttentionOps& ops = ActiveAttentionOps();
-  const bool f16 = cache.dtype() == KvDType::kF16;
   const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
   const int64_t qd = int64_t{c.num_heads} * d;
-  const int64_t kv_offset = int64_t{kv_head} * d;
-  const int64_t stride = cache.max_tokens();  // scores row of head g: scores + g·stride
-  const int pos = start + static_cast<int>(t);
-  const int lo = c.layer_sliding[layer] ? std::max(0, pos - c.sliding_window + 1) : 0;
-  const float scale = static_cast<float>(c.attention_scale);
-  const float* q = s.q.data() + t * qd + int64_t{kv_head} * group * d;
-  // Every key and value row is read once for all `group` query heads that share it.
-  for (int j = lo; j <= pos; ++j) {
-    const float* k32 = f16 ? nullptr : cache.KeyF32(layer, j) + kv_offset;
-    const uint16_t* k16 = f16 ? cache.KeyF16(layer, j) + kv_offset : nullptr;
-    for (int g = 0; g < group; ++g) {
-      float dot = f16 ? ops.dot_f16(q + g * d, k16, d) : ops.dot_f32(q + g * d, k32, d);
-      dot *= scale;
-      if (c.attn_logit_softcapping) {
-        const float cap = static_cast<float>(*c.attn_logit_softcapping);
-        dot = std::tanh(dot / cap) * cap;
-      }
-      scores[g * stride + (j - lo)] = dot;
-    }
-  }
-  float* out = s.attn.data() + t * qd + int64_t{kv_head} * group * d;
-  for (int g = 0; g < group; ++g) {
-    float* row = scores + g * stride;
-    float max_score = -std::numeric_limits<float>::infinity();
-    for (int j = 0; j <= pos - lo; ++j) max_score = std::max(max_score, row[j]);
-    float sum = 0.0f;
-    for (int j = 0; j <= pos - lo; ++j) {
-      row[j] = std::exp(row[j] - max_score);
-      sum += row[j];
-    }
-    const float inv = 1.0f / sum;
-    for (int j = 0; j <= pos - lo; ++j) row[j] *= inv;
-    std::fill(out + g * d, out + (g + 1) * d, 0.0f);
-  }
-  for (int j = lo; j <= pos; ++j) {
-    for (int g = 0; g < group; ++g) {
-      const float p = scores[g * stride + (j - lo)];
-      if (f16) {
-        ops.axpy_f16(p, cache.ValueF16(layer, j) + kv_offset, out + g * d, d);
-      } else {
-        ops.axpy_f32(p, cache.ValueF32(layer, j) + kv_offset, out + g * d, d);
-      }
-    }
-  }
-}
-
-void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start,
-                              const KvCache& cache, ForwardScratch& s, float* scores) const {
-  const ModelConfig& c = config_;
-  const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
-  const int64_t qd = int64_t{c.num_heads} * d, kvd = int64_t{c.num_kv_heads} * d;
-  const int64_t kv_offset = int64_t{h / group} * d;
-  const int64_t rows = t1 - t0;
   const int first = start + static_cast<int>(t0), last = start + static_cast<int>(t1) - 1;
   const bool sliding = c.layer_sliding[layer];
   const int lo = sliding ? std::max(0, first - c.sliding_window + 1) : 0;
   const int64_t keys = last - lo + 1;
-  const float* q = s.q.data() + t0 * qd + int64_t{h} * d;
-  BlasSgemm(/*b_transposed=*/true, rows, keys, d, static_cast<float>(c.attention_scale), q, qd,
-            cache.KeyF32(layer, lo) + kv_offset, kvd, 0.0f, scores, keys);
-  for (int64_t r = 0; r < rows; ++r) {
+  // One query: its heads g0..g1 are adjacent in s.q (stride d) and form one matrix. Several
+  // queries: one matrix per head, rows strided by qd.
+  const bool single = t1 - t0 == 1;
+  const int mats = single ? 1 : g1 - g0;
+  const int64_t rows = single ? g1 - g0 : t1 - t0;
+  const int64_t ld = single ? d : qd;
+  const int64_t head0 = t0 * qd + (int64_t{kv_head} * group + g0) * d;
+  const bool f16 = cache.dtype() == KvDType::kF16;
+  const int64_t tile_keys = f16 ? Fp16TileKeys(d) : keys;
+  const AttentionOps& ops = ActiveAttentionOps();
+  // Rows [j0, j0 + n) of the keys (values) this block sees, as an fp32 matrix (stride d).
+  auto rows_f32 = [&](bool values, int64_t j0, int64_t n) -> const float* {
+    const int p = lo + static_cast<int>(j0);
+    if (!f16) return values ? cache.ValueF32(layer, kv_head, p) : cache.KeyF32(layer, kv_head, p);
+    ops.to_f32(values ? cache.ValueF16(layer, kv_head, p) : cache.KeyF16(layer, kv_head, p), tile,
+               static_cast<int>(n * d));
+    return tile;
+  };
+  const float scale = static_cast<float>(c.attention_scale);
+  if (single) {  // few query rows: our own products, straight from the cache in its dtype
+    if (f16) {
+      ops.scores_f16(s.q.data() + head0, d, static_cast<int>(rows), cache.KeyF16(layer, kv_head, lo),
+                     d, keys, d, scale, scores, keys);
+    } else {
+      ops.scores_f32(s.q.data() + head0, d, static_cast<int>(rows), cache.KeyF32(layer, kv_head, lo),
+                     d, keys, d, scale, scores, keys);
+    }
+  } else {  // sgemm per head, tile by tile
+    for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
+      const int64_t n = std::min(tile_keys, keys - j0);
+      const float* k = rows_f32(/*values=*/false, j0, n);
+      for (int i = 0; i < mats; ++i) {
+        BlasSgemm(/*b_transposed=*/true, rows, n, d, scale, s.q.data() + head0 + i * d, ld, k, d,
+                  0.0f, scores + i * rows * keys + j0, keys);
+      }
+    }
+  }
+  for (int64_t r = 0; r < int64_t{mats} * rows; ++r) {
     float* row = scores + r * keys;
-    const int pos = first + static_cast<int>(r);
+    const int pos = single ? first : first + static_cast<int>(r % rows);
     const int row_lo = sliding ? std::max(0, pos - c.sliding_window + 1) : 0;
     const int64_t begin = row_lo - lo, end = pos - lo + 1;  // visible keys [begin, end)
     if (c.attn_logit_softcapping) {
@@ -141,53 +125,64 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int h, int star
     for (int64_t j = 0; j < begin; ++j) row[j] = 0.0f;
     for (int64_t j = end; j < keys; ++j) row[j] = 0.0f;
   }
-  BlasSgemm(/*b_transposed=*/false, rows, d, keys, 1.0f, scores, keys,
-            cache.ValueF32(layer, lo) + kv_offset, kvd, 0.0f, s.attn.data() + t0 * qd + int64_t{h} * d,
-            qd);
+  if (single) {
+    float* out = s.attn.data() + head0;
+    std::fill(out, out + rows * d, 0.0f);
+    if (f16) {
+      ops.accumulate_f16(scores, keys, static_cast<int>(rows), cache.ValueF16(layer, kv_head, lo),
+                         d, keys, d, out, d);
+    } else {
+      ops.accumulate_f32(scores, keys, static_cast<int>(rows), cache.ValueF32(layer, kv_head, lo),
+                         d, keys, d, out, d);
+    }
+    return;
+  }
+  for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
+    const int64_t n = std::min(tile_keys, keys - j0);
+    const float* v = rows_f32(/*values=*/true, j0, n);
+    for (int i = 0; i < mats; ++i) {
+      BlasSgemm(/*b_transposed=*/false, rows, d, n, 1.0f, scores + i * rows * keys + j0, keys, v,
+                d, j0 == 0 ? 0.0f : 1.0f, s.attn.data() + head0 + i * d, ld);
+    }
+  }
 }
 
 void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
                             ForwardScratch& s, KernelContext& ctx) const {
-  if (cache.dtype() == KvDType::kF32) {
-    // (head, block of queries) items, one scores panel per thread. Decode (m = 1) is a block of
-    // one query: two sgemv per head.
-    const int64_t block = m >= kMinBlockedQueries ? kQueryBlock : 1;
-    const int64_t blocks = (m + block - 1) / block;
-    const int64_t items = blocks * config_.num_heads;
-    const int64_t panel = block * (start + m);
-    // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
-    const int64_t work = m * config_.num_heads * (start + m) * 2 * config_.head_dim;
-    const int64_t parts =
-        std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
-    if (static_cast<int64_t>(s.scores.size()) < panel * parts) {
-      s.scores.resize(static_cast<size_t>(panel * parts));
-    }
-    ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
-      for (int64_t part = part_begin; part < part_end; ++part) {
-        float* scores = s.scores.data() + part * panel;
-        for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
-          const int64_t b = i / config_.num_heads;
-          AttendBlock(layer, b * block, std::min(m, (b + 1) * block),
-                      static_cast<int>(i % config_.num_heads), start, cache, s, scores);
-        }
-      }
-    });
-    return;
+  const ModelConfig& c = config_;
+  const int group = c.num_heads / c.num_kv_heads;
+  const int64_t block = m >= kMinBlockedQueries ? kQueryBlock : 1;
+  const int64_t blocks = (m + block - 1) / block;
+  // Items are (query block, KV head, slice of its query heads). A KV head's heads stay together
+  // (one pass over its keys and values) unless there are fewer (block, KV head) pairs than
+  // threads: then the group is sliced so that every thread has work.
+  const int64_t pairs = blocks * c.num_kv_heads;
+  const int64_t slices =
+      std::min<int64_t>(group, (ctx.num_threads() + pairs - 1) / pairs);
+  const int64_t heads_per_slice = (group + slices - 1) / slices;
+  const int64_t items = pairs * slices;
+  // Roughly 2·d multiply-adds per (query, head, key) for each product; small problems stay on
+  // this thread.
+  const int64_t work = m * c.num_heads * (start + m) * 2 * c.head_dim;
+  const int64_t parts =
+      std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
+  const int64_t panel = heads_per_slice * block * (start + m);
+  const int64_t tile =
+      cache.dtype() == KvDType::kF16 ? Fp16TileKeys(c.head_dim) * c.head_dim : 0;
+  if (static_cast<int64_t>(s.scores.size()) < (panel + tile) * parts) {
+    s.scores.resize(static_cast<size_t>((panel + tile) * parts));
   }
-  // (token, KV head) pairs are split into one contiguous part per thread; part p uses the
-  // `group` score rows starting at row p·group.
-  const int group = config_.num_heads / config_.num_kv_heads;
-  const int64_t items = m * config_.num_kv_heads;
-  // Roughly 2·d multiply-adds per (query, key) pair; small problems stay on this thread.
-  const int64_t work = items * group * (start + m) * 2 * config_.head_dim;
-  const int64_t parts = std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
-  const int64_t panel = int64_t{group} * cache.max_tokens();
   ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
     for (int64_t part = part_begin; part < part_end; ++part) {
-      float* scores = s.scores.data() + part * panel;
+      float* scores = s.scores.data() + part * (panel + tile);
       for (int64_t i = items * part / parts; i < items * (part + 1) / parts; ++i) {
-        AttendGroup(layer, i / config_.num_kv_heads, static_cast<int>(i % config_.num_kv_heads),
-                    start, cache, s, scores);
+        const int64_t b = i / (c.num_kv_heads * slices);
+        const int kv_head = static_cast<int>(i / slices % c.num_kv_heads);
+        const int g0 = static_cast<int>(i % slices * heads_per_slice);
+        const int g1 = static_cast<int>(std::min<int64_t>(group, g0 + heads_per_slice));
+        if (g0 >= g1) continue;
+        AttendBlock(layer, b * block, std::min(m, (b + 1) * block), kv_head, g0, g1, start, cache,
+                    s, scores, scores + panel);
       }
     }
   });
@@ -264,7 +259,7 @@ void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
   const int start = cache.num_tokens();
   const int64_t e = c.hidden_size;
   cache.Reserve(start + static_cast<int>(m));
-  s.Reserve(c, m, cache.max_tokens(), ctx.num_threads());
+  s.Reserve(c, m);
   const float embed_scale = c.scale_embeddings ? std::sqrt(static_cast<float>(e)) : 1.0f;
   for (int64_t t = 0; t < m; ++t) {
     float* row = s.x.data() + t * e;

@@ -19,8 +19,8 @@ namespace litertlm {
 // Scratch buffers for one forward call; reused across calls, grown as needed.
 struct ForwardScratch {
   std::vector<float> x, h, q, k, v, attn, proj, gate, up, logits_in;
-  std::vector<float> scores;  // (parts, GQA group, max_context): rows per parallel attention part
-  void Reserve(const ModelConfig& c, int64_t m, int64_t max_context, int parts);
+  std::vector<float> scores;  // per parallel attention part: scores panel + fp16 tile (Attention)
+  void Reserve(const ModelConfig& c, int64_t m);
 };
 
 class Transformer {
@@ -38,14 +38,12 @@ class Transformer {
                float* logits, ForwardScratch& scratch, KernelContext& ctx) const;
 
  private:
-  // Attention of token t's query heads that share KV head `kv_head` (one pass over its keys and
-  // values for the whole group); `scores` has room for group × cache.max_tokens() floats.
-  void AttendGroup(int layer, int64_t t, int kv_head, int start, const KvCache& cache,
-                   ForwardScratch& s, float* scores) const;
-  // Queries [t0, t1) of head h at once (fp32 cache): scores = Q·Kᵀ and out = P·V as two
-  // sgemm calls over the keys the block can see. `scores` has room for (t1 − t0) × context.
-  void AttendBlock(int layer, int64_t t0, int64_t t1, int h, int start, const KvCache& cache,
-                   ForwardScratch& s, float* scores) const;
+  // Queries [t0, t1) of query heads [g0, g1) of KV head `kv_head` (head index within the
+  // group): scores = Q·Kᵀ, masked softmax, out = P·V, over the keys the block can see.
+  // `scores` has room for (g1 − g0) × (t1 − t0) × context floats; `tile` for one fp16 tile
+  // widened to fp32 (unused with an fp32 cache).
+  void AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, int g0, int g1, int start,
+                   const KvCache& cache, ForwardScratch& s, float* scores, float* tile) const;
   void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,
                  KernelContext& ctx) const;
   void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,

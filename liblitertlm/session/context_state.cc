@@ -16,8 +16,8 @@ ContextState::ContextState(const Model::Impl& model, int max_tokens, int num_thr
                            KvDType kv_dtype)
     : model_(model),
       kernels_(std::make_unique<KernelContext>(num_threads)),
-      cache_(model.config.num_layers, int64_t{model.config.num_kv_heads} * model.config.head_dim,
-             max_tokens, kv_dtype) {}
+      cache_(model.config.num_layers, model.config.num_kv_heads, model.config.head_dim, max_tokens,
+             kv_dtype) {}
 
 ContextState::ContextState(const ContextState& other)
     : model_(other.model_),

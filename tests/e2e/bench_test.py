@@ -4,7 +4,7 @@ import unittest
 
 from cli_support import fixture, run_cli
 
-FIELDS = ["model", "threads", "repeats", "load_ms", "ttft_ms", "prefill_tokens_per_s",
+FIELDS = ["model", "threads", "repeats", "kv_cache_dtype", "load_ms", "ttft_ms", "prefill_tokens_per_s",
           "decode_tokens", "decode_tokens_per_s", "context_tokens",
           "decode_after_context_tokens_per_s", "peak_rss_mb", "method"]
 
@@ -24,6 +24,7 @@ class BenchTest(unittest.TestCase):
                 self.assertEqual(out["model"], fixture(name))
                 self.assertEqual(out["threads"], 1)
                 self.assertEqual(out["repeats"], 3)
+                self.assertEqual(out["kv_cache_dtype"], "f32")
                 self.assertEqual(out["decode_tokens"], 8)
                 self.assertEqual(out["context_tokens"], 64)
                 self.assertEqual(sorted(out["prefill_tokens_per_s"]), ["128", "512"])
@@ -35,6 +36,15 @@ class BenchTest(unittest.TestCase):
                 # from the same run, so time and rate must agree.
                 self.assertAlmostEqual(out["ttft_ms"] * out["prefill_tokens_per_s"]["128"],
                                        128e3, delta=128.0)  # printed with 3-4 digits
+
+    def test_fp16_kv_cache(self):
+        out = self.bench("qwen3_gqa", "--repeats", "1", "--decode-tokens", "4", "--context", "80",
+                         "--kv-cache-dtype", "f16")
+        self.assertEqual(out["kv_cache_dtype"], "f16")
+        self.assertGreater(out["decode_after_context_tokens_per_s"], 0)
+        r = run_cli("bench", fixture("qwen3_gqa"), "--kv-cache-dtype", "int3")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--kv-cache-dtype", r.stderr)
 
     def test_text_output_names_every_figure(self):
         r = run_cli("bench", fixture("qwen3_gqa"), "--repeats", "1", "--decode-tokens", "4",

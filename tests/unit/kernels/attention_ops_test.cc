@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -11,42 +13,101 @@
 namespace litertlm {
 namespace {
 
-// The AVX2 path (when the CPU has it) against the scalar path, on lengths that are and are not
-// multiples of the vector width; fp16 conversion is bit-exact (round to nearest even).
-TEST(AttentionOpsTest, FastPathMatchesScalar) {
+// The F16C path (when the CPU has it) against the scalar path, on lengths that are and are not
+// multiples of the vector width: both directions are bit-exact (round to nearest even; widening
+// is exact), including subnormals, infinities and signed zeros.
+TEST(AttentionOpsTest, FastPathMatchesScalarBitForBit) {
   const AttentionOps& scalar = ScalarAttentionOps();
   const AttentionOps* fast = Avx2AttentionOps();
-  if (fast == nullptr) GTEST_SKIP() << "no AVX2 on this CPU: only the scalar path exists";
+  if (fast == nullptr) GTEST_SKIP() << "no AVX2/F16C on this CPU: only the scalar path exists";
   std::mt19937 rng(7);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::normal_distribution<float> dist(0.0f, 4.0f);
   for (int n : {1, 7, 8, 15, 16, 17, 64, 128, 255, 256}) {
-    std::vector<float> q(n), k(n), y1(n), y2(n);
-    for (int i = 0; i < n; ++i) {
-      q[i] = dist(rng);
-      k[i] = dist(rng);
-      y1[i] = y2[i] = dist(rng);
-    }
+    std::vector<float> x(n);
+    for (int i = 0; i < n; ++i) x[i] = dist(rng);
+    x[0] = n % 2 ? 1e-6f : -0.0f;  // fp16 subnormal / signed zero
+    if (n > 3) x[3] = std::numeric_limits<float>::infinity();
     std::vector<uint16_t> h1(n), h2(n);
-    scalar.to_f16(k.data(), h1.data(), n);
-    fast->to_f16(k.data(), h2.data(), n);
+    scalar.to_f16(x.data(), h1.data(), n);
+    fast->to_f16(x.data(), h2.data(), n);
     EXPECT_EQ(h1, h2) << n;
-    const float tol = 1e-5f * n;
-    EXPECT_NEAR(scalar.dot_f32(q.data(), k.data(), n), fast->dot_f32(q.data(), k.data(), n), tol) << n;
-    EXPECT_NEAR(scalar.dot_f16(q.data(), h1.data(), n), fast->dot_f16(q.data(), h1.data(), n), tol) << n;
-    scalar.axpy_f32(0.37f, k.data(), y1.data(), n);
-    fast->axpy_f32(0.37f, k.data(), y2.data(), n);
-    for (int i = 0; i < n; ++i) EXPECT_NEAR(y1[i], y2[i], 1e-6f) << n;
-    scalar.axpy_f16(-1.5f, h1.data(), y1.data(), n);
-    fast->axpy_f16(-1.5f, h1.data(), y2.data(), n);
-    for (int i = 0; i < n; ++i) EXPECT_NEAR(y1[i], y2[i], 1e-5f) << n;
+    std::vector<float> w1(n), w2(n);
+    scalar.to_f32(h1.data(), w1.data(), n);
+    fast->to_f32(h1.data(), w2.data(), n);
+    EXPECT_EQ(0, std::memcmp(w1.data(), w2.data(), n * sizeof(float))) << n;
+    for (int i = 0; i < n; ++i) EXPECT_EQ(F32ToF16(w1[i]), h1[i]) << n << " " << i;  // round trip
   }
 }
 
-TEST(AttentionOpsTest, ScalarDotF16MatchesWidenedValues) {
-  std::vector<float> q = {1.0f, -2.0f, 0.5f};
-  std::vector<uint16_t> k = {F32ToF16(0.1f), F32ToF16(0.2f), F32ToF16(-4.0f)};
-  const float want = 1.0f * F16ToF32(k[0]) - 2.0f * F16ToF32(k[1]) + 0.5f * F16ToF32(k[2]);
-  EXPECT_FLOAT_EQ(ScalarAttentionOps().dot_f16(q.data(), k.data(), 3), want);
+// Reference in double for the few-query products.
+double RefDot(const float* q, const float* k, int d) {
+  double s = 0;
+  for (int c = 0; c < d; ++c) s += double{q[c]} * k[c];
+  return s;
+}
+
+// scores and accumulate of every path (scalar, AVX2) against double references, for fp32 and
+// fp16 rows, over row counts, key counts and head sizes that are and are not multiples of the
+// 4-key and 8-column blocks, with strides larger than the row (as in a cache slice).
+TEST(AttentionOpsTest, FewQueryProductsMatchReference) {
+  std::vector<const AttentionOps*> paths = {&ScalarAttentionOps()};
+  if (Avx2AttentionOps() != nullptr) paths.push_back(Avx2AttentionOps());
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (const AttentionOps* ops : paths) {
+    for (int d : {1, 7, 8, 20, 64, 128}) {
+      for (int64_t n : {1, 3, 4, 5, 17, 40}) {
+        for (int rows : {1, 2, 3, 5}) {
+          const int64_t ldq = d + 3, ldk = d + 5, ldo = n + 2;
+          std::vector<float> q(rows * ldq), k(n * ldk), p(rows * ldo);
+          for (float& x : q) x = dist(rng);
+          for (float& x : k) x = dist(rng);
+          for (float& x : p) x = std::abs(dist(rng));
+          std::vector<uint16_t> k16(k.size());
+          ScalarAttentionOps().to_f16(k.data(), k16.data(), static_cast<int>(k.size()));
+          std::vector<float> k16w(k.size());
+          ScalarAttentionOps().to_f32(k16.data(), k16w.data(), static_cast<int>(k.size()));
+          for (bool half : {false, true}) {
+            const std::vector<float>& kv = half ? k16w : k;
+            std::vector<float> scores(rows * ldo, -7.0f);
+            if (half) {
+              ops->scores_f16(q.data(), ldq, rows, k16.data(), ldk, n, d, 0.5f, scores.data(), ldo);
+            } else {
+              ops->scores_f32(q.data(), ldq, rows, k.data(), ldk, n, d, 0.5f, scores.data(), ldo);
+            }
+            std::vector<float> out(rows * ldq, 1.0f);
+            if (half) {
+              ops->accumulate_f16(p.data(), ldo, rows, k16.data(), ldk, n, d, out.data(), ldq);
+            } else {
+              ops->accumulate_f32(p.data(), ldo, rows, k.data(), ldk, n, d, out.data(), ldq);
+            }
+            for (int r = 0; r < rows; ++r) {
+              for (int64_t j = 0; j < n; ++j) {
+                const double want = 0.5 * RefDot(&q[r * ldq], &kv[j * ldk], d);
+                ASSERT_NEAR(scores[r * ldo + j], want, 1e-5 * d) << d << " " << n << " " << rows;
+              }
+              for (int64_t j = n; j < ldo; ++j) ASSERT_EQ(scores[r * ldo + j], -7.0f);  // untouched
+              for (int c = 0; c < d; ++c) {
+                double want = 1.0;
+                for (int64_t j = 0; j < n; ++j) want += double{p[r * ldo + j]} * kv[j * ldk + c];
+                ASSERT_NEAR(out[r * ldq + c], want, 1e-5 * n) << d << " " << n << " " << rows;
+              }
+              for (int64_t c = d; c < ldq; ++c) ASSERT_EQ(out[r * ldq + c], 1.0f);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(AttentionOpsTest, ScalarWideningMatchesF16ToF32) {
+  const std::vector<uint16_t> h = {F32ToF16(0.1f), F32ToF16(-2.5f), 0x0001, 0x7c00, 0xfbff};
+  std::vector<float> w(h.size());
+  ScalarAttentionOps().to_f32(h.data(), w.data(), static_cast<int>(h.size()));
+  for (size_t i = 0; i < h.size(); ++i) EXPECT_EQ(w[i], F16ToF32(h[i])) << i;
+  EXPECT_EQ(w[1], -2.5f);
+  EXPECT_EQ(w[4], -65504.0f);
 }
 
 }  // namespace
