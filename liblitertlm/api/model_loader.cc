@@ -79,6 +79,9 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
   weight_options.keep_half_precision = true;
   if (reader.metadata() != nullptr)
     weight_options.int8_dynamic_activations = reader.metadata()->conversion_info().quantization() != "int8";
+  // Weights are used in place from the mapping: page them in at load (~20 ms for 276 MB warm)
+  // rather than through ~4,000 faults inside the first prefill.
+  reader.Prefault();
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 

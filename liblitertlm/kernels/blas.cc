@@ -2,6 +2,11 @@
 
 #include <cblas.h>
 
+// OpenBLAS's pthread build starts its worker threads when the library is loaded; each then spins
+// (sched_yield) for about 2^28 cycles before it sleeps. This is the call OpenBLAS's own fork
+// handler makes to stop them. Weak: absent from the serial and OpenMP builds, which need no stop.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+
 namespace litertlm {
 
 void BlasLinearF32(const float* w, int64_t n, int64_t k, const float* x, int64_t m, float* y,
@@ -34,7 +39,14 @@ void BlasSgemm(bool b_transposed, int64_t m, int64_t n, int64_t k, float alpha, 
               static_cast<blasint>(ldc));
 }
 
-void BlasSetNumThreads(int n) { openblas_set_num_threads(n); }
+void BlasSetNumThreads(int n) {
+  openblas_set_num_threads(n);
+  // With one thread OpenBLAS never hands work to its workers, so they only steal cycles: right
+  // after the library loads they spin on every core for ~70 ms, e.g. through a session's first
+  // prefill (measured: 36 % of a fresh process's samples in sched_yield on the other core). A
+  // later call with n > 1 starts them again (OpenBLAS re-initialises its server on demand).
+  if (n == 1 && blas_thread_shutdown_ != nullptr) blas_thread_shutdown_();
+}
 
 const char* BlasCoreName() { return openblas_get_corename(); }
 

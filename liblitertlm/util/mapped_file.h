@@ -30,6 +30,10 @@ class MappedFile {
   // the mapping is a read-only file mapping, so a later access re-reads them from the file and
   // views stay valid. Lowers RSS while streaming through a large file; no-op outside the mapping.
   void DropPages(std::span<const uint8_t> range) const;
+  // Maps every page of `range` (a sub-span of bytes()) now, from the page cache or the file
+  // (MADV_POPULATE_READ), so that later reads take no page faults. Best effort: a kernel older
+  // than Linux 5.14 leaves the pages to be faulted in on first access.
+  void Prefault(std::span<const uint8_t> range) const;
   const std::string& path() const { return path_; }
 
  private:
