@@ -51,6 +51,20 @@ struct I4GemvArgs {
   float* y = nullptr;
 };
 
+// int4 block GEMM, activation rows i < m: y[i·ldy + n] = xscale[i] · (the GEMV sum of row i);
+// bit-identical to one gemv_i4 per row.
+struct I4GemmArgs {
+  const Matrix* w = nullptr;      // kI4Block32 / kI4Block128, kPacked4x64
+  const int8_t* xq = nullptr;     // m rows of ldx int8, zero padded
+  const float* xscale = nullptr;  // m activation scales
+  int64_t m = 1;
+  int64_t ldx = 0;
+  int64_t n_begin = 0;
+  int64_t n_end = 0;
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
 struct KernelTable {
   Isa isa;
   const char* name;
@@ -59,6 +73,8 @@ struct KernelTable {
   void (*gemv_i8_weight_only)(const FloatGemvArgs&);
   void (*gemv_f16)(const FloatGemvArgs&);
   void (*gemv_i4)(const I4GemvArgs&);
+  // nullptr where no multi-row kernel exists: callers run gemv_i4 once per row.
+  void (*gemm_i4)(const I4GemmArgs&);
   // QuantizeActivationRow (kernels/quantize.h), bit-identical at every level.
   float (*quantize_row)(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
 };

@@ -130,10 +130,11 @@ void LinearFloatGemv(KernelContext& ctx, const Matrix& w, const float* x, float*
   });
 }
 
-// int4 weights, any m: the GEMV kernel per activation row, over tiles of weight rows small
-// enough (~16 KiB) to stay in L1/L2 while every activation row passes over them, so a prefill
-// reads the weights from memory once and multiplies in int8 (VNNI) instead of dequantizing to
-// fp32 for sgemm. Results are bit-identical to one GEMV per row.
+// int4 weights, any m: over tiles of weight rows small enough (~16 KiB) to stay in L1/L2 while
+// every activation row passes over them, so a prefill reads the weights from memory once and
+// multiplies in int8 (VNNI) instead of dequantizing to fp32 for sgemm; with AVX-512 VNNI two
+// activation rows share each unpacked weight chunk (gemm_i4), elsewhere one GEMV per row.
+// Results are bit-identical to one GEMV per row.
 void LinearI4(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   const KernelTable& kt = ctx.kernels();
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 128;
@@ -150,6 +151,20 @@ void LinearI4(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, fl
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     for (int64_t t0 = n0; t0 < n1; t0 += tile) {
       const int64_t t1 = std::min(n1, t0 + tile);
+      if (kt.gemm_i4 != nullptr) {  // all rows: each weight chunk is unpacked once per 2 rows
+        I4GemmArgs a;
+        a.w = &w;
+        a.xq = xq;
+        a.xscale = xs;
+        a.m = m;
+        a.ldx = ldx;
+        a.n_begin = t0;
+        a.n_end = t1;
+        a.y = y;
+        a.ldy = w.rows;
+        kt.gemm_i4(a);
+        continue;
+      }
       for (int64_t i = 0; i < m; ++i) {
         I4GemvArgs a;
         a.w = &w;

@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const litertlm::TensorView* t = w->Find(name);
         if (!t->data.empty()) sink = sink + t->data.front() + t->data.back();
         if (!t->scales.empty()) sink = sink + static_cast<uint64_t>(t->scales.back() != 0.0f);
+        if (!t->row_sums.empty()) sink = sink + static_cast<uint64_t>(t->row_sums.back());
       }
     }
   }
