@@ -4,7 +4,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "format/weight_source.h"
 #include "litertlm/model.h"
@@ -16,18 +15,12 @@ namespace litertlm {
 
 class Model::Impl {
  public:
-  ~Impl() {
-    if (prefault.joinable()) prefault.join();  // before `source` unmaps what it reads
-  }
-
   ModelConfig config;
   ModelInfo info;
   LoadOptions options;
   std::unique_ptr<WeightSource> source;   // keeps the mapped files alive
   std::unique_ptr<ModelWeights> weights;  // views into `source` or owned conversions
   std::unique_ptr<Transformer> transformer;
-  // Pages the mapped weights in while the caller sets up (see LoadLitertlm); may still run.
-  std::thread prefault;
 };
 
 // Builds the Impl from a parsed config and a weight source (shared by every file format).

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "format/header_decoder.h"
 #include "format/llm_metadata.pb.h"
@@ -257,6 +260,43 @@ StatusOr<std::string> LitertlmReader::TokenizerBytes() const {
                          std::to_string(raw_size) + " bytes (zlib code " + std::to_string(rc) + ")");
   }
   return out;
+}
+
+namespace {
+template <typename T>
+std::span<const uint8_t> AsBytes(std::span<const T> s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size_bytes()};
+}
+}  // namespace
+
+void LitertlmReader::PrefaultWeights(int threads) const {
+  if (!weights_) return;
+  std::vector<std::span<const uint8_t>> ranges;
+  size_t total = 0;
+  for (const std::string& name : weights_->names()) {
+    const TensorView* t = weights_->Find(name);
+    for (std::span<const uint8_t> r : {t->data, AsBytes(t->scales), AsBytes(t->row_sums)}) {
+      if (r.empty()) continue;
+      ranges.push_back(r);
+      total += r.size();
+    }
+  }
+  // Contiguous shares of about total / threads bytes; the calling thread takes the first.
+  const size_t parts = static_cast<size_t>(std::max(1, threads));
+  std::vector<size_t> bounds = {0};
+  size_t acc = 0;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    acc += ranges[i].size();
+    if (acc * parts >= total * bounds.size() && bounds.size() < parts) bounds.push_back(i + 1);
+  }
+  bounds.push_back(ranges.size());
+  auto run = [&](size_t part) {
+    for (size_t i = bounds[part]; i < bounds[part + 1]; ++i) file_.Prefault(ranges[i]);
+  };
+  std::vector<std::thread> helpers;
+  for (size_t part = 1; part + 1 < bounds.size(); ++part) helpers.emplace_back(run, part);
+  run(0);
+  for (std::thread& t : helpers) t.join();
 }
 
 }  // namespace litertlm::format

@@ -79,9 +79,9 @@ class LitertlmReader {
 
   // The weights section's tensors; nullptr when the file has no weights section.
   const WeightsIndex* weights() const { return weights_ ? &*weights_ : nullptr; }
-  // Maps every page of the file now (MappedFile::Prefault) so that the first forward pass, which
-  // reads all weights, takes no page faults; no-op for OpenBuffer.
-  void Prefault() const { file_.Prefault(bytes_); }
+  // Maps every page of the weights now (MappedFile::Prefault), split over `threads` threads;
+  // no-op for OpenBuffer.
+  void PrefaultWeights(int threads) const;
 
  private:
   LitertlmReader() = default;
