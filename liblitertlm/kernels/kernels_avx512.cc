@@ -209,50 +209,9 @@ void GemvF16(const FloatGemvArgs& a) {
   }
 }
 
-void GemvI4(const I4GemvArgs& a) {
-  const Matrix& w = *a.w;
-  const bool block32 = w.dtype == DType::kI4Block32;
-  const int64_t per_chunk = block32 ? 4 : 1;
-  const int64_t chunks = PackedChunks(w.dtype, w.cols);
-  const int64_t n_end = std::min(a.n_end, w.rows);
-  const uint8_t* base = static_cast<const uint8_t*>(w.data);
-  const __m512i low4 = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
-  const __m512i idx_lo = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  const __m512i idx_hi = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
-  for (int64_t n = a.n_begin; n < n_end; n += 4) {
-    const uint8_t* p = base + (n / 4) * chunks * 256;
-    const float* sp = w.scales + (n / 4) * chunks * 4 * per_chunk;
-    __m512 f[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                   _mm512_setzero_ps()};
-    for (int64_t c = 0; c < chunks; ++c, p += 256, sp += 4 * per_chunk) {
-      __m512i xlo = _mm512_loadu_si512(a.xq + c * 128), xhi = _mm512_loadu_si512(a.xq + c * 128 + 64);
-      __m512i zero = _mm512_setzero_si512();
-      __m512i nclo = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, eight, xlo));
-      __m512i nchi = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, eight, xhi));
-      for (int r = 0; r < 4; ++r) {
-        __m512i v = _mm512_load_si512(p + r * 64);
-        __m512i lo = _mm512_and_si512(v, low4);
-        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
-        if (block32) {
-          __m512 s = _mm512_castps128_ps512(_mm_loadu_ps(sp + r * 4));
-          __m512i alo = _mm512_dpbusd_epi32(nclo, lo, xlo);
-          __m512i ahi = _mm512_dpbusd_epi32(nchi, hi, xhi);
-          f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(alo), _mm512_permutexvar_ps(idx_lo, s), f[r]);
-          f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ahi), _mm512_permutexvar_ps(idx_hi, s), f[r]);
-        } else {
-          __m512i acc = _mm512_dpbusd_epi32(_mm512_add_epi32(nclo, nchi), lo, xlo);
-          acc = _mm512_dpbusd_epi32(acc, hi, xhi);
-          f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(sp[r]), f[r]);
-        }
-      }
-    }
-    StoreF32x4(w, n, f[0], f[1], f[2], f[3], a.xscale, nullptr, a.y);
-  }
-}
-
-// GemvI4 for MR activation rows at once: each chunk of four weight rows is unpacked once and
-// used by all MR rows; per (weight row, activation row) the
-// operations and their order are GemvI4's, so the results are bit-identical.
+// int4 block GEMV/GEMM for MR activation rows at once: each chunk of four weight rows is unpacked
+// once and used by all MR rows; per (weight row, activation row) the operations and their order
+// do not depend on MR, so the results are bit-identical to one row at a time.
 template <int MR>
 void GemmI4Rows(const I4GemmArgs& a, int64_t i0) {
   const Matrix& w = *a.w;
@@ -315,6 +274,19 @@ void GemmI4(const I4GemmArgs& a) {
   int64_t i = 0;
   for (; i + kRows <= a.m; i += kRows) GemmI4Rows<kRows>(a, i);
   if (i < a.m) GemmI4Rows<1>(a, i);
+}
+
+// One activation row: the multi-row kernel with MR = 1.
+void GemvI4(const I4GemvArgs& a) {
+  I4GemmArgs g;
+  g.w = a.w;
+  g.xq = a.xq;
+  g.xscale = &a.xscale;
+  g.m = 1;
+  g.n_begin = a.n_begin;
+  g.n_end = a.n_end;
+  g.y = a.y;
+  GemmI4Rows<1>(g, 0);
 }
 
 float QuantizeRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q) {
