@@ -12,11 +12,12 @@ namespace litertlm {
 namespace {
 
 // Attention runs as two matrix products per (query block, KV head): scores = Q·Kᵀ and
-// out = P·V through sgemm, over blocks of kQueryBlock queries (scores panel: block × context per
-// head and thread, never seq × seq). Below kMinBlockedQueries queries every query is its own
-// block; then the query heads that share a KV head are one matrix, so each key and value row is
-// read once for the whole GQA group. An fp16 cache is widened to fp32 a tile of keys at a time
-// (kFp16TileFloats floats, L2-resident), so its memory traffic stays at fp16 bytes.
+// out = P·V, over blocks of kQueryBlock queries (scores panel: block × context per head and
+// thread, never seq × seq). Blocks run through sgemm; an fp16 cache is widened to fp32 a tile of
+// keys at a time (kFp16TileFloats floats, L2-resident), so its memory traffic stays at fp16
+// bytes. Below kMinBlockedQueries queries (decode) every query is its own block: the query heads
+// that share a KV head form one small matrix, and AttentionOps' few-query kernels read each key
+// and value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kMinBlockedQueries = 16;
 constexpr int64_t kFp16TileFloats = 32768;
