@@ -4,11 +4,11 @@
 #include <array>
 
 #include "kernels/attention_ops.h"
+#include "kernels/isa_target.h"
 #include "kernels/kernel_table.h"
 #include "util/half.h"
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c")
+LITERTLM_TARGET_PUSH("avx2,fma,f16c")
 
 namespace litertlm {
 namespace {
@@ -170,4 +170,4 @@ const AttentionOps* Avx2AttentionOps() {
 
 }  // namespace litertlm
 
-#pragma GCC pop_options
+LITERTLM_TARGET_POP()

@@ -2,9 +2,23 @@
 #include <cstdlib>
 #include <string_view>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include "kernels/kernel_table.h"
 
 namespace litertlm {
+
+#if defined(__x86_64__)
+namespace {
+// CPUID.1:ECX.F16C (bit 29); Clang's __builtin_cpu_supports has no "f16c".
+bool HasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+}
+}  // namespace
+#endif
 
 bool CpuSupports(Isa isa) {
 #if defined(__x86_64__)
@@ -12,11 +26,11 @@ bool CpuSupports(Isa isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+             HasF16c();
     case Isa::kAvx512Vnni:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
-             __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+             HasF16c() && __builtin_cpu_supports("fma");
   }
   return false;
 #else

@@ -5,14 +5,15 @@
 #include "kernels/kernel_table.h"
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi2")
 #include <immintrin.h>
 
 #include <algorithm>
 
+#include "kernels/isa_target.h"
 #include "kernels/pack.h"
 #include "kernels/quantize.h"
+
+LITERTLM_TARGET_PUSH("avx2,fma,f16c,bmi2")
 
 namespace litertlm {
 namespace {
@@ -189,7 +190,7 @@ const KernelTable& Avx2Kernels() {
 
 }  // namespace litertlm
 
-#pragma GCC pop_options
+LITERTLM_TARGET_POP()
 #else
 namespace litertlm {
 const KernelTable& Avx2Kernels() { return ScalarKernels(); }

@@ -5,18 +5,21 @@
 #include "kernels/kernel_table.h"
 
 #if defined(__x86_64__)
-#pragma GCC push_options
 // GCC 12's AVX-512 headers trip -Wuninitialized through _mm512_undefined_* (a known false
 // positive); silence it for this file only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,fma,f16c,avx2,bmi2")
+#endif
 #include <immintrin.h>
 
 #include <algorithm>
 
+#include "kernels/isa_target.h"
 #include "kernels/pack.h"
+
+LITERTLM_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,fma,f16c,avx2,bmi2")
 
 namespace litertlm {
 namespace {
@@ -322,8 +325,8 @@ const KernelTable& Avx512VnniKernels() {
 
 }  // namespace litertlm
 
+LITERTLM_TARGET_POP()
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
 #else
 namespace litertlm {
 const KernelTable& Avx512VnniKernels() { return ScalarKernels(); }
