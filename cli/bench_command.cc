@@ -1,4 +1,4 @@
-// `litert-lm-cli bench MODEL [--threads N] [--repeats N] [--kv-cache-dtype f32|f16] [--json]`: speed of one model on this
+// `litert-lm-cli bench MODEL [--threads N] [--repeats N] [--kv-cache-dtype f32|f16|int8] [--json]`: speed of one model on this
 // machine, through the token-level Session API (no tokenizer, no sampling, no chat template):
 //   load_ms        ModelLoader::Load (mmap + any load-time packing), median over repeats
 //   ttft_ms        Prefill of the 128-token prompt in a fresh session: the first token's logits
@@ -72,8 +72,9 @@ StatusOr<std::unique_ptr<Session>> NewSession(const std::shared_ptr<const Model>
   SessionOptions options;
   options.num_threads = args.threads;
   options.max_context = max_context;
-  options.kv_cache_dtype =
-      args.kv_cache_dtype == "f16" ? KvCacheDType::kFloat16 : KvCacheDType::kFloat32;
+  auto dtype = KvCacheDTypeFromName(args.kv_cache_dtype);
+  if (!dtype.ok()) return dtype.status();
+  options.kv_cache_dtype = *dtype;
   return Session::Create(model, options);
 }
 
@@ -244,8 +245,8 @@ Command RegisterBenchCommand(CLI::App& app) {
   sub->add_option("--context", args->context,
                   "Context length before the after-context decode (default 1024)");
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
-                  "KV cache element type: f32 (default) or f16 (llama.cpp's default)")
-      ->check(CLI::IsMember({"f32", "f16"}));
+                  "KV cache element type: f32 (default), f16 (llama.cpp's default) or int8")
+      ->check(CLI::IsMember({"f32", "f16", "int8"}));
   sub->add_flag("--json", args->json, "One JSON object on stdout");
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};

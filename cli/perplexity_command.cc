@@ -1,4 +1,4 @@
-// `litert-lm-cli perplexity MODEL (--ids 1,2,3 | --file TEXT) [--json]`
+// `litert-lm-cli perplexity MODEL (--ids 1,2,3 | --file TEXT) [--kv-cache-dtype f32|f16|int8] [--json]`
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -23,6 +23,7 @@ struct PerplexityArgs {
   std::string file;
   bool json = false;
   int threads = 0;
+  std::string kv_cache_dtype = "f32";
 };
 
 StatusOr<std::vector<TokenId>> ParseIds(const std::string& text) {
@@ -77,7 +78,12 @@ int Run(const PerplexityArgs& args) {
     if (!loaded.ok()) return ReportError(loaded.status());
     model = *loaded;
   }
-  auto result = ComputePerplexity(model, *ids);
+  auto kv_dtype = KvCacheDTypeFromName(args.kv_cache_dtype);
+  if (!kv_dtype.ok()) return ReportError(kv_dtype.status());
+  SessionOptions options;
+  options.kv_cache_dtype = *kv_dtype;
+  options.num_threads = args.threads;
+  auto result = ComputePerplexity(model, *ids, options);
   if (!result.ok()) return ReportError(result.status());
   if (args.json) {
     std::printf("{\"perplexity\": %.9g, \"tokens\": %zu, \"nll\": [", result->perplexity, ids->size());
@@ -102,6 +108,9 @@ Command RegisterPerplexityCommand(CLI::App& app) {
   sub->add_flag("--json", args->json, "Print one JSON object with perplexity, tokens and nll");
   sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
+                  "KV cache element type: f32 (exact, default), f16 or int8")
+      ->check(CLI::IsMember({"f32", "f16", "int8"}));
   return {sub, [args] { return Run(*args); }};
 }
 

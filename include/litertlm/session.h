@@ -37,9 +37,14 @@
 
 namespace litertlm {
 
-// Element type of the KV cache: fp16 halves its memory and the bytes attention reads per
-// decoded token, at a small accuracy cost; fp32 is exact.
-enum class KvCacheDType { kFloat32 = 0, kFloat16 = 1 };
+// Element type of the KV cache. fp32 is exact. fp16 halves its memory and the bytes attention
+// reads per decoded token, at a small accuracy cost. int8 (symmetric, one fp32 scale per 32
+// values, like llama.cpp's q8_0 cache type) takes 28 % of fp32's bytes, at a larger one.
+enum class KvCacheDType { kFloat32 = 0, kFloat16 = 1, kInt8 = 2 };
+// "f32", "f16", "int8" (the CLI's --kv-cache-dtype values) and back; unknown names are
+// INVALID_ARGUMENT.
+LITERTLM_API std::string_view KvCacheDTypeName(KvCacheDType dtype);
+LITERTLM_API StatusOr<KvCacheDType> KvCacheDTypeFromName(std::string_view name);
 
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
@@ -160,8 +165,10 @@ struct PerplexityResult {
   double perplexity = 0;
   std::vector<double> nll;  // ids.size() - 1 values
 };
+// `options` configures the scoring session (e.g. its KV cache dtype); max_context 0 = ids.size().
 LITERTLM_API StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
-                                                          std::span<const TokenId> ids);
+                                                          std::span<const TokenId> ids,
+                                                          const SessionOptions& options = {});
 
 }  // namespace litertlm
 

@@ -21,7 +21,32 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+KvDType ToKvDType(KvCacheDType t) {
+  switch (t) {
+    case KvCacheDType::kFloat16: return KvDType::kF16;
+    case KvCacheDType::kInt8: return KvDType::kQ8;
+    default: return KvDType::kF32;
+  }
+}
+
 }  // namespace
+
+std::string_view KvCacheDTypeName(KvCacheDType dtype) {
+  switch (dtype) {
+    case KvCacheDType::kFloat32: return "f32";
+    case KvCacheDType::kFloat16: return "f16";
+    case KvCacheDType::kInt8: return "int8";
+  }
+  return "unknown";
+}
+
+StatusOr<KvCacheDType> KvCacheDTypeFromName(std::string_view name) {
+  for (KvCacheDType t : {KvCacheDType::kFloat32, KvCacheDType::kFloat16, KvCacheDType::kInt8}) {
+    if (name == KvCacheDTypeName(t)) return t;
+  }
+  return InvalidArgumentError("unknown KV cache dtype '" + std::string(name) +
+                              "' (expected f32, f16 or int8)");
+}
 
 std::string_view FinishReasonName(FinishReason reason) {
   switch (reason) {
@@ -42,7 +67,7 @@ class Session::Impl {
         model_(std::move(model)),
         state_(model_->impl(), max_context,
                options.num_threads > 0 ? options.num_threads : model_->impl().options.num_threads,
-               options.kv_cache_dtype == KvCacheDType::kFloat16 ? KvDType::kF16 : KvDType::kF32) {}
+               ToKvDType(options.kv_cache_dtype)) {}
   Impl(const Impl& other)
       : engine_(other.engine_), model_(other.model_), state_(other.state_), history_(other.history_) {}
 
@@ -210,6 +235,10 @@ namespace {
 Status CheckSessionOptions(const SessionOptions& options) {
   if (options.max_context < 0) return InvalidArgumentError("SessionOptions.max_context must be >= 0");
   if (options.num_threads < 0) return InvalidArgumentError("SessionOptions.num_threads must be >= 0");
+  const int dtype = static_cast<int>(options.kv_cache_dtype);
+  if (dtype < 0 || dtype > static_cast<int>(KvCacheDType::kInt8)) {
+    return InvalidArgumentError("SessionOptions.kv_cache_dtype: unknown value " + std::to_string(dtype));
+  }
   return Status::Ok();
 }
 }  // namespace
@@ -278,7 +307,8 @@ void Session::Reset() { impl_->state_.Truncate(0); }
 const Model& Session::model() const { return *impl_->model_; }
 
 StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
-                                             std::span<const TokenId> ids) {
+                                             std::span<const TokenId> ids,
+                                             const SessionOptions& session_options) {
   if (model == nullptr) return InvalidArgumentError("ComputePerplexity: model is null");
   if (ids.size() < 2) return InvalidArgumentError("perplexity needs at least 2 tokens");
   const int64_t vocab = model->info().vocab_size;
@@ -288,8 +318,8 @@ StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
                                   std::to_string(i) + " is outside the vocabulary [0, " +
                                   std::to_string(vocab) + ")");
   }
-  SessionOptions options;
-  options.max_context = static_cast<int>(std::min<size_t>(ids.size(), INT_MAX));
+  SessionOptions options = session_options;
+  if (options.max_context == 0) options.max_context = static_cast<int>(std::min<size_t>(ids.size(), INT_MAX));
   ASSIGN_OR_RETURN(auto session, Session::Create(std::move(model), options));
   PerplexityResult result;
   result.nll.reserve(ids.size() - 1);

@@ -35,6 +35,27 @@ void ToF32(const uint16_t* src, float* dst, int n) {
   for (; i < n; ++i) dst[i] = F16ToF32(src[i]);
 }
 
+// Rows of the int8 cache are 64–256 bytes: the software prefetch runs kQ8PrefetchBytes ahead
+// of the read so that every page of the stream is requested before it is needed.
+constexpr int64_t kQ8PrefetchBytes = 1024;
+
+void Q8ToF32(const int8_t* src, const float* scales, float* dst, int64_t n, int block) {
+  if (block % 8 != 0) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) * scales[i / block];
+    return;
+  }
+  for (int64_t b0 = 0; b0 < n; b0 += block) {
+    const __m256 s = _mm256_set1_ps(scales[b0 / block]);
+    for (int64_t i = b0; i < b0 + block; i += 8) {
+      if (i % 64 == 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(src + i + kQ8PrefetchBytes), _MM_HINT_T0);
+      }
+      const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_ps(dst + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), s));
+    }
+  }
+}
+
 inline __m256 Load8(const float* p) { return _mm256_loadu_ps(p); }
 inline __m256 Load8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -159,12 +180,124 @@ void Accumulate(const float* p, int64_t ldp, int rows, const T* v, int64_t ldv, 
   }
 }
 
+// 8 int8 values widened to fp32.
+inline __m256 WidenQ8(const int8_t* p) {
+  const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+}
+
+// Sums of a0..a3 (8 lanes each) as one vector of four.
+inline __m128 Sum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+// R (1 or 2) query rows against four int8 keys at a time: each key is widened once per 8 values
+// for both rows; the block scale is folded into the widened key, so the accumulators run over
+// the whole row.
+template <int R>
+void ScoresQ8Rows(const float* q, int64_t ldq, const int8_t* k, const float* ks, int64_t n, int d,
+                  int block, float scale, float* out, int64_t ldo) {
+  const int per_row = d / block;
+  const __m128 vscale = _mm_set1_ps(scale);
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const auto kr = FourRows(k, j, d, n, d);
+    const float* s = ks + j * per_row;
+    __m256 acc[R][4];
+    for (int r = 0; r < R; ++r) {
+      for (int i = 0; i < 4; ++i) acc[r][i] = _mm256_setzero_ps();
+    }
+    for (int b = 0; b < per_row; ++b) {
+      __m256 sc[4];
+      for (int i = 0; i < 4; ++i) sc[i] = _mm256_set1_ps(s[i * per_row + b]);
+      for (int c = b * block; c < (b + 1) * block; c += 8) {
+        __m256 x[4];
+        for (int i = 0; i < 4; ++i) x[i] = _mm256_mul_ps(WidenQ8(kr[i] + c), sc[i]);
+        for (int r = 0; r < R; ++r) {
+          const __m256 qv = _mm256_loadu_ps(q + r * ldq + c);
+          for (int i = 0; i < 4; ++i) acc[r][i] = _mm256_fmadd_ps(qv, x[i], acc[r][i]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      _mm_storeu_ps(out + r * ldo + j,
+                    _mm_mul_ps(Sum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), vscale));
+    }
+  }
+  if (j < n) {
+    ScoresQ8Scalar(q, ldq, R, k + j * d, ks + j * per_row, n - j, d, block, scale, out + j, ldo);
+  }
+}
+
+void ScoresQ8(const float* q, int64_t ldq, int rows, const int8_t* k, const float* ks, int64_t n,
+              int d, int block, float scale, float* out, int64_t ldo) {
+  if (block % 8 != 0) {
+    ScoresQ8Scalar(q, ldq, rows, k, ks, n, d, block, scale, out, ldo);
+    return;
+  }
+  int r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    ScoresQ8Rows<2>(q + r * ldq, ldq, k, ks, n, d, block, scale, out + r * ldo, ldo);
+  }
+  if (r < rows) ScoresQ8Rows<1>(q + r * ldq, ldq, k, ks, n, d, block, scale, out + r * ldo, ldo);
+}
+
+// R (1 or 2) output rows from four int8 value rows at a time: per block, the weights
+// p[r, j] · scale[j, block] are broadcast once; each value row is widened once per 8 values.
+template <int R>
+void AccumulateQ8Rows(const float* p, int64_t ldp, const int8_t* v, const float* vs, int64_t n,
+                      int d, int block, float* out, int64_t ldout) {
+  const int per_row = d / block;
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const auto vr = FourRows(v, j, d, n, d);
+    const float* s = vs + j * per_row;
+    for (int b = 0; b < per_row; ++b) {
+      __m256 w[R][4];
+      for (int r = 0; r < R; ++r) {
+        for (int i = 0; i < 4; ++i) {
+          w[r][i] = _mm256_set1_ps(p[r * ldp + j + i] * s[i * per_row + b]);
+        }
+      }
+      for (int c = b * block; c < (b + 1) * block; c += 8) {
+        __m256 x[4];
+        for (int i = 0; i < 4; ++i) x[i] = WidenQ8(vr[i] + c);
+        for (int r = 0; r < R; ++r) {
+          float* o = out + r * ldout + c;
+          __m256 acc = _mm256_loadu_ps(o);
+          for (int i = 0; i < 4; ++i) acc = _mm256_fmadd_ps(w[r][i], x[i], acc);
+          _mm256_storeu_ps(o, acc);
+        }
+      }
+    }
+  }
+  if (j < n) {
+    AccumulateQ8Scalar(p + j, ldp, R, v + j * d, vs + j * per_row, n - j, d, block, out, ldout);
+  }
+}
+
+void AccumulateQ8(const float* p, int64_t ldp, int rows, const int8_t* v, const float* vs,
+                  int64_t n, int d, int block, float* out, int64_t ldout) {
+  if (block % 8 != 0) {
+    AccumulateQ8Scalar(p, ldp, rows, v, vs, n, d, block, out, ldout);
+    return;
+  }
+  int r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    AccumulateQ8Rows<2>(p + r * ldp, ldp, v, vs, n, d, block, out + r * ldout, ldout);
+  }
+  if (r < rows) AccumulateQ8Rows<1>(p + r * ldp, ldp, v, vs, n, d, block, out + r * ldout, ldout);
+}
+
 }  // namespace
 
 const AttentionOps* Avx2AttentionOps() {
   static const AttentionOps ops = {&ToF16,           &ToF32,
+                                   &QuantizeQ8Blocks, &Q8ToF32,
                                    &Scores<float>,   &Scores<uint16_t>,
-                                   &Accumulate<float>, &Accumulate<uint16_t>};
+                                   &Accumulate<float>, &Accumulate<uint16_t>,
+                                   &ScoresQ8,        &AccumulateQ8};
   return CpuSupports(Isa::kAvx2) ? &ops : nullptr;
 }
 

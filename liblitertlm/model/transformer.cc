@@ -13,16 +13,57 @@ namespace {
 
 // Attention runs as two matrix products per (query block, KV head): scores = Q·Kᵀ and
 // out = P·V, over blocks of kQueryBlock queries (scores panel: block × context per head and
-// thread, never seq × seq). Blocks run through sgemm; an fp16 cache is widened to fp32 a tile of
-// keys at a time (kFp16TileFloats floats, L2-resident), so its memory traffic stays at fp16
-// bytes. Below kMinBlockedQueries queries (decode) every query is its own block: the query heads
-// that share a KV head form one small matrix, and AttentionOps' few-query kernels read each key
-// and value row once for the whole GQA group, straight from the cache in its dtype.
+// thread, never seq × seq). Blocks run through sgemm; an fp16 or int8 cache is widened to fp32 a
+// tile of keys at a time (kWideTileFloats floats, L2-resident), so its memory traffic stays at
+// its own bytes. Below kMinBlockedQueries queries (decode) every query is its own block: the
+// query heads that share a KV head form one small matrix, and AttentionOps' few-query kernels
+// read each key and value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kMinBlockedQueries = 16;
-constexpr int64_t kFp16TileFloats = 32768;
+constexpr int64_t kWideTileFloats = 32768;
 
-int64_t Fp16TileKeys(int head_dim) { return std::max<int64_t>(16, kFp16TileFloats / head_dim); }
+int64_t WideTileKeys(int head_dim) { return std::max<int64_t>(16, kWideTileFloats / head_dim); }
+
+// Decode: scores[r·keys + j] = scale · q_r · key_{lo + j} for the `rows` query heads at q
+// (stride d) that share `kv_head`, from the cache in its dtype.
+void FewQueryScores(const KvCache& cache, int layer, int kv_head, int lo, const float* q, int rows,
+                    int64_t keys, float scale, float* scores) {
+  const AttentionOps& ops = ActiveAttentionOps();
+  const int d = cache.head_dim();
+  switch (cache.dtype()) {
+    case KvDType::kF32:
+      ops.scores_f32(q, d, rows, cache.KeyF32(layer, kv_head, lo), d, keys, d, scale, scores, keys);
+      break;
+    case KvDType::kF16:
+      ops.scores_f16(q, d, rows, cache.KeyF16(layer, kv_head, lo), d, keys, d, scale, scores, keys);
+      break;
+    case KvDType::kQ8:
+      ops.scores_q8(q, d, rows, cache.KeyQ8(layer, kv_head, lo),
+                    cache.KeyScales(layer, kv_head, lo), keys, d, cache.q8_block(), scale, scores,
+                    keys);
+      break;
+  }
+}
+
+// Decode: out_r = Σ_j p[r·keys + j] · value_{lo + j} (out: rows × d, stride d, overwritten).
+void FewQueryAccumulate(const KvCache& cache, int layer, int kv_head, int lo, const float* p,
+                        int rows, int64_t keys, float* out) {
+  const AttentionOps& ops = ActiveAttentionOps();
+  const int d = cache.head_dim();
+  std::fill(out, out + int64_t{rows} * d, 0.0f);
+  switch (cache.dtype()) {
+    case KvDType::kF32:
+      ops.accumulate_f32(p, keys, rows, cache.ValueF32(layer, kv_head, lo), d, keys, d, out, d);
+      break;
+    case KvDType::kF16:
+      ops.accumulate_f16(p, keys, rows, cache.ValueF16(layer, kv_head, lo), d, keys, d, out, d);
+      break;
+    case KvDType::kQ8:
+      ops.accumulate_q8(p, keys, rows, cache.ValueQ8(layer, kv_head, lo),
+                        cache.ValueScales(layer, kv_head, lo), keys, d, cache.q8_block(), out, d);
+      break;
+  }
+}
 
 // inv_freq[i] = 1 / theta^(2i/d) / factor, computed in fp32 as transformers does.
 std::vector<float> InvFreq(const RopeConfig& rope, int d) {
@@ -83,26 +124,35 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, in
   const int64_t rows = single ? g1 - g0 : t1 - t0;
   const int64_t ld = single ? d : qd;
   const int64_t head0 = t0 * qd + (int64_t{kv_head} * group + g0) * d;
-  const bool f16 = cache.dtype() == KvDType::kF16;
-  const int64_t tile_keys = f16 ? Fp16TileKeys(d) : keys;
+  const KvDType dtype = cache.dtype();
+  const int64_t tile_keys = dtype != KvDType::kF32 ? WideTileKeys(d) : keys;
   const AttentionOps& ops = ActiveAttentionOps();
   // Rows [j0, j0 + n) of the keys (values) this block sees, as an fp32 matrix (stride d).
   auto rows_f32 = [&](bool values, int64_t j0, int64_t n) -> const float* {
     const int p = lo + static_cast<int>(j0);
-    if (!f16) return values ? cache.ValueF32(layer, kv_head, p) : cache.KeyF32(layer, kv_head, p);
-    ops.to_f32(values ? cache.ValueF16(layer, kv_head, p) : cache.KeyF16(layer, kv_head, p), tile,
-               static_cast<int>(n * d));
-    return tile;
+    switch (dtype) {
+      case KvDType::kF32:
+        return values ? cache.ValueF32(layer, kv_head, p) : cache.KeyF32(layer, kv_head, p);
+      case KvDType::kF16:
+        ops.to_f32(values ? cache.ValueF16(layer, kv_head, p) : cache.KeyF16(layer, kv_head, p),
+                   tile, static_cast<int>(n * d));
+        return tile;
+      case KvDType::kQ8:
+        if (values) {
+          ops.q8_to_f32(cache.ValueQ8(layer, kv_head, p), cache.ValueScales(layer, kv_head, p),
+                        tile, n * d, cache.q8_block());
+        } else {
+          ops.q8_to_f32(cache.KeyQ8(layer, kv_head, p), cache.KeyScales(layer, kv_head, p), tile,
+                        n * d, cache.q8_block());
+        }
+        return tile;
+    }
+    return nullptr;
   };
   const float scale = static_cast<float>(c.attention_scale);
   if (single) {  // few query rows: our own products, straight from the cache in its dtype
-    if (f16) {
-      ops.scores_f16(s.q.data() + head0, d, static_cast<int>(rows), cache.KeyF16(layer, kv_head, lo),
-                     d, keys, d, scale, scores, keys);
-    } else {
-      ops.scores_f32(s.q.data() + head0, d, static_cast<int>(rows), cache.KeyF32(layer, kv_head, lo),
-                     d, keys, d, scale, scores, keys);
-    }
+    FewQueryScores(cache, layer, kv_head, lo, s.q.data() + head0, static_cast<int>(rows), keys,
+                   scale, scores);
   } else {  // sgemm per head, tile by tile
     for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
       const int64_t n = std::min(tile_keys, keys - j0);
@@ -127,15 +177,8 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, in
     for (int64_t j = end; j < keys; ++j) row[j] = 0.0f;
   }
   if (single) {
-    float* out = s.attn.data() + head0;
-    std::fill(out, out + rows * d, 0.0f);
-    if (f16) {
-      ops.accumulate_f16(scores, keys, static_cast<int>(rows), cache.ValueF16(layer, kv_head, lo),
-                         d, keys, d, out, d);
-    } else {
-      ops.accumulate_f32(scores, keys, static_cast<int>(rows), cache.ValueF32(layer, kv_head, lo),
-                         d, keys, d, out, d);
-    }
+    FewQueryAccumulate(cache, layer, kv_head, lo, scores, static_cast<int>(rows), keys,
+                       s.attn.data() + head0);
     return;
   }
   for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
@@ -169,7 +212,7 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
       std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
   const int64_t panel = heads_per_slice * block * (start + m);
   const int64_t tile =
-      cache.dtype() == KvDType::kF16 ? Fp16TileKeys(c.head_dim) * c.head_dim : 0;
+      cache.dtype() != KvDType::kF32 ? WideTileKeys(c.head_dim) * c.head_dim : 0;
   if (static_cast<int64_t>(s.scores.size()) < (panel + tile) * parts) {
     s.scores.resize(static_cast<size_t>((panel + tile) * parts));
   }

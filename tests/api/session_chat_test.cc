@@ -134,8 +134,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ChatFixtureTest,
 TEST_P(ChatFixtureTest, MultiTurnCacheReuseEqualsFullPrefill) {
   auto engine = LoadEngine(GetParam());
   ASSERT_NE(engine, nullptr);
-  for (KvCacheDType dtype : {KvCacheDType::kFloat32, KvCacheDType::kFloat16}) {
-    SCOPED_TRACE(dtype == KvCacheDType::kFloat32 ? "fp32 KV cache" : "fp16 KV cache");
+  for (KvCacheDType dtype : {KvCacheDType::kFloat32, KvCacheDType::kFloat16, KvCacheDType::kInt8}) {
+    SCOPED_TRACE(std::string(KvCacheDTypeName(dtype)) + " KV cache");
     SessionOptions options;
     options.kv_cache_dtype = dtype;
     auto chat = NewSession(engine, options);
@@ -160,6 +160,37 @@ TEST_P(ChatFixtureTest, MultiTurnCacheReuseEqualsFullPrefill) {
     EXPECT_EQ(again.stats.generated_tokens, second.stats.generated_tokens);
     EXPECT_EQ(Tokens(*fresh), Tokens(*chat));
   }
+}
+
+// Bad options are INVALID_ARGUMENT naming the field, before any memory is committed.
+TEST_P(ChatFixtureTest, SessionOptionsAreValidated) {
+  auto engine = LoadEngine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  SessionOptions bad_context, bad_threads, bad_dtype;
+  bad_context.max_context = -1;
+  bad_threads.num_threads = -2;
+  bad_dtype.kv_cache_dtype = static_cast<KvCacheDType>(7);
+  for (const auto& [options, field] : {std::pair{bad_context, "max_context"},
+                                       std::pair{bad_threads, "num_threads"},
+                                       std::pair{bad_dtype, "kv_cache_dtype"}}) {
+    auto session = Session::Create(engine, options);
+    ASSERT_FALSE(session.ok()) << field;
+    EXPECT_EQ(session.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(session.status().message().find(field), std::string::npos) << session.status().ToString();
+  }
+}
+
+TEST(KvCacheDTypeNames, RoundTripAndRejectUnknown) {
+  for (KvCacheDType t : {KvCacheDType::kFloat32, KvCacheDType::kFloat16, KvCacheDType::kInt8}) {
+    auto back = KvCacheDTypeFromName(KvCacheDTypeName(t));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, t);
+  }
+  EXPECT_EQ(KvCacheDTypeName(KvCacheDType::kInt8), "int8");
+  auto bad = KvCacheDTypeFromName("q4");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("q4"), std::string::npos);
 }
 
 // Pieces are whole UTF-8 characters and concatenate to the reply; max_tokens is honoured.

@@ -37,11 +37,12 @@ class BenchTest(unittest.TestCase):
                 self.assertAlmostEqual(out["ttft_ms"] * out["prefill_tokens_per_s"]["128"],
                                        128e3, delta=128.0)  # printed with 3-4 digits
 
-    def test_fp16_kv_cache(self):
-        out = self.bench("qwen3_gqa", "--repeats", "1", "--decode-tokens", "4", "--context", "80",
-                         "--kv-cache-dtype", "f16")
-        self.assertEqual(out["kv_cache_dtype"], "f16")
-        self.assertGreater(out["decode_after_context_tokens_per_s"], 0)
+    def test_reduced_kv_cache(self):
+        for dtype in ("f16", "int8"):
+            out = self.bench("qwen3_gqa", "--repeats", "1", "--decode-tokens", "4", "--context",
+                             "80", "--kv-cache-dtype", dtype)
+            self.assertEqual(out["kv_cache_dtype"], dtype)
+            self.assertGreater(out["decode_after_context_tokens_per_s"], 0)
         r = run_cli("bench", fixture("qwen3_gqa"), "--kv-cache-dtype", "int3")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("--kv-cache-dtype", r.stderr)

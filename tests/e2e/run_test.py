@@ -125,13 +125,14 @@ class JsonAndStatsTest(unittest.TestCase):
 
 
     def test_kv_cache_dtype(self):
-        # fp16 keys/values: same prompt accounting; the greedy answer may differ only where the
-        # tiny random model's top two logits are within fp16 rounding.
+        # fp16 / int8 keys and values: same prompt accounting; the greedy answer may differ only
+        # where the tiny random model's top two logits are within the cache's rounding.
         [f32] = answers(self, QWEN, "--max-tokens", "6", "--prompt", QUESTION, "--temperature", "0")
-        [f16] = answers(self, QWEN, "--max-tokens", "6", "--prompt", QUESTION, "--temperature", "0",
-                        "--kv-cache-dtype", "f16")
-        self.assertEqual(f16["prompt_tokens"], f32["prompt_tokens"])
-        self.assertEqual(f16["generated_tokens"], f32["generated_tokens"])
+        for dtype in ("f16", "int8"):
+            [reduced] = answers(self, QWEN, "--max-tokens", "6", "--prompt", QUESTION,
+                                "--temperature", "0", "--kv-cache-dtype", dtype)
+            self.assertEqual(reduced["prompt_tokens"], f32["prompt_tokens"], dtype)
+            self.assertEqual(reduced["generated_tokens"], f32["generated_tokens"], dtype)
         rc, _, err = run(QWEN, "--prompt", QUESTION, "--kv-cache-dtype", "f8")
         self.assertNotEqual(rc, 0)
         self.assertIn("--kv-cache-dtype", err)

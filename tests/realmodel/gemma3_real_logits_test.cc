@@ -82,10 +82,11 @@ struct Agreement {
 };
 
 // Runs every reference prompt through `model` and compares position by position.
-Agreement Compare(std::shared_ptr<const Model> model, const std::vector<RefPrompt>& prompts) {
+Agreement Compare(std::shared_ptr<const Model> model, const std::vector<RefPrompt>& prompts,
+                  const SessionOptions& options = {}) {
   Agreement a;
   for (const RefPrompt& p : prompts) {
-    auto session = Session::Create(model);
+    auto session = Session::Create(model, options);
     EXPECT_TRUE(session.ok()) << session.status().ToString();
     if (!session.ok()) return a;
     std::vector<float> logits;
@@ -199,10 +200,11 @@ TEST_F(Gemma3ConvertedTest, Fp32ConversionMatchesTransformers) {
   EXPECT_LT(a.max_logsumexp_diff, 0.002);
 }
 
-void ExpectAgreement(std::shared_ptr<const Model> model, const char* label, double min_top1) {
+void ExpectAgreement(std::shared_ptr<const Model> model, const char* label, double min_top1,
+                     const SessionOptions& options = {}) {
   std::vector<RefPrompt> prompts = LoadReference();
   ASSERT_NE(model, nullptr);
-  Agreement a = Compare(model, prompts);
+  Agreement a = Compare(model, prompts, options);
   ASSERT_GT(a.positions, 0);
   double agreement = static_cast<double>(a.top1) / a.positions;
   std::printf("%s .litertlm: top-1 %d/%d = %.4f, max |Δ top-10 logit| %.4f, max |Δ logsumexp| %.4f\n",
@@ -221,6 +223,17 @@ TEST_F(Gemma3ConvertedTest, Int8ConversionAgreesWithTransformers) {
 // what the code achieves today, so a regression still fails; raising it to 0.95 is open work.
 TEST_F(Gemma3ConvertedTest, DynamicInt8ConversionAgreesWithTransformers) {
   ExpectAgreement(Converted(Quantization::kDynamicInt8), "dynamic_int8", 0.90);
+}
+
+// The reduced KV caches on the fp32 conversion, so that only the cache's rounding differs from
+// the reference. Measured: f16 98/98 top-1 (max |Δ top-10 logit| 0.013), int8 97/98 (0.55 at
+// one position; its perplexity below stays within 0.2 % of fp32's).
+TEST_F(Gemma3ConvertedTest, ReducedKvCachesAgreeWithTransformers) {
+  SessionOptions f16, int8;
+  f16.kv_cache_dtype = KvCacheDType::kFloat16;
+  int8.kv_cache_dtype = KvCacheDType::kInt8;
+  ExpectAgreement(Converted(Quantization::kFp32), "fp32 weights, f16 KV cache", 0.99, f16);
+  ExpectAgreement(Converted(Quantization::kFp32), "fp32 weights, int8 KV cache", 0.95, int8);
 }
 
 std::string ReadText(const std::string& path) {
@@ -258,6 +271,21 @@ TEST_F(Gemma3ConvertedTest, PerplexityPerQuantization) {
                 ppl->perplexity, ppl->perplexity / base->perplexity);
     EXPECT_LT(ppl->perplexity, base->perplexity * max_ratio) << QuantizationName(q);
     EXPECT_GT(ppl->perplexity, base->perplexity / max_ratio) << QuantizationName(q);
+  }
+  // The KV cache's element type on the fp32 conversion: only the cache's rounding differs
+  // (measured: f16 15.7585, int8 15.7344 against fp32's 15.7588).
+  const std::vector<std::pair<KvCacheDType, double>> caches = {{KvCacheDType::kFloat16, 1.001},
+                                                               {KvCacheDType::kInt8, 1.01}};
+  for (const auto& [dtype, max_ratio] : caches) {
+    SessionOptions options;
+    options.kv_cache_dtype = dtype;
+    auto ppl = ComputePerplexity(Converted(Quantization::kFp32), *ids, options);
+    ASSERT_TRUE(ppl.ok()) << ppl.status().ToString();
+    const std::string label = "fp32, " + std::string(KvCacheDTypeName(dtype)) + " KV cache";
+    std::printf("perplexity %-22s %.4f (%.4fx fp32)\n", label.c_str(), ppl->perplexity,
+                ppl->perplexity / base->perplexity);
+    EXPECT_LT(ppl->perplexity, base->perplexity * max_ratio) << label;
+    EXPECT_GT(ppl->perplexity, base->perplexity / max_ratio) << label;
   }
 }
 

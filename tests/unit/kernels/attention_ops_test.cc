@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -46,9 +47,11 @@ double RefDot(const float* q, const float* k, int d) {
   return s;
 }
 
-// scores and accumulate of every path (scalar, AVX2) against double references, for fp32 and
-// fp16 rows, over row counts, key counts and head sizes that are and are not multiples of the
-// 4-key and 8-column blocks, with strides larger than the row (as in a cache slice).
+// scores and accumulate of every path (scalar, AVX2) against double references, for fp32, fp16
+// and int8 rows (int8 blocks of 32, or of the whole row when d is not a multiple of 32: vector
+// and scalar-fallback widths), over row counts, key counts and head sizes that are and are not
+// multiples of the 4-key, 2-row and 8-column blocks, with strides larger than the row (as in a
+// cache slice).
 TEST(AttentionOpsTest, FewQueryProductsMatchReference) {
   std::vector<const AttentionOps*> paths = {&ScalarAttentionOps()};
   if (Avx2AttentionOps() != nullptr) paths.push_back(Avx2AttentionOps());
@@ -67,19 +70,30 @@ TEST(AttentionOpsTest, FewQueryProductsMatchReference) {
           ScalarAttentionOps().to_f16(k.data(), k16.data(), static_cast<int>(k.size()));
           std::vector<float> k16w(k.size());
           ScalarAttentionOps().to_f32(k16.data(), k16w.data(), static_cast<int>(k.size()));
-          for (bool half : {false, true}) {
-            const std::vector<float>& kv = half ? k16w : k;
+          // int8 rows are contiguous (stride d): the reference is their exact dequantization,
+          // laid out at stride ldk like the others.
+          const int block = d % 32 == 0 ? 32 : d;
+          std::vector<int8_t> k8(n * d);
+          std::vector<float> k8s(n * d / block), k8w(k.size());
+          for (int64_t j = 0; j < n; ++j) {
+            QuantizeQ8Blocks(&k[j * ldk], &k8[j * d], &k8s[j * d / block], d, block);
+            for (int c = 0; c < d; ++c) k8w[j * ldk + c] = k8[j * d + c] * k8s[j * d / block + c / block];
+          }
+          for (int kind : {0, 1, 2}) {  // fp32, fp16, int8
+            const std::vector<float>& kv = kind == 0 ? k : kind == 1 ? k16w : k8w;
             std::vector<float> scores(rows * ldo, -7.0f);
-            if (half) {
-              ops->scores_f16(q.data(), ldq, rows, k16.data(), ldk, n, d, 0.5f, scores.data(), ldo);
-            } else {
-              ops->scores_f32(q.data(), ldq, rows, k.data(), ldk, n, d, 0.5f, scores.data(), ldo);
-            }
             std::vector<float> out(rows * ldq, 1.0f);
-            if (half) {
+            if (kind == 0) {
+              ops->scores_f32(q.data(), ldq, rows, k.data(), ldk, n, d, 0.5f, scores.data(), ldo);
+              ops->accumulate_f32(p.data(), ldo, rows, k.data(), ldk, n, d, out.data(), ldq);
+            } else if (kind == 1) {
+              ops->scores_f16(q.data(), ldq, rows, k16.data(), ldk, n, d, 0.5f, scores.data(), ldo);
               ops->accumulate_f16(p.data(), ldo, rows, k16.data(), ldk, n, d, out.data(), ldq);
             } else {
-              ops->accumulate_f32(p.data(), ldo, rows, k.data(), ldk, n, d, out.data(), ldq);
+              ops->scores_q8(q.data(), ldq, rows, k8.data(), k8s.data(), n, d, block, 0.5f,
+                             scores.data(), ldo);
+              ops->accumulate_q8(p.data(), ldo, rows, k8.data(), k8s.data(), n, d, block, out.data(),
+                                 ldq);
             }
             for (int r = 0; r < rows; ++r) {
               for (int64_t j = 0; j < n; ++j) {
@@ -97,6 +111,42 @@ TEST(AttentionOpsTest, FewQueryProductsMatchReference) {
           }
         }
       }
+    }
+  }
+}
+
+// Block int8: every value comes back within half a step (scale / 2) of its block, the scale is
+// max|x| / 127 of that block (so one large block does not coarsen the next), an all-zero block
+// stays zero, and the AVX2 widening is bit-exact against the scalar one (a single rounded
+// product either way), for blocks that are and are not multiples of the vector width.
+TEST(AttentionOpsTest, Q8BlocksRoundTripWithinHalfAStep) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int block : {32, 20, 8, 128}) {
+    const int n = block * 4;
+    std::vector<float> x(n);
+    for (float& v : x) v = dist(rng);
+    for (int i = 0; i < block; ++i) x[i] *= 50.0f;  // an outlier block
+    std::fill(x.begin() + 2 * block, x.begin() + 3 * block, 0.0f);
+    std::vector<int8_t> q(n);
+    std::vector<float> scales(4);
+    QuantizeQ8Blocks(x.data(), q.data(), scales.data(), n, block);
+    std::vector<float> back(n), fast_back(n);
+    ScalarAttentionOps().q8_to_f32(q.data(), scales.data(), back.data(), n, block);
+    for (int b = 0; b < 4; ++b) {
+      float amax = 0;
+      for (int i = 0; i < block; ++i) amax = std::max(amax, std::abs(x[b * block + i]));
+      EXPECT_EQ(scales[b], amax / 127.0f) << block << " " << b;
+      for (int i = b * block; i < (b + 1) * block; ++i) {
+        ASSERT_LE(std::abs(back[i] - x[i]), scales[b] * 0.5f * (1 + 1e-6f)) << block << " " << i;
+        ASSERT_GE(q[i], -127);
+      }
+    }
+    EXPECT_EQ(scales[2], 0.0f);
+    EXPECT_LT(scales[1], scales[0] / 10);
+    if (Avx2AttentionOps() != nullptr) {
+      Avx2AttentionOps()->q8_to_f32(q.data(), scales.data(), fast_back.data(), n, block);
+      EXPECT_EQ(0, std::memcmp(back.data(), fast_back.data(), n * sizeof(float))) << block;
     }
   }
 }

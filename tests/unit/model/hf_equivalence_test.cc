@@ -91,20 +91,20 @@ TEST_P(HfEquivalenceTest, PrefillAndGreedyDecodeMatchTransformers) {
 // Prefill attention runs in blocks of 64 queries through sgemm (an fp16 cache widened to fp32
 // tile by tile); one token at a time it runs our few-query kernels straight on the cache. Over
 // 200 tokens (4 blocks, both after an existing context and from empty; sliding windows far
-// shorter than the sequence on the Gemma fixtures) both agree, for either cache dtype: within
+// shorter than the sequence on the Gemma fixtures) both agree, for every cache dtype: within
 // 1e-4 of max|logit| with fp32, 2e-3 with fp16, where a last-bit difference upstream (summation
-// order) can flip the fp16 rounding of a stored key or value (2^-11 relative) in a later layer.
+// order) can flip the fp16 rounding of a stored key or value (2^-11 relative) in a later layer,
+// and 5e-3 with int8, where such a flip moves a value by a whole step (measured: ≤ 1.7e-3).
 TEST_P(HfEquivalenceTest, BlockedPrefillAttentionEqualsTokenByToken) {
   auto model = ModelLoader::Load(GetParam());
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   const int vocab = (*model)->info().vocab_size;
   std::vector<TokenId> ids;
   for (int i = 0; i < 200; ++i) ids.push_back((i * 7919 + 13) % vocab);
-  for (KvCacheDType dtype : {KvCacheDType::kFloat32, KvCacheDType::kFloat16}) {
+  for (KvCacheDType dtype : {KvCacheDType::kFloat32, KvCacheDType::kFloat16, KvCacheDType::kInt8}) {
     SessionOptions options;
     options.kv_cache_dtype = dtype;
-    const std::string what =
-        GetParam() + (dtype == KvCacheDType::kFloat16 ? " fp16 cache" : " fp32 cache");
+    const std::string what = GetParam() + " " + std::string(KvCacheDTypeName(dtype)) + " cache";
     auto blocked = Session::Create(*model, options);
     auto stepwise = Session::Create(*model, options);
     ASSERT_TRUE(blocked.ok() && stepwise.ok());
@@ -117,29 +117,31 @@ TEST_P(HfEquivalenceTest, BlockedPrefillAttentionEqualsTokenByToken) {
       ASSERT_TRUE((*stepwise)->Prefill(std::span(&ids[p], 1)).ok());
       ExpectClose((*stepwise)->LastLogits(), std::span(first).subspan(p * vocab, vocab),
                   what + " position " + std::to_string(p),
-                  dtype == KvCacheDType::kFloat16 ? 2e-3f : 1e-4f);
+                  dtype == KvCacheDType::kFloat32 ? 1e-4f : dtype == KvCacheDType::kFloat16 ? 2e-3f : 5e-3f);
     }
   }
 }
 
-TEST_P(HfEquivalenceTest, Fp16KvCacheStaysClose) {
-  // An fp16 KV cache rounds keys/values to 11 significant bits: logits stay within 1e-2 of
-  // max|logit| here and every greedy token agrees (the fixtures' smallest top-1 margin is 1e-3
-  // relative, so this is also checked rather than assumed).
-  const std::string dir = GetParam();
+// Teacher-forced decode with a reduced-precision KV cache against transformers' fp32 logits:
+// every step within `tolerance` of max|logit|, and at least `min_agree` of the greedy tokens
+// equal to the reference's.
+void ExpectReducedCacheClose(const std::string& dir, KvCacheDType dtype, float tolerance,
+                             double min_agree) {
   auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
-  ASSERT_TRUE(ref.ok());
+  EXPECT_TRUE(ref.ok());
+  if (!ref.ok()) return;
   auto model = ModelLoader::Load(dir);
-  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  if (!model.ok()) return;
   const int vocab = (*model)->info().vocab_size;
   const auto prompt = Values<int32_t>(**ref, "prompt_ids");
   const auto decode_ids = Values<int32_t>(**ref, "decode_ids");
   const auto decode_logits = Values<float>(**ref, "decode_logits");
   SessionOptions options;
-  options.kv_cache_dtype = KvCacheDType::kFloat16;
+  options.kv_cache_dtype = dtype;
   auto session = Session::Create(*model, options);
-  ASSERT_TRUE(session.ok());
-  ASSERT_TRUE((*session)->Prefill(prompt).ok());
+  EXPECT_TRUE(session.ok());
+  if (!session.ok() || !(*session)->Prefill(prompt).ok()) return;
   int agree = 0;
   for (size_t i = 0; i < decode_ids.size(); ++i) {
     auto logits = (*session)->LastLogits();
@@ -149,12 +151,28 @@ TEST_P(HfEquivalenceTest, Fp16KvCacheStaysClose) {
       max_ref = std::max(max_ref, std::abs(want[j]));
       max_diff = std::max(max_diff, std::abs(logits[j] - want[j]));
     }
-    EXPECT_LE(max_diff, 1e-2f * max_ref) << dir << " step " << i;
+    EXPECT_LE(max_diff, tolerance * max_ref) << dir << " step " << i;
     agree += ArgMax(logits) == decode_ids[i];
     const TokenId next = decode_ids[i];  // teacher forcing: same context as the reference
-    ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+    EXPECT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
   }
-  EXPECT_EQ(agree, static_cast<int>(decode_ids.size())) << dir;
+  EXPECT_GE(agree, min_agree * static_cast<double>(decode_ids.size())) << dir;
+}
+
+TEST_P(HfEquivalenceTest, Fp16KvCacheStaysClose) {
+  // An fp16 KV cache rounds keys/values to 11 significant bits: logits stay within 1e-2 of
+  // max|logit| here and every greedy token agrees (the fixtures' smallest top-1 margin is 1e-3
+  // relative, so this is also checked rather than assumed).
+  ExpectReducedCacheClose(GetParam(), KvCacheDType::kFloat16, 1e-2f, /*min_agree=*/1.0);
+}
+
+TEST_P(HfEquivalenceTest, Int8KvCacheStaysClose) {
+  // An int8 cache keeps a sign and 7 bits per value, one scale per 32 values (per row on
+  // gemma3_mqa, whose head size is 16): measured 1.5–2.4 % of max|logit| off on these random
+  // fixtures (gemma3_mqa 1.9 %, sliding 2.4 %, qwen3_gqa 1.5 %, rope_scaled 2.2 %, tied 1.8 %)
+  // and 16/17 greedy tokens on gemma3_mqa, 17/17 elsewhere; the real-model test holds it to
+  // its top-1 agreement on real weights.
+  ExpectReducedCacheClose(GetParam(), KvCacheDType::kInt8, 4e-2f, /*min_agree=*/0.9);
 }
 
 TEST_P(HfEquivalenceTest, PerplexityMatchesTransformers) {
