@@ -10,7 +10,6 @@
 namespace litertlm {
 namespace {
 
-constexpr uint64_t kDefaultAlignment = 32;
 constexpr uint32_t kMaxDims = 4;  // GGML_MAX_DIMS
 
 // Bytes of one scalar element of `type`; 0 for string/array (variable size).

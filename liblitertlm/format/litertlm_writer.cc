@@ -253,8 +253,12 @@ Status LitertlmWriter::EndWeights() {
   std::vector<flatbuffers::Offset<::litertlm::weights::TensorEntry>> entries;
   entries.reserve(tensors_.size());
   for (const TensorRecord& t : tensors_) {
+    // Sequenced, not nested in the call: the order of argument evaluation is unspecified (GCC
+    // and Clang differ), and it decides the bytes. Shape first, as the golden files were written.
+    const auto shape = fbb.CreateVector(t.shape);
+    const auto name = fbb.CreateString(t.name);
     entries.push_back(::litertlm::weights::CreateTensorEntry(
-        fbb, fbb.CreateString(t.name), static_cast<uint8_t>(t.dtype), fbb.CreateVector(t.shape),
+        fbb, name, static_cast<uint8_t>(t.dtype), shape,
         t.data_offset, t.data_size, t.scales_offset, t.scales_size,
         static_cast<uint8_t>(t.layout), t.row_sums_offset, t.row_sums_size));
   }

@@ -77,7 +77,9 @@ StatusOr<WeightsIndex> WeightsIndex::Parse(std::span<const uint8_t> section,
                            std::to_string(entry->dtype()));
     }
     // The Verifier checks a vector's 4-byte length prefix, not 8-byte alignment of its elements.
-    if (reinterpret_cast<uintptr_t>(entry->shape()->data()) % alignof(int64_t) != 0) {
+    // An empty shape (a scalar) reads no element, so its alignment does not matter.
+    if (entry->shape()->size() > 0 &&
+        reinterpret_cast<uintptr_t>(entry->shape()->data()) % alignof(int64_t) != 0) {
       return DataLossError(tensor_where + ": shape vector is not 8-byte aligned");
     }
     if (entry->shape()->size() > kMaxRank) {
