@@ -75,12 +75,18 @@ void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int6
   });
 }
 
-// Splits the 4-row groups of w over the pool; fn(n_begin, n_end) with multiples of 4.
+// Splits the 4-row groups of w over the pool in kChunksPerThread chunks per thread, taken
+// dynamically; fn(n_begin, n_end) with multiples of 4. A row's result does not depend on which
+// thread computes it, and decode is memory-bound: on this VM one core's stream can run 10–20 %
+// slower than the other's for a whole process, and with a static split the faster one then waits.
+constexpr int64_t kChunksPerThread = 8;
 template <typename Fn>
 void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
+  const int64_t groups = PackedRows(w.rows) / 4;
   const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, 4 * w.cols));
-  ctx.pool().ParallelForGrain(PackedRows(w.rows) / 4, grain,
-                              [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
+  const int64_t chunk = std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
+  ctx.pool().ParallelForDynamic(groups, chunk,
+                                [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
 }
 
 void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {

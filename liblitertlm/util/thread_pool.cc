@@ -1,5 +1,6 @@
 #include "util/thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -56,21 +57,33 @@ void ThreadPool::WakeSleepers() {
 }
 
 void ThreadPool::RunRange(int index) {
+  if (job_chunk_ > 0) {
+    for (;;) {
+      const int64_t begin = next_.fetch_add(job_chunk_, std::memory_order_relaxed);
+      if (begin >= job_n_) return;
+      job_fn_(job_ctx_, begin, std::min(job_n_, begin + job_chunk_));
+    }
+  }
   int64_t begin = job_n_ * index / num_threads_;
   int64_t end = job_n_ * (index + 1) / num_threads_;
   if (begin < end) job_fn_(job_ctx_, begin, end);
 }
 
-void ThreadPool::RunJob(int64_t n, JobFn fn, const void* ctx) {
+void ThreadPool::RunJob(int64_t n, JobFn fn, const void* ctx, int64_t chunk) {
   if (n <= 0) return;
-  // Serial cases: one thread, a single unit of work, or a nested call from inside a job.
-  if (num_threads_ == 1 || n == 1 || in_job_.exchange(true, std::memory_order_acquire)) {
-    fn(ctx, 0, n);
+  // Serial cases: one thread, a single unit (or chunk) of work, or a nested call from inside a
+  // job.
+  if (num_threads_ == 1 || n == 1 || (chunk > 0 && n <= chunk) ||
+      in_job_.exchange(true, std::memory_order_acquire)) {
+    const int64_t step = chunk > 0 ? chunk : n;
+    for (int64_t b = 0; b < n; b += step) fn(ctx, b, std::min(n, b + step));
     return;
   }
   job_fn_ = fn;
   job_ctx_ = ctx;
   job_n_ = n;
+  job_chunk_ = chunk;
+  next_.store(0, std::memory_order_relaxed);
   pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   generation_.fetch_add(1);  // seq_cst: ordered before the sleepers_ check below
   WakeSleepers();

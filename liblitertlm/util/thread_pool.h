@@ -4,8 +4,10 @@
 //   pool.ParallelFor(n, [&](int64_t begin, int64_t end) { ... });
 //
 // ParallelFor splits [0, n) statically into num_threads() contiguous ranges; range 0 runs on the
-// calling thread, range i on worker i. It returns when every range is done. No allocation happens
-// per call (the callable is passed by reference through a type-erased pointer).
+// calling thread, range i on worker i. ParallelForDynamic hands out chunks from a shared counter
+// instead, so a thread that runs slower (a core sharing its memory channel or its host CPU with
+// a noisy neighbour) takes fewer of them. Both return when every index is done. No allocation
+// happens per call (the callable is passed by reference through a type-erased pointer).
 //
 // Waiting: idle workers spin (with `pause`) for about `spin_us` microseconds after the last job
 // and then sleep on a condition variable. During generation jobs arrive every few
@@ -46,6 +48,13 @@ class ThreadPool {
     RunJob(n, &Trampoline<Fn>, &fn);
   }
 
+  // fn(begin, end) over chunks of `chunk` indices (the last may be shorter), each run exactly
+  // once by whichever thread takes it next; use when which thread runs an index does not matter.
+  template <typename Fn>
+  void ParallelForDynamic(int64_t n, int64_t chunk, const Fn& fn) {
+    RunJob(n, &Trampoline<Fn>, &fn, chunk < 1 ? 1 : chunk);
+  }
+
   // Like ParallelFor, but ranges are multiples of `grain` (the last one may be shorter).
   template <typename Fn>
   void ParallelForGrain(int64_t n, int64_t grain, const Fn& fn) {
@@ -63,7 +72,8 @@ class ThreadPool {
   static void Trampoline(const void* ctx, int64_t begin, int64_t end) {
     (*static_cast<const Fn*>(ctx))(begin, end);
   }
-  void RunJob(int64_t n, JobFn fn, const void* ctx);
+  // chunk 0: the static split; otherwise chunks taken from next_.
+  void RunJob(int64_t n, JobFn fn, const void* ctx, int64_t chunk = 0);
   void RunRange(int index);
   void WakeSleepers();
   void WorkerLoop(int index);
@@ -75,6 +85,8 @@ class ThreadPool {
   JobFn job_fn_ = nullptr;
   const void* job_ctx_ = nullptr;
   int64_t job_n_ = 0;
+  int64_t job_chunk_ = 0;
+  alignas(64) std::atomic<int64_t> next_{0};
   alignas(64) std::atomic<uint32_t> generation_{0};
   alignas(64) std::atomic<int> pending_{0};
   alignas(64) std::atomic<bool> stop_{false};
