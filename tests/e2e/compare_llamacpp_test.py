@@ -41,27 +41,28 @@ class CompareLlamacppTest(unittest.TestCase):
         gguf = tempfile.NamedTemporaryFile(dir=TMP, suffix=".gguf")  # only its size is read
         gguf.write(b"\0" * 1000)
         gguf.flush()
-        for dtype in ["f32", "f16"]:
+        for dtype in ["f32", "f16", "int8"]:
             calls.clear()
             args = argparse.Namespace(cli=CLI, pair=[f"tiny={model},{gguf.name}"], threads="1",
                                       repeats=2, decode_tokens=4, context=40, bandwidth=10.0,
-                                      kv_cache_dtype=dtype)
+                                      kv_cache_dtype=dtype, llama_kv_cache_type="q8_0")
             report = cmp.compare(args)
             # Both engines per repeat, order alternating.
             self.assertEqual([c[0] for c in calls], ["ours", "llama.cpp", "llama.cpp", "ours"])
             self.assertEqual(len(report), 1)
             row = report[0]
             self.assertEqual(row["ours_kv_cache_dtype"], dtype)
+            self.assertEqual(row["llama_kv_cache_type"], "q8_0")
             # roofline fraction = decode × file bytes / (bandwidth · 1e9)
             self.assertAlmostEqual(row["llama.cpp"]["decode_roofline_fraction"], 10.0 * 1000 / 10e9)
             for k in cmp.FIGURES:
                 self.assertGreater(row["ours"][k], 0, k)
                 self.assertEqual(row["llama.cpp"][k], 10.0)
                 self.assertAlmostEqual(row["ratio"][k], row["ours"][k] / 10.0, delta=row["ours"][k])
-            table = cmp.markdown(report, 2, dtype)
+            table = cmp.markdown(report, 2, dtype, "q8_0")
             self.assertIn("| tiny | 1 | ours |", table)
             self.assertIn("| tiny | 1 | ratio |", table)
-            self.assertIn(f"KV cache: ours {dtype}", table)
+            self.assertIn(f"KV cache: ours {dtype}, llama.cpp q8_0 (with flash attention)", table)
 
 
 if __name__ == "__main__":
