@@ -39,6 +39,7 @@ struct BenchArgs {
   int decode_tokens = 128;
   int context = 1024;
   std::string kv_cache_dtype = "f32";
+  bool mlock = false;
   bool json = false;
   ModelStoreFlags store;
 };
@@ -105,6 +106,7 @@ struct Samples {
 Status RunOnce(const BenchArgs& args, Samples* out) {
   LoadOptions load;
   load.num_threads = args.threads;
+  load.lock_in_memory = args.mlock;
   auto t = Clock::now();
   auto model_or = ModelLoader::Load(args.model, load);
   if (!model_or.ok()) return model_or.status();
@@ -165,13 +167,15 @@ void Print(const BenchArgs& args, const BenchResult& r) {
   if (args.json) {
     std::printf(
         "{\"model\": %s, \"threads\": %d, \"repeats\": %d, \"kv_cache_dtype\": \"%s\", "
+        "\"mlock\": %s, "
         "\"load_ms\": %.3f, "
         "\"ttft_ms\": %.3f, \"prefill_tokens_per_s\": {\"128\": %.2f, \"512\": %.2f}, "
         "\"decode_tokens\": %d, \"decode_tokens_per_s\": %.2f, \"context_tokens\": %d, "
         "\"decode_after_context_tokens_per_s\": %.2f, \"peak_rss_mb\": %.1f, "
         "\"method\": \"token-level Session::Prefill; greedy decode = argmax(LastLogits) + "
         "Prefill(1 token); medians\"}\n",
-        JsonString(args.model).c_str(), args.threads, args.repeats, args.kv_cache_dtype.c_str(), r.load_ms, r.ttft_ms, r.prefill128_tps,
+        JsonString(args.model).c_str(), args.threads, args.repeats, args.kv_cache_dtype.c_str(),
+        args.mlock ? "true" : "false", r.load_ms, r.ttft_ms, r.prefill128_tps,
         r.prefill512_tps, args.decode_tokens, r.decode_tps, args.context,
         r.decode_after_context_tps, r.peak_rss_mb);
     return;
@@ -247,6 +251,8 @@ Command RegisterBenchCommand(CLI::App& app) {
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (default), f16 (llama.cpp's default) or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));
+  sub->add_flag("--mlock", args->mlock,
+                "Lock the weights in memory (.litertlm files; needs RLIMIT_MEMLOCK / ulimit -l)");
   sub->add_flag("--json", args->json, "One JSON object on stdout");
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};

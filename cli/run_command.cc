@@ -38,6 +38,7 @@ struct RunArgs {
   int threads = 0;
   int max_context = 0;
   std::string kv_cache_dtype = "f32";
+  bool mlock = false;
   std::vector<std::string> stop;
   bool think = false;
   bool no_think = false;
@@ -128,6 +129,7 @@ int Run(const RunArgs& args) {
   const auto load_start = std::chrono::steady_clock::now();
   EngineOptions engine_options;
   engine_options.num_threads = args.threads;
+  engine_options.lock_in_memory = args.mlock;
   auto engine = Engine::Create(*path, engine_options);
   if (!engine.ok()) return ReportError(engine.status());
   SessionOptions session_options;
@@ -201,6 +203,9 @@ Command RegisterRunCommand(CLI::App& app) {
       ->check(CLI::IsMember({"f32", "f16", "int8"}));
   sub->add_option("--stop", args->stop, "Stop the answer before this text (repeatable)")
       ->allow_extra_args(false);
+  sub->add_flag("--mlock", args->mlock,
+                "Lock the weights in memory so the OS cannot page them out (.litertlm files; "
+                "needs RLIMIT_MEMLOCK / ulimit -l)");
   sub->add_flag("--think", args->think, "Qwen3: let the model think (<think>...</think>) first");
   sub->add_flag("--no-think", args->no_think, "Qwen3: answer without thinking (enable_thinking=false)");
   sub->add_flag("--stats", args->stats,

@@ -45,6 +45,8 @@ struct ModelDefaults {
 struct EngineOptions {
   // Worker threads for matrix work; 0 = physical cores.
   int num_threads = 0;
+  // LoadOptions::lock_in_memory for the engine's model.
+  bool lock_in_memory = false;
 };
 
 class LITERTLM_API Engine {

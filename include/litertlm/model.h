@@ -25,6 +25,11 @@ namespace litertlm {
 struct LoadOptions {
   // Worker threads used by sessions on this model for matrix work; 0 = number of physical cores.
   int num_threads = 0;
+  // .litertlm files: lock the weights' pages in memory (mlock, like llama.cpp's --mlock), so
+  // that neither swap nor the kernel's reclaim (e.g. a DAMON pageout scheme) evicts them between
+  // tokens. Needs RLIMIT_MEMLOCK ≥ the weights' size (or CAP_IPC_LOCK); RESOURCE_EXHAUSTED
+  // otherwise. Other model formats: INVALID_ARGUMENT.
+  bool lock_in_memory = false;
 };
 
 class LITERTLM_API Model {

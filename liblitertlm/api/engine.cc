@@ -175,6 +175,7 @@ StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
   impl->options = options;
   LoadOptions load;
   load.num_threads = options.num_threads;
+  load.lock_in_memory = options.lock_in_memory;
   ASSIGN_OR_RETURN(impl->model, ModelLoader::Load(path, load));
   switch (DetectModelFileKind(path)) {
     case ModelFileKind::kLitertlm:

@@ -86,6 +86,7 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
   // on one thread here it would hold Load for 50–140 ms on these models; on the load's threads
   // it takes 25–70 ms.
   reader.PrefaultWeights(options.num_threads > 0 ? options.num_threads : PhysicalCoreCount());
+  if (options.lock_in_memory) RETURN_IF_ERROR(reader.LockWeights());
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 
@@ -103,6 +104,10 @@ StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path
   if (options.num_threads < 0) return InvalidArgumentError("LoadOptions.num_threads must be >= 0");
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
+  if (options.lock_in_memory && DetectModelFileKind(path) != ModelFileKind::kLitertlm) {
+    return InvalidArgumentError(path + ": LoadOptions.lock_in_memory needs a .litertlm file "
+                                       "(convert the model first)");
+  }
   std::unique_ptr<Model::Impl> impl;
   switch (DetectModelFileKind(path)) {
     case ModelFileKind::kCheckpointDir: {

@@ -269,6 +269,22 @@ std::span<const uint8_t> AsBytes(std::span<const T> s) {
 }
 }  // namespace
 
+Status LitertlmReader::LockWeights() const {
+  if (!weights_ || file_.data() == nullptr) return Status::Ok();
+  const uint8_t* lo = nullptr;
+  const uint8_t* hi = nullptr;
+  for (const std::string& name : weights_->names()) {
+    const TensorView* t = weights_->Find(name);
+    for (std::span<const uint8_t> r : {t->data, AsBytes(t->scales), AsBytes(t->row_sums)}) {
+      if (r.empty()) continue;
+      lo = lo == nullptr ? r.data() : std::min(lo, r.data());
+      hi = std::max(hi, r.data() + r.size());
+    }
+  }
+  if (lo == nullptr) return Status::Ok();
+  return file_.Lock({lo, static_cast<size_t>(hi - lo)});
+}
+
 void LitertlmReader::PrefaultWeights(int threads) const {
   if (!weights_) return;
   std::vector<std::span<const uint8_t>> ranges;

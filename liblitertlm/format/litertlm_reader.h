@@ -82,6 +82,9 @@ class LitertlmReader {
   // Maps every page of the weights now (MappedFile::Prefault), split over `threads` threads;
   // no-op for OpenBuffer.
   void PrefaultWeights(int threads) const;
+  // Locks the weights' pages in memory (MappedFile::Lock over the weights section); they stay
+  // locked while the reader lives. No-op for OpenBuffer.
+  Status LockWeights() const;
 
  private:
   LitertlmReader() = default;

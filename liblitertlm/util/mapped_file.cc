@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,25 @@ void MappedFile::DropPages(std::span<const uint8_t> range) const {
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) / page * page;
   const uintptr_t end = (reinterpret_cast<uintptr_t>(range.data()) + range.size()) / page * page;
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+Status MappedFile::Lock(std::span<const uint8_t> range) const {
+  if (data_ == nullptr || range.empty()) return Status::Ok();
+  if (range.data() < data_ || range.data() + range.size() > data_ + size_) {
+    return InvalidArgumentError(path_ + ": lock range outside the mapping");
+  }
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(range.data()) / page * page;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(range.data()) + range.size();
+  if (::mlock(reinterpret_cast<void*>(begin), end - begin) == 0) return Status::Ok();
+  const int err = errno;
+  struct rlimit limit {};
+  ::getrlimit(RLIMIT_MEMLOCK, &limit);
+  const std::string cap = limit.rlim_cur == RLIM_INFINITY ? "unlimited"
+                                                         : std::to_string(limit.rlim_cur) + " bytes";
+  return ResourceExhaustedError(path_ + ": cannot lock " + std::to_string(end - begin) +
+                                " bytes of weights in memory (" + std::strerror(err) +
+                                "; RLIMIT_MEMLOCK is " + cap + ", raise it with `ulimit -l`)");
 }
 
 void MappedFile::Prefault(std::span<const uint8_t> range) const {

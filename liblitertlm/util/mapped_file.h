@@ -34,6 +34,9 @@ class MappedFile {
   // (MADV_POPULATE_READ), so that later reads take no page faults. Best effort: a kernel older
   // than Linux 5.14 leaves the pages to be faulted in on first access.
   void Prefault(std::span<const uint8_t> range) const;
+  // Locks the pages of `range` (a sub-span of bytes()) in memory until the file is unmapped
+  // (mlock). RESOURCE_EXHAUSTED naming the path, the size and RLIMIT_MEMLOCK when refused.
+  Status Lock(std::span<const uint8_t> range) const;
   const std::string& path() const { return path_; }
 
  private:

@@ -4,7 +4,7 @@ import unittest
 
 from cli_support import fixture, run_cli
 
-FIELDS = ["model", "threads", "repeats", "kv_cache_dtype", "load_ms", "ttft_ms", "prefill_tokens_per_s",
+FIELDS = ["model", "threads", "repeats", "kv_cache_dtype", "mlock", "load_ms", "ttft_ms", "prefill_tokens_per_s",
           "decode_tokens", "decode_tokens_per_s", "context_tokens",
           "decode_after_context_tokens_per_s", "peak_rss_mb", "method"]
 
@@ -25,6 +25,7 @@ class BenchTest(unittest.TestCase):
                 self.assertEqual(out["threads"], 1)
                 self.assertEqual(out["repeats"], 3)
                 self.assertEqual(out["kv_cache_dtype"], "f32")
+                self.assertIs(out["mlock"], False)
                 self.assertEqual(out["decode_tokens"], 8)
                 self.assertEqual(out["context_tokens"], 64)
                 self.assertEqual(sorted(out["prefill_tokens_per_s"]), ["128", "512"])
@@ -36,6 +37,14 @@ class BenchTest(unittest.TestCase):
                 # from the same run, so time and rate must agree.
                 self.assertAlmostEqual(out["ttft_ms"] * out["prefill_tokens_per_s"]["128"],
                                        128e3, delta=128.0)  # printed with 3-4 digits
+
+    def test_mlock_needs_a_litertlm_file(self):
+        # Checkpoint directories are refused naming the option (a .litertlm file locks: the
+        # library's LitertlmModelTest checks VmLck).
+        r = run_cli("bench", fixture("qwen3_gqa"), "--repeats", "1", "--mlock")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("lock_in_memory", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
 
     def test_reduced_kv_cache(self):
         for dtype in ("f16", "int8"):

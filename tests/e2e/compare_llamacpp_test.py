@@ -45,7 +45,8 @@ class CompareLlamacppTest(unittest.TestCase):
             calls.clear()
             args = argparse.Namespace(cli=CLI, pair=[f"tiny={model},{gguf.name}"], threads="1",
                                       repeats=2, decode_tokens=4, context=40, bandwidth=10.0,
-                                      kv_cache_dtype=dtype, llama_kv_cache_type="q8_0")
+                                      kv_cache_dtype=dtype, llama_kv_cache_type="q8_0",
+                                      mlock=False)
             report = cmp.compare(args)
             # Both engines per repeat, order alternating.
             self.assertEqual([c[0] for c in calls], ["ours", "llama.cpp", "llama.cpp", "ours"])

@@ -57,12 +57,10 @@ StatusOr<std::shared_ptr<const Model>> LoadLitertlm(const std::string& path,
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(*impl)));
 }
 
-class LitertlmModelTest : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(LitertlmModelTest, Fp32FileMatchesCheckpointExactly) {
-  const std::string dir = GetParam();
+// Writes the checkpoint in `dir` as an fp32 .litertlm file at `path`.
+Status WriteFp32File(const std::string& dir, const std::string& path) {
   auto ckpt = OpenHfCheckpoint(dir);
-  ASSERT_TRUE(ckpt.ok()) << ckpt.status().ToString();
+  if (!ckpt.ok()) return ckpt.status();
   litert::lm::proto::LlmMetadata metadata;
   metadata.set_max_num_tokens(64);
   format::ModelFileContents contents;
@@ -73,8 +71,25 @@ TEST_P(LitertlmModelTest, Fp32FileMatchesCheckpointExactly) {
       has_json ? format::TokenizerKind::kHfTokenizerJson : format::TokenizerKind::kSentencePiece;
   contents.tokenizer_bytes = tokenizer;
   contents.config_json = ckpt->config_json;
+  return format::WriteModelFile(path, contents, *ckpt->weights, {}, {}, {});
+}
+
+// VmLck of this process, in kB (/proc/self/status).
+int64_t LockedKb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmLck:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+class LitertlmModelTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LitertlmModelTest, Fp32FileMatchesCheckpointExactly) {
+  const std::string dir = GetParam();
   const std::string path = testing::ScratchDir() + "/model.litertlm";
-  Status written = format::WriteModelFile(path, contents, *ckpt->weights, {}, {}, {});
+  Status written = WriteFp32File(dir, path);
   ASSERT_TRUE(written.ok()) << written.ToString();
 
   auto from_file = LoadLitertlm(path);
@@ -91,6 +106,35 @@ TEST_P(LitertlmModelTest, Fp32FileMatchesCheckpointExactly) {
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   ASSERT_EQ(a->nll.size(), b->nll.size());
   for (size_t i = 0; i < a->nll.size(); ++i) EXPECT_EQ(a->nll[i], b->nll[i]) << dir << " position " << i;
+}
+
+// lock_in_memory locks the weights' pages for the model's lifetime (or, where RLIMIT_MEMLOCK
+// forbids it, fails naming the limit); other formats are refused naming the option.
+TEST_P(LitertlmModelTest, LockInMemoryLocksTheWeightsWhileTheModelLives) {
+  const std::string dir = GetParam();
+  const std::string path = testing::ScratchDir() + "/locked.litertlm";
+  Status written = WriteFp32File(dir, path);
+  ASSERT_TRUE(written.ok()) << written.ToString();
+  LoadOptions options;
+  options.lock_in_memory = true;
+  const int64_t before = LockedKb();
+  {
+    auto model = ModelLoader::Load(path, options);
+    if (!model.ok()) {
+      EXPECT_EQ(model.status().code(), StatusCode::kResourceExhausted);
+      EXPECT_THAT(model.status().message(), ::testing::HasSubstr("RLIMIT_MEMLOCK"));
+      return;
+    }
+    const int64_t weights_kb = static_cast<int64_t>(std::filesystem::file_size(path)) / 1024;
+    EXPECT_GE(LockedKb() - before, weights_kb / 2) << "weights file " << weights_kb << " kB";
+    std::vector<TokenId> ids = {1, 2, 3};
+    EXPECT_TRUE(ComputePerplexity(*model, ids).ok());
+  }
+  EXPECT_EQ(LockedKb(), before);  // unmapped with the model
+  auto refused = ModelLoader::Load(dir, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("lock_in_memory"));
 }
 
 // Weights format version 2 stores quantized/half matrices already in the kernels' packed layout
