@@ -4,8 +4,11 @@
 // perplexity nll must equal the checkpoint's bit for bit (same weights, same kernels).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -74,7 +77,7 @@ Status WriteFp32File(const std::string& dir, const std::string& path) {
   return format::WriteModelFile(path, contents, *ckpt->weights, {}, {}, {});
 }
 
-// VmLck of this process, in kB (/proc/self/status).
+// VmLck of this process, in kB (/proc/self/status); -1 where /proc does not report it.
 int64_t LockedKb() {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -82,6 +85,21 @@ int64_t LockedKb() {
     if (line.rfind("VmLck:", 0) == 0) return std::stoll(line.substr(6));
   }
   return -1;
+}
+
+// Whether this kernel accounts mlock'd memory in VmLck: some sandboxes omit the line or accept
+// mlock without locking anything. Probed with one locked anonymous page.
+bool KernelReportsLockedMemory() {
+  const int64_t before = LockedKb();
+  if (before < 0) return false;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  void* p = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return false;
+  const bool locked = ::mlock(p, page) == 0;
+  const bool reported = locked && LockedKb() > before;
+  if (locked) ::munlock(p, page);
+  ::munmap(p, page);
+  return reported;
 }
 
 class LitertlmModelTest : public ::testing::TestWithParam<std::string> {};
@@ -126,7 +144,15 @@ TEST_P(LitertlmModelTest, LockInMemoryLocksTheWeightsWhileTheModelLives) {
       return;
     }
     const int64_t weights_kb = static_cast<int64_t>(std::filesystem::file_size(path)) / 1024;
-    EXPECT_GE(LockedKb() - before, weights_kb / 2) << "weights file " << weights_kb << " kB";
+    if (KernelReportsLockedMemory()) {
+      EXPECT_GE(LockedKb() - before, weights_kb / 2) << "weights file " << weights_kb << " kB";
+    } else {
+      // Nothing observable here (no VmLck, or mlock accepted without accounting): the status
+      // contract and the model's use are still checked.
+      ::testing::Test::RecordProperty("vmlck", "not reported by this kernel");
+      std::fprintf(stderr, "note: this kernel does not report locked memory (VmLck); "
+                           "the locked-page count is not checked\n");
+    }
     std::vector<TokenId> ids = {1, 2, 3};
     EXPECT_TRUE(ComputePerplexity(*model, ids).ok());
   }

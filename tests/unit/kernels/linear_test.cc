@@ -138,44 +138,53 @@ TEST(LinearTest, Int4PrefillEqualsRowByRowGemv) {
 }
 
 // The multi-row int4 kernel (where one exists) against the single-row GEMV kernel of the same
-// level, called directly: bit-identical for every row count up to and past its 4-row blocks.
+// level, called directly: bit-identical for every row count up to and past its row blocks, at a
+// K of three chunks and of eighteen (2,304), and for a prefill-sized row count (117).
+struct Int4GemmShape {
+  int64_t n_rows, k;
+  std::vector<int64_t> ms;
+};
+
 TEST(LinearTest, Int4GemmKernelEqualsGemvKernel) {
-  const int64_t n_rows = 37, k = 384;
-  auto w = RandomVector(static_cast<size_t>(n_rows * k), 31);
-  for (DType t : {DType::kI4Block32, DType::kI4Block128}) {
-    auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, t)).value();
-    auto p = std::move(PackMatrix(q.view())).value();
-    const int64_t ldx = PackedChunks(t, k) * 128;
-    for (const KernelTable* kt : Levels()) {
-      if (kt->gemm_i4 == nullptr) continue;
-      for (int64_t m : {1, 2, 3, 4, 5, 7, 9}) {
-        auto x = RandomVector(static_cast<size_t>(m * k), 32 + m);
-        std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
-        std::vector<float> xs(static_cast<size_t>(m));
-        for (int64_t i = 0; i < m; ++i) xs[i] = kt->quantize_row(x.data() + i * k, k, ldx, xq.data() + i * ldx);
-        std::vector<float> got(static_cast<size_t>(m * n_rows), -1.0f), want(got.size(), -2.0f);
-        I4GemmArgs g;
-        g.w = &p->view;
-        g.xq = xq.data();
-        g.xscale = xs.data();
-        g.m = m;
-        g.ldx = ldx;
-        g.n_begin = 0;
-        g.n_end = n_rows;
-        g.y = got.data();
-        g.ldy = n_rows;
-        kt->gemm_i4(g);
-        for (int64_t i = 0; i < m; ++i) {
-          I4GemvArgs a;
-          a.w = &p->view;
-          a.xq = xq.data() + i * ldx;
-          a.xscale = xs[i];
-          a.n_begin = 0;
-          a.n_end = n_rows;
-          a.y = want.data() + i * n_rows;
-          kt->gemv_i4(a);
+  for (const Int4GemmShape& shape : {Int4GemmShape{37, 384, {1, 2, 3, 4, 5, 7, 9}},
+                                     Int4GemmShape{13, 2304, {3, 6, 117}}}) {
+    const int64_t n_rows = shape.n_rows, k = shape.k;
+    auto w = RandomVector(static_cast<size_t>(n_rows * k), 31);
+    for (DType t : {DType::kI4Block32, DType::kI4Block128}) {
+      auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, t)).value();
+      auto p = std::move(PackMatrix(q.view())).value();
+      const int64_t ldx = PackedChunks(t, k) * 128;
+      for (const KernelTable* kt : Levels()) {
+        if (kt->gemm_i4 == nullptr) continue;
+        for (int64_t m : shape.ms) {
+          auto x = RandomVector(static_cast<size_t>(m * k), 32 + m);
+          std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
+          std::vector<float> xs(static_cast<size_t>(m));
+          for (int64_t i = 0; i < m; ++i) xs[i] = kt->quantize_row(x.data() + i * k, k, ldx, xq.data() + i * ldx);
+          std::vector<float> got(static_cast<size_t>(m * n_rows), -1.0f), want(got.size(), -2.0f);
+          I4GemmArgs g;
+          g.w = &p->view;
+          g.xq = xq.data();
+          g.xscale = xs.data();
+          g.m = m;
+          g.ldx = ldx;
+          g.n_begin = 0;
+          g.n_end = n_rows;
+          g.y = got.data();
+          g.ldy = n_rows;
+          kt->gemm_i4(g);
+          for (int64_t i = 0; i < m; ++i) {
+            I4GemvArgs a;
+            a.w = &p->view;
+            a.xq = xq.data() + i * ldx;
+            a.xscale = xs[i];
+            a.n_begin = 0;
+            a.n_end = n_rows;
+            a.y = want.data() + i * n_rows;
+            kt->gemv_i4(a);
+          }
+          EXPECT_EQ(got, want) << DTypeName(t) << " " << kt->name << " k=" << k << " m=" << m;
         }
-        EXPECT_EQ(got, want) << DTypeName(t) << " " << kt->name << " m=" << m;
       }
     }
   }
