@@ -2,6 +2,7 @@
 // file. Corrupt files are produced here: by patching a valid file, by hand-building a header
 // FlatBuffer, or by writing a weights section whose tensor table lies.
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -277,27 +278,19 @@ struct RawTensor {
   uint64_t row_sums_offset = 0, row_sums_size = 0;
 };
 
-// A complete file whose weights section has `data_bytes` of tensor data and the given table.
-std::vector<uint8_t> FileWithWeights(const std::string& path, const std::vector<RawTensor>& tensors,
-                                     uint64_t data_bytes = 256, uint32_t version = 1,
-                                     bool bad_magic = false) {
-  flatbuffers::FlatBufferBuilder fbb;
-  std::vector<flatbuffers::Offset<::litertlm::weights::TensorEntry>> entries;
-  for (const RawTensor& t : tensors) {
-    entries.push_back(::litertlm::weights::CreateTensorEntry(
-        fbb, fbb.CreateString(t.name), t.dtype, fbb.CreateVector(t.shape), t.data_offset,
-        t.data_size, t.scales_offset, t.scales_size, t.layout, t.row_sums_offset,
-        t.row_sums_size));
-  }
-  fbb.Finish(::litertlm::weights::CreateWeightsTable(fbb, fbb.CreateVector(entries)));
+// A complete file whose weights section has `data_bytes` of tensor data and the given tensor
+// table (FlatBuffer bytes).
+std::vector<uint8_t> FileWithTable(const std::string& path, std::span<const uint8_t> table,
+                                   uint64_t data_bytes = 256, uint32_t version = 1,
+                                   bool bad_magic = false) {
   WeightsHeader header;
   header.format_version = version;
   header.table_offset = kWeightsHeaderSize + data_bytes;
-  header.table_size = fbb.GetSize();
+  header.table_size = table.size();
   std::vector<uint8_t> section(header.table_offset + header.table_size, 0);
   EncodeWeightsHeader(header, section.data());
   if (bad_magic) section[0] = 'X';
-  std::memcpy(section.data() + header.table_offset, fbb.GetBufferPointer(), fbb.GetSize());
+  std::memcpy(section.data() + header.table_offset, table.data(), table.size());
 
   auto writer = LitertlmWriter::Create(path);
   EXPECT_TRUE(writer.ok());
@@ -312,6 +305,48 @@ std::vector<uint8_t> FileWithWeights(const std::string& path, const std::vector<
                   .ok());
   EXPECT_TRUE(w.Finish().ok());
   return ReadAll(path);
+}
+
+// A complete file whose weights section has `data_bytes` of tensor data and the given table.
+std::vector<uint8_t> FileWithWeights(const std::string& path, const std::vector<RawTensor>& tensors,
+                                     uint64_t data_bytes = 256, uint32_t version = 1,
+                                     bool bad_magic = false) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<::litertlm::weights::TensorEntry>> entries;
+  for (const RawTensor& t : tensors) {
+    entries.push_back(::litertlm::weights::CreateTensorEntry(
+        fbb, fbb.CreateString(t.name), t.dtype, fbb.CreateVector(t.shape), t.data_offset,
+        t.data_size, t.scales_offset, t.scales_size, t.layout, t.row_sums_offset,
+        t.row_sums_size));
+  }
+  fbb.Finish(::litertlm::weights::CreateWeightsTable(fbb, fbb.CreateVector(entries)));
+  return FileWithTable(path, std::span<const uint8_t>(fbb.GetBufferPointer(), fbb.GetSize()),
+                       data_bytes, version, bad_magic);
+}
+
+// A table with one f32 tensor whose shape vector starts 4 bytes off an 8-byte boundary (as a
+// writer that aligns int64 vectors to 4 only would place it): the elements are written as
+// 32-bit halves so the builder does not realign them. Empty when no padding gives that offset.
+std::vector<uint8_t> TableWithMisalignedShape(const std::vector<int64_t>& shape, uint64_t data_size) {
+  for (int pad = 0; pad < 2; ++pad) {
+    flatbuffers::FlatBufferBuilder fbb;
+    const auto name = fbb.CreateString("s");
+    if (pad != 0) fbb.PushElement<uint32_t>(0);
+    fbb.StartVector(shape.size() * 2, sizeof(uint32_t));
+    for (auto it = shape.rbegin(); it != shape.rend(); ++it) {  // built back to front
+      const uint64_t v = static_cast<uint64_t>(*it);
+      fbb.PushElement<uint32_t>(static_cast<uint32_t>(v >> 32));
+      fbb.PushElement<uint32_t>(static_cast<uint32_t>(v));
+    }
+    const flatbuffers::Offset<flatbuffers::Vector<int64_t>> dims(fbb.EndVector(shape.size()));
+    const auto entry = ::litertlm::weights::CreateTensorEntry(fbb, name, 0, dims, 64, data_size);
+    fbb.Finish(::litertlm::weights::CreateWeightsTable(fbb, fbb.CreateVector(&entry, 1)));
+    const uint8_t* base = fbb.GetBufferPointer();
+    const auto* table = ::litertlm::weights::GetWeightsTable(base);
+    const auto* data = reinterpret_cast<const uint8_t*>(table->tensors()->Get(0)->shape()->data());
+    if ((data - base) % 8 != 0) return std::vector<uint8_t>(base, base + fbb.GetSize());
+  }
+  return {};
 }
 
 void ExpectWeightsRejected(const std::vector<RawTensor>& tensors,
@@ -343,6 +378,26 @@ TEST(LitertlmMalformedWeights, DataOverlapsSectionHeader) {
 TEST(LitertlmMalformedWeights, Misaligned) {
   ExpectWeightsRejected({{"a", 0, {4}, 72, 16}}, {"tensor 'a'", "data offset 72 is not a multiple of 64"});
   ExpectWeightsRejected({{"q", 3, {2, 8}, 64, 16, 100, 8}}, {"scales offset 100"});
+}
+
+// int64 shape elements must be 8-byte aligned to be read in place; an empty shape (a scalar)
+// reads none, so wherever its length prefix sits it is accepted.
+TEST(LitertlmMalformedWeights, ShapeVectorAlignment) {
+  const std::string path = TempPath("w.litertlm");
+  const std::vector<uint8_t> scalar = TableWithMisalignedShape({}, 4);
+  ASSERT_FALSE(scalar.empty());
+  FileWithTable(path, scalar);
+  auto r = LitertlmReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const TensorView* v = (*r)->weights()->Find("s");
+  ASSERT_NE(v, nullptr);
+  EXPECT_TRUE(v->shape.empty());
+  EXPECT_EQ(v->data.size(), 4u);
+
+  const std::vector<uint8_t> matrix = TableWithMisalignedShape({2, 3}, 24);
+  ASSERT_FALSE(matrix.empty());
+  ExpectRejected(path, FileWithTable(path, matrix), StatusCode::kDataLoss,
+                 {"tensor 's'", "shape vector is not 8-byte aligned"});
 }
 
 TEST(LitertlmMalformedWeights, SizeDisagreesWithDTypeAndShape) {
