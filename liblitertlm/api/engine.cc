@@ -6,6 +6,7 @@
 #include "api/engine_impl.h"
 #include "api/model_impl.h"
 #include "format/litertlm_reader.h"
+#include "format/tflite_weight_source.h"
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "util/status_macros.h"
@@ -114,9 +115,12 @@ std::unique_ptr<ChatTemplate> TemplateFromAffixes(const proto::PromptTemplates& 
 
 // Tokenizer, template and defaults from a .litertlm file's sections and LlmMetadata.
 Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
-  const auto* source = dynamic_cast<const format::LitertlmWeightSource*>(impl->model->impl().source.get());
-  if (source == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
-  const format::LitertlmReader& reader = source->reader();
+  const WeightSource* weights = impl->model->impl().source.get();
+  const format::LitertlmReader* file = nullptr;
+  if (const auto* own = dynamic_cast<const format::LitertlmWeightSource*>(weights)) file = &own->reader();
+  if (const auto* google = dynamic_cast<const format::TfliteWeightSource*>(weights)) file = &google->reader();
+  if (file == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
+  const format::LitertlmReader& reader = *file;
   const TokenizerKind kind = reader.tokenizer_kind() == format::TokenizerKind::kSentencePiece
                                  ? TokenizerKind::kSentencePiece
                                  : TokenizerKind::kHfTokenizerJson;
@@ -145,6 +149,8 @@ Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
   if (md->has_sampler_params()) d.sampler = SamplerFromMetadata(md->sampler_params(), d.sampler);
   if (md->stop_tokens_size() > 0) d.stop_token_ids.clear();
   for (const auto& stop : md->stop_tokens()) {
+    // Google's files also list multi-token texts ("<end_of_turn>\n"); those are not stop tokens.
+    if (stop.has_token_str() && !impl->tokenizer->TokenToId(stop.token_str())) continue;
     ASSIGN_OR_RETURN(auto ids, TokenUnionIds(stop, *impl->tokenizer, path + ": stop_tokens"));
     for (TokenId id : ids) AddUnique(&d.stop_token_ids, id);
   }

@@ -7,6 +7,7 @@
 #include "format/hf_checkpoint.h"
 #include "format/litertlm_reader.h"
 #include "format/litertlm_weight_source.h"
+#include "format/tflite_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "model/tensor_table.h"
 #include "util/status_macros.h"
@@ -70,8 +71,37 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path
   return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options);
 }
 
+// A file made by Google's LiteRT-LM toolchain: weights inside a TFLite model section, imported
+// by graph pattern (format/tflite_importer.h). Packed copies of its int8 weights are made at load.
+StatusOr<std::unique_ptr<Model::Impl>> LoadGoogleLitertlm(std::shared_ptr<const format::LitertlmReader> reader,
+                                                          const std::string& path, const LoadOptions& options) {
+  if (options.lock_in_memory) {
+    return InvalidArgumentError(path + ": LoadOptions.lock_in_memory is not supported for TFLite-based "
+                                       ".litertlm files");
+  }
+  ASSIGN_OR_RETURN(auto source, format::TfliteWeightSource::Create(std::move(reader)));
+  ModelConfig config = source->import().config;
+  WeightLoadOptions weight_options;
+  weight_options.keep_half_precision = true;
+  // Dynamic-range int8 (TFLite's hybrid FULLY_CONNECTED) quantizes activations on the fly.
+  weight_options.int8_dynamic_activations = false;
+  return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
+}
+
 StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, const LoadOptions& options) {
-  ASSIGN_OR_RETURN(auto source, format::LitertlmWeightSource::Open(path));
+  auto opened = format::LitertlmWeightSource::Open(path);
+  if (!opened.ok()) {
+    // Not one of ours: a Google-made file (TFLite model section, no weights section)?
+    format::ReaderOptions relaxed;
+    relaxed.require_model_sections = false;
+    auto reader = format::LitertlmReader::Open(path, relaxed);
+    if (reader.ok() && format::HasTfliteLlmSection(**reader)) {
+      return LoadGoogleLitertlm(std::shared_ptr<const format::LitertlmReader>(std::move(reader).value()), path,
+                                options);
+    }
+    return opened.status();
+  }
+  auto source = std::move(opened).value();
   const format::LitertlmReader& reader = source->reader();
   auto config_json = reader.hf_config_json();
   if (!config_json) return InvalidArgumentError(path + ": no config.json section (hf_config_json)");

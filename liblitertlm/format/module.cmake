@@ -8,7 +8,7 @@ set(_fmt_gen ${CMAKE_CURRENT_BINARY_DIR}/format)
 file(MAKE_DIRECTORY ${_fmt_gen})
 
 set(_fmt_fbs_headers)
-foreach(_fbs litertlm_header litertlm_header_v1_0 weights_table)
+foreach(_fbs litertlm_header litertlm_header_v1_0 weights_table tflite_schema)
   add_custom_command(
     OUTPUT ${_fmt_gen}/${_fbs}_generated.h
     COMMAND ${FLATC} --cpp -o ${_fmt_gen} ${_fmt_src}/${_fbs}.fbs

@@ -1,0 +1,676 @@
+#include "format/tflite_importer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include <flatbuffers/flexbuffers.h>
+
+#include "format/tflite_graph.h"
+#include "util/status_macros.h"
+
+namespace litertlm::format {
+namespace {
+
+constexpr std::string_view kDecode = "decode";
+
+bool Is(const TfliteGraph& g, int op, TfliteOp code) { return op >= 0 && g.Code(op) == static_cast<int>(code); }
+
+// Ops a supported graph may hold (decode signature). Anything else is named in the error.
+bool KnownOp(int code) {
+  switch (static_cast<TfliteOp>(code)) {
+    case TfliteOp::kAdd: case TfliteOp::kConcatenation: case TfliteOp::kEmbeddingLookup:
+    case TfliteOp::kFullyConnected: case TfliteOp::kLogistic: case TfliteOp::kMul: case TfliteOp::kReshape:
+    case TfliteOp::kSoftmax: case TfliteOp::kTanh: case TfliteOp::kTranspose: case TfliteOp::kSub:
+    case TfliteOp::kDiv: case TfliteOp::kCast: case TfliteOp::kLess: case TfliteOp::kGreater:
+    case TfliteOp::kSlice: case TfliteOp::kSin: case TfliteOp::kPack: case TfliteOp::kLogicalAnd:
+    case TfliteOp::kCos: case TfliteOp::kSelectV2: case TfliteOp::kBatchMatmul: case TfliteOp::kGelu:
+    case TfliteOp::kDynamicUpdateSlice: case TfliteOp::kStablehloComposite:
+      return true;
+    default:
+      return code == 57;  // MINIMUM (classic export's mask clamp)
+  }
+}
+
+struct Fc {
+  int op = -1;
+  int input = -1, output = -1, weight = -1;
+};
+
+struct Norm {
+  int op = -1;
+  int input = -1, output = -1, weight = -1;
+  float epsilon = 0;
+};
+
+struct Layer {
+  int k = -1, v = -1, q = -1, qkv = -1, o = -1, gate = -1, up = -1, down = -1;  // indices into fcs
+  int dus_k = -1, dus_v = -1, qk_bmm = -1;                                        // op indices
+  bool sliding = false;
+  std::vector<float> inv_freq;
+};
+
+class Importer {
+ public:
+  Importer(const TfliteModel& model, const tflite::SubGraph& sg) : g_(model, sg, std::string(kDecode)) {}
+  StatusOr<std::unique_ptr<TfliteImport>> Run(std::optional<Arch> arch_hint);
+
+ private:
+  Status Error(const std::string& what) const {
+    return InvalidArgumentError(g_.model().origin() + ": " + what);
+  }
+  Status CheckOps();
+  Status FindCaches();
+  Status CollectOps();
+  Status ClassifyAttention();
+  Status ClassifyMlp();
+  Status FindAttentionDetails(int layer);
+  StatusOr<std::vector<float>> RopeOf(int layer);
+  StatusOr<int> NormFeeding(int tensor, const std::string& what) const;
+  int NormReading(int tensor) const;
+  int NormOnPathTo(int tensor) const;
+  int QkNorm(size_t layer, bool key) const;
+  Status AddWeight(const std::string& name, int tensor, int64_t row_begin = 0, int64_t rows = -1);
+  Status AddNorm(const std::string& name, int norm_index);
+  Status BuildConfig(std::optional<Arch> arch_hint);
+  Status MapWeights();
+  std::vector<std::pair<int, bool>> ReachedCaches(int tensor) const;
+
+  TfliteGraph g_;
+  std::vector<int> kv_k_, kv_v_;  // tensor indices of the cache inputs
+  std::vector<Fc> fcs_;
+  std::vector<Norm> norms_;
+  std::vector<Layer> layers_;
+  int embedding_ = -1;  // table tensor
+  int embedding_out_ = -1;
+  int lm_head_ = -1;    // index into fcs_
+  int logits_ = -1;
+  int head_dim_ = 0, num_kv_heads_ = 0, kv_len_ = 0;
+  double attention_scale_ = 0;
+  int sliding_window_ = 0;
+  bool scale_embeddings_ = false;
+  Activation activation_ = Activation::kSilu;
+  std::unique_ptr<TfliteImport> out_ = std::make_unique<TfliteImport>();
+};
+
+Status Importer::CheckOps() {
+  for (int op = 0; op < g_.NumOps(); ++op) {
+    if (!KnownOp(g_.Code(op))) return Error("unsupported operator in " + g_.Where(op));
+  }
+  return Status::Ok();
+}
+
+Status Importer::FindCaches() {
+  for (int i = 0;; ++i) {
+    auto k = g_.model().SignatureTensor(kDecode, "kv_cache_k_" + std::to_string(i), true);
+    auto v = g_.model().SignatureTensor(kDecode, "kv_cache_v_" + std::to_string(i), true);
+    if (!k || !v) break;
+    kv_k_.push_back(*k);
+    kv_v_.push_back(*v);
+  }
+  if (kv_k_.empty()) return Error("signature 'decode' has no input kv_cache_k_0 / kv_cache_v_0");
+  const std::vector<int64_t> ks = g_.Shape(kv_k_[0]);
+  if (ks.size() != 4 || ks[0] != 1) {
+    return Error("signature 'decode' input kv_cache_k_0 has shape " + ShapeToString(ks) +
+                 " (expected [1, kv_heads, length, head_dim])");
+  }
+  num_kv_heads_ = static_cast<int>(ks[1]);
+  kv_len_ = static_cast<int>(ks[2]);
+  head_dim_ = static_cast<int>(ks[3]);
+  layers_.resize(kv_k_.size());
+  for (size_t i = 0; i < kv_k_.size(); ++i) {
+    const std::vector<int64_t> vs = g_.Shape(kv_v_[i]);
+    const std::vector<int64_t> want_v = {1, num_kv_heads_, head_dim_, kv_len_};
+    if (g_.Shape(kv_k_[i]) != ks || vs != want_v) {
+      return Error("signature 'decode' KV cache inputs of layer " + std::to_string(i) +
+                   " have shapes " + ShapeToString(g_.Shape(kv_k_[i])) + " / " + ShapeToString(vs) +
+                   " (expected " + ShapeToString(ks) + " / " + ShapeToString(want_v) + ")");
+    }
+    for (int op : g_.Consumers(kv_k_[i])) {
+      if (Is(g_, op, TfliteOp::kDynamicUpdateSlice) && g_.In(op, 0) == kv_k_[i]) layers_[i].dus_k = op;
+    }
+    for (int op : g_.Consumers(kv_v_[i])) {
+      if (Is(g_, op, TfliteOp::kDynamicUpdateSlice) && g_.In(op, 0) == kv_v_[i]) layers_[i].dus_v = op;
+    }
+    if (layers_[i].dus_k < 0 || layers_[i].dus_v < 0) {
+      return Error("signature 'decode': no DYNAMIC_UPDATE_SLICE writes kv_cache_k_" + std::to_string(i) +
+                   " / kv_cache_v_" + std::to_string(i));
+    }
+  }
+  auto logits = g_.model().SignatureTensor(kDecode, "logits", false);
+  if (!logits) return Error("signature 'decode' has no output 'logits'");
+  logits_ = *logits;
+  return Status::Ok();
+}
+
+Status Importer::CollectOps() {
+  for (int op = 0; op < g_.NumOps(); ++op) {
+    if (Is(g_, op, TfliteOp::kEmbeddingLookup)) {
+      if (embedding_ >= 0) return Error("more than one EMBEDDING_LOOKUP in signature 'decode' (" + g_.Where(op) + ")");
+      embedding_ = g_.In(op, 1);
+      embedding_out_ = g_.Out(op, 0);
+      if (!g_.IsConst(embedding_) || g_.Shape(embedding_).size() != 2)
+        return Error(g_.Where(op) + ": the table is not a constant matrix");
+    } else if (Is(g_, op, TfliteOp::kFullyConnected)) {
+      Fc fc{op, g_.In(op, 0), g_.Out(op, 0), g_.In(op, 1)};
+      if (!g_.IsConst(fc.weight) || g_.Shape(fc.weight).size() != 2)
+        return Error(g_.Where(op) + ": the weight " + g_.TensorName(fc.weight) + " is not a constant matrix");
+      if (g_.In(op, 2) >= 0) return Error(g_.Where(op) + " has a bias (not supported)");
+      const auto* o = g_.Op(op).builtin_options_as_FullyConnectedOptions();
+      if (o != nullptr && (o->fused_activation_function() != 0 || o->weights_format() != 0))
+        return Error(g_.Where(op) + " has a fused activation or a shuffled weights format (not supported)");
+      fcs_.push_back(fc);
+    } else if (Is(g_, op, TfliteOp::kStablehloComposite)) {
+      const auto* o = g_.Op(op).builtin_options_2_as_StableHLOCompositeOptions();
+      const std::string name = o != nullptr && o->name() != nullptr ? o->name()->str() : "";
+      if (name != "odml.rms_norm") return Error("unsupported composite '" + name + "' in " + g_.Where(op));
+      Norm n{op, g_.In(op, 0), g_.Out(op, 0), g_.In(op, 1), 0};
+      if (!g_.IsConst(n.weight) || g_.Shape(n.weight).size() != 1)
+        return Error(g_.Where(op) + ": odml.rms_norm has no constant weight vector");
+      const auto* attrs = o->composite_attributes();
+      std::optional<float> eps;
+      if (attrs != nullptr && flexbuffers::VerifyBuffer(attrs->data(), attrs->size())) {
+        auto map = flexbuffers::GetRoot(attrs->data(), attrs->size()).AsMap();
+        auto e = map["epsilon"];
+        if (e.IsFloat()) eps = static_cast<float>(e.AsDouble());
+      }
+      if (!eps) return Error(g_.Where(op) + ": odml.rms_norm has no 'epsilon' attribute");
+      n.epsilon = *eps;
+      norms_.push_back(n);
+    }
+  }
+  if (embedding_ < 0) return Error("signature 'decode' has no EMBEDDING_LOOKUP");
+  return Status::Ok();
+}
+
+// The (layer, is_value) caches whose DYNAMIC_UPDATE_SLICE `tensor` reaches as the update,
+// following consumers but not through projections or attention.
+std::vector<std::pair<int, bool>> Importer::ReachedCaches(int tensor) const {
+  std::vector<std::pair<int, bool>> found;
+  std::vector<int> stack = {tensor};
+  std::set<int> seen;
+  while (!stack.empty()) {
+    const int t = stack.back();
+    stack.pop_back();
+    if (!seen.insert(t).second) continue;
+    for (int op : g_.Consumers(t)) {
+      if (Is(g_, op, TfliteOp::kFullyConnected) || Is(g_, op, TfliteOp::kBatchMatmul)) continue;
+      if (Is(g_, op, TfliteOp::kDynamicUpdateSlice)) {
+        if (g_.In(op, 1) != t) continue;
+        for (size_t l = 0; l < layers_.size(); ++l) {
+          if (layers_[l].dus_k == op) found.emplace_back(static_cast<int>(l), false);
+          if (layers_[l].dus_v == op) found.emplace_back(static_cast<int>(l), true);
+        }
+        continue;
+      }
+      for (int i = 0; g_.Out(op, i) >= 0; ++i) stack.push_back(g_.Out(op, i));
+    }
+  }
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
+}
+
+Status Importer::ClassifyAttention() {
+  for (size_t f = 0; f < fcs_.size(); ++f) {
+    if (g_.Tensor(fcs_[f].weight)->buffer() == g_.Tensor(embedding_)->buffer() ||
+        g_.BackThrough(logits_) == fcs_[f].output) {
+      lm_head_ = static_cast<int>(f);
+      continue;
+    }
+    const auto reached = ReachedCaches(fcs_[f].output);
+    if (reached.empty()) continue;
+    const int l = reached[0].first;
+    Layer& layer = layers_[l];
+    int* slot = nullptr;
+    if (reached.size() == 2 && reached[1].first == l && !reached[0].second && reached[1].second) {
+      slot = &layer.qkv;
+    } else if (reached.size() == 1) {
+      slot = reached[0].second ? &layer.v : &layer.k;
+    } else {
+      return Error(g_.Where(fcs_[f].op) + " feeds the KV caches of several layers");
+    }
+    if (*slot >= 0) return Error(g_.Where(fcs_[f].op) + ": layer " + std::to_string(l) + " has two such projections");
+    *slot = static_cast<int>(f);
+  }
+  if (lm_head_ < 0) return Error("signature 'decode': no FULLY_CONNECTED produces 'logits'");
+  if (g_.BackThrough(logits_) != fcs_[lm_head_].output) {
+    const int op = g_.Producer(g_.BackThrough(logits_));
+    return Error("signature 'decode': 'logits' is not the LM head's output (" +
+                 (op >= 0 ? g_.Where(op) : std::string("no producer")) + " is in between; not supported)");
+  }
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Layer& layer = layers_[l];
+    const std::string name = "layer " + std::to_string(l);
+    if (layer.qkv < 0 && (layer.k < 0 || layer.v < 0))
+      return Error("signature 'decode': no k/v projection found for " + name);
+    if (layer.qkv < 0) {
+      for (size_t f = 0; f < fcs_.size(); ++f) {
+        if (static_cast<int>(f) != layer.k && static_cast<int>(f) != layer.v &&
+            static_cast<int>(f) != lm_head_ && fcs_[f].input == fcs_[layer.k].input) {
+          if (layer.q >= 0) return Error("signature 'decode': two q projection candidates in " + name);
+          layer.q = static_cast<int>(f);
+        }
+      }
+      if (layer.q < 0) return Error("signature 'decode': no q projection found for " + name);
+    }
+    // o_proj: fed by the BATCH_MATMUL over this layer's updated value cache.
+    const int v_cache = g_.Out(layer.dus_v, 0);
+    for (int bmm : g_.Consumers(v_cache)) {
+      if (!Is(g_, bmm, TfliteOp::kBatchMatmul)) continue;
+      for (size_t f = 0; f < fcs_.size(); ++f) {
+        if (g_.BackThrough(fcs_[f].input) == g_.Out(bmm, 0)) layer.o = static_cast<int>(f);
+      }
+    }
+    if (layer.o < 0) return Error("signature 'decode': no o projection found for " + name);
+  }
+  return Status::Ok();
+}
+
+Status Importer::ClassifyMlp() {
+  std::set<int> used = {lm_head_};
+  for (const Layer& l : layers_) {
+    for (int f : {l.q, l.k, l.v, l.qkv, l.o}) used.insert(f);
+  }
+  for (size_t f = 0; f < fcs_.size(); ++f) {
+    if (used.count(static_cast<int>(f))) continue;
+    int layer = -1;  // the last o_proj before this op
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      if (fcs_[layers_[l].o].op < fcs_[f].op) layer = static_cast<int>(l);
+    }
+    if (layer < 0) return Error(g_.Where(fcs_[f].op) + " is not part of any layer");
+    Layer& L = layers_[layer];
+    const int out = fcs_[f].output;
+    const int gelu = g_.ConsumerWithCode(out, TfliteOp::kGelu);
+    const int logistic = g_.ConsumerWithCode(out, TfliteOp::kLogistic);
+    int* slot = &L.down;
+    if (gelu >= 0 || logistic >= 0) {
+      slot = &L.gate;
+      if (gelu >= 0) {
+        const auto* o = g_.Op(gelu).builtin_options_as_GeluOptions();
+        activation_ = o != nullptr && o->approximate() ? Activation::kGeluTanh : Activation::kGeluExact;
+      } else {
+        activation_ = Activation::kSilu;
+      }
+    }
+    if (*slot >= 0) {
+      if (slot == &L.down && L.up < 0) {
+        slot = &L.up;
+      } else {
+        return Error(g_.Where(fcs_[f].op) + ": layer " + std::to_string(layer) + " has too many MLP projections");
+      }
+    }
+    *slot = static_cast<int>(f);
+  }
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Layer& L = layers_[l];
+    if (L.gate < 0 || L.up < 0 || L.down < 0)
+      return Error("signature 'decode': layer " + std::to_string(l) + " lacks a gate, up or down projection");
+    // Fixed up by data flow: up shares gate's input; down is the other one.
+    if (fcs_[L.up].input != fcs_[L.gate].input) std::swap(L.up, L.down);
+    if (fcs_[L.up].input != fcs_[L.gate].input)
+      return Error("signature 'decode': layer " + std::to_string(l) + ": no up projection shares gate's input");
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<float>> Importer::RopeOf(int layer) {
+  // From the key path: a MUL by a tensor produced by COS(CONCATENATION(MUL(pos, inv_freq), ...)).
+  const Layer& L = layers_[layer];
+  int t = g_.In(L.dus_k, 1);
+  for (int guard = 0; guard < 16 && t >= 0; ++guard) {
+    const int op = g_.Producer(t);
+    if (op < 0) break;
+    for (int i = 0; i < g_.NumIn(op); ++i) {
+      const int cos = g_.Producer(g_.In(op, i));
+      if (!Is(g_, cos, TfliteOp::kCos)) continue;
+      int angle = g_.Producer(g_.In(cos, 0));
+      if (Is(g_, angle, TfliteOp::kConcatenation)) angle = g_.Producer(g_.In(angle, 0));
+      if (!Is(g_, angle, TfliteOp::kMul)) break;
+      for (int j = 0; j < 2; ++j) {
+        std::vector<float> f = g_.ConstFloats(g_.In(angle, j));
+        if (!f.empty()) return f;
+      }
+    }
+    // Walk back along the first non-constant input (ADD of the two rotary halves, MUL, reshape).
+    int next = -1;
+    for (int i = 0; i < g_.NumIn(op) && next < 0; ++i) {
+      const int in = g_.In(op, i);
+      if (in >= 0 && !g_.IsConst(in) && !Is(g_, g_.Producer(in), TfliteOp::kSin)) next = in;
+    }
+    t = next;
+  }
+  return Error("signature 'decode': no RoPE frequencies (MUL feeding COS) found on layer " +
+               std::to_string(layer) + "'s key path");
+}
+
+Status Importer::FindAttentionDetails(int layer) {
+  Layer& L = layers_[layer];
+  const std::string name = "layer " + std::to_string(layer);
+  const int k_cache = g_.Out(L.dus_k, 0);
+  int qk = -1;
+  for (int op : g_.Consumers(k_cache)) {
+    if (Is(g_, op, TfliteOp::kBatchMatmul)) qk = op;
+  }
+  if (qk < 0) return Error("signature 'decode': no BATCH_MATMUL reads " + name + "'s key cache");
+  L.qk_bmm = qk;
+  // Query scale: a MUL by a scalar constant on the query path.
+  std::optional<double> scale;
+  const int q_path = g_.Producer(g_.BackThrough(g_.In(qk, 0)));
+  if (Is(g_, q_path, TfliteOp::kMul)) {
+    for (int i = 0; i < 2; ++i) {
+      std::vector<float> c = g_.ConstFloats(g_.In(q_path, i));
+      if (c.size() == 1) scale = c[0];
+    }
+  }
+  if (!scale) return Error("signature 'decode': no query scale (MUL by a constant before " + g_.Where(qk) + ")");
+  if (attention_scale_ != 0 && attention_scale_ != *scale)
+    return Error("signature 'decode': layers use different query scales (" + name + ")");
+  attention_scale_ = *scale;
+  // Mask: ADD(scores, mask) where mask is the signature's `mask` (full attention) or
+  // ADD(SELECT_V2(window test), mask) (sliding window).
+  int add = -1;
+  for (int op : g_.Consumers(g_.Out(qk, 0))) add = Is(g_, op, TfliteOp::kAdd) ? op : add;
+  if (add < 0) {
+    const auto& c = g_.Consumers(g_.Out(qk, 0));
+    return Error("signature 'decode': " + name + "'s attention scores go to " +
+                 (c.empty() ? std::string("nothing") : g_.Where(c[0])) + " (expected the mask ADD; not supported)");
+  }
+  auto mask_input = g_.model().SignatureTensor(kDecode, "mask", true);
+  if (!mask_input) return Error("signature 'decode' has no input 'mask'");
+  const int mask = g_.BackThrough(g_.In(add, 0) == g_.Out(qk, 0) ? g_.In(add, 1) : g_.In(add, 0));
+  if (mask == *mask_input) return Status::Ok();
+  const int mask_add = g_.Producer(mask);
+  int select = -1;
+  if (Is(g_, mask_add, TfliteOp::kAdd)) {
+    for (int i = 0; i < 2; ++i) {
+      if (Is(g_, g_.Producer(g_.In(mask_add, i)), TfliteOp::kSelectV2)) select = g_.Producer(g_.In(mask_add, i));
+    }
+  }
+  const int both = select >= 0 ? g_.Producer(g_.In(select, 0)) : -1;
+  int window = 0;
+  if (Is(g_, both, TfliteOp::kLogicalAnd)) {
+    for (int i = 0; i < 2; ++i) {
+      const int cmp = g_.Producer(g_.In(both, i));
+      if (!Is(g_, cmp, TfliteOp::kGreater)) continue;
+      const int sub = g_.Producer(g_.In(cmp, 1));
+      if (!Is(g_, sub, TfliteOp::kSub)) continue;
+      std::vector<int32_t> w = g_.ConstInts(g_.In(sub, 1));
+      if (w.size() == 1) window = w[0];
+    }
+  }
+  if (window <= 0) {
+    return Error("signature 'decode': " + name + "'s attention mask is neither the 'mask' input nor a "
+                 "recognised sliding window (" + (mask_add >= 0 ? g_.Where(mask_add) : g_.TensorName(mask)) + ")");
+  }
+  if (sliding_window_ != 0 && sliding_window_ != window)
+    return Error("signature 'decode': layers use different sliding windows (" + name + ")");
+  sliding_window_ = window;
+  L.sliding = true;
+  return Status::Ok();
+}
+
+StatusOr<int> Importer::NormFeeding(int tensor, const std::string& what) const {
+  const int t = g_.BackThrough(tensor);
+  for (size_t n = 0; n < norms_.size(); ++n) {
+    if (norms_[n].output == t) return static_cast<int>(n);
+  }
+  const int op = g_.Producer(t);
+  return Error("signature 'decode': the input of " + what + " is not an odml.rms_norm output (" +
+               (op >= 0 ? g_.Where(op) : g_.TensorName(t)) + ")");
+}
+
+int Importer::NormReading(int tensor) const {
+  for (size_t n = 0; n < norms_.size(); ++n) {
+    if (g_.BackThrough(norms_[n].input) == tensor) return static_cast<int>(n);
+  }
+  return -1;
+}
+
+Status Importer::AddWeight(const std::string& name, int tensor, int64_t row_begin, int64_t rows) {
+  const tflite::Tensor* t = g_.Tensor(tensor);
+  std::vector<int64_t> shape = g_.Shape(tensor);
+  std::span<const uint8_t> bytes = g_.ConstBytes(tensor);
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  const int64_t total_rows = shape.empty() ? 1 : shape[0];
+  if (rows < 0) rows = total_rows;
+  const int64_t row_elems = total_rows > 0 ? n / total_rows : 0;
+  TensorView view;
+  size_t elem = 0;
+  switch (t->type()) {
+    case tflite::TensorType_FLOAT32: view.dtype = DType::kF32; elem = 4; break;
+    case tflite::TensorType_FLOAT16: view.dtype = DType::kF16; elem = 2; break;
+    case tflite::TensorType_INT8: view.dtype = DType::kI8; elem = 1; break;
+    default:
+      return Error(g_.TensorName(tensor) + " (" + name + ") has TFLite type " +
+                   std::to_string(static_cast<int>(t->type())) + " (supported: FLOAT32, FLOAT16, INT8)");
+  }
+  if (bytes.size() != static_cast<size_t>(n) * elem)
+    return Error(g_.TensorName(tensor) + " (" + name + ") holds " + std::to_string(bytes.size()) +
+                 " bytes, its shape " + ShapeToString(shape) + " needs " + std::to_string(n * elem));
+  view.data = bytes.subspan(static_cast<size_t>(row_begin * row_elems) * elem,
+                            static_cast<size_t>(rows * row_elems) * elem);
+  view.shape = shape;
+  if (!view.shape.empty()) view.shape[0] = rows;
+  if (view.dtype == DType::kI8) {
+    const tflite::QuantizationParameters* q = t->quantization();
+    const auto* scale = q != nullptr ? q->scale() : nullptr;
+    if (scale == nullptr || scale->size() == 0)
+      return Error(g_.TensorName(tensor) + " (" + name + ") is INT8 without scales");
+    if (q->zero_point() != nullptr) {
+      for (int64_t z : *q->zero_point()) {
+        if (z != 0) return Error(g_.TensorName(tensor) + " (" + name + ") has a non-zero zero point (asymmetric weights are not supported)");
+      }
+    }
+    if (scale->size() == static_cast<size_t>(total_rows) && q->quantized_dimension() == 0) {
+      view.scales = std::span<const float>(scale->data() + row_begin, static_cast<size_t>(rows));
+    } else if (scale->size() == 1) {
+      auto buf = std::make_unique<float[]>(static_cast<size_t>(rows));
+      std::fill(buf.get(), buf.get() + rows, scale->Get(0));
+      view.scales = std::span<const float>(buf.get(), static_cast<size_t>(rows));
+      out_->owned.push_back(std::move(buf));
+    } else {
+      return Error(g_.TensorName(tensor) + " (" + name + ") has " + std::to_string(scale->size()) +
+                   " scales along dimension " + std::to_string(q->quantized_dimension()) +
+                   " (expected one per output row)");
+    }
+    out_->quantization = "int8";
+  } else if (out_->quantization.empty() && shape.size() == 2) {
+    out_->quantization = view.dtype == DType::kF16 ? "fp16" : "fp32";
+  }
+  out_->tensors[name] = std::move(view);
+  return Status::Ok();
+}
+
+Status Importer::AddNorm(const std::string& name, int norm_index) {
+  if (norm_index < 0) return Error("signature 'decode': no odml.rms_norm found for " + name);
+  return AddWeight(name, norms_[norm_index].weight);
+}
+
+Status Importer::MapWeights() {
+  const ModelConfig& c = out_->config;
+  RETURN_IF_ERROR(AddWeight("model.embed_tokens.weight", embedding_));
+  if (!c.tie_word_embeddings) RETURN_IF_ERROR(AddWeight("lm_head.weight", fcs_[lm_head_].weight));
+  ASSIGN_OR_RETURN(int final_norm, NormFeeding(fcs_[lm_head_].input, "the LM head"));
+  RETURN_IF_ERROR(AddNorm("model.norm.weight", final_norm));
+  const int64_t q_rows = static_cast<int64_t>(c.num_heads) * c.head_dim;
+  const int64_t kv_rows = static_cast<int64_t>(c.num_kv_heads) * c.head_dim;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    auto name = [&](const char* suffix) { return "model.layers." + std::to_string(l) + "." + suffix; };
+    if (L.qkv >= 0) {
+      const int w = fcs_[L.qkv].weight;
+      RETURN_IF_ERROR(AddWeight(name("self_attn.q_proj.weight"), w, 0, q_rows));
+      RETURN_IF_ERROR(AddWeight(name("self_attn.k_proj.weight"), w, q_rows, kv_rows));
+      RETURN_IF_ERROR(AddWeight(name("self_attn.v_proj.weight"), w, q_rows + kv_rows, kv_rows));
+    } else {
+      RETURN_IF_ERROR(AddWeight(name("self_attn.q_proj.weight"), fcs_[L.q].weight));
+      RETURN_IF_ERROR(AddWeight(name("self_attn.k_proj.weight"), fcs_[L.k].weight));
+      RETURN_IF_ERROR(AddWeight(name("self_attn.v_proj.weight"), fcs_[L.v].weight));
+    }
+    RETURN_IF_ERROR(AddWeight(name("self_attn.o_proj.weight"), fcs_[L.o].weight));
+    RETURN_IF_ERROR(AddWeight(name("mlp.gate_proj.weight"), fcs_[L.gate].weight));
+    RETURN_IF_ERROR(AddWeight(name("mlp.up_proj.weight"), fcs_[L.up].weight));
+    RETURN_IF_ERROR(AddWeight(name("mlp.down_proj.weight"), fcs_[L.down].weight));
+    const int attn_in = fcs_[L.qkv >= 0 ? L.qkv : L.q].input;
+    ASSIGN_OR_RETURN(int input_norm, NormFeeding(attn_in, "layer " + std::to_string(l) + "'s attention"));
+    RETURN_IF_ERROR(AddNorm(name("input_layernorm.weight"), input_norm));
+    ASSIGN_OR_RETURN(int mlp_norm, NormFeeding(fcs_[L.gate].input, "layer " + std::to_string(l) + "'s MLP"));
+    if (c.sandwich_norms) {
+      RETURN_IF_ERROR(AddNorm(name("pre_feedforward_layernorm.weight"), mlp_norm));
+      RETURN_IF_ERROR(AddNorm(name("post_attention_layernorm.weight"), NormReading(fcs_[L.o].output)));
+      RETURN_IF_ERROR(AddNorm(name("post_feedforward_layernorm.weight"), NormReading(fcs_[L.down].output)));
+    } else {
+      RETURN_IF_ERROR(AddNorm(name("post_attention_layernorm.weight"), mlp_norm));
+    }
+    if (c.qk_norm) {
+      RETURN_IF_ERROR(AddNorm(name("self_attn.q_norm.weight"), QkNorm(l, false)));
+      RETURN_IF_ERROR(AddNorm(name("self_attn.k_norm.weight"), QkNorm(l, true)));
+    }
+  }
+  return Status::Ok();
+}
+
+// The odml.rms_norm nearest upstream of `tensor` on its data path (skipping constants and the
+// RoPE cos/sin tables), stopping at a projection; -1 when there is none.
+int Importer::NormOnPathTo(int tensor) const {
+  int t = tensor;
+  for (int guard = 0; guard < 24 && t >= 0; ++guard) {
+    const int op = g_.Producer(t);
+    if (op < 0 || Is(g_, op, TfliteOp::kFullyConnected)) return -1;
+    for (size_t n = 0; n < norms_.size(); ++n) {
+      if (norms_[n].op == op) return static_cast<int>(n);
+    }
+    int next = -1;
+    for (int i = 0; i < g_.NumIn(op) && next < 0; ++i) {
+      const int in = g_.In(op, i);
+      const int p = g_.Producer(in);
+      if (in >= 0 && !g_.IsConst(in) && !Is(g_, p, TfliteOp::kCos) && !Is(g_, p, TfliteOp::kSin)) next = in;
+    }
+    t = next;
+  }
+  return -1;
+}
+
+int Importer::QkNorm(size_t layer, bool key) const {
+  const Layer& L = layers_[layer];
+  return NormOnPathTo(key ? g_.In(L.dus_k, 1) : g_.In(L.qk_bmm, 0));
+}
+
+namespace {
+
+// RoPE inverse frequencies inv[i] = 1 / theta^(2i/d) / factor → (theta, factor), checked by
+// recomputing every entry. Real bases are integers: a base within 1e-4 of one is rounded to it.
+StatusOr<RopeConfig> RopeFromInvFreq(const std::vector<float>& inv, int head_dim, const std::string& where) {
+  const size_t n = inv.size();
+  if (n < 2 || static_cast<int>(n) * 2 != head_dim || inv[0] <= 0 || inv[n - 1] <= 0) {
+    return InvalidArgumentError(where + ": RoPE frequencies have " + std::to_string(n) +
+                                " entries (expected head_dim / 2 = " + std::to_string(head_dim / 2) + ")");
+  }
+  RopeConfig rope;
+  rope.linear_factor = 1.0 / inv[0];
+  if (std::fabs(rope.linear_factor - std::round(rope.linear_factor)) < 1e-5)
+    rope.linear_factor = std::round(rope.linear_factor);
+  const double exponent = 2.0 * static_cast<double>(n - 1) / head_dim;
+  double theta = std::pow(static_cast<double>(inv[0]) / inv[n - 1], 1.0 / exponent);
+  if (std::fabs(theta - std::round(theta)) < 1e-4 * theta) theta = std::round(theta);
+  rope.theta = theta;
+  for (size_t i = 0; i < n; ++i) {
+    const double want = 1.0 / std::pow(theta, 2.0 * i / head_dim) / rope.linear_factor;
+    if (std::fabs(want - inv[i]) > 1e-5 * want) {
+      return InvalidArgumentError(where + ": RoPE frequency " + std::to_string(i) + " is " +
+                                  std::to_string(inv[i]) + ", not base^(-2i/d)/factor for base " +
+                                  std::to_string(theta) + " (not supported)");
+    }
+  }
+  return rope;
+}
+
+}  // namespace
+
+Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
+  ModelConfig& c = out_->config;
+  const std::vector<int64_t> emb = g_.Shape(embedding_);
+  c.vocab_size = static_cast<int>(emb[0]);
+  c.hidden_size = static_cast<int>(emb[1]);
+  c.num_layers = static_cast<int>(layers_.size());
+  c.head_dim = head_dim_;
+  c.num_kv_heads = num_kv_heads_;
+  const Layer& L0 = layers_[0];
+  const int64_t q_rows = L0.qkv >= 0 ? g_.Shape(fcs_[L0.qkv].weight)[0] - 2LL * num_kv_heads_ * head_dim_
+                                     : g_.Shape(fcs_[L0.q].weight)[0];
+  if (head_dim_ <= 0 || q_rows <= 0 || q_rows % head_dim_ != 0)
+    return Error("signature 'decode': the q projection's " + std::to_string(q_rows) +
+                 " rows are not a multiple of head_dim " + std::to_string(head_dim_));
+  c.num_heads = static_cast<int>(q_rows / head_dim_);
+  c.intermediate_size = static_cast<int>(g_.Shape(fcs_[L0.gate].weight)[0]);
+  c.max_position_embeddings = kv_len_;
+  c.activation = activation_;
+  c.tie_word_embeddings = g_.Tensor(fcs_[lm_head_].weight)->buffer() == g_.Tensor(embedding_)->buffer();
+  c.attention_scale = attention_scale_;
+  c.sliding_window = sliding_window_;
+  c.norm_weight_plus_one = false;  // the files store Gemma's (1 + w)
+  c.qk_norm = QkNorm(0, true) >= 0;
+  c.sandwich_norms = NormReading(fcs_[L0.o].output) >= 0;
+  float eps = norms_.empty() ? 0.0f : norms_[0].epsilon;
+  for (const Norm& n : norms_) {
+    if (n.epsilon != eps) return Error("signature 'decode': odml.rms_norm epsilons differ (" + g_.Where(n.op) + ")");
+  }
+  c.rms_norm_eps = eps;
+  c.arch = arch_hint.value_or(c.sandwich_norms ? Arch::kGemma3 : Arch::kQwen3);
+  c.architecture = c.arch == Arch::kGemma3 ? "Gemma3ForCausalLM" : "Qwen3ForCausalLM";
+  // Gemma's embedding scale: a MUL by sqrt(hidden) right after the lookup.
+  const int mul = g_.ConsumerWithCode(embedding_out_, TfliteOp::kMul);
+  if (mul >= 0) {
+    for (int i = 0; i < 2; ++i) {
+      std::vector<float> s = g_.ConstFloats(g_.In(mul, i));
+      if (s.size() != 1) continue;
+      const float want = std::sqrt(static_cast<float>(c.hidden_size));
+      if (std::fabs(s[0] - want) > 1e-6f * want)
+        return Error(g_.Where(mul) + ": embedding scale " + std::to_string(s[0]) + " is not sqrt(hidden_size) (not supported)");
+      c.scale_embeddings = true;
+    }
+  }
+  bool have_global = false, have_local = false;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    c.layer_sliding.push_back(layers_[l].sliding);
+    ASSIGN_OR_RETURN(std::vector<float> inv, RopeOf(static_cast<int>(l)));
+    ASSIGN_OR_RETURN(RopeConfig rope, RopeFromInvFreq(inv, head_dim_, g_.model().origin() + ": layer " + std::to_string(l)));
+    RopeConfig& slot = layers_[l].sliding ? c.rope_local : c.rope_global;
+    bool& have = layers_[l].sliding ? have_local : have_global;
+    if (have && (slot.theta != rope.theta || slot.linear_factor != rope.linear_factor))
+      return Error("signature 'decode': layer " + std::to_string(l) + " uses other RoPE frequencies than the "
+                   "earlier layers of its kind (not supported)");
+    slot = rope;
+    have = true;
+  }
+  if (!have_global) c.rope_global = c.rope_local;
+  if (!have_local) c.rope_local = c.rope_global;
+  out_->kv_cache_len = kv_len_;
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(std::optional<Arch> arch_hint) {
+  RETURN_IF_ERROR(CheckOps());
+  RETURN_IF_ERROR(FindCaches());
+  RETURN_IF_ERROR(CollectOps());
+  RETURN_IF_ERROR(ClassifyAttention());
+  RETURN_IF_ERROR(ClassifyMlp());
+  for (size_t l = 0; l < layers_.size(); ++l) RETURN_IF_ERROR(FindAttentionDetails(static_cast<int>(l)));
+  RETURN_IF_ERROR(BuildConfig(arch_hint));
+  RETURN_IF_ERROR(MapWeights());
+  return std::move(out_);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<TfliteImport>> ImportTfliteLlm(const TfliteModel& model, std::optional<Arch> arch_hint) {
+  const tflite::SubGraph* sg = model.SignatureSubgraph(kDecode);
+  if (sg == nullptr) return InvalidArgumentError(model.origin() + ": no 'decode' signature");
+  Importer importer(model, *sg);
+  return importer.Run(arch_hint);
+}
+
+}  // namespace litertlm::format

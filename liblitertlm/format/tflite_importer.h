@@ -1,0 +1,59 @@
+// Imports the weights and hyper-parameters of a Google-made LLM TFLite model (litert-torch's
+// `export_hf` and its classic per-model converters: Gemma 3, Qwen 3) into liblitertlm's own
+// layout: Hugging Face tensor names and a ModelConfig, so the shared transformer runs it with our
+// kernels. Nothing is executed from the graph; it is read.
+//
+// Weight tensor names in such files are compiler-made, so every weight is identified by its place
+// in the graph of the `decode` signature:
+//   - KV caches: signature inputs kv_cache_k_<i> [1, KV, len, D] / kv_cache_v_<i> [1, KV, D, len];
+//     the FULLY_CONNECTED whose output reaches the DYNAMIC_UPDATE_SLICE of kv_cache_k_<i> is layer
+//     i's k_proj (v likewise; one reaching both is a fused QKV projection, split by rows q|k|v);
+//   - q_proj: the other projection of the same normed input; o_proj: the FULLY_CONNECTED fed by the
+//     BATCH_MATMUL over kv_cache_v_<i>; gate/up/down: the FULLY_CONNECTEDs between layer i's o_proj
+//     and layer i+1 (gate is the one feeding GELU / LOGISTIC);
+//   - norms: STABLEHLO_COMPOSITE "odml.rms_norm" (epsilon from its attributes), by what they feed
+//     or read: the input norm feeds q, the pre-MLP norm feeds gate, q/k norms read q/k, Gemma's
+//     post-attention / post-MLP norms read o / down, the final norm feeds the LM head;
+//   - embedding: EMBEDDING_LOOKUP's table; the LM head is the FULLY_CONNECTED producing `logits`
+//     (tied when it shares the table's buffer).
+// Graph constants give the rest: RoPE inverse frequencies (MUL feeding COS) → base and linear
+// factor, the query scale (MUL before the q·k BATCH_MATMUL), the sliding window (the SUB on
+// input_pos in a layer's mask), Gemma's embedding scale. The norm weights in these files already
+// include Gemma's 1 + w, so the config says norm_weight_plus_one = false.
+//
+// int8 weights (dynamic range: per-output-channel fp32 scales, zero point 0) become kI8 views of
+// the mapped bytes; fp32 / fp16 weights are viewed as they are. Anything else (an op the importer
+// does not know, a missing signature, a bias, a per-tensor scale) is an error naming the op,
+// signature or tensor.
+#ifndef LITERTLM_FORMAT_TFLITE_IMPORTER_H_
+#define LITERTLM_FORMAT_TFLITE_IMPORTER_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "format/tflite_model.h"
+#include "litertlm/status.h"
+#include "model/model_config.h"
+#include "tensor/tensor_view.h"
+
+namespace litertlm::format {
+
+struct TfliteImport {
+  ModelConfig config;
+  std::map<std::string, TensorView> tensors;  // Hugging Face names → views into the model bytes
+  std::string quantization;                   // "int8" (dynamic range) or "fp32" / "fp16"
+  int kv_cache_len = 0;                       // the signatures' KV cache length
+  std::vector<std::unique_ptr<float[]>> owned;  // expanded scales (per-tensor → per-row)
+};
+
+// `arch_hint`: the family from LlmMetadata's llm_model_type when the file has one (the graph
+// decides otherwise: Gemma's sandwich norms ⇒ Gemma 3).
+StatusOr<std::unique_ptr<TfliteImport>> ImportTfliteLlm(const TfliteModel& model,
+                                                        std::optional<Arch> arch_hint);
+
+}  // namespace litertlm::format
+
+#endif  // LITERTLM_FORMAT_TFLITE_IMPORTER_H_

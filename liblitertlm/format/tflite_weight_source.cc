@@ -1,0 +1,62 @@
+#include "format/tflite_weight_source.h"
+
+#include "format/litertlm_format.h"
+#include "format/llm_metadata.pb.h"
+#include "util/status_macros.h"
+
+namespace litertlm::format {
+namespace {
+
+const SectionInfo* FindTfliteSection(const LitertlmReader& reader) {
+  const SectionInfo* found = nullptr;
+  for (const SectionInfo& s : reader.sections()) {
+    if (s.type != static_cast<uint8_t>(SectionType::kTfliteModel)) continue;
+    const KeyValue* kv = FindKey(s.items, "model_type");
+    const std::string type = kv != nullptr ? MetadataValueToString(kv->value) : "";
+    if (kv == nullptr || type.find("prefill_decode") != std::string::npos) found = &s;
+  }
+  return found;
+}
+
+std::optional<Arch> ArchFromMetadata(const LitertlmReader& reader) {
+  const auto* md = reader.metadata();
+  if (md == nullptr || !md->has_llm_model_type()) return std::nullopt;
+  if (md->llm_model_type().has_gemma3()) return Arch::kGemma3;
+  if (md->llm_model_type().has_qwen3()) return Arch::kQwen3;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool HasTfliteLlmSection(const LitertlmReader& reader) {
+  return reader.weights() == nullptr && FindTfliteSection(reader) != nullptr;
+}
+
+StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::Create(
+    std::shared_ptr<const LitertlmReader> reader) {
+  const SectionInfo* section = FindTfliteSection(*reader);
+  if (section == nullptr) {
+    return FailedPreconditionError(reader->origin() + ": no TFLiteModel section with model_type prefill_decode");
+  }
+  std::unique_ptr<TfliteWeightSource> source(new TfliteWeightSource());
+  ASSIGN_OR_RETURN(source->model_, TfliteModel::Open(reader->SectionBytes(*section), reader->origin()));
+  ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, ArchFromMetadata(*reader)));
+  source->reader_ = std::move(reader);
+  return source;
+}
+
+std::vector<std::string> TfliteWeightSource::TensorNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, view] : import_->tensors) names.push_back(name);
+  return names;
+}
+
+bool TfliteWeightSource::HasTensor(const std::string& name) const { return import_->tensors.count(name) != 0; }
+
+StatusOr<TensorView> TfliteWeightSource::Tensor(const std::string& name) const {
+  auto it = import_->tensors.find(name);
+  if (it == import_->tensors.end()) return NotFoundError(origin() + ": no tensor '" + name + "' in the TFLite model");
+  return it->second;
+}
+
+}  // namespace litertlm::format

@@ -1,0 +1,46 @@
+// WeightSource over a Google-made .litertlm file (LiteRT-LM's own toolchain: one TFLiteModel
+// section holding the weights, no liblitertlm weights / config.json sections). The TFLite model
+// is imported by graph pattern (tflite_importer.h); tensors are zero-copy views of the file's
+// memory map, and the import's ModelConfig replaces config.json. Immutable; thread-safe.
+#ifndef LITERTLM_FORMAT_TFLITE_WEIGHT_SOURCE_H_
+#define LITERTLM_FORMAT_TFLITE_WEIGHT_SOURCE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "format/litertlm_reader.h"
+#include "format/tflite_importer.h"
+#include "format/tflite_model.h"
+#include "format/weight_source.h"
+
+namespace litertlm::format {
+
+// True when `reader` has no liblitertlm weights section but a TFLiteModel section whose
+// model_type is prefill_decode (or unnamed): what ModelLoader hands to TfliteWeightSource.
+bool HasTfliteLlmSection(const LitertlmReader& reader);
+
+class TfliteWeightSource : public WeightSource {
+ public:
+  // Imports the TFLiteModel section of `reader`. Errors name the file and the op, signature or
+  // tensor at fault.
+  static StatusOr<std::unique_ptr<TfliteWeightSource>> Create(std::shared_ptr<const LitertlmReader> reader);
+
+  std::vector<std::string> TensorNames() const override;
+  bool HasTensor(const std::string& name) const override;
+  StatusOr<TensorView> Tensor(const std::string& name) const override;
+  const std::string& origin() const override { return reader_->origin(); }
+
+  const LitertlmReader& reader() const { return *reader_; }
+  const TfliteImport& import() const { return *import_; }
+
+ private:
+  TfliteWeightSource() = default;
+  std::shared_ptr<const LitertlmReader> reader_;
+  std::unique_ptr<TfliteModel> model_;
+  std::unique_ptr<TfliteImport> import_;
+};
+
+}  // namespace litertlm::format
+
+#endif  // LITERTLM_FORMAT_TFLITE_WEIGHT_SOURCE_H_

@@ -1,0 +1,184 @@
+// Google-made .litertlm files (tests/golden/google/, made by tests/tools/make_google_fixtures.py
+// with litert-torch export_hf from the tiny checkpoints of tests/golden/models/): imported by
+// graph pattern, they must run exactly as Google's TFLite runtime ran them (the committed
+// reference: greedy tokens and the logits behind them, 32 steps), their fp32 weights must be the
+// checkpoint's, and a file we cannot run must say which op / signature / tensor is at fault.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "format/litertlm_reader.h"
+#include "format/safetensors.h"
+#include "format/tflite_weight_source.h"
+#include "litertlm/model.h"
+#include "litertlm/session.h"
+#include "unit/test_util.h"
+
+namespace litertlm {
+namespace {
+
+std::string GoogleDir() { return testing::GoldenDir() + "/google"; }
+
+std::vector<std::string> Fixtures() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(GoogleDir(), ec)) {
+    if (e.path().extension() == ".litertlm") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+template <typename T>
+std::vector<T> Values(const SafetensorsFile& f, const std::string& name) {
+  const TensorView& v = f.tensors().at(name);
+  std::vector<T> out(v.data.size() / sizeof(T));
+  std::memcpy(out.data(), v.data.data(), v.data.size());
+  return out;
+}
+
+int ArgMax(std::span<const float> v) {
+  return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+class GoogleFixtureTest : public ::testing::TestWithParam<std::string> {};
+
+// Tolerance on the logits: max |Δ| ≤ 1e-4 × max |logit| for fp32 files (summation order only);
+// int8 files: 3e-2 (both engines quantize the activations per row on the fly, with different
+// roundings: TFLite/XNNPACK asymmetric, ours symmetric). The greedy tokens must be identical.
+TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
+  const std::string base = GoogleDir() + "/" + GetParam();
+  auto ref = SafetensorsFile::Open(base + ".reference.safetensors");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  auto model = ModelLoader::Load(base + ".litertlm");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const int vocab = (*model)->info().vocab_size;
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  const auto ids = Values<int32_t>(**ref, "decode_ids");
+  const auto logits_ref = Values<float>(**ref, "decode_logits");
+  ASSERT_EQ(logits_ref.size(), ids.size() * vocab);
+  const bool int8 = GetParam().find("int8") != std::string::npos;
+  const float tol = int8 ? 3e-2f : 1e-4f;
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE((*session)->Prefill(prompt).ok());
+  float worst = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto logits = (*session)->LastLogits();
+    auto want = std::span(logits_ref).subspan(i * vocab, vocab);
+    float max_ref = 0, max_diff = 0;
+    for (int v = 0; v < vocab; ++v) {
+      max_ref = std::max(max_ref, std::abs(want[v]));
+      max_diff = std::max(max_diff, std::abs(logits[v] - want[v]));
+    }
+    worst = std::max(worst, max_diff / max_ref);
+    EXPECT_LE(max_diff, tol * max_ref) << GetParam() << " step " << i;
+    ASSERT_EQ(ArgMax(logits), ids[i]) << GetParam() << " greedy token " << i;
+    const TokenId next = ids[i];
+    if (i + 1 < ids.size()) {
+      ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+    }
+  }
+  std::cout << GetParam() << ": worst max|Δlogit| / max|logit| = " << worst << "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, GoogleFixtureTest, ::testing::ValuesIn(Fixtures()),
+                         [](const auto& p) { return p.param; });
+
+// Every file holds the checkpoint's weights: every imported tensor equals its Hugging Face
+// counterpart (Gemma's norms as 1 + w) — exactly in fp32 files, within half a quantization step
+// in int8 ones — so every weight was found in its right place.
+TEST(TfliteImportTest, WeightsAreTheCheckpoints) {
+  int checked_files = 0;
+  for (const std::string& name : Fixtures()) {
+    const std::string ckpt = name.substr(0, name.find("_export"));
+    format::ReaderOptions relaxed;
+    relaxed.require_model_sections = false;
+    auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    auto source = format::TfliteWeightSource::Create(std::move(reader).value());
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    auto hf = SafetensorsFile::Open(testing::GoldenDir() + "/models/" + ckpt + "/model.safetensors");
+    ASSERT_TRUE(hf.ok()) << hf.status().ToString();
+    const bool gemma = ckpt.find("gemma") != std::string::npos;
+    const auto& want_all = (*hf)->tensors();
+    for (const std::string& tensor : (*source)->TensorNames()) {
+      SCOPED_TRACE(name + " " + tensor);
+      auto got = (*source)->Tensor(tensor);
+      ASSERT_TRUE(got.ok());
+      ASSERT_TRUE(want_all.count(tensor));
+      const TensorView& want = want_all.at(tensor);
+      ASSERT_EQ(got->shape, want.shape);
+      const float* w = reinterpret_cast<const float*>(want.data.data());
+      const bool plus_one = gemma && tensor.ends_with("norm.weight");
+      const int64_t cols = want.shape.size() == 2 ? want.shape[1] : want.NumElements();
+      for (int64_t i = 0; i < want.NumElements(); ++i) {
+        const float expected = plus_one ? 1.0f + w[i] : w[i];
+        if (got->dtype == DType::kF32) {
+          ASSERT_FLOAT_EQ(reinterpret_cast<const float*>(got->data.data())[i], expected) << "element " << i;
+        } else {
+          ASSERT_EQ(got->dtype, DType::kI8);
+          const float scale = got->scales[static_cast<size_t>(i / cols)];
+          const float value = static_cast<float>(static_cast<int8_t>(got->data[static_cast<size_t>(i)])) * scale;
+          ASSERT_LE(std::abs(value - expected), 0.5001f * scale) << "element " << i;
+        }
+      }
+    }
+    EXPECT_EQ((*source)->TensorNames().size(), want_all.size());
+    ++checked_files;
+  }
+  EXPECT_GE(checked_files, 2);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Loads `bytes` from a scratch file and returns the load error ("" when it loads).
+std::string LoadError(const std::string& bytes) {
+  const std::string path = testing::ScratchDir() + "/patched.litertlm";
+  testing::WriteFile(path, bytes);
+  auto model = ModelLoader::Load(path);
+  return model.ok() ? "" : model.status().ToString();
+}
+
+// Replaces every occurrence of `from` by `to` (same length) in `bytes`; returns the count.
+int Patch(std::string* bytes, const std::string& from, const std::string& to) {
+  int n = 0;
+  for (size_t at = bytes->find(from); at != std::string::npos; at = bytes->find(from, at + 1), ++n)
+    bytes->replace(at, to.size(), to);
+  return n;
+}
+
+TEST(TfliteImportTest, UnsupportedCompositeIsNamed) {
+  const std::string name = Fixtures().empty() ? "" : Fixtures()[0];
+  ASSERT_FALSE(name.empty());
+  std::string bytes = ReadAll(GoogleDir() + "/" + name + ".litertlm");
+  ASSERT_GT(Patch(&bytes, "odml.rms_norm", "odml.rms_nrm!"), 0);
+  EXPECT_THAT(LoadError(bytes), ::testing::HasSubstr("unsupported composite 'odml.rms_nrm!'"));
+  EXPECT_THAT(LoadError(bytes), ::testing::HasSubstr("of signature 'decode'"));
+}
+
+TEST(TfliteImportTest, MissingDecodeSignatureIsNamed) {
+  std::string bytes = ReadAll(GoogleDir() + "/" + Fixtures().at(0) + ".litertlm");
+  ASSERT_GT(Patch(&bytes, std::string("\x06\0\0\0decode", 10), std::string("\x06\0\0\0decodX", 10)), 0);
+  EXPECT_THAT(LoadError(bytes), ::testing::HasSubstr("no 'decode' signature"));
+}
+
+TEST(TfliteImportTest, MissingKvCacheInputIsNamed) {
+  std::string bytes = ReadAll(GoogleDir() + "/" + Fixtures().at(0) + ".litertlm");
+  ASSERT_GT(Patch(&bytes, "kv_cache_k_0", "kv_cache_q_0"), 0);
+  EXPECT_THAT(LoadError(bytes), ::testing::HasSubstr("no input kv_cache_k_0"));
+}
+
+}  // namespace
+}  // namespace litertlm
