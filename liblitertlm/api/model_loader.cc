@@ -83,8 +83,10 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGoogleLitertlm(std::shared_ptr<const 
   ModelConfig config = source->import().config;
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
-  // Dynamic-range int8 (TFLite's hybrid FULLY_CONNECTED) quantizes activations on the fly.
+  // Dynamic-range int8 (TFLite's hybrid FULLY_CONNECTED): Google's runtime (XNNPACK) quantizes
+  // the activations per row, asymmetrically; we round them the same way.
   weight_options.int8_dynamic_activations = false;
+  weight_options.int8_asymmetric_activations = source->import().quantization == "int8";
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 

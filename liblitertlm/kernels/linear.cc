@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/blas.h"
+#include "kernels/quantize.h"
 #include "kernels/kernel_table.h"
 #include "kernels/pack.h"
 
@@ -31,6 +32,10 @@ float* KernelContext::xscale(size_t count) {
 float* KernelContext::xpad(size_t count) {
   if (xpad_.size() < count) xpad_.resize(count);
   return xpad_.data();
+}
+float* KernelContext::xround(size_t count) {
+  if (xround_.size() < count) xround_.resize(count);
+  return xround_.data();
 }
 float* KernelContext::panel(int thread, size_t count) {
   auto& p = panels_[static_cast<size_t>(thread)];
@@ -197,6 +202,15 @@ bool UseInt8Gemm(const KernelContext& ctx) {
 
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   if (m <= 0 || w.rows <= 0) return;
+  if (w.dtype == DType::kI8 && w.asymmetric_activations) {
+    float* rounded = ctx.xround(static_cast<size_t>(m * w.cols));
+    for (int64_t i = 0; i < m; ++i) AsymmetricRoundActivationRow(x + i * w.cols, w.cols, rounded + i * w.cols);
+    Matrix weight_only = w;
+    weight_only.asymmetric_activations = false;
+    weight_only.dynamic_activations = false;
+    Linear(ctx, weight_only, rounded, m, y);
+    return;
+  }
   if (w.layout == MatrixLayout::kRowMajor) {
     if (w.dtype == DType::kF32) {
       LinearF32(ctx, w, x, m, y);

@@ -57,6 +57,7 @@ class KernelContext {
   int8_t* xq(size_t bytes);
   float* xscale(size_t count);
   float* xpad(size_t count);
+  float* xround(size_t count);  // activations rounded as XNNPACK's qd8 (Matrix::asymmetric_activations)
   float* panel(int thread, size_t count);
 
  private:
@@ -66,6 +67,7 @@ class KernelContext {
   std::vector<int8_t> xq_;
   std::vector<float> xscale_;
   std::vector<float> xpad_;
+  std::vector<float> xround_;
   std::vector<std::vector<float>> panels_;
 };
 

@@ -37,6 +37,12 @@ struct Matrix {
   const int32_t* row_sums = nullptr;
   // kI8 only: true = dynamic_int8, false = weight-only int8 (see above).
   bool dynamic_activations = true;
+  // kI8 only: activations are rounded the way XNNPACK's dynamic-range FULLY_CONNECTED (qd8, what
+  // Google's LiteRT runtime runs TFLite int8 models with) quantizes them: per row, asymmetric
+  // int8 with a zero point (AsymmetricRoundActivationRow, kernels/quantize.h). The rounded values
+  // x̃ = (q − zp)·s are then multiplied in fp32 (weight-only path), which equals XNNPACK's
+  // integer product up to fp32 summation order. Overrides dynamic_activations.
+  bool asymmetric_activations = false;
 };
 
 // Bytes of one stored row of `cols` elements (int4: two per byte). 0 for non-matrix dtypes.

@@ -153,4 +153,25 @@ float QuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, i
   return s;
 }
 
+void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out) {
+  constexpr float kQmin = -128.0f, kQmax = 127.0f;
+  float lo = 0.0f, hi = 0.0f;
+  for (int64_t k = 0; k < cols; ++k) {
+    lo = std::min(lo, x[k]);
+    hi = std::max(hi, x[k]);
+  }
+  const float scale = lo == hi ? 1.0f : (hi - lo) / (kQmax - kQmin);
+  const float descaled_min = lo / scale;
+  const float descaled_max = hi / scale;
+  const float from_min = kQmin + descaled_min;
+  const float from_max = kQmax + descaled_max;
+  float zp = from_min + from_max > 0.0f ? kQmin - descaled_min : kQmax - descaled_max;
+  zp = std::nearbyint(std::clamp(zp, kQmin, kQmax));
+  const float inv = 1.0f / scale;
+  for (int64_t k = 0; k < cols; ++k) {
+    const float q = std::clamp(std::nearbyint(x[k] * inv) + zp, kQmin, kQmax);
+    out[k] = (q - zp) * scale;
+  }
+}
+
 }  // namespace litertlm

@@ -120,6 +120,7 @@ class WeightBuilder {
     m.data = v.data.data();
     m.scales = v.scales.empty() ? nullptr : v.scales.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
+    m.asymmetric_activations = options_.int8_asymmetric_activations;
     const bool needs_scales = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
                               v.dtype == DType::kI4Block128;
     if (needs_scales && m.scales == nullptr)
@@ -131,6 +132,7 @@ class WeightBuilder {
     w_->packed.push_back(std::move(packed).value());
     Matrix out = w_->packed.back()->view;
     out.dynamic_activations = options_.int8_dynamic_activations;
+    out.asymmetric_activations = options_.int8_asymmetric_activations;
     return out;
   }
 

@@ -44,6 +44,9 @@ struct ModelWeights {
 struct WeightLoadOptions {
   // kI8 projections: true = dynamic_int8 (int8 activations), false = weight-only int8.
   bool int8_dynamic_activations = true;
+  // kI8 projections: round activations as XNNPACK's dynamic-range FULLY_CONNECTED does
+  // (Matrix::asymmetric_activations): what Google-made TFLite int8 files compute.
+  bool int8_asymmetric_activations = false;
   // F16/BF16 projections: true = kept at 16 bits and widened on the fly by the kernels (what a
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).

@@ -49,9 +49,11 @@ int ArgMax(std::span<const float> v) {
 
 class GoogleFixtureTest : public ::testing::TestWithParam<std::string> {};
 
-// Tolerance on the logits: max |Δ| ≤ 1e-4 × max |logit| for fp32 files (summation order only);
-// int8 files: 3e-2 (both engines quantize the activations per row on the fly, with different
-// roundings: TFLite/XNNPACK asymmetric, ours symmetric). The greedy tokens must be identical.
+// Tolerance on the logits: max |Δ| ≤ 1e-4 × max |logit| (measured ≤ 2.5e-6 fp32, ≤ 5e-7 int8:
+// summation order only). int8 files hold dynamic-range FULLY_CONNECTEDs, whose activations
+// Google's runtime (XNNPACK) quantizes per row asymmetrically: without rounding them the same way
+// the logits differ by ~4 % of their range and the greedy tokens part within 8 steps.
+// The greedy tokens must be identical.
 TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
   const std::string base = GoogleDir() + "/" + GetParam();
   auto ref = SafetensorsFile::Open(base + ".reference.safetensors");
@@ -63,8 +65,7 @@ TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
   const auto ids = Values<int32_t>(**ref, "decode_ids");
   const auto logits_ref = Values<float>(**ref, "decode_logits");
   ASSERT_EQ(logits_ref.size(), ids.size() * vocab);
-  const bool int8 = GetParam().find("int8") != std::string::npos;
-  const float tol = int8 ? 3e-2f : 1e-4f;
+  const float tol = 1e-4f;
   auto session = Session::Create(*model);
   ASSERT_TRUE(session.ok());
   ASSERT_TRUE((*session)->Prefill(prompt).ok());

@@ -108,3 +108,29 @@ TEST(QuantizeTest, PackRejectsUnsupported) {
 
 }  // namespace
 }  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+// XNNPACK's f32 → qd8 rounding, worked by hand: x = [−1, 0, 3] → s = 4/255, zero point
+// round(−128 + 63.75) = −64, q = [−128, −64, 127], x̃ = (q + 64)·s.
+TEST(AsymmetricRoundActivationRowTest, MatchesXnnpackQd8ByHand) {
+  const float x[3] = {-1.0f, 0.0f, 3.0f};
+  float out[3];
+  AsymmetricRoundActivationRow(x, 3, out);
+  const float s = 4.0f / 255.0f;
+  EXPECT_FLOAT_EQ(out[0], -64.0f * s);
+  EXPECT_FLOAT_EQ(out[1], 0.0f);
+  EXPECT_FLOAT_EQ(out[2], 191.0f * s);
+}
+
+TEST(AsymmetricRoundActivationRowTest, AllZeroRowStaysZero) {
+  const float x[2] = {0.0f, 0.0f};
+  float out[2] = {1.0f, 1.0f};
+  AsymmetricRoundActivationRow(x, 2, out);
+  EXPECT_EQ(out[0], 0.0f);
+  EXPECT_EQ(out[1], 0.0f);
+}
+
+}  // namespace
+}  // namespace litertlm
