@@ -27,10 +27,24 @@ bool KnownOp(int code) {
     case TfliteOp::kSlice: case TfliteOp::kSin: case TfliteOp::kPack: case TfliteOp::kLogicalAnd:
     case TfliteOp::kCos: case TfliteOp::kSelectV2: case TfliteOp::kBatchMatmul: case TfliteOp::kGelu:
     case TfliteOp::kDynamicUpdateSlice: case TfliteOp::kStablehloComposite:
+    case TfliteOp::kGreaterEqual: case TfliteOp::kLessEqual: case TfliteOp::kSelect:
+    case TfliteOp::kGatherNd: case TfliteOp::kReduceAll:  // the classic export's mask lookup
       return true;
     default:
-      return code == 57;  // MINIMUM (classic export's mask clamp)
+      return code == static_cast<int>(TfliteOp::kMinimum);  // the classic export's sliding mask
   }
+}
+
+constexpr std::string_view kRmsNorm = "odml.rms_norm";
+constexpr std::string_view kSdpa = "odml.scaled_dot_product_attention";
+
+// A float attribute of a STABLEHLO_COMPOSITE (FlexBuffer map), or nullopt.
+std::optional<float> CompositeFloat(const tflite::StableHLOCompositeOptions& o, const char* key) {
+  const auto* attrs = o.composite_attributes();
+  if (attrs == nullptr || !flexbuffers::VerifyBuffer(attrs->data(), attrs->size())) return std::nullopt;
+  auto value = flexbuffers::GetRoot(attrs->data(), attrs->size()).AsMap()[key];
+  if (!value.IsFloat()) return std::nullopt;
+  return static_cast<float>(value.AsDouble());
 }
 
 struct Fc {
@@ -66,6 +80,9 @@ class Importer {
   Status ClassifyAttention();
   Status ClassifyMlp();
   Status FindAttentionDetails(int layer);
+  Status FindCompositeAttention(int layer);
+  int WindowOfSelect(int select) const;
+  bool IsSdpa(int op) const { return std::find(sdpa_.begin(), sdpa_.end(), op) != sdpa_.end(); }
   StatusOr<std::vector<float>> RopeOf(int layer);
   StatusOr<int> NormFeeding(int tensor, const std::string& what) const;
   int NormReading(int tensor) const;
@@ -81,6 +98,7 @@ class Importer {
   std::vector<int> kv_k_, kv_v_;  // tensor indices of the cache inputs
   std::vector<Fc> fcs_;
   std::vector<Norm> norms_;
+  std::vector<int> sdpa_;  // odml.scaled_dot_product_attention composites (classic export)
   std::vector<Layer> layers_;
   int embedding_ = -1;  // table tensor
   int embedding_out_ = -1;
@@ -115,13 +133,17 @@ Status Importer::FindCaches() {
     return Error("signature 'decode' input kv_cache_k_0 has shape " + ShapeToString(ks) +
                  " (expected [1, kv_heads, length, head_dim])");
   }
-  num_kv_heads_ = static_cast<int>(ks[1]);
-  kv_len_ = static_cast<int>(ks[2]);
+  // export_hf: k [1, KV, len, D], v transposed [1, KV, D, len]; the classic converters (with
+  // their odml.scaled_dot_product_attention composite): k and v [1, len, KV, D].
+  const bool classic = !sdpa_.empty();
+  num_kv_heads_ = static_cast<int>(classic ? ks[2] : ks[1]);
+  kv_len_ = static_cast<int>(classic ? ks[1] : ks[2]);
   head_dim_ = static_cast<int>(ks[3]);
   layers_.resize(kv_k_.size());
   for (size_t i = 0; i < kv_k_.size(); ++i) {
     const std::vector<int64_t> vs = g_.Shape(kv_v_[i]);
-    const std::vector<int64_t> want_v = {1, num_kv_heads_, head_dim_, kv_len_};
+    const std::vector<int64_t> want_v =
+        classic ? ks : std::vector<int64_t>{1, num_kv_heads_, head_dim_, kv_len_};
     if (g_.Shape(kv_k_[i]) != ks || vs != want_v) {
       return Error("signature 'decode' KV cache inputs of layer " + std::to_string(i) +
                    " have shapes " + ShapeToString(g_.Shape(kv_k_[i])) + " / " + ShapeToString(vs) +
@@ -164,17 +186,15 @@ Status Importer::CollectOps() {
     } else if (Is(g_, op, TfliteOp::kStablehloComposite)) {
       const auto* o = g_.Op(op).builtin_options_2_as_StableHLOCompositeOptions();
       const std::string name = o != nullptr && o->name() != nullptr ? o->name()->str() : "";
-      if (name != "odml.rms_norm") return Error("unsupported composite '" + name + "' in " + g_.Where(op));
+      if (name == kSdpa) {
+        sdpa_.push_back(op);
+        continue;
+      }
+      if (name != kRmsNorm) return Error("unsupported composite '" + name + "' in " + g_.Where(op));
       Norm n{op, g_.In(op, 0), g_.Out(op, 0), g_.In(op, 1), 0};
       if (!g_.IsConst(n.weight) || g_.Shape(n.weight).size() != 1)
         return Error(g_.Where(op) + ": odml.rms_norm has no constant weight vector");
-      const auto* attrs = o->composite_attributes();
-      std::optional<float> eps;
-      if (attrs != nullptr && flexbuffers::VerifyBuffer(attrs->data(), attrs->size())) {
-        auto map = flexbuffers::GetRoot(attrs->data(), attrs->size()).AsMap();
-        auto e = map["epsilon"];
-        if (e.IsFloat()) eps = static_cast<float>(e.AsDouble());
-      }
+      std::optional<float> eps = CompositeFloat(*o, "epsilon");
       if (!eps) return Error(g_.Where(op) + ": odml.rms_norm has no 'epsilon' attribute");
       n.epsilon = *eps;
       norms_.push_back(n);
@@ -195,7 +215,7 @@ std::vector<std::pair<int, bool>> Importer::ReachedCaches(int tensor) const {
     stack.pop_back();
     if (!seen.insert(t).second) continue;
     for (int op : g_.Consumers(t)) {
-      if (Is(g_, op, TfliteOp::kFullyConnected) || Is(g_, op, TfliteOp::kBatchMatmul)) continue;
+      if (Is(g_, op, TfliteOp::kFullyConnected) || Is(g_, op, TfliteOp::kBatchMatmul) || IsSdpa(op)) continue;
       if (Is(g_, op, TfliteOp::kDynamicUpdateSlice)) {
         if (g_.In(op, 1) != t) continue;
         for (size_t l = 0; l < layers_.size(); ++l) {
@@ -258,7 +278,7 @@ Status Importer::ClassifyAttention() {
     // o_proj: fed by the BATCH_MATMUL over this layer's updated value cache.
     const int v_cache = g_.Out(layer.dus_v, 0);
     for (int bmm : g_.Consumers(v_cache)) {
-      if (!Is(g_, bmm, TfliteOp::kBatchMatmul)) continue;
+      if (!Is(g_, bmm, TfliteOp::kBatchMatmul) && !IsSdpa(bmm)) continue;
       for (size_t f = 0; f < fcs_.size(); ++f) {
         if (g_.BackThrough(fcs_[f].input) == g_.Out(bmm, 0)) layer.o = static_cast<int>(f);
       }
@@ -388,18 +408,7 @@ Status Importer::FindAttentionDetails(int layer) {
       if (Is(g_, g_.Producer(g_.In(mask_add, i)), TfliteOp::kSelectV2)) select = g_.Producer(g_.In(mask_add, i));
     }
   }
-  const int both = select >= 0 ? g_.Producer(g_.In(select, 0)) : -1;
-  int window = 0;
-  if (Is(g_, both, TfliteOp::kLogicalAnd)) {
-    for (int i = 0; i < 2; ++i) {
-      const int cmp = g_.Producer(g_.In(both, i));
-      if (!Is(g_, cmp, TfliteOp::kGreater)) continue;
-      const int sub = g_.Producer(g_.In(cmp, 1));
-      if (!Is(g_, sub, TfliteOp::kSub)) continue;
-      std::vector<int32_t> w = g_.ConstInts(g_.In(sub, 1));
-      if (w.size() == 1) window = w[0];
-    }
-  }
+  const int window = WindowOfSelect(select);
   if (window <= 0) {
     return Error("signature 'decode': " + name + "'s attention mask is neither the 'mask' input nor a "
                  "recognised sliding window (" + (mask_add >= 0 ? g_.Where(mask_add) : g_.TensorName(mask)) + ")");
@@ -408,6 +417,85 @@ Status Importer::FindAttentionDetails(int layer) {
     return Error("signature 'decode': layers use different sliding windows (" + name + ")");
   sliding_window_ = window;
   L.sliding = true;
+  return Status::Ok();
+}
+
+// SELECT_V2(GREATER(key position, SUB(position, W)) AND LESS(...), 0, -big): the sliding window
+// W of both exports; 0 when `select` is not that pattern.
+int Importer::WindowOfSelect(int select) const {
+  if (!Is(g_, select, TfliteOp::kSelectV2)) return 0;
+  const int both = g_.Producer(g_.In(select, 0));
+  if (!Is(g_, both, TfliteOp::kLogicalAnd)) return 0;
+  for (int i = 0; i < 2; ++i) {
+    const int cmp = g_.Producer(g_.In(both, i));
+    if (!Is(g_, cmp, TfliteOp::kGreater)) continue;
+    const int sub = g_.Producer(g_.BackThrough(g_.In(cmp, 1)));
+    if (!Is(g_, sub, TfliteOp::kSub)) continue;
+    std::vector<int32_t> w = g_.ConstInts(g_.In(sub, 1));
+    if (w.size() == 1) return w[0];
+  }
+  return 0;
+}
+
+// Classic export: attention is one odml.scaled_dot_product_attention composite (q, k cache,
+// v cache, mask) with a `scale` attribute; the mask is a row of a constant [len, 1, 1, len] mask
+// table picked by input_pos (GATHER_ND), from which the sliding window is read: row p allows
+// keys j in (p − W, p] (W = len: full attention).
+Status Importer::FindCompositeAttention(int layer) {
+  Layer& L = layers_[layer];
+  const std::string name = "layer " + std::to_string(layer);
+  const int k_cache = g_.Out(L.dus_k, 0);
+  for (int op : g_.Consumers(k_cache)) {
+    if (IsSdpa(op) && g_.In(op, 1) == k_cache) L.qk_bmm = op;
+  }
+  if (L.qk_bmm < 0) return Error("signature 'decode': no odml.scaled_dot_product_attention reads " + name + "'s key cache");
+  const int op = L.qk_bmm;
+  if (g_.In(op, 2) != g_.Out(L.dus_v, 0))
+    return Error(g_.Where(op) + ": its value input is not " + name + "'s value cache");
+  std::optional<float> scale = CompositeFloat(*g_.Op(op).builtin_options_2_as_StableHLOCompositeOptions(), "scale");
+  if (!scale) return Error(g_.Where(op) + ": odml.scaled_dot_product_attention has no 'scale' attribute");
+  if (attention_scale_ != 0 && attention_scale_ != *scale)
+    return Error("signature 'decode': layers use different query scales (" + name + ")");
+  attention_scale_ = *scale;
+  // mask = SELECT_V2(position in range, GATHER_ND(table, position), nan); sliding layers (Gemma):
+  // MINIMUM(that, SELECT_V2(window test, 0, -inf)).
+  int table = -1;
+  int select = g_.Producer(g_.In(op, 3));
+  int graph_window = 0;
+  if (Is(g_, select, TfliteOp::kMinimum)) {
+    const int a = g_.Producer(g_.BackThrough(g_.In(select, 0)));
+    const int b = g_.Producer(g_.BackThrough(g_.In(select, 1)));
+    graph_window = std::max(WindowOfSelect(a), WindowOfSelect(b));
+    select = WindowOfSelect(a) > 0 ? b : a;
+    if (graph_window <= 0) return Error(g_.Where(op) + ": its mask's MINIMUM holds no recognised sliding window");
+  }
+  if (Is(g_, select, TfliteOp::kSelectV2)) {
+    const int gather = g_.Producer(g_.In(select, 1));
+    if (Is(g_, gather, TfliteOp::kGatherNd) && g_.IsConst(g_.In(gather, 0))) table = g_.In(gather, 0);
+  }
+  const std::vector<float> mask = g_.ConstFloats(table);
+  const size_t len = static_cast<size_t>(kv_len_);
+  if (mask.size() != len * len)
+    return Error(g_.Where(op) + ": its mask is not a row of a constant [" + std::to_string(len) + ", 1, 1, " +
+                 std::to_string(len) + "] mask table (not supported)");
+  const size_t window = static_cast<size_t>(std::count(mask.end() - static_cast<std::ptrdiff_t>(len), mask.end(), 0.0f));
+  for (size_t p = 0; p < len; ++p) {
+    const size_t allowed = std::min(p + 1, window);
+    for (size_t j = 0; j < len; ++j) {
+      const bool want = j <= p && j + allowed > p;
+      const float v = mask[p * len + j];
+      if (want != (v == 0.0f) || (!want && !(v < -1e4f)))
+        return Error(g_.Where(op) + ": mask table row " + std::to_string(p) + " is not a causal (sliding) mask");
+    }
+  }
+  if (graph_window > 0 && window < len) return Error(g_.Where(op) + ": a sliding window over a sliding mask table");
+  if (graph_window > 0 || window < len) {
+    const size_t w = graph_window > 0 ? static_cast<size_t>(graph_window) : window;
+    if (sliding_window_ != 0 && sliding_window_ != static_cast<int>(w))
+      return Error("signature 'decode': layers use different sliding windows (" + name + ")");
+    sliding_window_ = static_cast<int>(w);
+    L.sliding = true;
+  }
   return Status::Ok();
 }
 
@@ -654,11 +742,14 @@ Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
 
 StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(std::optional<Arch> arch_hint) {
   RETURN_IF_ERROR(CheckOps());
-  RETURN_IF_ERROR(FindCaches());
   RETURN_IF_ERROR(CollectOps());
+  RETURN_IF_ERROR(FindCaches());
   RETURN_IF_ERROR(ClassifyAttention());
   RETURN_IF_ERROR(ClassifyMlp());
-  for (size_t l = 0; l < layers_.size(); ++l) RETURN_IF_ERROR(FindAttentionDetails(static_cast<int>(l)));
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    RETURN_IF_ERROR(sdpa_.empty() ? FindAttentionDetails(static_cast<int>(l))
+                                  : FindCompositeAttention(static_cast<int>(l)));
+  }
   RETURN_IF_ERROR(BuildConfig(arch_hint));
   RETURN_IF_ERROR(MapWeights());
   return std::move(out_);

@@ -15,7 +15,7 @@ struct OpName {
   std::string_view name;
 };
 
-constexpr std::array<OpName, 26> kOpNames = {{
+constexpr std::array<OpName, 32> kOpNames = {{
     {TfliteOp::kAdd, "ADD"}, {TfliteOp::kConcatenation, "CONCATENATION"},
     {TfliteOp::kEmbeddingLookup, "EMBEDDING_LOOKUP"}, {TfliteOp::kFullyConnected, "FULLY_CONNECTED"},
     {TfliteOp::kLogistic, "LOGISTIC"}, {TfliteOp::kMul, "MUL"}, {TfliteOp::kReshape, "RESHAPE"},
@@ -26,7 +26,9 @@ constexpr std::array<OpName, 26> kOpNames = {{
     {TfliteOp::kLogicalAnd, "LOGICAL_AND"}, {TfliteOp::kCos, "COS"}, {TfliteOp::kSelectV2, "SELECT_V2"},
     {TfliteOp::kBatchMatmul, "BATCH_MATMUL"}, {TfliteOp::kGelu, "GELU"},
     {TfliteOp::kDynamicUpdateSlice, "DYNAMIC_UPDATE_SLICE"},
-    {TfliteOp::kStablehloComposite, "STABLEHLO_COMPOSITE"},
+    {TfliteOp::kStablehloComposite, "STABLEHLO_COMPOSITE"}, {TfliteOp::kGreaterEqual, "GREATER_EQUAL"},
+    {TfliteOp::kLessEqual, "LESS_EQUAL"}, {TfliteOp::kSelect, "SELECT"}, {TfliteOp::kGatherNd, "GATHER_ND"},
+    {TfliteOp::kReduceAll, "REDUCE_ALL"}, {TfliteOp::kMinimum, "MINIMUM"},
 }};
 
 // The verifier's limits: LLM graphs have a few thousand tensors and operators per subgraph and a

@@ -26,8 +26,16 @@ Its `-q` short flag is rejected; `--quantization_recipe` works. With no recipe e
 quantizes to dynamic_wi8_afp32; `--quantization_recipe=none` keeps fp32.
 
 Exact export command per fixture (prefill signatures 8 and 32, KV cache 64):
+  export_hf style (current):
     litert-torch export_hf tests/golden/models/<ckpt> OUT --prefill_lengths=8,32 --cache_length=64 \
         --quantization_recipe=<dynamic_wi8_afp32|none>
+  classic style (what the litert-community files were made with): the per-model converter's
+  model builder with the tiny checkpoint's config (CLASSIC_CONVERTER below: the same calls as
+  `python -m litert_torch.generative.examples.qwen.convert_v3_to_tflite`, whose --model_size only
+  offers real sizes), `converter.convert_to_tflite(..., prefill_seq_len=[8, 32],
+  kv_cache_max_len=64, quantize=<dynamic_int8|none>)`, packed with
+    litert-lm-builder llm_metadata --path META.pbtext tflite_model --path X.tflite \
+        --model_type prefill_decode hf_tokenizer --path tokenizer.json output --path OUT.litertlm
 
 Reference (per file, beside it as <name>.reference.safetensors):
   prompt_ids     int32 [P]      fixed ids (Gemma: starting with <bos> = 2)
@@ -37,7 +45,11 @@ computed with ai_edge_litert's Interpreter (the TFLite runtime inside Google's L
 on CPU) through the file's own `decode` signature one token at a time: input_pos = position,
 mask[j] = 0 for j <= position else float32 min (what LiteRT-LM's runtime builds), KV caches carried
 from step to step. `litert_lm_text` (in the JSON beside it) is the 32-token greedy continuation of
-the same prompt text printed by litert_lm (LiteRT-LM's own engine) for comparison.
+TEXT_PROMPT (no chat template) printed by litert_lm, LiteRT-LM's own engine (or the error it
+gave: 0.18.1 fails on some of these random-weight outputs, "Stable text shrunk compared to
+released", and refuses the tiny classic files), and `text_decode_ids`: the interpreter's 32 greedy
+tokens after the start token + litert_lm's tokenization of TEXT_PROMPT. tests/e2e/
+google_files_test.py checks that `litert-lm-cli run --no-chat-template` prints their text.
 """
 import argparse
 import json
@@ -50,9 +62,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 MODELS = os.path.join(ROOT, "tests", "golden", "models")
 OUT = os.path.join(ROOT, "tests", "golden", "google")
 STEPS = 32
+TEXT_PROMPT = "The capital of France is"
+START_TOKEN = {"gemma3_sliding": [2]}  # <bos>; Qwen3 has none
 
-# name → (checkpoint, recipe, prompt ids)
+# name → (checkpoint, recipe, prompt ids); "classic" in the name selects the classic converter.
 FIXTURES = {
+    "gemma3_sliding_classic_int8": ("gemma3_sliding", "dynamic_int8", [2, 17, 45, 99, 260, 31]),
+    "gemma3_sliding_classic_fp32": ("gemma3_sliding", "none", [2, 17, 45, 99, 260, 31]),
+    "qwen3_gqa_classic_int8": ("qwen3_gqa", "dynamic_int8", [17, 45, 99, 260, 31, 7]),
+    "qwen3_gqa_classic_fp32": ("qwen3_gqa", "none", [17, 45, 99, 260, 31, 7]),
     "gemma3_sliding_export_hf_int8": ("gemma3_sliding", "dynamic_wi8_afp32", [2, 17, 45, 99, 260, 31]),
     "gemma3_sliding_export_hf_fp32": ("gemma3_sliding", "none", [2, 17, 45, 99, 260, 31]),
     "qwen3_gqa_export_hf_int8": ("qwen3_gqa", "dynamic_wi8_afp32", [17, 45, 99, 260, 31, 7]),
@@ -72,17 +90,96 @@ sys.exit(main())
 '''
 
 
-def run_litert_torch(args, work):
+# The classic Qwen3 converter's model builder on the tiny qwen3_gqa config (3 layers, hidden 64,
+# 4 heads / 2 KV heads of 32, intermediate 160, vocab 384, RoPE base 1e6, untied LM head).
+CLASSIC_QWEN3 = r'''
+import sys
+from litert_torch.generative.examples.qwen import qwen3
+from litert_torch.generative.utilities import converter, export_config
+ckpt, out, quant = sys.argv[1], sys.argv[2], sys.argv[3]
+cfg = qwen3.get_4b_model_config()
+b = cfg.block_config(0)
+b.attn_config.num_heads, b.attn_config.head_dim, b.attn_config.num_query_groups = 4, 32, 2
+b.ff_config.intermediate_size = 160
+cfg.vocab_size, cfg.num_layers, cfg.embedding_dim, cfg.max_seq_len = 384, 3, 64, 4096
+cfg.lm_head_share_weight_with_embedding = False
+model = qwen3._build_model(ckpt, cfg, mask_cache_size=64)
+converter.convert_to_tflite(model, output_path=out, output_name_prefix="classic", prefill_seq_len=[8, 32],
+                            kv_cache_max_len=64, quantize=quant, export_config=export_config.ExportConfig())
+'''
+
+# The classic Gemma3 converter's decoder on the tiny gemma3_sliding config (5 layers
+# [sliding, full, sliding, sliding, full], hidden 64, 4 heads / 2 KV heads of 32, intermediate 128,
+# vocab 512, window 6, RoPE bases 1e4 / 1e6). The classic config has no query_pre_attn_scalar: its
+# queries scale by head_dim^-0.5 (the file says so; the importer reads it).
+CLASSIC_GEMMA3 = r'''
+import sys
+from litert_torch.generative.examples.gemma3 import decoder
+from litert_torch.generative.utilities import converter, export_config, model_builder
+ckpt, out, quant = sys.argv[1], sys.argv[2], sys.argv[3]
+cfg = decoder.get_decoder_config_270m()
+types = ["sliding", "full", "sliding", "sliding", "full"]
+cfg.vocab_size, cfg.num_layers, cfg.embedding_dim, cfg.max_seq_len = 512, 5, 64, 4096
+cfg.embedding_scale = 64 ** 0.5
+cfg.block_configs = cfg.block_configs[:5]
+for i, b in enumerate(cfg.block_configs):
+    a = b.attn_config
+    a.num_heads, a.head_dim, a.num_query_groups, a.sliding_window_size = 4, 32, 2, 6
+    full = types[i] == "full"
+    a.attn_type = decoder.cfg.AttentionType.GLOBAL if full else decoder.cfg.AttentionType.LOCAL_SLIDING
+    a.rotary_base = 1_000_000 if full else 10_000
+    b.ff_config.intermediate_size = 128
+model = model_builder.build_decoder_only_model(checkpoint_path=ckpt, config=cfg,
+                                               tensor_names=decoder.TENSOR_NAMES_SEP_QKV,
+                                               model_class=decoder.Decoder, mask_cache_size=64)
+converter.convert_to_tflite(model, output_path=out, output_name_prefix="classic", prefill_seq_len=[8, 32],
+                            kv_cache_max_len=64, quantize=quant, export_config=export_config.ExportConfig())
+'''
+
+CLASSIC_CONVERTER = {"qwen3_gqa": CLASSIC_QWEN3, "gemma3_sliding": CLASSIC_GEMMA3}
+
+CLASSIC_METADATA = {
+    "gemma3_sliding": ("start_token { token_ids { ids: 2 } }\nstop_tokens { token_ids { ids: 1 } }\n"
+                       "stop_tokens { token_ids { ids: 106 } }\nmax_num_tokens: 64\nllm_model_type { gemma3 {} }\n"),
+    "qwen3_gqa": "stop_tokens { token_ids { ids: 360 } }\nmax_num_tokens: 64\nllm_model_type { qwen3 {} }\n",
+}
+
+
+def shim_env(work):
     shim = os.path.join(work, "shim", "tensorflow", "lite", "python")
     os.makedirs(shim, exist_ok=True)
     for d in ("tensorflow", "tensorflow/lite", "tensorflow/lite/python"):
         open(os.path.join(work, "shim", d, "__init__.py"), "w").close()
     with open(os.path.join(shim, "schema_py_generated.py"), "w") as f:
         f.write("from ai_edge_litert.schema_py_generated import *  # noqa: F401,F403\n")
+    return dict(os.environ, PYTHONPATH=os.path.join(work, "shim"))
+
+
+def export_classic(name):
+    ckpt, quant, _ = FIXTURES[name]
+    bindir = os.path.dirname(sys.executable)
+    with tempfile.TemporaryDirectory() as work:
+        script = os.path.join(work, "classic.py")
+        with open(script, "w") as f:
+            f.write(CLASSIC_CONVERTER[ckpt])
+        subprocess.run([sys.executable, script, os.path.join(MODELS, ckpt, "model.safetensors"), work, quant],
+                       check=True, env=shim_env(work))
+        tflite = [f for f in os.listdir(work) if f.endswith(".tflite")][0]
+        meta = os.path.join(work, "meta.pbtext")
+        with open(meta, "w") as f:
+            f.write(CLASSIC_METADATA[ckpt])
+        out = os.path.join(work, "out.litertlm")
+        subprocess.run([os.path.join(bindir, "litert-lm-builder"), "llm_metadata", "--path", meta, "tflite_model",
+                        "--path", os.path.join(work, tflite), "--model_type", "prefill_decode", "hf_tokenizer",
+                        "--path", os.path.join(MODELS, ckpt, "tokenizer.json"), "output", "--path", out], check=True)
+        os.replace(out, os.path.join(OUT, name + ".litertlm"))
+
+
+def run_litert_torch(args, work):
+    env = shim_env(work)
     runner = os.path.join(work, "litert_torch_fixed.py")
     with open(runner, "w") as f:
         f.write(FIXED_RUNNER)
-    env = dict(os.environ, PYTHONPATH=os.path.join(work, "shim"))
     subprocess.run([sys.executable, runner] + args, check=True, env=env)
 
 
@@ -106,22 +203,19 @@ def tflite_section(path):
     raise SystemExit(f"{path}: no TFLite section")
 
 
-def reference(name):
+def greedy(runner, prompt, steps):
+    """Google's TFLite runtime through the file's `decode` signature, one token at a time."""
     import numpy as np
-    from ai_edge_litert.interpreter import Interpreter
-    from safetensors.numpy import save_file
-    path = os.path.join(OUT, name + ".litertlm")
-    prompt = FIXTURES[name][2]
-    interp = Interpreter(model_content=tflite_section(path), num_threads=1)
-    runner = interp.get_signature_runner("decode")
     details = runner.get_input_details()
     caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
-    kv_len = details["mask"]["shape"][-1]
+    kv_len = 64
     neg = np.finfo(np.float32).min
 
     def step(token, pos):
-        mask = np.where(np.arange(kv_len) <= pos, 0.0, neg).astype(np.float32).reshape(1, 1, 1, kv_len)
-        out = runner(tokens=np.array([[token]], np.int32), input_pos=np.array([pos], np.int32), mask=mask, **caches)
+        extra = {}
+        if "mask" in details:  # export_hf: the runtime builds the causal mask; classic: in-graph
+            extra["mask"] = np.where(np.arange(kv_len) <= pos, 0.0, neg).astype(np.float32).reshape(1, 1, 1, kv_len)
+        out = runner(tokens=np.array([[token]], np.int32), input_pos=np.array([pos], np.int32), **extra, **caches)
         for k in caches:
             caches[k] = out[k]
         return out["logits"].reshape(-1).astype(np.float32)
@@ -130,28 +224,56 @@ def reference(name):
     for pos, tok in enumerate(prompt):
         logits = step(tok, pos)
     ids, all_logits = [], []
-    for i in range(STEPS):
+    for i in range(steps):
         nxt = int(np.argmax(logits))
         ids.append(nxt)
         all_logits.append(logits)
-        if i + 1 < STEPS:
+        if i + 1 < steps:
             logits = step(nxt, len(prompt) + i)
+    return ids, all_logits
+
+
+def reference(name):
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+    from safetensors.numpy import save_file
+    path = os.path.join(OUT, name + ".litertlm")
+    prompt = FIXTURES[name][2]
+    runner = Interpreter(model_content=tflite_section(path), num_threads=1).get_signature_runner("decode")
+    ids, all_logits = greedy(runner, prompt, STEPS)
     save_file({"prompt_ids": np.array(prompt, np.int32), "decode_ids": np.array(ids, np.int32),
                "decode_logits": np.stack(all_logits)}, os.path.join(OUT, name + ".reference.safetensors"))
-    info = {"prompt_ids": prompt, "decode_ids": ids, "litert_lm_text": litert_lm_text(path, prompt)}
+    # The text prompt as `run --no-chat-template` sends it: the file's start token, then the text.
+    text_ids = START_TOKEN.get(FIXTURES[name][0], []) + tokenize(path, TEXT_PROMPT)
+    info = {"prompt_ids": prompt, "decode_ids": ids,
+            "text_prompt": TEXT_PROMPT, "text_prompt_ids": text_ids,
+            "text_decode_ids": greedy(runner, text_ids, STEPS)[0],
+            "litert_lm_text": litert_lm_text(path, TEXT_PROMPT)}
     with open(os.path.join(OUT, name + ".reference.json"), "w") as f:
         json.dump(info, f, indent=1)
     print(name, ids)
 
 
-def litert_lm_text(path, prompt_ids):
+def tokenize(path, text):
     import litert_lm
-    eng = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=1), cache_dir=":nocache")
-    text = eng.detokenize(prompt_ids)
-    s = eng.create_session(apply_prompt_template=False,
-                           sampler_config=litert_lm.SamplerConfig(top_k=1, temperature=0.0), max_output_tokens=STEPS)
-    s.run_prefill([text])
-    return {"prompt_text": text, "output": s.run_decode().texts[0]}
+    return list(litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=1), cache_dir=":nocache").tokenize(text))
+
+
+def litert_lm_text(path, text):
+    """litert_lm's greedy text, or the error it gave. litert_lm 0.18.1 refuses the tiny classic files
+    ("Input token ids are too long ... >= 2"): without ExecutorMetadata it takes the KV length from
+    dimension 2 of kv_cache_k_0, which in the classic layout [1, len, KV, D] is the KV head count.
+    Their reference is the TFLite interpreter's alone."""
+    import litert_lm
+    try:
+        eng = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=1), cache_dir=":nocache")
+        s = eng.create_session(apply_prompt_template=False,
+                               sampler_config=litert_lm.SamplerConfig(top_k=1, temperature=0.0),
+                               max_output_tokens=STEPS)
+        s.run_prefill([text])
+        return {"prompt_text": text, "output": s.run_decode().texts[0]}
+    except RuntimeError as e:
+        return {"prompt_text": text, "error": str(e)}
 
 
 def main():
@@ -162,7 +284,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     for name in a.names:
         if not a.references_only:
-            export(name)
+            export_classic(name) if "classic" in name else export(name)
         reference(name)
 
 

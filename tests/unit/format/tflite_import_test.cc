@@ -49,11 +49,13 @@ int ArgMax(std::span<const float> v) {
 
 class GoogleFixtureTest : public ::testing::TestWithParam<std::string> {};
 
-// Tolerance on the logits: max |Δ| ≤ 1e-4 × max |logit| (measured ≤ 2.5e-6 fp32, ≤ 5e-7 int8:
-// summation order only). int8 files hold dynamic-range FULLY_CONNECTEDs, whose activations
-// Google's runtime (XNNPACK) quantizes per row asymmetrically: without rounding them the same way
-// the logits differ by ~4 % of their range and the greedy tokens part within 8 steps.
-// The greedy tokens must be identical.
+// Tolerance on the logits: fp32 files max |Δ| ≤ 1e-4 × max |logit| (measured ≤ 2.5e-6: summation
+// order only). int8 files hold dynamic-range FULLY_CONNECTEDs, whose activations Google's runtime
+// (XNNPACK) quantizes per row asymmetrically: we round them the same way (without it the logits
+// differ by ~4 % of their range and the greedy tokens part within 8 steps). Then they agree to
+// ≤ 5e-7 until fp32 summation order moves one activation across a rounding boundary, which moves
+// it by a whole int8 step: measured once in these fixtures (classic Gemma int8, steps 29–31:
+// 0.94 %), hence 2e-2 for int8. The greedy tokens must be identical.
 TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
   const std::string base = GoogleDir() + "/" + GetParam();
   auto ref = SafetensorsFile::Open(base + ".reference.safetensors");
@@ -65,7 +67,7 @@ TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
   const auto ids = Values<int32_t>(**ref, "decode_ids");
   const auto logits_ref = Values<float>(**ref, "decode_logits");
   ASSERT_EQ(logits_ref.size(), ids.size() * vocab);
-  const float tol = 1e-4f;
+  const float tol = GetParam().find("int8") != std::string::npos ? 2e-2f : 1e-4f;
   auto session = Session::Create(*model);
   ASSERT_TRUE(session.ok());
   ASSERT_TRUE((*session)->Prefill(prompt).ok());
@@ -94,11 +96,33 @@ INSTANTIATE_TEST_SUITE_P(Files, GoogleFixtureTest, ::testing::ValuesIn(Fixtures(
 
 // Every file holds the checkpoint's weights: every imported tensor equals its Hugging Face
 // counterpart (Gemma's norms as 1 + w) — exactly in fp32 files, within half a quantization step
-// in int8 ones — so every weight was found in its right place.
+// in int8 ones — so every weight was found in its right place. One exception, the file's own
+// doing: the classic Gemma 3 converter fuses Q/K/V interleaved per KV group ([q_g, k_g, v_g] for
+// each group g) while its graph slices the fused rows as q | k | v; with 2 KV heads the file's
+// "q_proj" rows are therefore the checkpoint's interleaved rows (the real 270M has 1 KV head, where
+// both orders agree). The import follows the graph, and so does Google's runtime.
+std::vector<float> ClassicGemmaFusedQkv(const std::map<std::string, TensorView>& hf, int layer, int kv_heads) {
+  auto rows = [&](const char* n) {
+    const TensorView& t = hf.at("model.layers." + std::to_string(layer) + ".self_attn." + n + "_proj.weight");
+    return std::pair(reinterpret_cast<const float*>(t.data.data()), t.shape);
+  };
+  auto [q, qs] = rows("q");
+  auto [k, ks] = rows("k");
+  auto [v, vs] = rows("v");
+  const int64_t cols = qs[1], qg = qs[0] / kv_heads, kg = ks[0] / kv_heads;
+  std::vector<float> fused;
+  for (int g = 0; g < kv_heads; ++g) {
+    fused.insert(fused.end(), q + g * qg * cols, q + (g + 1) * qg * cols);
+    fused.insert(fused.end(), k + g * kg * cols, k + (g + 1) * kg * cols);
+    fused.insert(fused.end(), v + g * kg * cols, v + (g + 1) * kg * cols);
+  }
+  return fused;
+}
+
 TEST(TfliteImportTest, WeightsAreTheCheckpoints) {
   int checked_files = 0;
   for (const std::string& name : Fixtures()) {
-    const std::string ckpt = name.substr(0, name.find("_export"));
+    const std::string ckpt = name.substr(0, std::min(name.find("_export"), name.find("_classic")));
     format::ReaderOptions relaxed;
     relaxed.require_model_sections = false;
     auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
@@ -117,6 +141,18 @@ TEST(TfliteImportTest, WeightsAreTheCheckpoints) {
       const TensorView& want = want_all.at(tensor);
       ASSERT_EQ(got->shape, want.shape);
       const float* w = reinterpret_cast<const float*>(want.data.data());
+      std::vector<float> fused;
+      const bool qkv = tensor.ends_with("q_proj.weight") || tensor.ends_with("k_proj.weight") ||
+                       tensor.ends_with("v_proj.weight");
+      if (gemma && qkv && name.find("classic") != std::string::npos) {
+        const int layer = std::stoi(tensor.substr(std::string("model.layers.").size()));
+        const int64_t q_rows = want_all.at("model.layers.0.self_attn.q_proj.weight").shape[0];
+        const int64_t kv_rows = want_all.at("model.layers.0.self_attn.k_proj.weight").shape[0];
+        const int64_t head_dim = want_all.at("model.layers.0.self_attn.q_norm.weight").shape[0];
+        fused = ClassicGemmaFusedQkv(want_all, layer, static_cast<int>(kv_rows / head_dim));
+        const int64_t begin = tensor.ends_with("q_proj.weight") ? 0 : tensor.ends_with("k_proj.weight") ? q_rows : q_rows + kv_rows;
+        w = fused.data() + begin * want.shape[1];
+      }
       const bool plus_one = gemma && tensor.ends_with("norm.weight");
       const int64_t cols = want.shape.size() == 2 ? want.shape[1] : want.NumElements();
       for (int64_t i = 0; i < want.NumElements(); ++i) {
