@@ -107,7 +107,6 @@ class Importer {
   int head_dim_ = 0, num_kv_heads_ = 0, kv_len_ = 0;
   double attention_scale_ = 0;
   int sliding_window_ = 0;
-  bool scale_embeddings_ = false;
   Activation activation_ = Activation::kSilu;
   std::unique_ptr<TfliteImport> out_ = std::make_unique<TfliteImport>();
 };
@@ -136,6 +135,10 @@ Status Importer::FindCaches() {
   // export_hf: k [1, KV, len, D], v transposed [1, KV, D, len]; the classic converters (with
   // their odml.scaled_dot_product_attention composite): k and v [1, len, KV, D].
   const bool classic = !sdpa_.empty();
+  for (int64_t d : ks) {
+    if (d <= 0 || d > (int64_t{1} << 24))
+      return Error("signature 'decode' input kv_cache_k_0 has shape " + ShapeToString(ks) + " (a dimension out of range)");
+  }
   num_kv_heads_ = static_cast<int>(classic ? ks[2] : ks[1]);
   kv_len_ = static_cast<int>(classic ? ks[1] : ks[2]);
   head_dim_ = static_cast<int>(ks[3]);
@@ -521,7 +524,12 @@ Status Importer::AddWeight(const std::string& name, int tensor, int64_t row_begi
   std::vector<int64_t> shape = g_.Shape(tensor);
   std::span<const uint8_t> bytes = g_.ConstBytes(tensor);
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d > 0 && d <= (int64_t{1} << 31)) n *= d;
+    if (d <= 0 || d > (int64_t{1} << 31) || n > static_cast<int64_t>(bytes.size()))
+      return Error(g_.TensorName(tensor) + " (" + name + ") has shape " + ShapeToString(shape) +
+                   ", which its " + std::to_string(bytes.size()) + " bytes cannot hold");
+  }
   const int64_t total_rows = shape.empty() ? 1 : shape[0];
   if (rows < 0) rows = total_rows;
   const int64_t row_elems = total_rows > 0 ? n / total_rows : 0;
