@@ -285,6 +285,10 @@ Status LitertlmReader::LockWeights() const {
   return file_.Lock({lo, static_cast<size_t>(hi - lo)});
 }
 
+void LitertlmReader::DropPages(std::span<const uint8_t> range) const {
+  if (file_.data() != nullptr && !range.empty()) file_.DropPages(range);
+}
+
 void LitertlmReader::PrefaultWeights(int threads) const {
   if (!weights_) return;
   std::vector<std::span<const uint8_t>> ranges;

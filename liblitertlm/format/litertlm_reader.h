@@ -85,6 +85,9 @@ class LitertlmReader {
   // Locks the weights' pages in memory (MappedFile::Lock over the weights section); they stay
   // locked while the reader lives. No-op for OpenBuffer.
   Status LockWeights() const;
+  // Drops the resident pages wholly inside `range` (a sub-span of the file; MappedFile::DropPages).
+  // No-op for OpenBuffer.
+  void DropPages(std::span<const uint8_t> range) const;
 
  private:
   LitertlmReader() = default;

@@ -59,4 +59,9 @@ StatusOr<TensorView> TfliteWeightSource::Tensor(const std::string& name) const {
   return it->second;
 }
 
+void TfliteWeightSource::DropPages(const std::string& name) const {
+  auto it = import_->tensors.find(name);
+  if (it != import_->tensors.end()) reader_->DropPages(it->second.data);
+}
+
 }  // namespace litertlm::format

@@ -30,6 +30,8 @@ class TfliteWeightSource : public WeightSource {
   bool HasTensor(const std::string& name) const override;
   StatusOr<TensorView> Tensor(const std::string& name) const override;
   const std::string& origin() const override { return reader_->origin(); }
+  // Drops the mapped pages of tensor `name` (after a load packed a copy of it).
+  void DropPages(const std::string& name) const override;
 
   const LitertlmReader& reader() const { return *reader_; }
   const TfliteImport& import() const { return *import_; }

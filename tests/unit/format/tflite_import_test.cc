@@ -219,3 +219,15 @@ TEST(TfliteImportTest, MissingKvCacheInputIsNamed) {
 
 }  // namespace
 }  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+TEST(TfliteImportTest, NotATfliteModelIsNamed) {
+  std::string bytes = ReadAll(GoogleDir() + "/" + Fixtures().at(0) + ".litertlm");
+  ASSERT_GT(Patch(&bytes, "TFL3", "TFL9"), 0);
+  EXPECT_THAT(LoadError(bytes), ::testing::HasSubstr("not a TFLite model (no \"TFL3\" identifier)"));
+}
+
+}  // namespace
+}  // namespace litertlm
