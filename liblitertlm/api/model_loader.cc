@@ -87,13 +87,9 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGoogleLitertlm(std::shared_ptr<const 
   // the activations per row, asymmetrically; we round them the same way.
   weight_options.int8_dynamic_activations = false;
   weight_options.int8_asymmetric_activations = source->import().quantization == "int8";
-  const format::TfliteWeightSource* view = source.get();
-  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(std::move(config), std::move(source), path, options, weight_options));
-  // The int8 weights now live in their packed copies: their file pages need not stay resident.
-  for (const auto& [name, tensor] : view->import().tensors) {
-    if (tensor.dtype == DType::kI8) view->DropPages(name);
-  }
-  return impl;
+  // Each int8 weight is packed into the kernels' layout at load; its mapped pages are dropped as
+  // soon as its copy exists (WeightSource::DropPages), so the peak stays near the packed size.
+  return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, const LoadOptions& options) {

@@ -130,6 +130,7 @@ class WeightBuilder {
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
                                   packed.status().message());
     w_->packed.push_back(std::move(packed).value());
+    source_.DropPages(spec.name);  // the packed copy replaces the mapped bytes (a hint)
     Matrix out = w_->packed.back()->view;
     out.dynamic_activations = options_.int8_dynamic_activations;
     out.asymmetric_activations = options_.int8_asymmetric_activations;
