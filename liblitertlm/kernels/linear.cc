@@ -37,6 +37,10 @@ float* KernelContext::xround(size_t count) {
   if (xround_.size() < count) xround_.resize(count);
   return xround_.data();
 }
+int32_t* KernelContext::acc(size_t count) {
+  if (acc_.size() < count) acc_.resize(count);
+  return acc_.data();
+}
 float* KernelContext::panel(int thread, size_t count) {
   auto& p = panels_[static_cast<size_t>(thread)];
   if (p.size() < count) p.resize(count);
@@ -92,6 +96,42 @@ void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
   const int64_t chunk = std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
   ctx.pool().ParallelForDynamic(groups, chunk,
                                 [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
+}
+
+// Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
+// row i (zero point zp_i, scale s_i); y[i,n] = (Σ_k w[n,k]·q_i[k] − zp_i·Σ_k w[n,k])·s_i·w_scale[n].
+// The int8 kernels give Σ_k w[n,k]·q_i[k] exactly (q may be −128: weights are within ±127).
+void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
+  int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  int32_t* acc = ctx.acc(static_cast<size_t>(m * (w.rows + 1)));
+  int32_t* zp = acc + m * w.rows;  // the zero points after the accumulators
+  for (int64_t i = 0; i < m; ++i) {
+    xs[i] = AsymmetricQuantizeActivationRow(x + i * w.cols, w.cols, ldx, xq + i * ldx, &zp[i]);
+  }
+  I8GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = m;
+  args.ldx = ldx;
+  args.acc = acc;
+  args.ldy = w.rows;
+  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    I8GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    kernel(part);
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t n = n0; n < std::min(n1, w.rows); ++n) {
+        const int64_t at = i * w.rows + n;
+        y[at] = static_cast<float>(acc[at] - zp[i] * w.row_sums[n]) * xs[i] * w.scales[n];
+      }
+    }
+  });
 }
 
 void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
@@ -202,6 +242,11 @@ bool UseInt8Gemm(const KernelContext& ctx) {
 
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   if (m <= 0 || w.rows <= 0) return;
+  if (w.dtype == DType::kI8 && w.asymmetric_activations && w.layout == MatrixLayout::kPacked4x64 &&
+      w.row_sums != nullptr) {
+    LinearI8Asymmetric(ctx, w, x, m, y);
+    return;
+  }
   if (w.dtype == DType::kI8 && w.asymmetric_activations) {
     float* rounded = ctx.xround(static_cast<size_t>(m * w.cols));
     for (int64_t i = 0; i < m; ++i) AsymmetricRoundActivationRow(x + i * w.cols, w.cols, rounded + i * w.cols);

@@ -57,7 +57,8 @@ class KernelContext {
   int8_t* xq(size_t bytes);
   float* xscale(size_t count);
   float* xpad(size_t count);
-  float* xround(size_t count);  // activations rounded as XNNPACK's qd8 (Matrix::asymmetric_activations)
+  float* xround(size_t count);
+  int32_t* acc(size_t count);  // int32 accumulators (asymmetric int8 GEMV)  // activations rounded as XNNPACK's qd8 (Matrix::asymmetric_activations)
   float* panel(int thread, size_t count);
 
  private:
@@ -68,6 +69,7 @@ class KernelContext {
   std::vector<float> xscale_;
   std::vector<float> xpad_;
   std::vector<float> xround_;
+  std::vector<int32_t> acc_;
   std::vector<std::vector<float>> panels_;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "util/half.h"
 
@@ -153,7 +154,8 @@ float QuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, i
   return s;
 }
 
-void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out) {
+float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q,
+                                      int32_t* zero_point) {
   constexpr float kQmin = -128.0f, kQmax = 127.0f;
   float lo = 0.0f, hi = 0.0f;
   for (int64_t k = 0; k < cols; ++k) {
@@ -169,9 +171,18 @@ void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out) {
   zp = std::nearbyint(std::clamp(zp, kQmin, kQmax));
   const float inv = 1.0f / scale;
   for (int64_t k = 0; k < cols; ++k) {
-    const float q = std::clamp(std::nearbyint(x[k] * inv) + zp, kQmin, kQmax);
-    out[k] = (q - zp) * scale;
+    q[k] = static_cast<int8_t>(std::clamp(std::nearbyint(x[k] * inv) + zp, kQmin, kQmax));
   }
+  for (int64_t k = cols; k < padded_cols; ++k) q[k] = 0;
+  *zero_point = static_cast<int32_t>(zp);
+  return scale;
+}
+
+void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out) {
+  std::vector<int8_t> q(static_cast<size_t>(cols));
+  int32_t zp = 0;
+  const float scale = AsymmetricQuantizeActivationRow(x, cols, cols, q.data(), &zp);
+  for (int64_t k = 0; k < cols; ++k) out[k] = static_cast<float>(q[static_cast<size_t>(k)] - zp) * scale;
 }
 
 }  // namespace litertlm

@@ -51,6 +51,10 @@ float QuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, i
 // are 0); the zero point zp ∈ [−128, 127] is the rounded one with the smaller error at the range's
 // ends; q = clamp(round_half_even(x · (1/s)) + zp, −128, 127). Writes x̃[k] = (q[k] − zp) · s.
 void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out);
+// The same quantization, as integers: q[k] for k < cols (0 for cols ≤ k < padded_cols), the zero
+// point in *zero_point; returns s. AsymmetricRoundActivationRow's x̃[k] = (q[k] − zp)·s.
+float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q,
+                                      int32_t* zero_point);
 
 }  // namespace litertlm
 

@@ -52,10 +52,11 @@ class GoogleFixtureTest : public ::testing::TestWithParam<std::string> {};
 // Tolerance on the logits: fp32 files max |Δ| ≤ 1e-4 × max |logit| (measured ≤ 2.5e-6: summation
 // order only). int8 files hold dynamic-range FULLY_CONNECTEDs, whose activations Google's runtime
 // (XNNPACK) quantizes per row asymmetrically: we round them the same way (without it the logits
-// differ by ~4 % of their range and the greedy tokens part within 8 steps). Then they agree to
-// ≤ 5e-7 until fp32 summation order moves one activation across a rounding boundary, which moves
-// it by a whole int8 step: measured once in these fixtures (classic Gemma int8, steps 29–31:
-// 0.94 %), hence 2e-2 for int8. The greedy tokens must be identical.
+// differ by ~4 % of their range and the greedy tokens part within 8 steps), and multiply in
+// integers as XNNPACK does. Then they agree to ≤ 5e-7 until fp32 summation order upstream (our
+// batched prefill vs its token-by-token decode) moves one activation across a rounding boundary,
+// which moves it by a whole int8 step: measured once in these fixtures (classic Gemma int8, steps
+// 29–31: 0.94 %), hence 2e-2 for int8. The greedy tokens must be identical.
 TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
   const std::string base = GoogleDir() + "/" + GetParam();
   auto ref = SafetensorsFile::Open(base + ".reference.safetensors");

@@ -233,3 +233,49 @@ TEST(LinearTest, DecodePathDoesNotAllocate) {
 
 }  // namespace
 }  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+// Matrix::asymmetric_activations (XNNPACK's qd8): rows through the integer GEMV (m = 1) / GEMM
+// (m = 3) equal the fp32 reference — each row rounded by AsymmetricRoundActivationRow times the
+// dequantized weights — to float rounding, at shapes with padding (K not a multiple of 64, N not
+// of 4), for 1 and 2 threads; each row's minimum quantizes to −128.
+TEST(LinearAsymmetricTest, IntegerGemvEqualsRoundedFloatReference) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (auto [n_rows, k] : {std::pair<int64_t, int64_t>{37, 100}, {64, 640}, {5, 64}}) {
+    constexpr int64_t kRows = 3;
+    std::vector<float> w(static_cast<size_t>(n_rows * k)), x(static_cast<size_t>(kRows * k));
+    for (float& v : w) v = u(rng);
+    for (float& v : x) v = u(rng) + 0.3f;  // off-centre: a non-zero zero point
+    auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, DType::kI8)).value();
+    auto packed = std::move(PackMatrix(q.view(false)).value());
+    Matrix m = packed->view;
+    m.asymmetric_activations = true;
+    std::vector<float> rounded(static_cast<size_t>(kRows * k)), want(static_cast<size_t>(kRows * n_rows), 0.0f);
+    for (int64_t i = 0; i < kRows; ++i) AsymmetricRoundActivationRow(&x[i * k], k, &rounded[i * k]);
+    std::vector<float> row(static_cast<size_t>(k));
+    for (int64_t n = 0; n < n_rows; ++n) {
+      MatrixRow(m, n, row.data());
+      for (int64_t i = 0; i < kRows; ++i) {
+        double acc = 0;
+        for (int64_t j = 0; j < k; ++j) acc += static_cast<double>(row[j]) * rounded[i * k + j];
+        want[i * n_rows + n] = static_cast<float>(acc);
+      }
+    }
+    for (int64_t rows : {int64_t{1}, kRows}) {
+      for (int threads : {1, 2}) {
+        KernelContext ctx(threads);
+        std::vector<float> y(static_cast<size_t>(rows * n_rows));
+        Linear(ctx, m, x.data(), rows, y.data());
+        for (int64_t a = 0; a < rows * n_rows; ++a) {
+          EXPECT_NEAR(y[a], want[a], 1e-4f * (1.0f + std::abs(want[a]))) << "m " << rows << " at " << a;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace litertlm
