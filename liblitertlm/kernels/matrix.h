@@ -39,9 +39,10 @@ struct Matrix {
   bool dynamic_activations = true;
   // kI8 only: activations are rounded the way XNNPACK's dynamic-range FULLY_CONNECTED (qd8, what
   // Google's LiteRT runtime runs TFLite int8 models with) quantizes them: per row, asymmetric
-  // int8 with a zero point (AsymmetricRoundActivationRow, kernels/quantize.h). The rounded values
-  // x̃ = (q − zp)·s are then multiplied in fp32 (weight-only path), which equals XNNPACK's
-  // integer product up to fp32 summation order. Overrides dynamic_activations.
+  // int8 with a zero point (AsymmetricQuantizeActivationRow, kernels/quantize.h). Packed matrices
+  // multiply in integers like XNNPACK (Σ w·q − zp·row_sum, then both scales); row-major ones
+  // multiply the rounded values x̃ = (q − zp)·s in fp32 (equal up to summation order). Overrides
+  // dynamic_activations.
   bool asymmetric_activations = false;
 };
 
