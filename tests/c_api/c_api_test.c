@@ -374,6 +374,26 @@ static void test_cancel_from_another_thread(void) {
   litertlm_engine_destroy(engine);
 }
 
+/* The last error is per thread: a failure on one thread leaves another thread's message alone. */
+static void* failing_thread(void* arg) {
+  litertlm_engine* engine = NULL;
+  litertlm_status* status = (litertlm_status*)arg;
+  *status = litertlm_engine_create("/nonexistent/other-thread", NULL, &engine);
+  return strstr(litertlm_last_error(), "/nonexistent/other-thread") != NULL ? arg : NULL;
+}
+
+static void test_last_error_is_per_thread(void) {
+  litertlm_engine* engine = NULL;
+  CHECK_STATUS(litertlm_engine_create(NULL, NULL, &engine), LITERTLM_INVALID_ARGUMENT);
+  litertlm_status status = LITERTLM_OK;
+  pthread_t thread;
+  void* thread_saw_its_message = NULL;
+  CHECK(pthread_create(&thread, NULL, failing_thread, &status) == 0);
+  pthread_join(thread, &thread_saw_its_message);
+  CHECK(status == LITERTLM_NOT_FOUND && thread_saw_its_message != NULL);
+  CHECK(strstr(litertlm_last_error(), "path is NULL") != NULL);
+}
+
 static void test_complete_and_limits(void) {
   litertlm_engine* engine = load_engine();
   /* Raw completion is deterministic under greedy decoding and leaves no history behind. */
@@ -437,6 +457,7 @@ int main(void) {
   test_generate();
   test_stop_string_and_callback_stop();
   test_cancel_from_another_thread();
+  test_last_error_is_per_thread();
   test_complete_and_limits();
   if (failures != 0) {
     fprintf(stderr, "c_api_test: %d check(s) failed\n", failures);
