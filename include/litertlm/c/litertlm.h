@@ -178,7 +178,8 @@ LITERTLM_API void litertlm_generate_options_init(litertlm_generate_options* opti
 /* Receives the reply as it is decoded: `text` holds `length` bytes of whole UTF-8 characters and
  * is NUL-terminated; it is owned by the library and valid only during the call. Return non-zero
  * to continue, 0 to stop (the reply then finishes with LITERTLM_FINISH_CANCELLED). Called on the
- * thread that called generate/complete. */
+ * thread that called generate/complete; it may call litertlm_session_cancel but no other function
+ * on the same session. */
 typedef int (*litertlm_stream_callback)(const char* text, size_t length, void* user_data);
 
 typedef enum litertlm_finish_reason {
