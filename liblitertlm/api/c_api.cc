@@ -67,6 +67,8 @@ LITERTLM_SAME_CODE(LITERTLM_KV_CACHE_F32, KvCacheDType::kFloat32);
 LITERTLM_SAME_CODE(LITERTLM_KV_CACHE_F16, KvCacheDType::kFloat16);
 LITERTLM_SAME_CODE(LITERTLM_KV_CACHE_INT8, KvCacheDType::kInt8);
 #undef LITERTLM_SAME_CODE
+static_assert(sizeof(litertlm_status) == 4 && sizeof(litertlm_role) == 4 &&
+              sizeof(litertlm_finish_reason) == 4 && sizeof(litertlm_kv_cache_dtype) == 4);
 
 // The size of each options struct's first ABI version (LITERTLM_C_1): the end of its last field.
 // Fields added later go after these; a caller's struct_size below this is refused.

@@ -58,6 +58,10 @@
 extern "C" {
 #endif
 
+/* Every enum ends with a *_MAX_ENUM_ = 0x7fffffff entry (as Vulkan's do): it pins the enum to 32
+ * bits and makes any int32 value a valid value of the type, so a value a newer library or a
+ * foreign caller passes is handled (refused or named "unknown"), never undefined behaviour. */
+
 /* ---- status, errors, version ---- */
 
 typedef enum litertlm_status {
@@ -77,7 +81,8 @@ typedef enum litertlm_status {
   LITERTLM_INTERNAL = 13,
   LITERTLM_UNAVAILABLE = 14,
   LITERTLM_DATA_LOSS = 15,
-  LITERTLM_UNAUTHENTICATED = 16
+  LITERTLM_UNAUTHENTICATED = 16,
+  LITERTLM_STATUS_MAX_ENUM_ = 0x7fffffff /* not a status: makes every int32 value valid */
 } litertlm_status;
 
 /* The message of the last call on this thread that returned a litertlm_status: "" when it
@@ -121,7 +126,8 @@ typedef struct litertlm_session litertlm_session;
 typedef enum litertlm_kv_cache_dtype {
   LITERTLM_KV_CACHE_F32 = 0, /* exact */
   LITERTLM_KV_CACHE_F16 = 1,
-  LITERTLM_KV_CACHE_INT8 = 2 /* one fp32 scale per 32 values, like llama.cpp's q8_0 cache */
+  LITERTLM_KV_CACHE_INT8 = 2, /* one fp32 scale per 32 values, like llama.cpp's q8_0 cache */
+  LITERTLM_KV_CACHE_MAX_ENUM_ = 0x7fffffff
 } litertlm_kv_cache_dtype;
 
 typedef struct litertlm_session_options {
@@ -144,7 +150,8 @@ LITERTLM_API void litertlm_session_destroy(litertlm_session* session);
 typedef enum litertlm_role {
   LITERTLM_ROLE_SYSTEM = 0,
   LITERTLM_ROLE_USER = 1,
-  LITERTLM_ROLE_ASSISTANT = 2
+  LITERTLM_ROLE_ASSISTANT = 2,
+  LITERTLM_ROLE_MAX_ENUM_ = 0x7fffffff
 } litertlm_role;
 
 /* Appends a message (NUL-terminated UTF-8, copied) to the history; nothing is computed until
@@ -187,7 +194,8 @@ typedef enum litertlm_finish_reason {
   LITERTLM_FINISH_LENGTH = 1,       /* max_tokens reached */
   LITERTLM_FINISH_STOP_STRING = 2,  /* a stop string appeared */
   LITERTLM_FINISH_CANCELLED = 3,    /* litertlm_session_cancel or the callback returned 0 */
-  LITERTLM_FINISH_CONTEXT_FULL = 4  /* the session's context limit was reached */
+  LITERTLM_FINISH_CONTEXT_FULL = 4, /* the session's context limit was reached */
+  LITERTLM_FINISH_MAX_ENUM_ = 0x7fffffff
 } litertlm_finish_reason;
 
 /* "stop", "length", "stop_string", "cancelled", "context_full"; "unknown" otherwise. Static. */
