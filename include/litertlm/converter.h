@@ -107,6 +107,21 @@ LITERTLM_API StatusOr<ConvertResult> Convert(const std::string& source,
                                              const std::string& output_path,
                                              const ConvertOptions& options = {});
 
+// Removes the temporary files ("<output>.tmp.<pid>") of conversions still in progress in this
+// process (and of any other file the library is writing at that moment), for an application that
+// ends itself on a signal: async-signal-safe, so call it from your SIGINT/SIGTERM handler and then
+// end the process (e.g. restore the default action and re-raise). The library never installs
+// signal handlers. Leftovers of processes that died without it (SIGKILL, power loss) are removed
+// by the next Convert to the same output path and by ModelStore::List.
+LITERTLM_API void RemovePendingConversionFiles() noexcept;
+
+// A one-line identity of a source file (a .gguf): its size, modification time and the SHA-256 of
+// its first and last MiB, e.g. "size=253114208 mtime_ns=1733400000000000000 sha256_edges=3f9a...".
+// A cache of conversions stores it next to the output and converts again when it differs (a
+// re-downloaded, truncated or different file of the same name). NOT_FOUND when missing,
+// INVALID_ARGUMENT for a directory.
+LITERTLM_API StatusOr<std::string> SourceFingerprint(const std::string& path);
+
 }  // namespace litertlm
 
 #endif  // LITERTLM_CONVERTER_H_

@@ -33,6 +33,11 @@ QWEN3_0_6B = {
     "vocab_size": 151936,
 }
 
+# Qwen/Qwen3-1.7B and Qwen/Qwen3-4B: the 0.6B config with their sizes (conversion-memory benchmarks).
+QWEN3_1_7B = dict(QWEN3_0_6B, hidden_size=2048, intermediate_size=6144)
+QWEN3_4B = dict(QWEN3_0_6B, hidden_size=2560, intermediate_size=9728, num_attention_heads=32,
+                num_hidden_layers=36, max_window_layers=36)
+
 GEMMA3_270M = {
     "_sliding_window_pattern": 6, "architectures": ["Gemma3ForCausalLM"],
     "attention_bias": False, "attention_dropout": 0.0, "attn_logit_softcapping": None,
@@ -60,7 +65,7 @@ GEMMA3_1B = {
     "sliding_window": 512, "sliding_window_pattern": 6, "use_cache": True, "vocab_size": 262144,
 }
 
-ARCHS = {"qwen3-0.6b": QWEN3_0_6B, "gemma3-270m": GEMMA3_270M, "gemma3-1b": GEMMA3_1B}
+ARCHS = {"qwen3-0.6b": QWEN3_0_6B, "qwen3-1.7b": QWEN3_1_7B, "qwen3-4b": QWEN3_4B, "gemma3-270m": GEMMA3_270M, "gemma3-1b": GEMMA3_1B}
 DTYPES = {"bf16": ("BF16", 2, "bfloat16"), "f32": ("F32", 4, "float32")}
 CHUNK = 1 << 22  # elements generated at a time
 # Most significant byte of a bf16/f32 value: sign from the random byte's top bit, then the top
