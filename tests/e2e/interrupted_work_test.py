@@ -155,8 +155,8 @@ class InterruptedWorkTest(unittest.TestCase):
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
         self.assertEqual(proc.returncode, -sig, err.decode())
-        self.assertIn("conversion interrupted: partial output removed", err.decode())
         self.assertFalse(os.path.exists(tmp), "partial output left behind")
+        self.assertIn("conversion interrupted: partial output removed", err.decode())
         self.assertFalse(os.path.exists(os.path.join(out, "slow_ckpt.litertlm")))
         self.assertFalse(os.path.exists(out), "the output directory it created is left behind")
 
