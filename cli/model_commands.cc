@@ -1,5 +1,6 @@
 // `litert-lm-cli pull MODEL`, `list`, `rm MODEL`: manage the models directory.
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,17 @@ int RunPull(const ModelArgs& args) {
   return 0;
 }
 
+// "2026-12-06 05:31" in local time; "-" for 0.
+std::string FormatDate(int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "-";
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return "-";
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
 int RunList(const ModelArgs& args) {
   auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
   if (!store.ok()) return ReportMultilineError(store.status());
@@ -48,7 +60,8 @@ int RunList(const ModelArgs& args) {
     std::fprintf(stderr, "no models yet (litert-lm-cli pull MODEL)\n");
     return 0;
   }
-  std::printf("%-40s %10s  %s\n", "MODEL", "SIZE", "FILES");
+  std::printf("%-40s %-22s %10s  %-16s  %s\n", "MODEL", "QUANTIZATION", "SIZE", "MODIFIED",
+              "FILES");
   for (const LocalModel& m : *models) {
     std::string files;
     for (const std::string& f : m.litertlm_files) files += (files.empty() ? "" : ", ") + f;
@@ -56,8 +69,12 @@ int RunList(const ModelArgs& args) {
       files += files.empty() ? "" : ", ";
       files += m.checkpoint_complete ? "checkpoint/" : "checkpoint/ (incomplete)";
     }
+    if (m.converting) files += files.empty() ? "(converting)" : " (converting)";
     if (files.empty()) files = "(incomplete download)";
-    std::printf("%-40s %10s  %s\n", m.name.c_str(), FormatBytes(m.size_bytes).c_str(),
+    std::string quantization = m.quantization;
+    if (quantization.empty()) quantization = m.litertlm_files.empty() ? "-" : "?";
+    std::printf("%-40s %-22s %10s  %-16s  %s\n", m.name.c_str(), quantization.c_str(),
+                FormatBytes(m.size_bytes).c_str(), FormatDate(m.modified_unix_seconds).c_str(),
                 files.c_str());
   }
   return 0;

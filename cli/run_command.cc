@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +31,7 @@ namespace {
 struct RunArgs {
   std::string model;
   std::string prompt;
+  std::string prompt_file;
   std::string system;
   int max_tokens = 0;
   float temperature = 0;
@@ -49,6 +52,7 @@ struct RunArgs {
   ModelStoreFlags store;
   // Set by RegisterRunCommand; count() > 0 when the flag was given.
   CLI::Option* prompt_opt = nullptr;
+  CLI::Option* file_opt = nullptr;
   CLI::Option* temperature_opt = nullptr;
   CLI::Option* top_k_opt = nullptr;
   CLI::Option* top_p_opt = nullptr;
@@ -104,7 +108,23 @@ StatusOr<std::string> ResolveModelPath(const RunArgs& args) {
   return EnsureRunnableModel(**store, args.model, convert);
 }
 
-bool ReadsTerminal(const RunArgs& args) { return args.prompt_opt->count() == 0 && isatty(STDIN_FILENO) == 1; }
+bool OnePrompt(const RunArgs& args) { return args.prompt_opt->count() + args.file_opt->count() > 0; }
+
+bool ReadsTerminal(const RunArgs& args) { return !OnePrompt(args) && isatty(STDIN_FILENO) == 1; }
+
+// --file PROMPT.txt: the whole file, newlines included, is one prompt.
+StatusOr<std::string> ReadPromptFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return InvalidArgumentError("--file: '" + path + "' is a directory, not a prompt file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("--file: cannot open '" + path + "'");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return UnknownError("--file: cannot read '" + path + "'");
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return InvalidArgumentError("--file: '" + path + "' is empty");
+  return text;
+}
 
 // Each line of stdin is a user turn of one conversation; empty lines are skipped.
 int RunPiped(TurnRunner& runner) {
@@ -123,6 +143,12 @@ int Run(const RunArgs& args) {
   if (args.no_chat_template && !args.system.empty())
     return ReportError("--system needs the chat template (drop --no-chat-template)");
   if (Status s = ValidateSamplerFlags(args); !s.ok()) return ReportError(s);
+  std::string prompt = args.prompt;
+  if (args.file_opt->count()) {
+    StatusOr<std::string> text = ReadPromptFile(args.prompt_file);
+    if (!text.ok()) return ReportError(text.status());
+    prompt = *std::move(text);
+  }
   const bool color_err = ColorAllowed(STDERR_FILENO, args.no_color);
   auto path = ResolveModelPath(args);
   if (!path.ok()) return ReportMultilineError(path.status());
@@ -160,8 +186,8 @@ int Run(const RunArgs& args) {
   if (!args.system.empty()) (*session)->AddMessage(Role::kSystem, args.system);
   TurnRunner runner(session->get(), config);
 
-  if (args.prompt_opt->count()) {
-    auto result = runner.Ask(args.prompt);
+  if (OnePrompt(args)) {
+    auto result = runner.Ask(prompt);
     return result.ok() ? 0 : ReportError(result.status());
   }
   if (!interactive) return RunPiped(runner);
@@ -181,6 +207,9 @@ Command RegisterRunCommand(CLI::App& app) {
                   "Qwen/NAME, google/NAME (downloaded and converted) or a .gguf file (converted)")
       ->required();
   args->prompt_opt = sub->add_option("-p,--prompt", args->prompt, "Answer this one prompt and exit");
+  args->file_opt = sub->add_option("-f,--file", args->prompt_file,
+                                   "Answer the whole text of this file as one prompt and exit")
+                       ->excludes(args->prompt_opt);
   sub->add_option("--system", args->system, "System message (Gemma merges it into the first user turn)");
   sub->add_option("-n,--max-tokens", args->max_tokens,
                   "Most tokens per answer (default: the model's, else until the context is full)")

@@ -163,12 +163,32 @@ class LITERTLM_API Session {
 // Perplexity of a token sequence under a model: nll[i] = -log p(ids[i+1] | ids[0..i]).
 struct PerplexityResult {
   double perplexity = 0;
-  std::vector<double> nll;  // ids.size() - 1 values
+  std::vector<double> nll;  // ids.size() - 1 values; with windows, one per scored token
+  int windows = 1;          // PerplexityOptions::window_tokens windows scored
 };
-// `options` configures the scoring session (e.g. its KV cache dtype); max_context 0 = ids.size().
+
+struct PerplexityOptions {
+  // Tokens per window; 0 = the whole sequence in one context. Otherwise the sequence is cut into
+  // consecutive, non-overlapping windows of this many tokens (the last one may be shorter), each
+  // scored in a fresh context, as llama.cpp's `perplexity -c N` does: the first token of a
+  // window is context only, so nll has ids.size() − windows values; with `window_prefix` set,
+  // every window after the first starts with that token (e.g. BOS) as extra context.
+  int window_tokens = 0;
+  std::optional<TokenId> window_prefix;
+  // Called after every scored chunk (≤ 128 tokens): tokens scored so far, tokens to score,
+  // and the running perplexity. Returning false cancels (CANCELLED). May be empty.
+  std::function<bool(int scored, int total, double running_perplexity)> on_progress;
+};
+
+// `options` configures the scoring session (e.g. its KV cache dtype); max_context 0 = the window
+// (ids.size() without windows).
 LITERTLM_API StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
                                                           std::span<const TokenId> ids,
                                                           const SessionOptions& options = {});
+LITERTLM_API StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
+                                                          std::span<const TokenId> ids,
+                                                          const SessionOptions& options,
+                                                          const PerplexityOptions& perplexity);
 
 }  // namespace litertlm
 

@@ -1,5 +1,6 @@
 #include "model/model_weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -158,15 +159,19 @@ StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& conf
     return specs.at(LayerTensorName(l, suffix));
   };
 
-  ASSIGN_OR_RETURN(w->embedding, b.Projection(spec("model.embed_tokens.weight")));
-  if (config.tie_word_embeddings) {
-    w->output = w->embedding;
-  } else {
-    ASSIGN_OR_RETURN(w->output, b.Projection(spec("lm_head.weight")));
+  if (options.globals) {
+    ASSIGN_OR_RETURN(w->embedding, b.Projection(spec("model.embed_tokens.weight")));
+    if (config.tie_word_embeddings) {
+      w->output = w->embedding;
+    } else {
+      ASSIGN_OR_RETURN(w->output, b.Projection(spec("lm_head.weight")));
+    }
+    ASSIGN_OR_RETURN(w->final_norm, b.Vector(spec("model.norm.weight")));
   }
-  ASSIGN_OR_RETURN(w->final_norm, b.Vector(spec("model.norm.weight")));
   w->layers.resize(config.num_layers);
-  for (int l = 0; l < config.num_layers; ++l) {
+  const int end_layer = options.end_layer < 0 ? config.num_layers
+                                              : std::min(options.end_layer, config.num_layers);
+  for (int l = std::max(0, options.first_layer); l < end_layer; ++l) {
     LayerWeights& lw = w->layers[l];
     ASSIGN_OR_RETURN(lw.q_proj, b.Projection(layer(l, "self_attn.q_proj.weight")));
     ASSIGN_OR_RETURN(lw.k_proj, b.Projection(layer(l, "self_attn.k_proj.weight")));

@@ -48,6 +48,12 @@ struct WeightLoadOptions {
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).
   bool keep_half_precision = false;
+  // Which weights to build (the converter's validation streams its source one layer at a time):
+  // the embedding, output and final norm when `globals`, and layers [first_layer, end_layer)
+  // (end_layer < 0: to the last). `layers` always has num_layers entries; the others stay empty.
+  bool globals = true;
+  int first_layer = 0;
+  int end_layer = -1;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the

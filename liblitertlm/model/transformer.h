@@ -37,6 +37,19 @@ class Transformer {
   void Forward(std::span<const TokenId> tokens, KvCache& cache, std::span<const int> logit_rows,
                float* logits, ForwardScratch& scratch, KernelContext& ctx) const;
 
+  // Forward in pieces, for a caller that holds one layer's weights at a time (the converter's
+  // validation streams the fp32 source layer by layer). Same arithmetic as Forward, which is
+  // Embed, every RunLayer, Logits. The hidden states of the m tokens are scratch.x (m × E).
+  // Embed: scratch.x = the (scaled) embeddings of `tokens` (reserves scratch for them).
+  void Embed(std::span<const TokenId> tokens, ForwardScratch& scratch) const;
+  // Layer `layer` on scratch.x in place for positions [start, start + m); its keys and values go
+  // to `cache` (reserved for start + m tokens by the caller). Reads weights.layers[layer] now.
+  void RunLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& scratch,
+                KernelContext& ctx) const;
+  // Final norm and output projection of the rows `logit_rows` of scratch.x (as Forward).
+  void Logits(std::span<const int> logit_rows, float* logits, ForwardScratch& scratch,
+              KernelContext& ctx) const;
+
  private:
   // Queries [t0, t1) of query heads [g0, g1) of KV head `kv_head` (head index within the
   // group): scores = Q·Kᵀ, masked softmax, out = P·V, over the keys the block can see.

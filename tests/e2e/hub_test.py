@@ -628,6 +628,21 @@ class HubTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(
             xdg, "litert-lm", "models", "litert-community", "Qwen3-0.6B", "Qwen3-0.6B.litertlm")))
 
+    def test_download_progress_outside_a_terminal_is_occasional_lines(self):
+        # ~1 MB in 16 kB chunks, 30 ms each: about 2 s, so the 200 ms progress calls see it grow.
+        self.hub.control("chunk_delay_ms=30")
+        try:
+            p = self.cli("pull", "litert-community/Qwen3-0.6B")
+        finally:
+            self.hub.control("chunk_delay_ms=0")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("\r", p.stderr)  # no carriage-return bar in a log
+        lines = [l for l in p.stderr.splitlines() if l.startswith("downloading Qwen3-0.6B.litertlm: ")]
+        self.assertGreaterEqual(len(lines), 2, p.stderr)
+        self.assertLessEqual(len(lines), 10, p.stderr)  # at most one per 10 %
+        self.assertRegex(lines[0], r"^downloading Qwen3-0.6B.litertlm: [\d.]+ [KM]?B of 1.0 MB \(")
+        self.assertIn("downloaded Qwen3-0.6B.litertlm", p.stderr)
+
     def test_list_shows_models_with_sizes(self):
         self.assertEqual(self.cli("pull", "litert-community/Qwen3-0.6B").returncode, 0)
         self.assertEqual(self.cli("pull", "Qwen/Qwen3-0.6B").returncode, 0)

@@ -66,4 +66,30 @@ out=$(PKG_CONFIG_PATH="$pcdir" python3 "$examples/chat_ctypes.py" "$model" --pro
       --temperature 0 --max-tokens 8 --json 2>&1)
 check chat_ctypes '"generated_tokens": 8' "$out"
 echo "example chat_ctypes OK"
+# A base model (no chat template of its own; the offline default Gemma 3 270M GGUF is one): the
+# chat examples continue the text instead, and say so once on stderr.
+base="$prefix-base-model"
+rm -rf "$base" && cp -r "$model" "$base"
+python3 - "$base/tokenizer_config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+with open(path) as f:
+    config = json.load(f)
+config.pop("chat_template", None)
+with open(path, "w") as f:
+    json.dump(config, f)
+PY
+out=$("$prefix-pc/generate" "$base" "The capital of France is" 8 2>&1)
+[ "$(echo "$out" | grep -c 'no chat template of its own')" = 1 ] \
+  || { echo "example generate on a base model: expected one note:"; echo "$out"; exit 1; }
+check generate "^The capital of France is" "$out"  # the prompt, continued
+out=$(printf 'Once upon a time\nThe end\n' | "$prefix-pc/chat" "$base" 8 2>&1)
+[ "$(echo "$out" | grep -c 'no chat template of its own')" = 1 ] \
+  && [ "$(echo "$out" | grep -c 'reused from the cache')" = 2 ] \
+  || { echo "example chat on a base model: expected one note and two turns:"; echo "$out"; exit 1; }
+out=$("$prefix-pc/generate" "$model" "Hello" 8 2>&1)
+if echo "$out" | grep 'no chat template' >/dev/null; then
+  echo "example generate: the note on a model with a chat template:"; echo "$out"; exit 1
+fi
+echo "examples on a base model OK"
 echo "install consumers OK"
