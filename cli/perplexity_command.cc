@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "command.h"
+#include "flag_ranges.h"
 #include "litertlm/engine.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
@@ -107,7 +108,7 @@ Command RegisterPerplexityCommand(CLI::App& app) {
   sub->add_option("--file", args->file, "Text file to tokenize and score");
   sub->add_flag("--json", args->json, "Print one JSON object with perplexity, tokens and nll");
   sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn(0, kMaxThreadsFlag));
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (exact, default), f16 or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));

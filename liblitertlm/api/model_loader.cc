@@ -64,10 +64,15 @@ ModelFileKind DetectModelFileKind(const std::string& path) {
 
 namespace {
 
+int64_t TensorCount(const WeightSource& source) { return static_cast<int64_t>(source.TensorNames().size()); }
+
 StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path));
-  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options);
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path,
+                                                      TensorCount(*ckpt.weights)));
+  WeightLoadOptions weight_options;
+  weight_options.reject_non_finite = true;
+  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options, weight_options);
 }
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, const LoadOptions& options) {
@@ -75,7 +80,8 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
   const format::LitertlmReader& reader = source->reader();
   auto config_json = reader.hf_config_json();
   if (!config_json) return InvalidArgumentError(path + ": no config.json section (hf_config_json)");
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json"));
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json",
+                                                      TensorCount(*source)));
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
   if (reader.metadata() != nullptr)
@@ -93,8 +99,10 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
 StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
   ASSIGN_OR_RETURN(std::string config_json, GgufToHfConfigJson(source->gguf()));
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config"));
-  return BuildModelImpl(std::move(config), std::move(source), path, options);
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config", TensorCount(*source)));
+  WeightLoadOptions weight_options;
+  weight_options.reject_non_finite = true;
+  return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 
 }  // namespace

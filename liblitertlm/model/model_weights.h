@@ -48,6 +48,10 @@ struct WeightLoadOptions {
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).
   bool keep_half_precision = false;
+  // Refuse floating-point tensors holding NaN or infinity (one read pass over them, at memory
+  // speed). On for checkpoint directories and GGUF files run directly; converted .litertlm files
+  // were checked when they were written, and their loads stay zero-copy.
+  bool reject_non_finite = false;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the
