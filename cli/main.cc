@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
       RegisterDetokenizeCommand(app),
       RegisterRunCommand(app),
       RegisterBenchCommand(app),
+      RegisterVerifyCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/hub.h"
+#include "litertlm/model.h"
 #include "model_resolution.h"
 
 namespace litertlm::cli {
@@ -23,6 +24,12 @@ int RunPull(const ModelArgs& args) {
   auto model = (*store)->Pull(args.model);
   if (!model.ok()) return ReportMultilineError(model.status());
   if (!model->needs_conversion()) {
+    // An installed file is checked in full before it is called present: a truncated or
+    // overwritten file must not pass as "already exists".
+    if (!model->downloaded) {
+      StatusOr<bool> sound = ModelLoader::Verify(model->litertlm_path);
+      if (!sound.ok()) return ReportError(WithRepairCommands(sound.status().message(), model->name));
+    }
     std::fprintf(stderr, "\u2713 Model %s at %s\n", model->downloaded ? "saved" : "already exists",
                  model->litertlm_path.c_str());
     return 0;

@@ -5,6 +5,7 @@
 #include "format/gguf_hf_config.h"
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
+#include "format/litertlm_checksum.h"
 #include "format/litertlm_reader.h"
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
@@ -105,7 +106,38 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const L
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 
+// A .litertlm that fails to load may be damaged: a structural error (truncated, offsets past
+// the end) gets the repair hint; otherwise the checksum (read only now, on failure) tells
+// damage from a file that is sound but unsupported.
+Status ExplainLitertlmLoadFailure(const std::string& path, const Status& failure) {
+  if (failure.code() == StatusCode::kResourceExhausted || failure.code() == StatusCode::kUnimplemented)
+    return failure;
+  auto reader = format::LitertlmReader::Open(path);
+  if (!reader.ok()) {
+    return Status(failure.code(), failure.message() + ". The file looks damaged (truncated or " +
+                                      "overwritten). " + format::RepairHint());
+  }
+  auto checksum = format::VerifySectionsChecksum(**reader);
+  if (!checksum.ok()) return checksum.status();
+  return failure;
+}
+
 }  // namespace
+
+StatusOr<bool> ModelLoader::Verify(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
+  const ModelFileKind kind = DetectModelFileKind(path);
+  if (kind == ModelFileKind::kCheckpointDir || kind == ModelFileKind::kGguf)
+    return InvalidArgumentError(path + ": not a .litertlm file (only those record a checksum)");
+  auto reader = format::LitertlmReader::Open(path);
+  if (!reader.ok()) {
+    return DataLossError(reader.status().message() + ". The file looks damaged (truncated or " +
+                         "overwritten). " + format::RepairHint());
+  }
+  ASSIGN_OR_RETURN(format::ChecksumState state, format::VerifySectionsChecksum(**reader));
+  return state == format::ChecksumState::kVerified;
+}
 
 StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path,
                                                          const LoadOptions& options) {
@@ -123,7 +155,9 @@ StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path
       break;
     }
     case ModelFileKind::kLitertlm: {
-      ASSIGN_OR_RETURN(impl, LoadLitertlm(path, options));
+      auto loaded = LoadLitertlm(path, options);
+      if (!loaded.ok()) return ExplainLitertlmLoadFailure(path, loaded.status());
+      impl = std::move(loaded).value();
       break;
     }
     case ModelFileKind::kGguf: {

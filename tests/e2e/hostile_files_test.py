@@ -142,6 +142,67 @@ class BadValuesTest(Scratch):
         self.assert_error(cli("run", model, "-p", "hi"), "overlap in data_offsets")
 
 
+class DamagedModelTest(Scratch):
+    """.litertlm files carry a SHA-256 of their contents: `verify` and `pull` check it, loads check
+    the structure (sizes and offsets against the file size) and explain a failure."""
+
+    def setUp(self):
+        super().setUp()
+        self.models = os.path.join(self.dir, "models")
+        out = os.path.join(self.models, "local", "q")
+        rc, _, err = cli("convert", QWEN, "--output-dir", out, "--skip-validation")
+        self.assertEqual(rc, 0, err)
+        [name] = os.listdir(out)
+        self.file = os.path.join(out, name)
+
+    def store(self, *args):
+        env_args = ("--models-dir", self.models)
+        return cli(*args, *env_args)
+
+    def test_sound_file_verifies(self):
+        rc, out, err = self.store("verify")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("ok", out)
+        self.assertIn(self.file, out)
+
+    def test_flipped_weight_byte_is_found_by_verify_and_pull(self):
+        with open(self.file, "r+b") as f:
+            f.seek(-5000, os.SEEK_END)
+            b = f.read(1)
+            f.seek(-1, os.SEEK_CUR)
+            f.write(bytes([b[0] ^ 0x40]))
+        rc, out, err = self.store("verify")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("DAMAGED", out)
+        self.assertIn("do not match the SHA-256", err)
+        self.assertIn("`litert-lm-cli rm local/q`, then `litert-lm-cli pull local/q`", err)
+        self.assert_error(self.store("pull", "local/q"), "damaged file")
+
+    def test_truncated_file_is_not_reported_as_already_existing(self):
+        os.truncate(self.file, os.path.getsize(self.file) // 2)
+        rc, _, err = self.store("pull", "local/q")
+        self.assertEqual(rc, 1, err)
+        self.assertNotIn("already exists", err)
+        self.assertIn("looks damaged", err)
+        self.assertIn("litert-lm-cli rm local/q", err)
+        self.assert_error(cli("run", self.file, "-p", "hi"), "looks damaged", "rm MODEL")
+        self.assert_error(self.store("verify", "local/q"), "looks damaged")
+
+    def test_file_without_checksum_still_loads_and_verifies_structurally(self):
+        # A file written before checksums: the same file with the system metadata entry renamed
+        # (same length, so every offset stays valid).
+        with open(self.file, "r+b") as f:
+            head = f.read(16384)
+            at = head.index(b"liblitertlm_sections_sha256")
+            f.seek(at)
+            f.write(b"xxxxxxxxxxxxxxxxxxxxxxxxxxx")
+        rc, out, err = self.store("verify")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("no checksum recorded", out)
+        rc, _, err = cli("run", self.file, "-p", "hi", "-n", "2")
+        self.assertEqual(rc, 0, err)
+
+
 class FlagRangeTest(unittest.TestCase):
     """One wording and exit code 1 for every out-of-range numeric flag (was: CLI11's 300-digit
     bound or "Could not convert", exit 2)."""
