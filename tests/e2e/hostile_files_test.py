@@ -78,6 +78,43 @@ class HugeConfigTest(Scratch):
         self.assert_error(cli("convert", model, "--output-dir", out), *want)
         self.assertFalse(os.path.exists(out) and os.listdir(out), "convert left files behind")
 
+    def test_billion_layers_in_litertlm_metadata(self):
+        # A converted file whose config.json section (stored verbatim) says 1e9 layers: written
+        # with padding so the edit keeps every offset, and without a checksum (a file from
+        # another tool), so the load must catch it from the config alone.
+        model = self.copy_model(QWEN)
+        path = os.path.join(model, "config.json")
+        with open(path) as f:
+            config = json.load(f)
+        config.pop("layer_types", None)
+        layers = '"num_hidden_layers": %d' % config["num_hidden_layers"]
+        huge = b'"num_hidden_layers": 1000000000'
+        padded = layers + " " * (len(huge) - len(layers))
+        text = json.dumps(config).replace(layers, padded)
+        with open(path, "w") as f:
+            f.write(text)
+        out = os.path.join(self.dir, "out")
+        rc, _, err = cli("convert", model, "--output-dir", out, "--skip-validation")
+        self.assertEqual(rc, 0, err)
+        [name] = os.listdir(out)
+        file = os.path.join(out, name)
+        with open(file, "r+b") as f:
+            data = f.read()
+            for old, new in ((padded.encode(), huge),
+                             (b"liblitertlm_sections_sha256", b"x" * 27)):
+                at = data.find(old)
+                if at < 0 and old == padded.encode():
+                    self.fail("config.json not stored verbatim")
+                if at < 0:
+                    continue
+                f.seek(at)
+                f.write(new)
+        want = ("field 'num_hidden_layers' is 1000000000", "but the weights hold only")
+        self.assert_error(cli("run", file, "-p", "hi", "-n", "2"), *want)
+        self.assert_error(cli("bench", file, "--repeats", "1", "--decode-tokens", "1",
+                              "--context", "4"), *want)
+        self.assert_error(cli("perplexity", file, "--ids", "1,2,3"), *want)
+
     def test_dimension_past_the_limit_names_field_and_range(self):
         model = self.copy_model(QWEN)
         self.edit_config(model, intermediate_size=1 << 31)
