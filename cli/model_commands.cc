@@ -1,5 +1,6 @@
 // `litert-lm-cli pull MODEL`, `list`, `rm MODEL`: manage the models directory.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -24,9 +25,10 @@ int RunPull(const ModelArgs& args) {
   auto model = (*store)->Pull(args.model);
   if (!model.ok()) return ReportMultilineError(model.status());
   if (!model->needs_conversion()) {
-    // An installed file is checked in full before it is called present: a truncated or
-    // overwritten file must not pass as "already exists".
-    if (!model->downloaded) {
+    // A file installed in the models directory is checked in full before it is called present:
+    // a truncated or overwritten file must not pass as "already exists".
+    std::error_code ec;
+    if (!model->downloaded && !std::filesystem::exists(args.model, ec)) {  // a name, not a path
       StatusOr<bool> sound = ModelLoader::Verify(model->litertlm_path);
       if (!sound.ok()) return ReportError(WithRepairCommands(sound.status().message(), model->name));
     }
