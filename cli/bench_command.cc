@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "command.h"
+#include "flag_ranges.h"
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/model.h"
@@ -243,11 +244,14 @@ Command RegisterBenchCommand(CLI::App& app) {
                   "(converted like `run` does)")
       ->required();
   sub->add_option("--threads", args->threads, "Worker threads (0 = physical cores)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--repeats", args->repeats, "Runs to take the median of (default 5)");
-  sub->add_option("--decode-tokens", args->decode_tokens, "Tokens to decode (default 128)");
+      ->check(IntegerIn(0, kMaxThreadsFlag));
+  sub->add_option("--repeats", args->repeats, "Runs to take the median of (default 5)")
+      ->check(IntegerIn(1, kMaxIntFlag));
+  sub->add_option("--decode-tokens", args->decode_tokens, "Tokens to decode (default 128)")
+      ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--context", args->context,
-                  "Context length before the after-context decode (default 1024)");
+                  "Context length before the after-context decode (default 1024)")
+      ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (default), f16 (llama.cpp's default) or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));

@@ -1,6 +1,7 @@
 // `litert-lm-cli pull MODEL`, `list`, `rm MODEL`: manage the models directory.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/hub.h"
+#include "litertlm/model.h"
 #include "model_resolution.h"
 
 namespace litertlm::cli {
@@ -24,6 +26,13 @@ int RunPull(const ModelArgs& args) {
   auto model = (*store)->Pull(args.model);
   if (!model.ok()) return ReportMultilineError(model.status());
   if (!model->needs_conversion()) {
+    // A file installed in the models directory is checked in full before it is called present:
+    // a truncated or overwritten file must not pass as "already exists".
+    std::error_code ec;
+    if (!model->downloaded && !std::filesystem::exists(args.model, ec)) {  // a name, not a path
+      StatusOr<bool> sound = ModelLoader::Verify(model->litertlm_path);
+      if (!sound.ok()) return ReportError(WithRepairCommands(sound.status().message(), model->name));
+    }
     std::fprintf(stderr, "\u2713 Model %s at %s\n", model->downloaded ? "saved" : "already exists",
                  model->litertlm_path.c_str());
     return 0;

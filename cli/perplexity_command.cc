@@ -20,6 +20,7 @@
 
 #include "command.h"
 #include "hub_cli.h"
+#include "flag_ranges.h"
 #include "litertlm/engine.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
@@ -156,7 +157,7 @@ Command RegisterPerplexityCommand(CLI::App& app) {
   sub->add_option("--file", args->file, "Text file to tokenize and score");
   sub->add_flag("--json", args->json, "Print one JSON object with perplexity, tokens and nll");
   sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn(0, kMaxThreadsFlag));
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (exact, default), f16 or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "chat_repl.h"
 #include "chat_turn.h"
 #include "command.h"
+#include "flag_ranges.h"
 #include "hub_cli.h"
 #include "line_reader.h"
 #include "model_resolution.h"
@@ -213,19 +215,21 @@ Command RegisterRunCommand(CLI::App& app) {
   sub->add_option("--system", args->system, "System message (Gemma merges it into the first user turn)");
   sub->add_option("-n,--max-tokens", args->max_tokens,
                   "Most tokens per answer (default: the model's, else until the context is full)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn(0, kMaxIntFlag));
   args->temperature_opt = sub->add_option("--temperature", args->temperature,
                                           "Sampling temperature; 0 = greedy (default: the model's)");
-  args->top_k_opt = sub->add_option("--top-k", args->top_k, "Keep the k most likely tokens; 1 = greedy (default: the model's)");
+  args->top_k_opt = sub->add_option("--top-k", args->top_k, "Keep the k most likely tokens; 1 = greedy (default: the model's)")
+      ->check(IntegerIn(0, kMaxIntFlag));
   args->top_p_opt = sub->add_option("--top-p", args->top_p, "Nucleus sampling mass in (0, 1] (default: the model's)");
   args->seed_opt = sub->add_option("--seed", args->seed,
-                                   "Random seed; the n-th answer of a run uses seed+n (default: the model's, 0)");
+                                   "Random seed; the n-th answer of a run uses seed+n (default: the model's, 0)")
+      ->check(IntegerIn(0, std::numeric_limits<int64_t>::max()));
   sub->add_option("-t,--threads", args->threads, "Worker threads (default: physical cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn(0, kMaxThreadsFlag));
   sub->add_option("--max-context,--kv-cache-max-len", args->max_context,
                   "Most tokens the conversation may hold (default: the model's limit; memory grows "
                   "only with the tokens used)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn(0, kMaxIntFlag));
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (exact, default), f16 (half the memory and attention "
                   "reads) or int8 (28 %, one scale per 32 values)")

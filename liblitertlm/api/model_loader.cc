@@ -5,6 +5,7 @@
 #include "format/gguf_hf_config.h"
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
+#include "format/litertlm_checksum.h"
 #include "format/litertlm_reader.h"
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
@@ -64,10 +65,15 @@ ModelFileKind DetectModelFileKind(const std::string& path) {
 
 namespace {
 
+int64_t TensorCount(const WeightSource& source) { return static_cast<int64_t>(source.TensorNames().size()); }
+
 StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path));
-  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options);
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path,
+                                                      TensorCount(*ckpt.weights)));
+  WeightLoadOptions weight_options;
+  weight_options.reject_non_finite = true;
+  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options, weight_options);
 }
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, const LoadOptions& options) {
@@ -75,7 +81,8 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
   const format::LitertlmReader& reader = source->reader();
   auto config_json = reader.hf_config_json();
   if (!config_json) return InvalidArgumentError(path + ": no config.json section (hf_config_json)");
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json"));
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json",
+                                                      TensorCount(*source)));
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
   if (reader.metadata() != nullptr)
@@ -93,11 +100,44 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
 StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
   ASSIGN_OR_RETURN(std::string config_json, GgufToHfConfigJson(source->gguf()));
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config"));
-  return BuildModelImpl(std::move(config), std::move(source), path, options);
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config", TensorCount(*source)));
+  WeightLoadOptions weight_options;
+  weight_options.reject_non_finite = true;
+  return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
+}
+
+// A .litertlm that fails to load may be damaged: a structural error (truncated, offsets past
+// the end) gets the repair hint; otherwise the checksum (read only now, on failure) tells
+// damage from a file that is sound but unsupported.
+Status ExplainLitertlmLoadFailure(const std::string& path, const Status& failure) {
+  if (failure.code() == StatusCode::kResourceExhausted || failure.code() == StatusCode::kUnimplemented)
+    return failure;
+  auto reader = format::LitertlmReader::Open(path);
+  if (!reader.ok()) {
+    return Status(failure.code(), failure.message() + ". The file looks damaged (truncated or " +
+                                      "overwritten). " + format::RepairHint());
+  }
+  auto checksum = format::VerifySectionsChecksum(**reader);
+  if (!checksum.ok()) return checksum.status();
+  return failure;
 }
 
 }  // namespace
+
+StatusOr<bool> ModelLoader::Verify(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
+  const ModelFileKind kind = DetectModelFileKind(path);
+  if (kind == ModelFileKind::kCheckpointDir || kind == ModelFileKind::kGguf)
+    return InvalidArgumentError(path + ": not a .litertlm file (only those record a checksum)");
+  auto reader = format::LitertlmReader::Open(path);
+  if (!reader.ok()) {
+    return DataLossError(reader.status().message() + ". The file looks damaged (truncated or " +
+                         "overwritten). " + format::RepairHint());
+  }
+  ASSIGN_OR_RETURN(format::ChecksumState state, format::VerifySectionsChecksum(**reader));
+  return state == format::ChecksumState::kVerified;
+}
 
 StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path,
                                                          const LoadOptions& options) {
@@ -115,7 +155,9 @@ StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path
       break;
     }
     case ModelFileKind::kLitertlm: {
-      ASSIGN_OR_RETURN(impl, LoadLitertlm(path, options));
+      auto loaded = LoadLitertlm(path, options);
+      if (!loaded.ok()) return ExplainLitertlmLoadFailure(path, loaded.status());
+      impl = std::move(loaded).value();
       break;
     }
     case ModelFileKind::kGguf: {

@@ -31,6 +31,44 @@ const float* WidenToF32(const TensorView& v, ModelWeights* w) {
 
 bool IsAligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
 
+// Index of the first element whose exponent bits are all ones (NaN or ±infinity), or -1.
+// `Bits` is the element's integer type, `exponent` its exponent mask. Blocks are scanned
+// branch-free (the compiler vectorises them) and only a failing block is searched.
+template <typename Bits>
+int64_t FirstNonFiniteOf(const uint8_t* data, int64_t n, Bits exponent) {
+  constexpr int64_t kBlock = 4096;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t end = std::min(n, start + kBlock);
+    bool bad = false;
+    for (int64_t i = start; i < end; ++i) {
+      Bits b;
+      std::memcpy(&b, data + i * static_cast<int64_t>(sizeof(Bits)), sizeof(Bits));
+      bad |= (b & exponent) == exponent;
+    }
+    if (!bad) continue;
+    for (int64_t i = start; i < end; ++i) {
+      Bits b;
+      std::memcpy(&b, data + i * static_cast<int64_t>(sizeof(Bits)), sizeof(Bits));
+      if ((b & exponent) == exponent) return i;
+    }
+  }
+  return -1;
+}
+
+int64_t FirstNonFinite(const TensorView& v) {
+  if (v.layout != TensorLayout::kRowMajor) return -1;
+  switch (v.dtype) {
+    case DType::kF32:
+      return FirstNonFiniteOf<uint32_t>(v.data.data(), v.NumElements(), 0x7f800000u);
+    case DType::kF16:
+      return FirstNonFiniteOf<uint16_t>(v.data.data(), v.NumElements(), uint16_t{0x7c00});
+    case DType::kBF16:
+      return FirstNonFiniteOf<uint16_t>(v.data.data(), v.NumElements(), uint16_t{0x7f80});
+    default:
+      return -1;
+  }
+}
+
 class WeightBuilder {
  public:
   WeightBuilder(const WeightSource& source, const WeightLoadOptions& options, ModelWeights* w)
@@ -43,6 +81,13 @@ class WeightBuilder {
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has shape " +
                                   ShapeToString(view->shape) + ", the config implies " +
                                   ShapeToString(spec.shape));
+    }
+    if (options_.reject_non_finite) {
+      if (const int64_t i = FirstNonFinite(*view); i >= 0) {
+        return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name +
+                                    "' holds a non-finite value (NaN or infinity) at element " +
+                                    std::to_string(i) + " (damaged checkpoint?)");
+      }
     }
     return view;
   }

@@ -54,6 +54,10 @@ struct WeightLoadOptions {
   bool globals = true;
   int first_layer = 0;
   int end_layer = -1;
+  // Refuse floating-point tensors holding NaN or infinity (one read pass over them, at memory
+  // speed). On for checkpoint directories and GGUF files run directly; converted .litertlm files
+  // were checked when they were written, and their loads stay zero-copy.
+  bool reject_non_finite = false;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the

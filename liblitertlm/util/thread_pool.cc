@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -35,8 +36,17 @@ int PhysicalCoreCount() {
 
 ThreadPool::ThreadPool(int num_threads, int spin_us)
     : num_threads_(num_threads < 1 ? 1 : num_threads), spin_us_(spin_us) {
-  workers_.reserve(static_cast<size_t>(num_threads_ - 1));
-  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+  // A count the OS cannot give (RLIMIT_NPROC, memory) leaves the pool with the threads it got:
+  // std::thread throws std::system_error, which must not escape the library. No job runs before
+  // the constructor returns, so the workers see the final count.
+  for (int i = 1; i < num_threads_; ++i) {
+    try {
+      workers_.emplace_back([this, i] { WorkerLoop(i); });
+    } catch (const std::system_error&) {
+      num_threads_ = i;
+      break;
+    }
+  }
 }
 
 ThreadPool::~ThreadPool() {

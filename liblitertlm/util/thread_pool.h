@@ -78,7 +78,7 @@ class ThreadPool {
   void WakeSleepers();
   void WorkerLoop(int index);
 
-  const int num_threads_;
+  int num_threads_;  // set once in the constructor (fewer when the OS refuses more threads)
   const int spin_us_;
   std::vector<std::thread> workers_;
   // Job description, published by the release-increment of generation_.
