@@ -148,7 +148,8 @@ class LITERTLM_API Session {
   StatusOr<GenerateResult> Generate(const GenerateOptions& options = {},
                                     const StreamCallback& on_text = nullptr);
   // Raw completion without the chat template: appends `text` to the context and continues it.
-  // The history is not changed.
+  // The history is not changed. The whole text of an earlier Complete is in the context (a
+  // completion that stopped at max_tokens has its last token run first).
   StatusOr<GenerateResult> Complete(std::string_view text, const GenerateOptions& options = {},
                                     const StreamCallback& on_text = nullptr);
   // Stops a running Prefill/Generate/Complete (from any thread) within one step; the call returns

@@ -8,6 +8,7 @@
 #include <functional>
 #include <iterator>
 #include <numeric>
+#include <optional>
 
 #include "api/engine_impl.h"
 #include "api/model_impl.h"
@@ -76,6 +77,7 @@ class Session::Impl {
         model_(other.model_),
         state_(other.state_),
         history_(other.history_),
+        unappended_(other.unappended_),
         overflow_(other.overflow_) {}
 
   StatusOr<GenerateResult> Generate(const GenerateOptions& options, const StreamCallback& on_text);
@@ -88,6 +90,10 @@ class Session::Impl {
   ContextState state_;
   std::vector<Message> history_;
   std::atomic<bool> cancel_{false};
+  // The last token of a completion that stopped at max_tokens: sampled and returned as text but
+  // not yet run through the model. The next Complete() runs it first, so the context holds the
+  // whole text that was printed.
+  std::optional<TokenId> unappended_;
 
  private:
   // Called when an answer fills the context, with the tokens generated so far (the last one not
@@ -258,6 +264,7 @@ Status Session::Impl::Decode(const GenerateOptions& options, const StreamCallbac
   Clock::time_point first_token = start;
   bool stopped_by_string = false;
   std::vector<TokenId> generated;
+  unappended_.reset();
   for (;;) {
     if (cancel_.load(std::memory_order_relaxed) || !callback_ok) {
       result->finish_reason = FinishReason::kCancelled;
@@ -282,6 +289,7 @@ Status Session::Impl::Decode(const GenerateOptions& options, const StreamCallbac
     }
     if (stats.generated_tokens >= max_tokens) {
       result->finish_reason = FinishReason::kMaxTokens;
+      unappended_ = token;
       break;
     }
     if (state_.num_tokens() >= state_.max_tokens()) {
@@ -313,6 +321,7 @@ StatusOr<GenerateResult> Session::Impl::Generate(const GenerateOptions& options,
                                                  const StreamCallback& on_text) {
   RETURN_IF_ERROR(RequireEngine());
   cancel_.store(false);
+  unappended_.reset();
   if (history_.empty() || history_.back().role == Role::kAssistant)
     return FailedPreconditionError("Generate: add a user message first");
   ASSIGN_OR_RETURN(std::vector<TokenId> prompt, RenderPrompt(options));
@@ -347,6 +356,8 @@ StatusOr<GenerateResult> Session::Impl::Complete(std::string_view text, const Ge
   cancel_.store(false);
   ASSIGN_OR_RETURN(std::vector<TokenId> ids, engine_->tokenizer().Encode(text, false));
   std::vector<TokenId> prompt(state_.tokens().begin(), state_.tokens().end());
+  if (unappended_ && !prompt.empty()) prompt.push_back(*unappended_);
+  unappended_.reset();
   const auto& start = engine_->defaults().start_token_id;
   if (prompt.empty() && start && (ids.empty() || ids.front() != *start)) prompt.push_back(*start);
   prompt.insert(prompt.end(), ids.begin(), ids.end());
@@ -423,6 +434,7 @@ const std::vector<Message>& Session::history() const { return impl_->history_; }
 void Session::Clear() {
   impl_->history_.clear();
   impl_->state_.Truncate(0);
+  impl_->unappended_.reset();
 }
 Status Session::RemoveLastReply() { return impl_->RemoveLastReply(); }
 StatusOr<GenerateResult> Session::Generate(const GenerateOptions& options, const StreamCallback& on_text) {
@@ -439,18 +451,23 @@ StatusOr<std::unique_ptr<Session>> Session::Clone() const {
 
 Status Session::Prefill(std::span<const TokenId> tokens) {
   impl_->cancel_.store(false);
+  impl_->unappended_.reset();
   return impl_->state_.Append(tokens, nullptr, &impl_->cancel_);
 }
 Status Session::PrefillAllLogits(std::span<const TokenId> tokens, std::vector<float>* all_logits) {
   if (all_logits == nullptr) return InvalidArgumentError("PrefillAllLogits: all_logits is null");
   impl_->cancel_.store(false);
+  impl_->unappended_.reset();
   return impl_->state_.Append(tokens, all_logits, &impl_->cancel_);
 }
 std::span<const float> Session::LastLogits() const { return impl_->state_.last_logits(); }
 std::span<const TokenId> Session::tokens() const { return impl_->state_.tokens(); }
 int Session::num_tokens() const { return impl_->state_.num_tokens(); }
 int Session::max_context() const { return impl_->state_.max_tokens(); }
-void Session::Reset() { impl_->state_.Truncate(0); }
+void Session::Reset() {
+  impl_->state_.Truncate(0);
+  impl_->unappended_.reset();
+}
 const Model& Session::model() const { return *impl_->model_; }
 
 StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
