@@ -195,7 +195,7 @@ AnswerInputHold::AnswerInputHold() {
   if (isatty(STDIN_FILENO) != 1 || tcgetattr(STDIN_FILENO, &g_before_hold) != 0) return;
   struct termios t = g_before_hold;
   t.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
-  t.c_lflag |= ISIG;  // Ctrl-C still stops the answer
+  t.c_lflag |= ISIG | NOFLSH;  // Ctrl-C still stops the answer, and leaves the input to count
   t.c_cc[VMIN] = 1;
   t.c_cc[VTIME] = 0;
   active_ = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;

@@ -11,7 +11,9 @@ greedily and its random weights never produce the end-of-turn token, so with no 
 waits until the answer's first characters are on the screen and presses Ctrl-C then.
 """
 
+import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -55,6 +57,14 @@ class Pane:
     def key(self, name):
         self.tmux("send-keys", name)
 
+    def paste(self, text):
+        """Pastes `text` as a terminal does (bracketed when the program asked for it)."""
+        path = os.path.join(self.dir, "paste.txt")
+        with open(path, "w") as f:
+            f.write(text)
+        self.tmux("load-buffer", "-b", "p", path)
+        self.tmux("paste-buffer", "-p", "-b", "p")
+
     def wait(self, predicate, what):
         deadline = time.time() + TIMEOUT
         while time.time() < deadline:
@@ -77,6 +87,20 @@ class Pane:
 
     def running(self):
         return not os.path.exists(self.rc_file)
+
+
+def prompt_tokens(screen):
+    """The prompt_tokens of each --json answer on the screen."""
+    return [int(m) for m in re.findall(r'"prompt_tokens":\s*(\d+)', screen)]
+
+
+def one_shot_prompt_tokens(model, text, *extra):
+    """prompt_tokens of `run --prompt TEXT --json` (the reference for a turn typed in the chat)."""
+    proc = subprocess.run([CLI, "run", model, "--prompt", text, "--json", "--max-tokens", "1",
+                           "--threads", "1", *extra], capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise AssertionError(proc.stderr)
+    return json.loads(proc.stdout)["prompt_tokens"]
 
 
 def prompts(screen):
@@ -147,6 +171,97 @@ class RunTerminalTest(unittest.TestCase):
         pane.wait(lambda s: prompts(s) == 1, "the first prompt")
         # Bold green "> " (tmux re-encodes the attributes as separate sequences).
         self.assertRegex(pane.screen(escapes=True), r"\x1b\[[0-9;]*32m>")
+        pane.type("/exit")
+        self.assertEqual(pane.exit_code(), 0)
+
+
+class LineEditingTest(unittest.TestCase):
+    """Input through libedit: no 4,095-byte cut, pastes as one turn, triple-quote blocks,
+    history, /bye, and keystrokes typed during an answer neither shown nor sent."""
+
+    def json_pane(self, *extra):
+        pane = Pane(self, [QWEN, "--json", "--max-tokens", "2", "--threads", "1", *extra],
+                    env={"TERM": "xterm", "LANG": "C.UTF-8"})
+        pane.wait(lambda s: prompts(s) == 1, "the first prompt")
+        return pane
+
+    def test_long_pasted_line_reaches_the_model_whole(self):
+        text = ("the cat sat on the mat " * 300)[:6000].strip()  # no newline, ~2,300 tokens
+        self.assertGreater(len(text), 5000)
+        pane = self.json_pane()
+        pane.paste(text)
+        pane.key("Enter")
+        screen = pane.wait(lambda s: len(prompt_tokens(s)) == 1, "the answer")
+        self.assertEqual(prompt_tokens(screen), [one_shot_prompt_tokens(QWEN, text)])
+        pane.type("/bye")
+        self.assertEqual(pane.exit_code(), 0)
+
+    def test_multi_line_paste_is_one_turn(self):
+        text = "first line\nsecond line\nthird line"
+        pane = self.json_pane()
+        pane.paste(text)
+        pane.key("Enter")
+        screen = pane.wait(lambda s: len(prompt_tokens(s)) >= 1 and prompts(s) >= 2, "the answer")
+        time.sleep(0.5)
+        screen = pane.screen()
+        self.assertEqual(prompt_tokens(screen), [one_shot_prompt_tokens(QWEN, text)], screen)
+        pane.type("/exit")
+        self.assertEqual(pane.exit_code(), 0)
+
+    def test_triple_quotes_make_one_multi_line_turn(self):
+        pane = self.json_pane()
+        pane.type('"""Dear model,')
+        pane.wait(lambda s: "..." in s, "the continuation prompt")
+        pane.type("two lines here")
+        pane.type('and the end."""')
+        screen = pane.wait(lambda s: len(prompt_tokens(s)) == 1, "the answer")
+        expected = one_shot_prompt_tokens(QWEN, "Dear model,\ntwo lines here\nand the end.")
+        self.assertEqual(prompt_tokens(screen), [expected])
+        pane.type("/exit")
+        self.assertEqual(pane.exit_code(), 0)
+
+    def test_up_arrow_recalls_the_last_line(self):
+        pane = self.json_pane()
+        pane.type("Hello there")
+        pane.wait(lambda s: len(prompt_tokens(s)) == 1, "the first answer")
+        pane.key("Up")
+        pane.key("Enter")
+        screen = pane.wait(lambda s: len(prompt_tokens(s)) == 2, "the second answer")
+        self.assertEqual(screen.count("> Hello there"), 2, screen)
+        self.assertNotIn("^[[A", screen)
+        pane.type("/exit")
+        self.assertEqual(pane.exit_code(), 0)
+
+    def test_bye_leaves(self):
+        pane = self.json_pane()
+        pane.type("/bye")
+        self.assertEqual(pane.exit_code(), 0)
+
+    def test_type_ahead_is_neither_shown_nor_sent(self):
+        pane = Pane(self, [GEMMA, "--max-context", "4096", "--threads", "1"])
+        pane.wait(lambda s: prompts(s) == 1, "the first prompt")
+        pane.type("Tell me a very long story")
+        pane.wait(lambda s: after(s, "Tell me a very long story").strip(), "the answer to start")
+        pane.tmux("send-keys", "-l", "SNEAKY")
+        pane.key("Enter")
+        time.sleep(0.5)
+        pane.key("C-c")
+        screen = pane.wait(lambda s: prompts(s) == 2, "the prompt after Ctrl-C")
+        self.assertNotIn("SNEAKY", screen)
+        self.assertIn("[discarded 7 bytes typed during the answer", screen)
+        # Nothing typed before is pending: /exit alone is read, so the program leaves.
+        pane.type("/exit")
+        self.assertEqual(pane.exit_code(), 0)
+
+
+class RawModeTerminalTest(unittest.TestCase):
+    def test_system_is_refused_without_a_chat_template(self):
+        pane = Pane(self, [QWEN, "--no-chat-template", "--max-tokens", "2", "--threads", "1"])
+        pane.wait(lambda s: prompts(s) == 1, "the first prompt")
+        pane.type("/system Be terse.")
+        screen = pane.wait(lambda s: prompts(s) == 2, "the reply to /system")
+        self.assertIn("/system needs the chat template", screen)
+        self.assertNotIn("system message set", screen)
         pane.type("/exit")
         self.assertEqual(pane.exit_code(), 0)
 
