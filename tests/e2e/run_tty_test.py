@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -39,7 +40,10 @@ class Pane:
         self.rc_file = os.path.join(self.dir, "rc")
         env_words = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in (env or {}).items())
         cli = " ".join(shlex.quote(a) for a in [CLI, "run", *args])
-        shell = "env %s %s; echo $? > %s; sleep 600" % (env_words, cli, shlex.quote(self.rc_file))
+        self.stty_file = os.path.join(self.dir, "stty")
+        # After the program: its exit code, then the terminal's settings as it left them.
+        shell = "env %s %s; echo $? > %s; stty -a > %s; sleep 600" % (
+            env_words, cli, shlex.quote(self.rc_file), shlex.quote(self.stty_file))
         self.tmux("new-session", "-d", "-x", "100", "-y", "30", shell)
         test.addCleanup(self.tmux, "kill-server")
 
@@ -84,6 +88,26 @@ class Pane:
                     return int(text)
             time.sleep(0.05)
         raise AssertionError("the program did not exit; screen:\n" + self.screen())
+
+    def terminal_settings(self):
+        """`stty -a` after the program ended."""
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline:
+            if os.path.exists(self.stty_file):
+                with open(self.stty_file) as f:
+                    text = f.read()
+                if "icanon" in text:
+                    return text.split()
+            time.sleep(0.05)
+        raise AssertionError("no stty output; screen:\n" + self.screen())
+
+    def program_pid(self):
+        """The pid of the CLI (the child of the pane's shell)."""
+        shell = self.tmux("list-panes", "-F", "#{pane_pid}").strip()
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", shell], capture_output=True,
+                             text=True).stdout
+        [pid] = [int(line.split()[0]) for line in out.splitlines() if "litert-lm-cli" in line]
+        return pid
 
     def running(self):
         return not os.path.exists(self.rc_file)
@@ -252,6 +276,20 @@ class LineEditingTest(unittest.TestCase):
         # Nothing typed before is pending: /exit alone is read, so the program leaves.
         pane.type("/exit")
         self.assertEqual(pane.exit_code(), 0)
+        settings = pane.terminal_settings()
+        self.assertIn("echo", settings)
+        self.assertIn("icanon", settings)
+
+    def test_sigterm_during_an_answer_restores_the_terminal(self):
+        pane = Pane(self, [GEMMA, "--max-context", "4096", "--threads", "1"])
+        pane.wait(lambda s: prompts(s) == 1, "the first prompt")
+        pane.type("Tell me a very long story")
+        pane.wait(lambda s: after(s, "Tell me a very long story").strip(), "the answer to start")
+        os.kill(pane.program_pid(), signal.SIGTERM)
+        self.assertEqual(pane.exit_code(), 128 + signal.SIGTERM)
+        settings = pane.terminal_settings()
+        self.assertIn("echo", settings)
+        self.assertIn("icanon", settings)
 
 
 class RawModeTerminalTest(unittest.TestCase):
