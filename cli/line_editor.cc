@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <clocale>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <cwchar>
@@ -163,12 +164,14 @@ LineEditor::~LineEditor() {
 
 ReadStatus LineEditor::Read(const std::string& prompt, std::string* line) {
   state_->prompt = MarkEscapes(prompt);
-  std::fputs(kPasteOn, stderr);
+  const char* term = std::getenv("TERM");
+  const bool paste_mode = term != nullptr && std::strcmp(term, "dumb") != 0;
+  if (paste_mode) std::fputs(kPasteOn, stderr);
   std::fflush(stderr);
   InterruptGuard::TakeInterrupt();
   int count = 0;
   const wchar_t* text = el_wgets(state_->el, &count);
-  std::fputs(kPasteOff, stderr);
+  if (paste_mode) std::fputs(kPasteOff, stderr);
   std::fflush(stderr);
   if (InterruptGuard::TakeInterrupt()) {
     el_reset(state_->el);  // cooked mode again, the typed line forgotten

@@ -67,6 +67,7 @@ class ContextShiftTest(unittest.TestCase):
         self.assertEqual(len(objs), 10)
         self.assertIn("[context full: dropped the", err)
         self.assertTrue(all(o["context_tokens"] <= 96 for o in objs))
+        self.assertGreater(sum(o["dropped_messages"] for o in objs), 0)
 
     def test_no_context_shift_stops_as_before(self):
         rc, out, err = cli("run", QWEN, *self.ARGS, "--no-context-shift", stdin=self.LINES)
@@ -77,8 +78,10 @@ class ContextShiftTest(unittest.TestCase):
     def test_raw_turns_go_on_too(self):
         rc, out, err = cli("run", QWEN, *self.ARGS, "--no-chat-template", stdin=self.LINES)
         self.assertEqual(rc, 0, err)
-        self.assertEqual(len(answers(out)), 10)
+        objs = answers(out)
+        self.assertEqual(len(objs), 10)
         self.assertIn("oldest tokens", err)
+        self.assertGreater(sum(o["dropped_tokens"] for o in objs), 0)
 
     def test_overlong_piped_line_is_skipped_not_fatal(self):
         lines = "Hello\n" + "the cat sat on the mat " * 40 + "\nBye\n"
