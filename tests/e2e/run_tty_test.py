@@ -182,6 +182,9 @@ class RunTerminalTest(unittest.TestCase):
         pane.wait(lambda s: prompts(s) == 2, "the second prompt")
         pane.key("C-c")
         self.assertEqual(pane.exit_code(), 0)
+        settings = pane.terminal_settings()  # given back as it was
+        self.assertIn("echo", settings)
+        self.assertIn("icanon", settings)
 
     def test_ctrl_d_exits_and_no_color_is_honoured(self):
         pane = Pane(self, [QWEN, "--max-tokens", "4", "--threads", "1"], env={"NO_COLOR": "1"})
