@@ -23,14 +23,16 @@ constexpr char kPromptEscape = '\1';  // libedit: text between two of these take
 // ---- terminal settings restored on exit and on fatal signals ----
 struct termios g_saved_termios;
 volatile sig_atomic_t g_termios_saved = 0;
+volatile sig_atomic_t g_paste_mode_on = 0;  // ESC [?2004h sent, not yet undone
 constexpr int kFatalSignals[] = {SIGTERM, SIGHUP, SIGQUIT};
 struct sigaction g_previous_fatal[3];
 
 void RestoreTerminal() {
   if (g_termios_saved) tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
-  if (write(STDERR_FILENO, kPasteOff, sizeof(kPasteOff) - 1) < 0) {
+  if (g_paste_mode_on && write(STDERR_FILENO, kPasteOff, sizeof(kPasteOff) - 1) < 0) {
     // nothing more can be done from here
   }
+  g_paste_mode_on = 0;
 }
 
 void OnFatalSignal(int signo) {
@@ -166,12 +168,18 @@ ReadStatus LineEditor::Read(const std::string& prompt, std::string* line) {
   state_->prompt = MarkEscapes(prompt);
   const char* term = std::getenv("TERM");
   const bool paste_mode = term != nullptr && std::strcmp(term, "dumb") != 0;
-  if (paste_mode) std::fputs(kPasteOn, stderr);
+  if (paste_mode) {
+    std::fputs(kPasteOn, stderr);
+    g_paste_mode_on = 1;
+  }
   std::fflush(stderr);
   InterruptGuard::TakeInterrupt();
   int count = 0;
   const wchar_t* text = el_wgets(state_->el, &count);
-  if (paste_mode) std::fputs(kPasteOff, stderr);
+  if (paste_mode) {
+    std::fputs(kPasteOff, stderr);
+    g_paste_mode_on = 0;
+  }
   std::fflush(stderr);
   if (InterruptGuard::TakeInterrupt()) {
     el_reset(state_->el);  // cooked mode again, the typed line forgotten
