@@ -65,10 +65,11 @@ enum class ContextOverflow {
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
-  ContextOverflow context_overflow = ContextOverflow::kStop;
   KvCacheDType kv_cache_dtype = KvCacheDType::kFloat32;
   // Worker threads for this session's matrix work; 0 = the engine's / physical cores.
   int num_threads = 0;
+  // What a chat or completion does when it outgrows max_context.
+  ContextOverflow context_overflow = ContextOverflow::kStop;
 };
 
 enum class FinishReason {

@@ -397,6 +397,10 @@ Status CheckSessionOptions(const SessionOptions& options) {
   if (dtype < 0 || dtype > static_cast<int>(KvCacheDType::kInt8)) {
     return InvalidArgumentError("SessionOptions.kv_cache_dtype: unknown value " + std::to_string(dtype));
   }
+  const int overflow = static_cast<int>(options.context_overflow);
+  if (overflow < 0 || overflow > static_cast<int>(ContextOverflow::kDropOldest)) {
+    return InvalidArgumentError("SessionOptions.context_overflow: unknown value " + std::to_string(overflow));
+  }
   return Status::Ok();
 }
 }  // namespace

@@ -196,6 +196,17 @@ TEST_P(OverflowTest, CompleteKeepsTheWholePrintedText) {
   EXPECT_EQ(*text, first->text);
 }
 
+TEST(OverflowOptionTest, UnknownValueIsRefused) {
+  auto engine = LoadEngine("qwen3_gqa");
+  ASSERT_NE(engine, nullptr);
+  SessionOptions options;
+  options.context_overflow = static_cast<ContextOverflow>(7);
+  auto session = Session::Create(engine, options);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(session.status().message().find("context_overflow"), std::string::npos);
+}
+
 TEST(OwnChatTemplateTest, CheckpointWithAndWithoutChatTemplate) {
   namespace fs = std::filesystem;
   auto with = LoadEngine("qwen3_gqa");
