@@ -151,7 +151,8 @@ std::unique_ptr<LineEditor> LineEditor::Open() {
   el_set(state->el, EL_EDITOR, "emacs");
   el_set(state->el, EL_CLIENTDATA, state.get());
   el_set(state->el, EL_PROMPT_ESC, PromptFn, kPromptEscape);
-  el_set(state->el, EL_ADDFN, "litertlm-paste", "Insert a bracketed paste", PasteFn);
+  // The wide call: libedit keeps these pointers (the narrow el_set copies them and never frees).
+  el_wset(state->el, EL_ADDFN, L"litertlm-paste", L"Insert a bracketed paste", PasteFn);
   el_set(state->el, EL_BIND, "\x1b[200~", "litertlm-paste", nullptr);
   el_source(state->el, nullptr);  // the user's ~/.editrc, if any
   return std::unique_ptr<LineEditor>(new LineEditor(std::move(state)));
