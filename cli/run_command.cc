@@ -50,6 +50,7 @@ struct RunArgs {
   bool stats = false;
   bool json = false;
   bool no_chat_template = false;
+  bool no_context_shift = false;
   bool no_color = false;
   ModelStoreFlags store;
   // Set by RegisterRunCommand; count() > 0 when the flag was given.
@@ -128,16 +129,32 @@ StatusOr<std::string> ReadPromptFile(const std::string& path) {
   return text;
 }
 
-// Each line of stdin is a user turn of one conversation; empty lines are skipped.
+// Each line of stdin is a user turn of one conversation; empty lines are skipped. A line too long
+// for the context even alone is reported and skipped (exit code 1 at the end); other errors end
+// the run.
 int RunPiped(TurnRunner& runner) {
   std::string line;
+  int rc = 0;
   while (ReadLine(&line) == ReadStatus::kLine) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    auto result = runner.Ask(line);
-    if (!result.ok()) return ReportError(result.status());
+    auto result = runner.Ask(line, /*typed_line=*/true);
+    if (result.ok()) continue;
+    if (result.status().code() != StatusCode::kOutOfRange) return ReportError(result.status());
+    rc = ReportError(result.status().message() + " (line skipped)");
   }
-  return 0;
+  return rc;
+}
+
+// A model without a chat template of its own (a base model, e.g. converted from a GGUF file
+// without one) continues plain text, as with --no-chat-template; said once on stderr.
+bool UsePlainContinuation(const RunArgs& args, const Engine& engine) {
+  if (args.no_chat_template) return true;
+  if (engine.has_own_chat_template()) return false;
+  std::fprintf(stderr,
+               "note: this model has no chat template of its own (a base model): its input is "
+               "continued as plain text, as with --no-chat-template\n");
+  return true;
 }
 
 int Run(const RunArgs& args) {
@@ -160,9 +177,14 @@ int Run(const RunArgs& args) {
   engine_options.lock_in_memory = args.mlock;
   auto engine = Engine::Create(*path, engine_options);
   if (!engine.ok()) return ReportError(engine.status());
+  const bool raw = UsePlainContinuation(args, **engine);
+  if (raw && !args.system.empty())
+    return ReportError("--system needs a chat template, and this model has none of its own");
   SessionOptions session_options;
   session_options.num_threads = args.threads;
   session_options.max_context = args.max_context;
+  session_options.context_overflow =
+      args.no_context_shift ? ContextOverflow::kStop : ContextOverflow::kDropOldest;
   auto kv_dtype = KvCacheDTypeFromName(args.kv_cache_dtype);
   if (!kv_dtype.ok()) return ReportError(kv_dtype.status());
   session_options.kv_cache_dtype = *kv_dtype;
@@ -179,11 +201,12 @@ int Run(const RunArgs& args) {
   if (args.no_think) config.options.enable_thinking = false;
   config.json = args.json;
   config.stats = args.stats;
-  config.raw_completion = args.no_chat_template;
+  config.raw_completion = raw;
   config.color_stderr = color_err;
   config.load_seconds = load_seconds;
   const bool interactive = ReadsTerminal(args);
   config.cancellable = interactive;
+  config.hold_input = interactive;
   if (args.stats) PrintLoadStats(load_seconds, color_err);
   if (!args.system.empty()) (*session)->AddMessage(Role::kSystem, args.system);
   TurnRunner runner(session->get(), config);
@@ -248,7 +271,11 @@ Command RegisterRunCommand(CLI::App& app) {
                 "Print one JSON object per answer (text, finish_reason, token counts, stats) "
                 "instead of streaming the text");
   sub->add_flag("--no-chat-template", args->no_chat_template,
-                "Send the raw text to the model and continue it (no chat template)");
+                "Send the raw text to the model and continue it (no chat template; the default for "
+                "a model without a chat template of its own)");
+  sub->add_flag("--no-context-shift", args->no_context_shift,
+                "When the conversation fills the context, stop (the answer ends, a prompt that does "
+                "not fit is an error) instead of dropping the oldest turns");
   sub->add_flag("--no-color", args->no_color, "No colour (also when NO_COLOR is set or not a terminal)");
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};

@@ -46,12 +46,30 @@ enum class KvCacheDType { kFloat32 = 0, kFloat16 = 1, kInt8 = 2 };
 LITERTLM_API std::string_view KvCacheDTypeName(KvCacheDType dtype);
 LITERTLM_API StatusOr<KvCacheDType> KvCacheDTypeFromName(std::string_view name);
 
+// What Generate/Complete do when the conversation outgrows the session's context.
+enum class ContextOverflow {
+  // A prompt that does not fit is OUT_OF_RANGE; an answer that fills the context ends with
+  // FinishReason::kContextFull.
+  kStop = 0,
+  // Make room and go on, as llama.cpp's context shift and ollama's history truncation do.
+  // Generate drops the oldest turns of the history (a user message and the replies after it; the
+  // system message and the newest user message stay) until the prompt fits with room for an
+  // answer (a quarter of the context, or max_tokens if smaller), and again when the answer fills
+  // the context. Complete drops the oldest tokens after the start token (at least half of them).
+  // The dropped part is gone from history() too; GenerationStats counts it. A prompt that does
+  // not fit even alone is still OUT_OF_RANGE. The KV cache is reused up to the first dropped
+  // token (e.g. the system message) and the rest is prefilled again.
+  kDropOldest = 1,
+};
+
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
   KvCacheDType kv_cache_dtype = KvCacheDType::kFloat32;
   // Worker threads for this session's matrix work; 0 = the engine's / physical cores.
   int num_threads = 0;
+  // What a chat or completion does when it outgrows max_context.
+  ContextOverflow context_overflow = ContextOverflow::kStop;
 };
 
 enum class FinishReason {
@@ -85,6 +103,10 @@ struct GenerationStats {
   double prefill_tokens_per_second = 0;
   double decode_tokens_per_second = 0;
   int context_tokens = 0;           // tokens held after the call
+  // ContextOverflow::kDropOldest: history messages (Generate) or context tokens (Complete)
+  // dropped by this call to make room.
+  int dropped_messages = 0;
+  int dropped_tokens = 0;
 };
 
 struct GenerateResult {
@@ -127,7 +149,8 @@ class LITERTLM_API Session {
   StatusOr<GenerateResult> Generate(const GenerateOptions& options = {},
                                     const StreamCallback& on_text = nullptr);
   // Raw completion without the chat template: appends `text` to the context and continues it.
-  // The history is not changed.
+  // The history is not changed. The whole text of an earlier Complete is in the context (a
+  // completion that stopped at max_tokens has its last token run first).
   StatusOr<GenerateResult> Complete(std::string_view text, const GenerateOptions& options = {},
                                     const StreamCallback& on_text = nullptr);
   // Stops a running Prefill/Generate/Complete (from any thread) within one step; the call returns
