@@ -107,7 +107,7 @@ Command RegisterConvertCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--skip-validation", args->skip_validation,
                 "Do not compare the converted model with the source");
-  sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
+  sub->add_option("--threads", args->threads, "Threads (default: physical cores this process may use)")
       ->check(CLI::NonNegativeNumber);
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};

@@ -106,7 +106,7 @@ Command RegisterPerplexityCommand(CLI::App& app) {
   sub->add_option("--ids", args->ids, "Comma-separated token ids, e.g. 1,2,3");
   sub->add_option("--file", args->file, "Text file to tokenize and score");
   sub->add_flag("--json", args->json, "Print one JSON object with perplexity, tokens and nll");
-  sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
+  sub->add_option("--threads", args->threads, "Threads (default: physical cores this process may use)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (exact, default), f16 or int8")

@@ -191,7 +191,7 @@ Command RegisterRunCommand(CLI::App& app) {
   args->top_p_opt = sub->add_option("--top-p", args->top_p, "Nucleus sampling mass in (0, 1] (default: the model's)");
   args->seed_opt = sub->add_option("--seed", args->seed,
                                    "Random seed; the n-th answer of a run uses seed+n (default: the model's, 0)");
-  sub->add_option("-t,--threads", args->threads, "Worker threads (default: physical cores)")
+  sub->add_option("-t,--threads", args->threads, "Threads (default: physical cores this process may use)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--max-context,--kv-cache-max-len", args->max_context,
                   "Most tokens the conversation may hold (default: the model's limit; memory grows "
