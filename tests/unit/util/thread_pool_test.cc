@@ -130,32 +130,40 @@ TEST(ThreadPoolTest, OneActiveThreadRunsEverythingOnTheCaller) {
   EXPECT_EQ(covered.load(), 6400);
 }
 
-// Sessions of one Engine share its pool from their own threads: jobs take turns and each
-// covers its indices exactly once.
-TEST(ThreadPoolTest, CallersOnSeveralThreadsShareOnePool) {
-  ThreadPool pool(3, 2000, /*max_active=*/3);
-  constexpr int kCallers = 4, kJobs = 300;
-  std::vector<int64_t> sums(kCallers, 0);
+// Sessions of one Engine share its pool from their own threads: jobs take turns (no more
+// threads run job bodies at once than the pool has) and each covers its indices exactly once.
+TEST(ThreadPoolTest, CallersOnSeveralThreadsTakeTurns) {
+  ThreadPool pool(2, 2000, /*max_active=*/2);
+  constexpr int kCallers = 4, kJobs = 100;
+  std::atomic<int> running{0}, most{0};
+  std::vector<int64_t> errors(kCallers, 0);
   std::vector<std::thread> callers;
   for (int c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
       for (int j = 0; j < kJobs; ++j) {
         std::atomic<int64_t> sum{0};
-        const int64_t n = 17 + (j % 50);
+        const int64_t n = 2 + (j % 7);
         auto body = [&](int64_t b, int64_t e) {
+          const int now = running.fetch_add(1) + 1;
+          for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+          }
+          std::this_thread::sleep_for(std::chrono::microseconds(50));
           for (int64_t i = b; i < e; ++i) sum.fetch_add(i + c);
+          running.fetch_sub(1);
         };
         if (j % 2) {
           pool.ParallelFor(n, body);
         } else {
-          pool.ParallelForDynamic(n, 3, body);
+          pool.ParallelForDynamic(n, 1, body);
         }
-        sums[static_cast<size_t>(c)] += sum.load() - (n * (n - 1) / 2 + n * c);
+        errors[static_cast<size_t>(c)] += sum.load() - (n * (n - 1) / 2 + n * c);
       }
     });
   }
   for (auto& t : callers) t.join();
-  for (int c = 0; c < kCallers; ++c) EXPECT_EQ(sums[static_cast<size_t>(c)], 0) << c;
+  for (int c = 0; c < kCallers; ++c) EXPECT_EQ(errors[static_cast<size_t>(c)], 0) << c;
+  EXPECT_LE(most.load(), 2);
+  EXPECT_GE(most.load(), 1);
 }
 
 // A worker that is not running (descheduled on a busy machine; here: parked in a signal
