@@ -11,9 +11,9 @@
 // No allocation happens per call (the callable is passed by reference through a type-erased
 // pointer).
 //
-// Waiting: idle workers spin (with `pause`) for about `spin_us` microseconds after their last
-// job and then sleep on a futex; during generation jobs arrive every few microseconds, so they
-// rarely sleep. At most max_active - 1 workers spin at a time (max_active = min(num_threads,
+// Waiting: idle workers spin (with `pause`, yielding the CPU every ~10-30 µs to any other
+// runnable thread on it) for about `spin_us` microseconds after their last job and then sleep
+// on a futex; during generation jobs arrive every few microseconds, so they rarely sleep. At most max_active - 1 workers spin at a time (max_active = min(num_threads,
 // AvailableCpuCount()) by default): extra workers sleep and are woken only when fewer than that
 // are spinning, so `--threads 8` on 2 CPUs does not fill them with spinning threads. The caller,
 // once its chunks are claimed, spins briefly for the others to finish and then sleeps on a
