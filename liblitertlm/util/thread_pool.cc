@@ -52,6 +52,9 @@ using Clock = std::chrono::steady_clock;
 // worker that was descheduled while holding one.
 constexpr auto kCallerSpin = std::chrono::microseconds(50);
 
+// A claim word's chunk index when its job is closed (above any chunk count).
+constexpr uint64_t kClosed = 0xffffffffu;
+
 }  // namespace
 
 int PhysicalCoreCount() { return DefaultThreadCount(); }
@@ -85,13 +88,17 @@ void ThreadPool::RunChunks(uint32_t seq) {
     const void* ctx = job_ctx_.load(std::memory_order_relaxed);
     const int64_t n = job_n_.load(std::memory_order_relaxed);
     const int64_t chunk = job_chunk_.load(std::memory_order_relaxed);
+    // Pairs with the release fence after RunJob closes the previous job: if any field above
+    // came from a newer job, the close is visible to the CAS below, which then fails.
+    std::atomic_thread_fence(std::memory_order_acquire);
     if (index >= chunks) return;
     // On failure `state` is reloaded: another thread claimed this chunk, or a newer job began.
     if (!claim_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
       continue;
     }
-    // The claim succeeded, so job `seq` was open and the fields read above are its own.
+    // The claim succeeded, so job `seq` was open (not closed by RunJob) and the fields read
+    // above are its own.
     int64_t begin, end;
     if (chunk > 0) {
       begin = int64_t{index} * chunk;
@@ -148,13 +155,19 @@ void ThreadPool::RunJob(int64_t n, JobFn fn, const void* ctx, int64_t chunk) {
   }
   std::lock_guard<std::mutex> lock(job_mu_);
   tls_running = this;
+  // Close the previous job before overwriting its fields: a late worker that read its claim
+  // word (every chunk claimed, index == its chunk count) could otherwise compare that index
+  // with the new job's larger count and claim a chunk of the previous job with the new fields.
+  const uint32_t previous = seq_.load(std::memory_order_relaxed);
+  claim_.store((uint64_t{previous} << 32) | kClosed, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
   job_fn_.store(fn, std::memory_order_relaxed);
   job_ctx_.store(ctx, std::memory_order_relaxed);
   job_n_.store(n, std::memory_order_relaxed);
   job_chunk_.store(chunk, std::memory_order_relaxed);
   job_chunks_.store(static_cast<uint32_t>(chunks), std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
-  const uint32_t seq = seq_.load(std::memory_order_relaxed) + 1;
+  const uint32_t seq = previous + 1;
   claim_.store(uint64_t{seq} << 32, std::memory_order_release);
   seq_.store(seq);  // seq_cst: ordered before WakeWorkers' reads
   WakeWorkers();

@@ -103,6 +103,36 @@ TEST(ThreadPoolTest, DynamicChunksGoToTheFreeThread) {
   EXPECT_GE(most, 90);  // the thread that slept took few chunks
 }
 
+// Back-to-back jobs whose chunk counts alternate between small and large: a worker still
+// looking at a finished small job must never run a chunk of it with the next job's callable
+// (each callable checks that it runs inside its own call and counts its indices).
+TEST(ThreadPoolTest, LateWorkersNeverMixTwoJobs) {
+  // More threads than CPUs: workers are preempted anywhere, also between reading a job's claim
+  // word and its fields.
+  ThreadPool pool(4, /*spin_us=*/100000, /*max_active=*/4);
+  std::atomic<int> current{-1};
+  std::atomic<int> wrong{0};
+  std::atomic<int64_t> covered{0};
+  int64_t expected = 0;
+  for (int job = 0; job < 20000; ++job) {
+    const int64_t n = job % 2 ? 2 : 64;
+    current.store(job);
+    auto body = [&, job](int64_t b, int64_t e) {
+      if (current.load() != job) wrong.fetch_add(1);
+      covered.fetch_add(e - b);
+    };
+    if (job % 3 == 0) {
+      pool.ParallelFor(n, body);
+    } else {
+      pool.ParallelForDynamic(n, 1, body);
+    }
+    current.store(-1);
+    expected += n;
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(covered.load(), expected);
+}
+
 TEST(ThreadPoolTest, PhysicalCoreCountIsPositive) { EXPECT_GE(PhysicalCoreCount(), 1); }
 
 TEST(ThreadPoolTest, ActiveThreadsDefaultToTheAvailableCpus) {
