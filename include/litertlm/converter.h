@@ -85,7 +85,7 @@ struct ConvertOptions {
   std::optional<double> min_agreement;
   // Recorded in the file as the source model (e.g. the Hugging Face id); "" = the source path.
   std::string source_name;
-  // Worker threads for validation; 0 = physical cores.
+  // Threads for validation; 0 = DefaultNumThreads() (litertlm/model.h).
   int num_threads = 0;
   // Called after every tensor written and when validation starts. Returning false cancels the
   // conversion (Convert returns CANCELLED; nothing is left at output_path). May be empty.

@@ -43,7 +43,8 @@ struct ModelDefaults {
 };
 
 struct EngineOptions {
-  // Worker threads for matrix work; 0 = physical cores.
+  // Threads for matrix work, in one pool shared by the engine's sessions; 0 =
+  // DefaultNumThreads() (physical cores this process may use, capped by its cgroup's quota).
   int num_threads = 0;
   // LoadOptions::lock_in_memory for the engine's model.
   bool lock_in_memory = false;

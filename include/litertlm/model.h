@@ -23,7 +23,8 @@ namespace litertlm {
 
 // Options fixed for the life of a loaded model.
 struct LoadOptions {
-  // Worker threads used by sessions on this model for matrix work; 0 = number of physical cores.
+  // Threads (the caller's included) for the matrix work of sessions on this model, which share
+  // one pool of them; 0 = DefaultNumThreads().
   int num_threads = 0;
   // .litertlm files: lock the weights' pages in memory (mlock, like llama.cpp's --mlock), so
   // that neither swap nor the kernel's reclaim (e.g. a DAMON pageout scheme) evicts them between
@@ -46,6 +47,11 @@ class LITERTLM_API Model {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// What num_threads = 0 means for this process: the physical cores among the CPUs it may run
+// on (its affinity mask, e.g. `taskset -c 0`), capped by its cgroup's CPU quota (cgroup v2
+// cpu.max, v1 cpu.cfs_quota_us; `docker run --cpus 1.5` → 2), at least 1.
+LITERTLM_API int DefaultNumThreads();
 
 class LITERTLM_API ModelLoader {
  public:

@@ -66,7 +66,8 @@ struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
   KvCacheDType kv_cache_dtype = KvCacheDType::kFloat32;
-  // Worker threads for this session's matrix work; 0 = the engine's / physical cores.
+  // Threads for this session's matrix work; 0 or the engine's count = the engine's shared pool
+  // (sessions on several threads take turns on it), another count = a pool of its own.
   int num_threads = 0;
   // What a chat or completion does when it outgrows max_context.
   ContextOverflow context_overflow = ContextOverflow::kStop;

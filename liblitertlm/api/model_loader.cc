@@ -10,6 +10,7 @@
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "model/tensor_table.h"
+#include "util/cpu_info.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
 
@@ -18,6 +19,17 @@ namespace litertlm {
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 const ModelInfo& Model::info() const { return impl_->info; }
+
+int DefaultNumThreads() { return DefaultThreadCount(); }
+
+std::shared_ptr<ThreadPool> Model::Impl::SharedPool() const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (pool_ == nullptr) {
+    pool_ = std::make_shared<ThreadPool>(options.num_threads > 0 ? options.num_threads
+                                                                 : DefaultThreadCount());
+  }
+  return pool_;
+}
 
 StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       std::unique_ptr<WeightSource> source,
@@ -92,7 +104,7 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
   // user's first answer (Gemma 3 270M, 2 threads: 1,400 vs 2,000 tok/s for 128 tokens), done
   // on one thread here it would hold Load for 50–140 ms on these models; on the load's threads
   // it takes 25–70 ms.
-  reader.PrefaultWeights(options.num_threads > 0 ? options.num_threads : PhysicalCoreCount());
+  reader.PrefaultWeights(options.num_threads > 0 ? options.num_threads : DefaultThreadCount());
   if (options.lock_in_memory) RETURN_IF_ERROR(reader.LockWeights());
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }

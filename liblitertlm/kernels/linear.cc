@@ -2,20 +2,25 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "kernels/blas.h"
 #include "kernels/kernel_table.h"
 #include "kernels/pack.h"
+#include "util/cpu_info.h"
 
 namespace litertlm {
 
 KernelContext::KernelContext(int num_threads)
-    : pool_(num_threads > 0 ? num_threads : PhysicalCoreCount()), kernels_(&ActiveKernels()) {
+    : KernelContext(std::make_shared<ThreadPool>(num_threads > 0 ? num_threads : DefaultThreadCount())) {}
+
+KernelContext::KernelContext(std::shared_ptr<ThreadPool> pool)
+    : pool_(std::move(pool)), kernels_(&ActiveKernels()) {
   // Parallelism comes from the pool (see kernels/blas.h): OpenBLAS runs single-threaded inside
   // each part, so `--threads 1` really is one compute thread (OpenBLAS's own workers would
   // otherwise spin on the other cores).
   BlasSetNumThreads(1);
-  panels_.resize(static_cast<size_t>(pool_.num_threads()));
+  panels_.resize(static_cast<size_t>(pool_->num_threads()));
 }
 
 KernelContext::~KernelContext() = default;

@@ -1,6 +1,6 @@
 // The one interface the model uses for its matrix products.
 //
-//   KernelContext ctx(/*num_threads=*/0);          // 0 = physical cores; one per Session
+//   KernelContext ctx(/*num_threads=*/0);          // 0 = DefaultThreadCount(); one per Session
 //   ASSIGN_OR_RETURN(auto q, QuantizeMatrix(w, N, K, DType::kI8));   // or from the file
 //   ASSIGN_OR_RETURN(auto packed, PackMatrix(q.view()));  // once (the converter stores it packed)
 //   Linear(ctx, packed->view, x, m, y);            // y[m×N] = x[m×K] · Wᵀ
@@ -38,15 +38,20 @@ class KernelContext {
     kDequantSgemm,  // dequantize weight panels to fp32, then OpenBLAS sgemm (fp32 activations)
   };
 
-  // num_threads ≤ 0 → PhysicalCoreCount(). With more than one thread, sets OpenBLAS to 1 thread
-  // (see kernels/blas.h): the pool splits N and calls OpenBLAS once per thread.
+  // num_threads ≤ 0 → DefaultThreadCount() (util/cpu_info.h). Sets OpenBLAS to 1 thread (see
+  // kernels/blas.h): the pool splits N and calls OpenBLAS once per part.
   explicit KernelContext(int num_threads = 0);
+  // Runs its parallel work on `pool`, which may be shared with other contexts (e.g. all
+  // sessions of one Engine): their jobs then take turns (see ThreadPool). Scratch stays per
+  // context.
+  explicit KernelContext(std::shared_ptr<ThreadPool> pool);
   ~KernelContext();
   KernelContext(const KernelContext&) = delete;
   KernelContext& operator=(const KernelContext&) = delete;
 
-  int num_threads() const { return pool_.num_threads(); }
-  ThreadPool& pool() { return pool_; }
+  int num_threads() const { return pool_->num_threads(); }
+  ThreadPool& pool() { return *pool_; }
+  const std::shared_ptr<ThreadPool>& shared_pool() const { return pool_; }
   void set_int8_gemm_path(Int8GemmPath p) { int8_gemm_path_ = p; }
   Int8GemmPath int8_gemm_path() const { return int8_gemm_path_; }
   // Kernel level used by this context (default: ActiveKernels()); tests/benchmarks may pin one.
@@ -60,7 +65,7 @@ class KernelContext {
   float* panel(int thread, size_t count);
 
  private:
-  ThreadPool pool_;
+  std::shared_ptr<ThreadPool> pool_;
   const KernelTable* kernels_;
   Int8GemmPath int8_gemm_path_ = Int8GemmPath::kAuto;
   std::vector<int8_t> xq_;

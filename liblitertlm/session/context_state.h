@@ -20,7 +20,8 @@ namespace litertlm {
 class ContextState {
  public:
   // `model` must outlive the state. `max_tokens` ≤ the model's context limit. `num_threads`:
-  // worker threads for this state's matrix work (0 = physical cores).
+  // threads for this state's matrix work; 0 or the model's LoadOptions::num_threads = the
+  // model's shared pool (Model::Impl::SharedPool), another count = a pool of its own.
   ContextState(const Model::Impl& model, int max_tokens, int num_threads,
                KvDType kv_dtype = KvDType::kF32);
   ContextState(const ContextState& other);

@@ -559,6 +559,31 @@ TEST(SessionChatTest, TwoThreadsOnOneEngineMatchRunningAlone) {
   }
 }
 
+// Sessions on the Engine's shared thread pool (SessionOptions.num_threads = 0, the engine's
+// count), used from four threads at once, give what each gives alone: their parallel jobs
+// (e.g. the LM head over the whole vocabulary) take turns on the one pool.
+TEST(SessionChatTest, SessionsSharingTheEnginesPoolMatchRunningAlone) {
+  EngineOptions engine_options;
+  engine_options.num_threads = 2;
+  auto created = Engine::Create(GoldenDir() + "/models/qwen3_gqa", engine_options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::shared_ptr<const Engine> engine = *created;
+  auto run = [&](int which, std::vector<TokenId>* tokens) {
+    auto session = Session::Create(engine);  // num_threads 0: the engine's pool
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    (*session)->AddMessage(Role::kUser, "Caller " + std::to_string(which) + ": " + LongText(8 + which));
+    MustGenerate(**session, which % 2 ? Seeded(16, 7 + which) : Greedy(16));
+    *tokens = Tokens(**session);
+  };
+  constexpr int kThreads = 4;
+  std::vector<TokenId> alone[kThreads], together[kThreads];
+  for (int i = 0; i < kThreads; ++i) run(i, &alone[i]);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) threads.emplace_back(run, i, &together[i]);
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(together[i], alone[i]) << "thread " << i;
+}
+
 
 // ---- Repro tests for bugs found in review (fail before the fix) ----
 
