@@ -68,7 +68,7 @@ struct I4GemmArgs {
 struct KernelTable {
   Isa isa;
   const char* name;
-  void (*gemv_i8)(const I8GemmArgs&);  // m == 1
+  void (*gemv_i8)(const I8GemmArgs&);  // m ≤ 2 (one activation row, or its two 16-bit halves)
   void (*gemm_i8)(const I8GemmArgs&);  // any m
   void (*gemv_i8_weight_only)(const FloatGemvArgs&);
   void (*gemv_f16)(const FloatGemvArgs&);
@@ -77,6 +77,8 @@ struct KernelTable {
   void (*gemm_i4)(const I4GemmArgs&);
   // QuantizeActivationRow (kernels/quantize.h), bit-identical at every level.
   float (*quantize_row)(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
+  // QuantizeActivationRow16 (kernels/quantize.h), bit-identical at every level.
+  float (*quantize_row16)(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo);
 };
 
 const KernelTable& ScalarKernels();
