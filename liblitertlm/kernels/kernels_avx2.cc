@@ -185,7 +185,7 @@ void GemvI4(const I4GemvArgs& a) {
 const KernelTable& Avx2Kernels() {
   static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
                                     &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow,
-                                    &QuantizeActivationRow16};
+                                    &QuantizeActivationRow16, false};
   return table;
 }
 

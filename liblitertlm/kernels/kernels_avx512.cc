@@ -57,6 +57,19 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, __m128i sums) {
   }
 }
 
+// Rows n..n+3 of activation row j from its two 16-bit halves (I8GemmArgs::split16).
+inline void StoreSplit16(const I8GemmArgs& a, int64_t j, int64_t n, __m128i hi, __m128i lo) {
+  alignas(16) int32_t h[4], l[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(h), hi);
+  _mm_store_si128(reinterpret_cast<__m128i*>(l), lo);
+  const int64_t count = std::min<int64_t>(4, a.w->rows - n);
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t sum = int64_t{128} * a.w->row_sums[n + r];
+    const int64_t q = (h[r] - sum) * 256 + (l[r] - sum);
+    a.y[j * a.ldy + n + r] = static_cast<float>(q) * a.xscale[j] * a.w->scales[n + r];
+  }
+}
+
 constexpr int64_t kGemvPrefetch = 2048;
 
 // One activation row, or two (a 16-bit row's hi and lo halves, kernels/quantize.h): both rows
@@ -139,6 +152,15 @@ inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int6
     LITERTLM_ACC_STEP(1)
     LITERTLM_ACC_STEP(2)
     LITERTLM_ACC_STEP(3)
+  }
+  if constexpr (MR % 2 == 0) {
+    if (a.split16) {
+      StoreSplit16(a, i0 / 2, n, Reduce4(c00, c01, c02, c03), Reduce4(c10, c11, c12, c13));
+      if constexpr (MR == 4) {
+        StoreSplit16(a, i0 / 2 + 1, n, Reduce4(c20, c21, c22, c23), Reduce4(c30, c31, c32, c33));
+      }
+      return;
+    }
   }
   LITERTLM_ACC_STORE(0);
   LITERTLM_ACC_STORE(1);
@@ -370,7 +392,7 @@ float QuantizeRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* h
 const KernelTable& Avx512VnniKernels() {
   static const KernelTable table = {Isa::kAvx512Vnni, "avx512vnni", &GemvI8, &GemmI8,
                                     &GemvI8WeightOnly, &GemvF16, &GemvI4,  &GemmI4,
-                                    &QuantizeRow, &QuantizeRow16};
+                                    &QuantizeRow, &QuantizeRow16, true};
   return table;
 }
 

@@ -97,7 +97,7 @@ void GemvI4(const I4GemvArgs& a) {
 const KernelTable& ScalarKernels() {
   static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
                                     &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow,
-                                    &QuantizeActivationRow16};
+                                    &QuantizeActivationRow16, false};
   return table;
 }
 

@@ -146,7 +146,6 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
   int8_t* xq = ctx.xq(static_cast<size_t>(2 * m * ldx));
   float* xs = ctx.xscale(static_cast<size_t>(m));
-  int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
   auto quantize = [&](int64_t i) {
     xs[i] = kt.quantize_row16(x + i * w.cols, w.cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx);
   };
@@ -163,8 +162,20 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
   args.xscale = xs;
   args.m = 2 * m;
   args.ldx = ldx;
-  args.acc = acc;
   args.ldy = w.rows;
+  if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
+    args.split16 = true;
+    args.y = y;
+    ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+      I8GemmArgs part = args;
+      part.n_begin = n0;
+      part.n_end = n1;
+      kt.gemm_i8(part);
+    });
+    return;
+  }
+  int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
+  args.acc = acc;
   auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;

@@ -179,6 +179,34 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         EXPECT_EQ(run(*t, 2), naive) << t->name << " gemv, two rows " << where;
         EXPECT_EQ(run(*t, 1), naive) << t->name << " gemm " << where;
       }
+      // The 16-bit epilogue (split16: rows 2j, 2j + 1 are one activation row's hi and lo) equals
+      // float(256·acc[2j] + acc[2j + 1]) · xscale · wscale, as the unfused route computes it.
+      if (m % 2 == 0) {
+        for (const KernelTable* t : FastTables()) {
+          if (!t->gemm_i8_split16) continue;
+          std::vector<float> y(static_cast<size_t>(m / 2 * s.n), NAN);
+          I8GemmArgs a;
+          a.w = &w.packed->view;
+          a.xq = xq.data();
+          a.xscale = xs.data();
+          a.m = m;
+          a.ldx = ldx;
+          a.n_begin = 0;
+          a.n_end = PackedRows(s.n);
+          a.y = y.data();
+          a.ldy = s.n;
+          a.split16 = true;
+          t->gemm_i8(a);
+          for (int64_t j = 0; j < m / 2; ++j)
+            for (int64_t n = 0; n < s.n; ++n) {
+              const int64_t q = int64_t{naive[static_cast<size_t>(2 * j * s.n + n)]} * 256 +
+                                naive[static_cast<size_t>((2 * j + 1) * s.n + n)];
+              ASSERT_EQ(y[static_cast<size_t>(j * s.n + n)],
+                        static_cast<float>(q) * xs[static_cast<size_t>(j)] * w.q.scales[static_cast<size_t>(n)])
+                  << t->name << " split16 " << where;
+            }
+        }
+      }
       // The float epilogue equals acc · xscale · wscale.
       for (const KernelTable* t : FastTables()) {
         std::vector<float> y(static_cast<size_t>(m * s.n));

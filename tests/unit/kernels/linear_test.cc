@@ -139,6 +139,7 @@ TEST(LinearTest, DynamicInt8SixteenBitActivationsMatchFloatActivations) {
         for (int64_t j = 0; j < k; ++j) acc += static_cast<double>(wd[static_cast<size_t>(n * k + j)]) * x[static_cast<size_t>(i * k + j)];
         ref[static_cast<size_t>(i * n_rows + n)] = acc;
       }
+    std::vector<float> scalar16;  // every level computes the same exact integer sums
     for (int threads : {1, 2}) {
       for (const KernelTable* kt : Levels()) {
         KernelContext ctx(threads);
@@ -147,6 +148,8 @@ TEST(LinearTest, DynamicInt8SixteenBitActivationsMatchFloatActivations) {
         std::vector<float> y(static_cast<size_t>(m * n_rows), NAN);
         ctx.set_int8_activations(KernelContext::Int8Activations::k16Bit);
         Linear(ctx, packed->view, x.data(), m, y.data());
+        if (scalar16.empty()) scalar16 = y;
+        EXPECT_EQ(y, scalar16) << kt->name << " m=" << m << " threads=" << threads;
         const double err16 = RelErr(y, ref);
         ctx.set_int8_activations(KernelContext::Int8Activations::k8Bit);
         Linear(ctx, packed->view, x.data(), m, y.data());
