@@ -285,7 +285,7 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
   switch (w.dtype) {
     case DType::kI8:
       if (w.dynamic_activations && (m == 1 || UseInt8Gemm(ctx))) {
-        if (ctx.int8_activations() == KernelContext::Int8Activations::k16Bit) {
+        if (w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit) {
           LinearI8Dynamic16(ctx, w, x, m, y);
         } else {
           LinearI8Dynamic(ctx, w, x, m, y);

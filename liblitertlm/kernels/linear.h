@@ -8,8 +8,9 @@
 // Routing (kernels/linear.cc): fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
 // dynamic → int8 GEMV (M = 1) / int8 GEMM or "dequantize panel → sgemm" (M > 1, per
 // KernelContext::Int8GemmPath); the int8 kernels get 16-bit activations by default (each row
-// split into two int8 rows, kernels/quantize.h), or 8-bit ones (KernelContext::Int8Activations). Packed kI8 weight-only, kF16, kBF16 → widening GEMV (M = 1) /
-// dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per activation row over cache-sized
+// split into two int8 rows, kernels/quantize.h), or 8-bit ones (KernelContext::Int8Activations;
+// Matrix::activations16 = false, the int8 tensors of int4 files). Packed kI8 weight-only, kF16,
+// kBF16 → widening GEMV (M = 1) / dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per activation row over cache-sized
 // tiles of weight rows (M ≤ 4, or any M with the int8 GEMM path) / dequantize → sgemm.
 // Unpacked non-fp32 matrices → dequantize panel → sgemv/sgemm (correct, slow: pack at load).
 // Work is split over N across ctx's ThreadPool; OpenBLAS runs single-threaded inside each part.
