@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "api/model_impl.h"
 #include "format/gguf_hf_config.h"
@@ -97,8 +98,11 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
                                                       TensorCount(*source)));
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
-  if (reader.metadata() != nullptr)
-    weight_options.int8_dynamic_activations = reader.metadata()->conversion_info().quantization() != "int8";
+  if (reader.metadata() != nullptr) {
+    const std::string& q = reader.metadata()->conversion_info().quantization();
+    weight_options.int8_dynamic_activations = q != "int8";
+    weight_options.int8_activations16 = q.rfind("dynamic_int4", 0) != 0;
+  }
   // Weights are used in place from the mapping. Mapping their pages costs ~0.2 ms per MB even
   // from the page cache: left to the first prefill it is thousands of page faults inside the
   // user's first answer (Gemma 3 270M, 2 threads: 1,400 vs 2,000 tok/s for 128 tokens), done

@@ -127,6 +127,8 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
   weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
+  weight_options.int8_activations16 = options.quantization != Quantization::kDynamicInt4Block32 &&
+                                      options.quantization != Quantization::kDynamicInt4Block128;
   ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load,
                                              weight_options));
   auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));

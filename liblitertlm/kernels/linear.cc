@@ -1,8 +1,10 @@
 #include "kernels/linear.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
+#include <string_view>
 
 #include "kernels/blas.h"
 #include "kernels/kernel_table.h"
@@ -11,11 +13,24 @@
 
 namespace litertlm {
 
+namespace {
+KernelContext::Int8Activations DefaultInt8Activations() {
+  static const KernelContext::Int8Activations a = [] {
+    const char* v = std::getenv("LITERTLM_INT8_ACTIVATION_BITS");
+    return v != nullptr && std::string_view(v) == "8" ? KernelContext::Int8Activations::k8Bit
+                                                       : KernelContext::Int8Activations::k16Bit;
+  }();
+  return a;
+}
+}  // namespace
+
 KernelContext::KernelContext(int num_threads)
     : KernelContext(std::make_shared<ThreadPool>(num_threads > 0 ? num_threads : DefaultThreadCount())) {}
 
 KernelContext::KernelContext(std::shared_ptr<ThreadPool> pool)
-    : pool_(std::move(pool)), kernels_(&ActiveKernels()) {
+    : pool_(std::move(pool)),
+      kernels_(&ActiveKernels()),
+      int8_activations_(DefaultInt8Activations()) {
   // Parallelism comes from the pool (see kernels/blas.h): OpenBLAS runs single-threaded inside
   // each part, so `--threads 1` really is one compute thread (OpenBLAS's own workers would
   // otherwise spin on the other cores).
@@ -36,6 +51,10 @@ float* KernelContext::xscale(size_t count) {
 float* KernelContext::xpad(size_t count) {
   if (xpad_.size() < count) xpad_.resize(count);
   return xpad_.data();
+}
+int32_t* KernelContext::acc(size_t count) {
+  if (acc_.size() < count) acc_.resize(count);
+  return acc_.data();
 }
 float* KernelContext::panel(int thread, size_t count) {
   auto& p = panels_[static_cast<size_t>(thread)];
@@ -120,6 +139,64 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
     part.n_begin = n0;
     part.n_end = n1;
     kernel(part);
+  });
+}
+
+// 16-bit activations (KernelContext::Int8Activations::k16Bit): activation row i becomes the int8
+// rows 2i (hi) and 2i + 1 (lo) with q = 256·hi + lo; the int8 kernels compute both exact int32
+// sums over each weight tile, then y = (256·Σhi·w + Σlo·w) · xscale · wscale (in int64, so no
+// overflow at any K the kernels take).
+void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
+  int8_t* xq = ctx.xq(static_cast<size_t>(2 * m * ldx));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  auto quantize = [&](int64_t i) {
+    xs[i] = kt.quantize_row16(x + i * w.cols, w.cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx);
+  };
+  if (m == 1) {
+    quantize(0);
+  } else {
+    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) quantize(i);
+    });
+  }
+  I8GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = 2 * m;
+  args.ldx = ldx;
+  args.ldy = w.rows;
+  if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
+    args.split16 = true;
+    args.y = y;
+    ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+      I8GemmArgs part = args;
+      part.n_begin = n0;
+      part.n_end = n1;
+      kt.gemm_i8(part);
+    });
+    return;
+  }
+  int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
+  args.acc = acc;
+  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    I8GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    kernel(part);
+    const int64_t end = std::min(n1, w.rows);
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t* hi = acc + 2 * i * w.rows;
+      const int32_t* lo = hi + w.rows;
+      float* yi = y + i * w.rows;
+      for (int64_t n = n0; n < end; ++n) {
+        const int64_t q = int64_t{hi[n]} * 256 + lo[n];
+        yi[n] = static_cast<float>(q) * xs[i] * w.scales[n];
+      }
+    }
   });
 }
 
@@ -213,7 +290,11 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
   switch (w.dtype) {
     case DType::kI8:
       if (w.dynamic_activations && (m == 1 || UseInt8Gemm(ctx))) {
-        LinearI8Dynamic(ctx, w, x, m, y);
+        if (w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit) {
+          LinearI8Dynamic16(ctx, w, x, m, y);
+        } else {
+          LinearI8Dynamic(ctx, w, x, m, y);
+        }
       } else if (m == 1) {
         LinearFloatGemv(ctx, w, x, y);
       } else {

@@ -37,6 +37,9 @@ struct Matrix {
   const int32_t* row_sums = nullptr;
   // kI8 only: true = dynamic_int8, false = weight-only int8 (see above).
   bool dynamic_activations = true;
+  // kI8 dynamic only: 16-bit activations allowed (the default, KernelContext::Int8Activations);
+  // false keeps 8-bit ones (the int8 tensors of int4 files: embedding, fallbacks).
+  bool activations16 = true;
 };
 
 // Bytes of one stored row of `cols` elements (int4: two per byte). 0 for non-matrix dtypes.

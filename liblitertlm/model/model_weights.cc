@@ -141,6 +141,7 @@ class WeightBuilder {
     m.scales = v.scales.empty() ? nullptr : v.scales.data();
     m.row_sums = v.row_sums.empty() ? nullptr : v.row_sums.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
+    m.activations16 = options_.int8_activations16;
     const bool quantized = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
                            v.dtype == DType::kI4Block128;
     if (!quantized && v.dtype != DType::kF16 && v.dtype != DType::kBF16)
@@ -166,6 +167,7 @@ class WeightBuilder {
     m.data = v.data.data();
     m.scales = v.scales.empty() ? nullptr : v.scales.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
+    m.activations16 = options_.int8_activations16;
     const bool needs_scales = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
                               v.dtype == DType::kI4Block128;
     if (needs_scales && m.scales == nullptr)
@@ -177,6 +179,7 @@ class WeightBuilder {
     w_->packed.push_back(std::move(packed).value());
     Matrix out = w_->packed.back()->view;
     out.dynamic_activations = options_.int8_dynamic_activations;
+    out.activations16 = options_.int8_activations16;
     return out;
   }
 

@@ -44,6 +44,9 @@ struct ModelWeights {
 struct WeightLoadOptions {
   // kI8 projections: true = dynamic_int8 (int8 activations), false = weight-only int8.
   bool int8_dynamic_activations = true;
+  // dynamic kI8 projections: 16-bit activations allowed (Matrix::activations16); false for the
+  // int8 tensors of dynamic_int4 files, which keep the 8-bit activations they were measured with.
+  bool int8_activations16 = true;
   // F16/BF16 projections: true = kept at 16 bits and widened on the fly by the kernels (what a
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).
