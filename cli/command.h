@@ -32,6 +32,7 @@ Command RegisterTokenizeCommand(CLI::App& app);
 Command RegisterDetokenizeCommand(CLI::App& app);
 Command RegisterRunCommand(CLI::App& app);
 Command RegisterBenchCommand(CLI::App& app);
+Command RegisterServeCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

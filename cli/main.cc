@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
       RegisterDetokenizeCommand(app),
       RegisterRunCommand(app),
       RegisterBenchCommand(app),
+      RegisterServeCommand(app),
   };
   try {
     app.parse(argc, argv);

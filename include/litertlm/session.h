@@ -115,6 +115,10 @@ class LITERTLM_API Session {
   // Appends a message to the history (nothing is computed until Generate).
   void AddMessage(Role role, std::string content);
   const std::vector<Message>& history() const;
+  // Replaces the whole history. The KV cache is kept: the next Generate prefills only what
+  // follows the longest common token prefix of the cache and the new history's rendering (a
+  // server continuing a conversation on whichever session holds most of it).
+  void SetHistory(std::vector<Message> history);
   // Forgets the history and the KV cache.
   void Clear();
   // Removes the last assistant reply (and anything after the last user message), e.g. to

@@ -273,6 +273,7 @@ void Session::AddMessage(Role role, std::string content) {
   impl_->history_.push_back({role, std::move(content)});
 }
 const std::vector<Message>& Session::history() const { return impl_->history_; }
+void Session::SetHistory(std::vector<Message> history) { impl_->history_ = std::move(history); }
 void Session::Clear() {
   impl_->history_.clear();
   impl_->state_.Truncate(0);

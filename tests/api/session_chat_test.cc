@@ -291,6 +291,37 @@ TEST_P(ChatFixtureTest, RemoveLastReplyThenRegenerate) {
   EXPECT_EQ(session->history().size(), 2u);
 }
 
+// SetHistory replaces the conversation but keeps the KV cache: a session that held another
+// conversation with the same opening reuses that prefix, and answers exactly as a fresh session.
+TEST_P(ChatFixtureTest, SetHistoryKeepsTheCacheOfTheCommonPrefix) {
+  auto engine = LoadEngine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  auto session = NewSession(engine);
+  session->AddMessage(Role::kUser, "Tell me about the quick brown fox.");
+  const GenerateResult first = MustGenerate(*session, Greedy(8));
+  const std::vector<Message> other = {{Role::kUser, "Tell me about the quick brown fox."},
+                                      {Role::kAssistant, first.text},
+                                      {Role::kUser, "And the lazy dog?"}};
+  session->SetHistory(other);
+  ASSERT_EQ(session->history().size(), 3u);
+  const GenerateResult continued = MustGenerate(*session, Greedy(8));
+  EXPECT_GT(continued.stats.reused_tokens, 0);
+  EXPECT_EQ(session->history().size(), 4u);
+  auto fresh = NewSession(engine);
+  fresh->SetHistory(other);
+  const GenerateResult expected = MustGenerate(*fresh, Greedy(8));
+  EXPECT_EQ(expected.stats.reused_tokens, 0);
+  EXPECT_EQ(continued.text, expected.text);
+  EXPECT_EQ(Tokens(*session), Tokens(*fresh));
+  // An unrelated conversation on the same session shares at most the template's opening.
+  session->SetHistory({{Role::kUser, "Completely different words here."}});
+  const GenerateResult unrelated = MustGenerate(*session, Greedy(8));
+  EXPECT_LT(unrelated.stats.reused_tokens, continued.stats.reused_tokens);
+  auto fresh2 = NewSession(engine);
+  fresh2->AddMessage(Role::kUser, "Completely different words here.");
+  EXPECT_EQ(MustGenerate(*fresh2, Greedy(8)).text, unrelated.text);
+}
+
 // A context that fills while generating ends with kContextFull; a prompt that cannot fit is
 // OUT_OF_RANGE; the session survives both.
 TEST_P(ChatFixtureTest, ContextFullAndPromptTooLong) {
