@@ -1,6 +1,7 @@
 #include "serve/scheduler.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace litertlm::cli::serve {
 
@@ -58,7 +59,11 @@ void Scheduler::WorkerLoop() {
 }
 
 void Scheduler::Run(Job& job) {
-  if (job.cancelled()) return job.Finish(CancelledError("the client went away"));
+  if (job.cancelled()) {
+    std::fprintf(stderr, "serve: %s done (cancelled): the client went away before it started\n",
+                 job.spec().chat ? "chat" : "completion");
+    return job.Finish(CancelledError("the client went away"));
+  }
   auto session = pool_.Acquire(job.spec().prompt_tokens);
   if (!session.ok()) return job.Finish(session.status());
   Session& s = **session;
@@ -74,6 +79,16 @@ void Scheduler::Run(Job& job) {
   }();
   job.Attach(nullptr);
   pool_.Release(&s);
+  if (result.ok()) {
+    const GenerationStats& st = result->stats;
+    std::fprintf(stderr,
+                 "serve: %s done (%s): %d prompt tokens (%d reused), %d generated, first token "
+                 "after %.3f s, %.1f tokens/s\n",
+                 job.spec().chat ? "chat" : "completion",
+                 std::string(FinishReasonName(result->finish_reason)).c_str(), st.prompt_tokens,
+                 st.reused_tokens, st.generated_tokens, st.time_to_first_token_seconds,
+                 st.decode_tokens_per_second);
+  }
   job.Finish(std::move(result));
 }
 
