@@ -1,6 +1,7 @@
 #include "serve/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -132,6 +133,12 @@ class HttpServer::Impl {
     server_.set_read_timeout(options_.io_timeout_seconds, 0);
     server_.set_write_timeout(options_.io_timeout_seconds, 0);
     server_.set_keep_alive_timeout(5);
+    // Debian's cpp-httplib 0.11 listens with a backlog of 5: the sixth client connecting at the
+    // same moment waits for a SYN retransmission (1 s). Remember the socket to raise it.
+    server_.set_socket_options([this](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listen_socket_ = sock;
+    });
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (Authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
       ApiError e{401, "missing or wrong API key (send 'Authorization: Bearer <key>')",
@@ -160,6 +167,7 @@ class HttpServer::Impl {
   }
 
   httplib::Server server_;
+  socket_t listen_socket_ = INVALID_SOCKET;
 
  private:
   bool Authorized(const httplib::Request& req) const {
@@ -268,10 +276,15 @@ HttpServer::~HttpServer() = default;
 
 Status HttpServer::Bind() {
   httplib::Server& server = impl_->server_;
+  bool bound = false;
   if (port_ == 0) {
     port_ = server.bind_to_any_port(host_);
-    if (port_ > 0) return Status::Ok();
-  } else if (server.bind_to_port(host_, port_)) {
+    bound = port_ > 0;
+  } else {
+    bound = server.bind_to_port(host_, port_);
+  }
+  if (bound) {
+    if (impl_->listen_socket_ != INVALID_SOCKET) ::listen(impl_->listen_socket_, SOMAXCONN);
     return Status::Ok();
   }
   return UnavailableError("cannot listen on " + host_ + ":" + std::to_string(port_) +
