@@ -19,6 +19,7 @@
 #ifndef LITERTLM_SESSION_H_
 #define LITERTLM_SESSION_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,12 +47,42 @@ enum class KvCacheDType { kFloat32 = 0, kFloat16 = 1, kInt8 = 2 };
 LITERTLM_API std::string_view KvCacheDTypeName(KvCacheDType dtype);
 LITERTLM_API StatusOr<KvCacheDType> KvCacheDTypeFromName(std::string_view name);
 
+// Decodes the sessions that share it together: while several of them generate at the same time
+// (on their own threads), each step runs one forward pass for all of them — every weight matrix
+// is read once per step instead of once per session, so the tokens per second of all sessions
+// together grow with their number. Create one per Model and pass it in
+// SessionOptions::decode_batcher; sessions on other models are refused. Prefill stays per
+// session. Thread-safe.
+class LITERTLM_API DecodeBatcher {
+ public:
+  class Impl;  // private to the library
+
+  // `num_threads`: worker threads of the batched steps (0 = physical cores).
+  static StatusOr<std::shared_ptr<DecodeBatcher>> Create(std::shared_ptr<const Model> model,
+                                                         int num_threads = 0);
+  explicit DecodeBatcher(std::unique_ptr<Impl> impl);
+  ~DecodeBatcher();
+  DecodeBatcher(const DecodeBatcher&) = delete;
+  DecodeBatcher& operator=(const DecodeBatcher&) = delete;
+
+  // Steps run so far, and the tokens they decoded (tokens / steps = mean batch size).
+  int64_t steps() const;
+  int64_t tokens() const;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
   KvCacheDType kv_cache_dtype = KvCacheDType::kFloat32;
   // Worker threads for this session's matrix work; 0 = the engine's / physical cores.
   int num_threads = 0;
+  // When set, this session's decode steps run batched with the other sessions sharing it
+  // (see DecodeBatcher); must be on the session's model.
+  std::shared_ptr<DecodeBatcher> decode_batcher;
 };
 
 enum class FinishReason {

@@ -10,6 +10,7 @@
 #include "api/engine_impl.h"
 #include "api/model_impl.h"
 #include "session/context_state.h"
+#include "session/decode_batcher.h"
 #include "session/stop_string_matcher.h"
 #include "util/status_macros.h"
 
@@ -67,9 +68,14 @@ class Session::Impl {
         model_(std::move(model)),
         state_(model_->impl(), max_context,
                options.num_threads > 0 ? options.num_threads : model_->impl().options.num_threads,
-               ToKvDType(options.kv_cache_dtype)) {}
+               ToKvDType(options.kv_cache_dtype)),
+        batcher_(options.decode_batcher) {}
   Impl(const Impl& other)
-      : engine_(other.engine_), model_(other.model_), state_(other.state_), history_(other.history_) {}
+      : engine_(other.engine_),
+        model_(other.model_),
+        state_(other.state_),
+        history_(other.history_),
+        batcher_(other.batcher_) {}
 
   StatusOr<GenerateResult> Generate(const GenerateOptions& options, const StreamCallback& on_text);
   StatusOr<GenerateResult> Complete(std::string_view text, const GenerateOptions& options,
@@ -80,6 +86,7 @@ class Session::Impl {
   std::shared_ptr<const Model> model_;
   ContextState state_;
   std::vector<Message> history_;
+  std::shared_ptr<DecodeBatcher> batcher_;  // null: decode alone
   std::atomic<bool> cancel_{false};
 
  private:
@@ -145,6 +152,8 @@ Status Session::Impl::Decode(const GenerateOptions& options, const StreamCallbac
   };
   Clock::time_point first_token = start;
   bool stopped_by_string = false;
+  DecodeBatcher::Impl* batcher = batcher_ != nullptr ? &batcher_->impl() : nullptr;
+  BatchMembership membership(batcher);
   for (;;) {
     if (cancel_.load(std::memory_order_relaxed) || !callback_ok) {
       result->finish_reason = FinishReason::kCancelled;
@@ -174,7 +183,8 @@ Status Session::Impl::Decode(const GenerateOptions& options, const StreamCallbac
       result->finish_reason = FinishReason::kContextFull;
       break;
     }
-    RETURN_IF_ERROR(state_.Append(std::span(&token, 1), nullptr));
+    RETURN_IF_ERROR(batcher != nullptr ? batcher->Decode(state_, token)
+                                       : state_.Append(std::span(&token, 1), nullptr));
   }
   if (!stopped_by_string) {
     emit(matcher.Push(decoder.Flush(), &stopped_by_string));
@@ -241,6 +251,12 @@ Status CheckSessionOptions(const SessionOptions& options) {
   }
   return Status::Ok();
 }
+
+Status CheckBatcher(const SessionOptions& options, const Model* model) {
+  if (options.decode_batcher != nullptr && options.decode_batcher->impl().model() != model)
+    return InvalidArgumentError("SessionOptions.decode_batcher was created for another model");
+  return Status::Ok();
+}
 }  // namespace
 
 StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Engine> engine,
@@ -248,6 +264,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Engine>
   if (engine == nullptr) return InvalidArgumentError("Session::Create: engine is null");
   RETURN_IF_ERROR(CheckSessionOptions(options));
   std::shared_ptr<const Model> model = engine->model();
+  RETURN_IF_ERROR(CheckBatcher(options, model.get()));
   const int limit = model->info().max_context;
   // Default: the model file's KV-cache length; an explicit max_context may go up to the limit.
   int max_context = engine->defaults().max_context > 0 ? std::min(engine->defaults().max_context, limit) : limit;
@@ -260,6 +277,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
                                                    const SessionOptions& options) {
   if (model == nullptr) return InvalidArgumentError("Session::Create: model is null");
   RETURN_IF_ERROR(CheckSessionOptions(options));
+  RETURN_IF_ERROR(CheckBatcher(options, model.get()));
   const int limit = model->info().max_context;
   const int max_context = options.max_context == 0 ? limit : std::min(options.max_context, limit);
   return std::unique_ptr<Session>(
