@@ -36,6 +36,7 @@ struct ServeArgs {
   int http_threads = 0;
   std::string kv_cache_dtype = "f32";
   bool mlock = false;
+  bool no_batch = false;
   ModelStoreFlags store;
 };
 
@@ -65,6 +66,8 @@ sigset_t BlockStopSignals() {
 }
 
 int Serve(ServeArgs args) {
+  // Before any thread starts (the engine's and the batcher's pools too), so all inherit the mask.
+  const sigset_t stop_signals = BlockStopSignals();
   if (args.server.api_key.empty()) {
     if (const char* key = std::getenv("LITERTLM_API_KEY"); key != nullptr) args.server.api_key = key;
   }
@@ -87,6 +90,12 @@ int Serve(ServeArgs args) {
   // The cores are shared by the requests that run at once: each session gets its share.
   const int total_threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
   scheduler_options.session.num_threads = std::max(1, total_threads / args.parallel);
+  if (!args.no_batch && args.parallel > 1) {
+    // The decode steps of the running requests go through one forward pass on all the threads.
+    auto batcher = DecodeBatcher::Create((*engine)->model(), total_threads);
+    if (!batcher.ok()) return ReportError(batcher.status());
+    scheduler_options.session.decode_batcher = *batcher;
+  }
   auto probe = Session::Create(*engine, scheduler_options.session);  // validates the options
   if (!probe.ok()) return ReportError(probe.status());
   args.server.max_context = (*probe)->max_context();
@@ -94,7 +103,6 @@ int Serve(ServeArgs args) {
   args.server.model_id = args.model_id.empty() ? args.model : args.model_id;
   args.server.http_threads = args.http_threads > 0 ? args.http_threads : args.parallel + args.queue + 8;
 
-  const sigset_t stop_signals = BlockStopSignals();
   serve::Scheduler scheduler(*engine, scheduler_options);
   serve::HttpServer server(*engine, &scheduler, args.server);
   if (Status s = server.Bind(); !s.ok()) return ReportError(s);
@@ -102,8 +110,10 @@ int Serve(ServeArgs args) {
     std::fprintf(stderr, "litert-lm-cli: warning: listening on %s without --api-key: anyone who "
                  "can reach this address can use the model\n", args.server.host.c_str());
   }
-  std::fprintf(stderr, "serve: model '%s', %d parallel, queue %d, context %d tokens, %s\n",
-               args.server.model_id.c_str(), args.parallel, args.queue, args.server.max_context,
+  std::fprintf(stderr, "serve: model '%s', %d parallel (%s), queue %d, context %d tokens, %s\n",
+               args.server.model_id.c_str(), args.parallel,
+               scheduler_options.session.decode_batcher ? "batched decoding" : "decoded one by one",
+               args.queue, args.server.max_context,
                args.server.api_key.empty() ? "no API key" : "API key required");
   std::fprintf(stderr, "serve: listening on http://%s:%d\n", args.server.host.c_str(), server.port());
   std::thread watcher([&] {
@@ -168,6 +178,8 @@ Command RegisterServeCommand(CLI::App& app) {
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype, "KV cache element type: f32, f16 or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));
   sub->add_flag("--mlock", args->mlock, "Lock the weights in memory (.litertlm files)");
+  sub->add_flag("--no-batch", args->no_batch,
+                "Decode each running request on its own instead of one batched step for all");
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Serve(*args); }};
 }
