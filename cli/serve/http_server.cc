@@ -183,7 +183,9 @@ class HttpServer::Impl {
       const Scheduler::Load load = scheduler_->load();
       res.set_content("{\"status\":\"ok\",\"running\":" + std::to_string(load.running) +
                           ",\"queued\":" + std::to_string(load.queued) +
-                          ",\"sessions\":" + std::to_string(load.sessions) + "}",
+                          ",\"sessions\":" + std::to_string(load.sessions) +
+                          ",\"decode_steps\":" + std::to_string(load.decode_steps) +
+                          ",\"decoded_tokens\":" + std::to_string(load.decoded_tokens) + "}",
                       kJson);
     });
     server_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {

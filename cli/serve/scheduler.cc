@@ -37,8 +37,18 @@ bool Scheduler::Submit(std::shared_ptr<Job> job) {
 }
 
 Scheduler::Load Scheduler::load() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return {static_cast<int>(running_.size()), static_cast<int>(queue_.size()), pool_.size()};
+  Load load;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    load.running = static_cast<int>(running_.size());
+    load.queued = static_cast<int>(queue_.size());
+  }
+  load.sessions = pool_.size();
+  if (const auto& batcher = options_.session.decode_batcher) {
+    load.decode_steps = batcher->steps();
+    load.decoded_tokens = batcher->tokens();
+  }
+  return load;
 }
 
 void Scheduler::WorkerLoop() {

@@ -5,6 +5,7 @@
 #define LITERTLM_CLI_SERVE_SCHEDULER_H_
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,8 @@ class Scheduler {
     int running = 0;
     int queued = 0;
     int sessions = 0;
+    int64_t decode_steps = 0;    // batched decode steps run (0 without a DecodeBatcher)
+    int64_t decoded_tokens = 0;  // tokens they decoded (÷ steps = mean batch size)
   };
   Load load() const;
 

@@ -258,6 +258,8 @@ class ServeLoadTest(unittest.TestCase):
             self.assertEqual(failures, [])
             health = wait_idle(server)
             self.assertEqual((health["running"], health["queued"]), (0, 0), health)
+            # The concurrent streams were decoded in shared steps.
+            self.assertGreater(health["decoded_tokens"], health["decode_steps"], health)
             code, log = server.stop()
         self.assertEqual(code, 0, log)
 
