@@ -120,6 +120,7 @@ int Serve(ServeArgs args) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     if (sig != 0) std::fprintf(stderr, "serve: stopping\n");
+    scheduler.Shutdown();  // running streams end now; Listen returns once their handlers have
     server.Stop();
   });
   server.Listen();

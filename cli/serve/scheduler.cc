@@ -14,6 +14,11 @@ Scheduler::Scheduler(std::shared_ptr<const Engine> engine, const SchedulerOption
 }
 
 Scheduler::~Scheduler() {
+  Shutdown();
+  for (std::thread& t : workers_) t.join();
+}
+
+void Scheduler::Shutdown() {
   std::deque<std::shared_ptr<Job>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -23,7 +28,6 @@ Scheduler::~Scheduler() {
   }
   cv_.notify_all();
   for (auto& job : dropped) job->Finish(UnavailableError("the server is shutting down"));
-  for (std::thread& t : workers_) t.join();
 }
 
 bool Scheduler::Submit(std::shared_ptr<Job> job) {

@@ -34,6 +34,10 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
+  // Cancels what runs and fails what waits (UNAVAILABLE); later submissions are refused.
+  // Idempotent; the destructor calls it and joins the workers.
+  void Shutdown();
+
   // False when the queue is full (or the scheduler is stopping): the job was not taken.
   bool Submit(std::shared_ptr<Job> job);
 

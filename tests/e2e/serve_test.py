@@ -162,10 +162,22 @@ class ServeErrorsTest(unittest.TestCase):
                 sock.close()
             self.assertEqual(long_server.request("POST", "/v1/chat/completions",
                                                  body=greedy_chat("next", 4))[0], 200)
+            # SIGTERM during a long stream: the stream ends and the server exits promptly.
+            conn = http.client.HTTPConnection("127.0.0.1", long_server.port, timeout=60)
+            conn.request("POST", "/v1/chat/completions",
+                         body=json.dumps(greedy_chat("a long one", 4000, stream=True,
+                                                     stop=["never appears \u2603"])),
+                         headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            resp.fp.readline()
+            start = time.time()
             code, log = long_server.stop()
+            self.assertLess(time.time() - start, 10)
+            conn.close()
             self.assertEqual(code, 0)
             cancelled = [l for l in log.splitlines() if "done (cancelled)" in l]
-            self.assertEqual(len(cancelled), 3, log)
+            self.assertEqual(len(cancelled), 4, log)
         # A client that sends half a request and stalls (the read timeout is 5 s).
         stalled = socket.create_connection(("127.0.0.1", self.server.port))
         stalled.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
