@@ -8,7 +8,9 @@ concurrent streaming clients (Python standard library only).
 Starts the server once (arguments after `--` go to `serve`), then for each stream count runs
 that many clients at once, each sending `--requests` chat requests one after another (distinct
 prompts, greedy, `max_tokens` fixed, usage included). Reported per stream count: completion
-tokens / wall time (aggregate tokens/s), per-stream decode tokens/s, and time to first token
+tokens / wall time (aggregate tokens/s), completion tokens per CPU-second of the server process
+(user + system time of all its threads: the work per token, which does not depend on how much
+of a shared machine the server gets), per-stream decode tokens/s, and time to first token
 (request sent → first content byte) median and max.
 """
 import argparse
@@ -49,8 +51,16 @@ def one_request(port, prompt, max_tokens):
     return {"ttft": (first or end) - start, "tokens": tokens, "decode": end - (first or end)}
 
 
-def run_level(port, streams, requests, max_tokens):
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads) from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_level(port, pid, streams, requests, max_tokens):
     results, lock = [], threading.Lock()
+    cpu0 = cpu_seconds(pid)
 
     def client(i):
         for r in range(requests):
@@ -66,11 +76,12 @@ def run_level(port, streams, requests, max_tokens):
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
+    cpu = cpu_seconds(pid) - cpu0
     tokens = sum(r["tokens"] for r in results)
     per_stream = [(r["tokens"] - 1) / r["decode"] for r in results if r["decode"] > 0 and r["tokens"] > 1]
     ttft = [r["ttft"] for r in results]
     return {"streams": streams, "requests": len(results), "tokens": tokens, "wall_s": wall,
-            "aggregate_tok_s": tokens / wall, "per_stream_tok_s": statistics.median(per_stream),
+            "aggregate_tok_s": tokens / wall, "cpu_s": cpu, "tok_per_cpu_s": tokens / cpu, "per_stream_tok_s": statistics.median(per_stream),
             "ttft_median_s": statistics.median(ttft), "ttft_max_s": max(ttft)}
 
 
@@ -88,16 +99,18 @@ def main():
     server = Server(args.model, "--max-tokens", str(args.max_tokens), *args.serve_args, model_id="bench")
     try:
         one_request(server.port, "warm up", 8)
-        rows = [run_level(server.port, int(s), args.requests, args.max_tokens)
+        rows = [run_level(server.port, server.proc.pid, int(s), args.requests, args.max_tokens)
                 for s in args.streams.split(",")]
     finally:
         server.stop()
     base = rows[0]["aggregate_tok_s"]
-    print("| streams | requests | tokens | aggregate tok/s | × 1 stream | per-stream tok/s | TTFT median | TTFT max |")
-    print("|---|---|---|---|---|---|---|---|")
+    cpu_base = rows[0]["tok_per_cpu_s"]
+    print("| streams | requests | tokens | aggregate tok/s | × 1 stream | tokens per CPU-second | × 1 stream | per-stream tok/s | TTFT median | TTFT max |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %d | %d | %d | %.1f | %.2f | %.1f | %.3f s | %.3f s |" % (
+        print("| %d | %d | %d | %.1f | %.2f | %.1f | %.2f | %.1f | %.3f s | %.3f s |" % (
             r["streams"], r["requests"], r["tokens"], r["aggregate_tok_s"], r["aggregate_tok_s"] / base,
+            r["tok_per_cpu_s"], r["tok_per_cpu_s"] / cpu_base,
             r["per_stream_tok_s"], r["ttft_median_s"], r["ttft_max_s"]))
     print(json.dumps(rows), file=sys.stderr)
 

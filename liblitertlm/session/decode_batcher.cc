@@ -4,10 +4,13 @@
 
 namespace litertlm {
 namespace {
-// How long a queued step waits for the sessions that have not queued their token yet. A session
-// spends this gap sampling and streaming its previous token (well under a millisecond for the
-// models here); a step of a real model takes tens of milliseconds.
-constexpr auto kGather = std::chrono::milliseconds(3);
+// How long a queued step waits for the joined sessions that have not queued their token yet:
+// the duration of the last step, within these bounds. A session spends the gap sampling and
+// streaming its previous token, which on a loaded machine can take a few milliseconds; starting
+// without it would split the sessions into two half batches that alternate, each reading all
+// the weights. Waiting up to one step costs at most what that split would.
+constexpr auto kMinGather = std::chrono::milliseconds(2);
+constexpr auto kMaxGather = std::chrono::milliseconds(100);
 }  // namespace
 
 DecodeBatcher::Impl::Impl(std::shared_ptr<const Model> model, int num_threads)
@@ -38,7 +41,8 @@ Status DecodeBatcher::Impl::Decode(ContextState& state, TokenId token) {
       continue;
     }
     const bool complete = static_cast<int>(pending_.size()) >= joined_;
-    const Clock::time_point until = std::max(request.arrival, last_step_end_) + kGather;
+    const auto gather = std::clamp<Clock::duration>(last_step_duration_, kMinGather, kMaxGather);
+    const Clock::time_point until = std::max(request.arrival, last_step_end_) + gather;
     if (complete || Clock::now() >= until) {
       Lead(lock);
     } else {
@@ -50,6 +54,7 @@ Status DecodeBatcher::Impl::Decode(ContextState& state, TokenId token) {
 
 void DecodeBatcher::Impl::Lead(std::unique_lock<std::mutex>& lock) {
   running_ = true;
+  const Clock::time_point start = Clock::now();
   std::vector<Request*> batch;
   batch.swap(pending_);
   lock.unlock();
@@ -75,6 +80,7 @@ void DecodeBatcher::Impl::Lead(std::unique_lock<std::mutex>& lock) {
   for (Request* r : batch) r->done = true;
   running_ = false;
   last_step_end_ = Clock::now();
+  last_step_duration_ = last_step_end_ - start;
   cv_.notify_all();
 }
 

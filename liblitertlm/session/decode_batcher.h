@@ -1,9 +1,9 @@
 // DecodeBatcher::Impl: the rendezvous that turns the decode steps of sessions running on their
 // own threads into batched steps. A session Join()s when its decode loop starts and Leave()s when
 // it ends; each Decode() call queues (state, token) and waits. The first queued caller leads a
-// step as soon as every joined session has queued its token (or kGather after the later of its
-// own arrival and the end of the previous step, so that a slow or stalled session does not hold
-// the others back), runs one ContextState::DecodeBatch for all queued requests, and wakes them.
+// step as soon as every joined session has queued its token (or, so that a slow session does not
+// hold the others back, one step's duration after the later of its own arrival and the end of
+// the previous step), runs one ContextState::DecodeBatch for all queued requests, and wakes them.
 #ifndef LITERTLM_SESSION_DECODE_BATCHER_H_
 #define LITERTLM_SESSION_DECODE_BATCHER_H_
 
@@ -50,6 +50,7 @@ class DecodeBatcher::Impl {
   int joined_ = 0;
   bool running_ = false;
   Clock::time_point last_step_end_{};
+  Clock::duration last_step_duration_{};
   std::vector<Request*> pending_;
   int64_t steps_ = 0;
   int64_t tokens_ = 0;
