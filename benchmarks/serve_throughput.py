@@ -10,7 +10,8 @@ that many clients at once, each sending `--requests` chat requests one after ano
 prompts, greedy, `max_tokens` fixed, usage included). Reported per stream count: completion
 tokens / wall time (aggregate tokens/s), completion tokens per CPU-second of the server process
 (user + system time of all its threads: the work per token, which does not depend on how much
-of a shared machine the server gets), per-stream decode tokens/s, and time to first token
+of a shared machine the server gets), the mean number of sequences per batched decode step
+(from /health; 1 with --no-batch), per-stream decode tokens/s, and time to first token
 (request sent → first content byte) median and max.
 """
 import argparse
@@ -58,9 +59,18 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def health(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/health")
+    body = json.loads(conn.getresponse().read())
+    conn.close()
+    return body
+
+
 def run_level(port, pid, streams, requests, max_tokens):
     results, lock = [], threading.Lock()
     cpu0 = cpu_seconds(pid)
+    h0 = health(port)
 
     def client(i):
         for r in range(requests):
@@ -77,11 +87,14 @@ def run_level(port, pid, streams, requests, max_tokens):
         t.join()
     wall = time.perf_counter() - start
     cpu = cpu_seconds(pid) - cpu0
+    h1 = health(port)
+    steps = h1["decode_steps"] - h0["decode_steps"]
+    batch = (h1["decoded_tokens"] - h0["decoded_tokens"]) / steps if steps else 1.0
     tokens = sum(r["tokens"] for r in results)
     per_stream = [(r["tokens"] - 1) / r["decode"] for r in results if r["decode"] > 0 and r["tokens"] > 1]
     ttft = [r["ttft"] for r in results]
     return {"streams": streams, "requests": len(results), "tokens": tokens, "wall_s": wall,
-            "aggregate_tok_s": tokens / wall, "cpu_s": cpu, "tok_per_cpu_s": tokens / cpu, "per_stream_tok_s": statistics.median(per_stream),
+            "aggregate_tok_s": tokens / wall, "cpu_s": cpu, "tok_per_cpu_s": tokens / cpu, "mean_batch": batch, "per_stream_tok_s": statistics.median(per_stream),
             "ttft_median_s": statistics.median(ttft), "ttft_max_s": max(ttft)}
 
 
@@ -105,12 +118,12 @@ def main():
         server.stop()
     base = rows[0]["aggregate_tok_s"]
     cpu_base = rows[0]["tok_per_cpu_s"]
-    print("| streams | requests | tokens | aggregate tok/s | × 1 stream | tokens per CPU-second | × 1 stream | per-stream tok/s | TTFT median | TTFT max |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| streams | requests | tokens | aggregate tok/s | × 1 stream | tokens per CPU-second | × 1 stream | mean batch | per-stream tok/s | TTFT median | TTFT max |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %d | %d | %d | %.1f | %.2f | %.1f | %.2f | %.1f | %.3f s | %.3f s |" % (
+        print("| %d | %d | %d | %.1f | %.2f | %.1f | %.2f | %.2f | %.1f | %.3f s | %.3f s |" % (
             r["streams"], r["requests"], r["tokens"], r["aggregate_tok_s"], r["aggregate_tok_s"] / base,
-            r["tok_per_cpu_s"], r["tok_per_cpu_s"] / cpu_base,
+            r["tok_per_cpu_s"], r["tok_per_cpu_s"] / cpu_base, r["mean_batch"],
             r["per_stream_tok_s"], r["ttft_median_s"], r["ttft_max_s"]))
     print(json.dumps(rows), file=sys.stderr)
 
