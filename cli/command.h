@@ -35,6 +35,7 @@ Command RegisterBenchCommand(CLI::App& app);
 Command RegisterVerifyCommand(CLI::App& app);
 // Spells out the `rm MODEL` / `pull MODEL` repair commands of a damaged-file error for `name`.
 std::string WithRepairCommands(std::string message, const std::string& name);
+Command RegisterServeCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

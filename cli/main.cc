@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
       RegisterRunCommand(app),
       RegisterBenchCommand(app),
       RegisterVerifyCommand(app),
+      RegisterServeCommand(app),
   };
   try {
     app.parse(argc, argv);

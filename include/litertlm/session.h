@@ -19,6 +19,7 @@
 #ifndef LITERTLM_SESSION_H_
 #define LITERTLM_SESSION_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -62,6 +63,33 @@ enum class ContextOverflow {
   kDropOldest = 1,
 };
 
+// Decodes the sessions that share it together: while several of them generate at the same time
+// (on their own threads), each step runs one forward pass for all of them — every weight matrix
+// is read once per step instead of once per session, so the tokens per second of all sessions
+// together grow with their number. Create one per Model and pass it in
+// SessionOptions::decode_batcher; sessions on other models are refused. Prefill stays per
+// session. Thread-safe.
+class LITERTLM_API DecodeBatcher {
+ public:
+  class Impl;  // private to the library
+
+  // `num_threads`: worker threads of the batched steps (0 = physical cores).
+  static StatusOr<std::shared_ptr<DecodeBatcher>> Create(std::shared_ptr<const Model> model,
+                                                         int num_threads = 0);
+  explicit DecodeBatcher(std::unique_ptr<Impl> impl);
+  ~DecodeBatcher();
+  DecodeBatcher(const DecodeBatcher&) = delete;
+  DecodeBatcher& operator=(const DecodeBatcher&) = delete;
+
+  // Steps run so far, and the tokens they decoded (tokens / steps = mean batch size).
+  int64_t steps() const;
+  int64_t tokens() const;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
@@ -71,6 +99,9 @@ struct SessionOptions {
   int num_threads = 0;
   // What a chat or completion does when it outgrows max_context.
   ContextOverflow context_overflow = ContextOverflow::kStop;
+  // When set, this session's decode steps run batched with the other sessions sharing it
+  // (see DecodeBatcher); must be on the session's model.
+  std::shared_ptr<DecodeBatcher> decode_batcher;
 };
 
 enum class FinishReason {
@@ -138,6 +169,10 @@ class LITERTLM_API Session {
   // Appends a message to the history (nothing is computed until Generate).
   void AddMessage(Role role, std::string content);
   const std::vector<Message>& history() const;
+  // Replaces the whole history. The KV cache is kept: the next Generate prefills only what
+  // follows the longest common token prefix of the cache and the new history's rendering (a
+  // server continuing a conversation on whichever session holds most of it).
+  void SetHistory(std::vector<Message> history);
   // Forgets the history and the KV cache.
   void Clear();
   // Removes the last assistant reply (and anything after the last user message), e.g. to

@@ -13,6 +13,7 @@
 #include "api/engine_impl.h"
 #include "api/model_impl.h"
 #include "session/context_state.h"
+#include "session/decode_batcher.h"
 #include "session/stop_string_matcher.h"
 #include "util/status_macros.h"
 
@@ -71,12 +72,14 @@ class Session::Impl {
         state_(model_->impl(), max_context,
                options.num_threads > 0 ? options.num_threads : model_->impl().options.num_threads,
                ToKvDType(options.kv_cache_dtype)),
+        batcher_(options.decode_batcher),
         overflow_(options.context_overflow) {}
   Impl(const Impl& other)
       : engine_(other.engine_),
         model_(other.model_),
         state_(other.state_),
         history_(other.history_),
+        batcher_(other.batcher_),
         unappended_(other.unappended_),
         overflow_(other.overflow_) {}
 
@@ -89,6 +92,7 @@ class Session::Impl {
   std::shared_ptr<const Model> model_;
   ContextState state_;
   std::vector<Message> history_;
+  std::shared_ptr<DecodeBatcher> batcher_;  // null: decode alone
   std::atomic<bool> cancel_{false};
   // The last token of a completion that stopped at max_tokens: sampled and returned as text but
   // not yet run through the model. The next Complete() runs it first, so the context holds the
@@ -265,6 +269,8 @@ Status Session::Impl::Decode(const GenerateOptions& options, const StreamCallbac
   bool stopped_by_string = false;
   std::vector<TokenId> generated;
   unappended_.reset();
+  DecodeBatcher::Impl* batcher = batcher_ != nullptr ? &batcher_->impl() : nullptr;
+  BatchMembership membership(batcher);
   for (;;) {
     if (cancel_.load(std::memory_order_relaxed) || !callback_ok) {
       result->finish_reason = FinishReason::kCancelled;
@@ -301,7 +307,8 @@ Status Session::Impl::Decode(const GenerateOptions& options, const StreamCallbac
       result->finish_reason = FinishReason::kContextFull;
       break;
     }
-    RETURN_IF_ERROR(state_.Append(std::span(&token, 1), nullptr));
+    RETURN_IF_ERROR(batcher != nullptr ? batcher->Decode(state_, token)
+                                       : state_.Append(std::span(&token, 1), nullptr));
   }
   if (!stopped_by_string) {
     emit(matcher.Push(decoder.Flush(), &stopped_by_string));
@@ -403,6 +410,12 @@ Status CheckSessionOptions(const SessionOptions& options) {
   }
   return Status::Ok();
 }
+
+Status CheckBatcher(const SessionOptions& options, const Model* model) {
+  if (options.decode_batcher != nullptr && options.decode_batcher->impl().model() != model)
+    return InvalidArgumentError("SessionOptions.decode_batcher was created for another model");
+  return Status::Ok();
+}
 }  // namespace
 
 StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Engine> engine,
@@ -410,6 +423,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Engine>
   if (engine == nullptr) return InvalidArgumentError("Session::Create: engine is null");
   RETURN_IF_ERROR(CheckSessionOptions(options));
   std::shared_ptr<const Model> model = engine->model();
+  RETURN_IF_ERROR(CheckBatcher(options, model.get()));
   const int limit = model->info().max_context;
   // Default: the model file's KV-cache length; an explicit max_context may go up to the limit.
   int max_context = engine->defaults().max_context > 0 ? std::min(engine->defaults().max_context, limit) : limit;
@@ -422,6 +436,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
                                                    const SessionOptions& options) {
   if (model == nullptr) return InvalidArgumentError("Session::Create: model is null");
   RETURN_IF_ERROR(CheckSessionOptions(options));
+  RETURN_IF_ERROR(CheckBatcher(options, model.get()));
   const int limit = model->info().max_context;
   const int max_context = options.max_context == 0 ? limit : std::min(options.max_context, limit);
   return std::unique_ptr<Session>(
@@ -435,6 +450,7 @@ void Session::AddMessage(Role role, std::string content) {
   impl_->history_.push_back({role, std::move(content)});
 }
 const std::vector<Message>& Session::history() const { return impl_->history_; }
+void Session::SetHistory(std::vector<Message> history) { impl_->history_ = std::move(history); }
 void Session::Clear() {
   impl_->history_.clear();
   impl_->state_.Truncate(0);

@@ -81,6 +81,36 @@ Status ContextState::Append(std::span<const TokenId> tokens, std::vector<float>*
   return Status::Ok();
 }
 
+Status ContextState::DecodeBatch(std::span<ContextState* const> states,
+                                 std::span<const TokenId> tokens, ForwardScratch& scratch,
+                                 std::vector<float>& logits, KernelContext& ctx) {
+  if (states.size() != tokens.size())
+    return InvalidArgumentError("DecodeBatch: " + std::to_string(states.size()) + " states but " +
+                                std::to_string(tokens.size()) + " tokens");
+  if (states.empty()) return Status::Ok();
+  const Model::Impl& model = states[0]->model_;
+  std::vector<KvCache*> caches;
+  caches.reserve(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (&states[i]->model_ != &model)
+      return InvalidArgumentError("DecodeBatch: state " + std::to_string(i) + " is on another model");
+    if (std::find(states.begin(), states.begin() + i, states[i]) != states.begin() + i)
+      return InvalidArgumentError("DecodeBatch: state " + std::to_string(i) + " appears twice");
+    RETURN_IF_ERROR(states[i]->Validate(tokens.subspan(i, 1)));
+    caches.push_back(&states[i]->cache_);
+  }
+  const size_t vocab = static_cast<size_t>(model.config.vocab_size);
+  logits.resize(states.size() * vocab);
+  model.transformer->DecodeBatch(tokens, caches, logits.data(), scratch, ctx);
+  for (size_t i = 0; i < states.size(); ++i) {
+    ContextState& state = *states[i];
+    state.last_logits_.assign(logits.begin() + static_cast<std::ptrdiff_t>(i * vocab),
+                              logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * vocab));
+    state.tokens_.push_back(tokens[i]);
+  }
+  return Status::Ok();
+}
+
 void ContextState::Truncate(int n) {
   if (n >= num_tokens()) return;
   tokens_.resize(static_cast<size_t>(std::max(0, n)));

@@ -36,6 +36,13 @@ class ContextState {
   // Forgets tokens [n, num_tokens()). LastLogits() is invalid until the next Append.
   void Truncate(int n);
 
+  // One decode step for several states of the same model in one forward pass
+  // (Transformer::DecodeBatch): states[i] gains tokens[i] and its next-token logits. Every state
+  // is validated first (ids, context room, one model, no state twice); on error none changes.
+  // Runs on `ctx`; `scratch` and `logits` are the caller's reusable buffers.
+  static Status DecodeBatch(std::span<ContextState* const> states, std::span<const TokenId> tokens,
+                            ForwardScratch& scratch, std::vector<float>& logits, KernelContext& ctx);
+
   std::span<const float> last_logits() const { return last_logits_; }
   std::span<const TokenId> tokens() const { return tokens_; }
   int num_tokens() const { return static_cast<int>(tokens_.size()); }
