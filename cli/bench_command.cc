@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "command.h"
+#include "flag_ranges.h"
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/model.h"
@@ -163,10 +164,16 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
+// --threads 0 means the library's default for this process (affinity mask, cgroup quota).
+int ThreadsUsed(const BenchArgs& args) {
+  return args.threads > 0 ? args.threads : DefaultNumThreads();
+}
+
 void Print(const BenchArgs& args, const BenchResult& r) {
   if (args.json) {
     std::printf(
-        "{\"model\": %s, \"threads\": %d, \"repeats\": %d, \"kv_cache_dtype\": \"%s\", "
+        "{\"model\": %s, \"threads\": %d, \"threads_used\": %d, \"repeats\": %d, "
+        "\"kv_cache_dtype\": \"%s\", "
         "\"mlock\": %s, "
         "\"load_ms\": %.3f, "
         "\"ttft_ms\": %.3f, \"prefill_tokens_per_s\": {\"128\": %.2f, \"512\": %.2f}, "
@@ -174,14 +181,15 @@ void Print(const BenchArgs& args, const BenchResult& r) {
         "\"decode_after_context_tokens_per_s\": %.2f, \"peak_rss_mb\": %.1f, "
         "\"method\": \"token-level Session::Prefill; greedy decode = argmax(LastLogits) + "
         "Prefill(1 token); medians\"}\n",
-        JsonString(args.model).c_str(), args.threads, args.repeats, args.kv_cache_dtype.c_str(),
+        JsonString(args.model).c_str(), args.threads, ThreadsUsed(args), args.repeats,
+        args.kv_cache_dtype.c_str(),
         args.mlock ? "true" : "false", r.load_ms, r.ttft_ms, r.prefill128_tps,
         r.prefill512_tps, args.decode_tokens, r.decode_tps, args.context,
         r.decode_after_context_tps, r.peak_rss_mb);
     return;
   }
   std::printf("model            %s (threads %d, KV cache %s, median of %d)\n", args.model.c_str(),
-              args.threads, args.kv_cache_dtype.c_str(), args.repeats);
+              ThreadsUsed(args), args.kv_cache_dtype.c_str(), args.repeats);
   std::printf("load             %.1f ms\n", r.load_ms);
   std::printf("ttft (128)       %.1f ms\n", r.ttft_ms);
   std::printf("prefill 128      %.1f tok/s\n", r.prefill128_tps);
@@ -243,11 +251,14 @@ Command RegisterBenchCommand(CLI::App& app) {
                   "(converted like `run` does)")
       ->required();
   sub->add_option("--threads", args->threads, "Worker threads (0 = physical cores)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--repeats", args->repeats, "Runs to take the median of (default 5)");
-  sub->add_option("--decode-tokens", args->decode_tokens, "Tokens to decode (default 128)");
+      ->check(IntegerIn(0, kMaxThreadsFlag));
+  sub->add_option("--repeats", args->repeats, "Runs to take the median of (default 5)")
+      ->check(IntegerIn(1, kMaxIntFlag));
+  sub->add_option("--decode-tokens", args->decode_tokens, "Tokens to decode (default 128)")
+      ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--context", args->context,
-                  "Context length before the after-context decode (default 1024)");
+                  "Context length before the after-context decode (default 1024)")
+      ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (default), f16 (llama.cpp's default) or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));

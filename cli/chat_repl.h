@@ -6,7 +6,12 @@
 //   /regen         drop the last answer and generate it again (with the next seed)
 //   /system TEXT   set or replace the system message; the conversation is kept (its KV cache is
 //                  rebuilt on the next turn). "/system" alone removes the system message.
-//   /exit, /quit   leave (exit code 0); so does Ctrl-D on an empty line
+//   /exit, /bye, /quit   leave (exit code 0); so does Ctrl-D on an empty line
+//   """            begins a multi-line message, ended by a line ending in """
+//
+// Input comes through LineEditor (libedit: editing, history, bracketed paste: a multi-line paste
+// is one message); without it (libedit cannot start), plain lines. Without the chat template
+// (raw completion), /system is refused and /regen is not available.
 //
 // Ctrl-C while an answer is being generated stops that answer (the partial answer stays in the
 // history) and returns to the prompt. Ctrl-C at the prompt discards the typed line and shows a

@@ -32,6 +32,10 @@ Command RegisterTokenizeCommand(CLI::App& app);
 Command RegisterDetokenizeCommand(CLI::App& app);
 Command RegisterRunCommand(CLI::App& app);
 Command RegisterBenchCommand(CLI::App& app);
+Command RegisterVerifyCommand(CLI::App& app);
+// Spells out the `rm MODEL` / `pull MODEL` repair commands of a damaged-file error for `name`.
+std::string WithRepairCommands(std::string message, const std::string& name);
+Command RegisterServeCommand(CLI::App& app);
 
 }  // namespace litertlm::cli
 

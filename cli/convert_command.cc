@@ -14,6 +14,7 @@
 #include <string>
 
 #include "command.h"
+#include "flag_ranges.h"
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/hub.h"
@@ -95,20 +96,20 @@ Command RegisterConvertCommand(CLI::App& app) {
                   "fp16, fp32");
   sub->add_option("--kv-cache-max-len", args->kv_cache_max_len,
                   "Maximum KV cache length (default 1280)")
-      ->check(CLI::PositiveNumber);
+      ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--prefill-seq-len", args->prefill_seq_len,
                   "Prefill sequence length (default 256; recorded with 8,64,128,256,512,1024 "
                   "clipped to the KV length)")
-      ->check(CLI::PositiveNumber);
+      ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--output-dir", args->output_dir, "Write DIR/{name}.litertlm instead");
   sub->add_option("--min-agreement", args->min_agreement,
                   "Top-1 agreement with the fp32 source required (default per format: fp32 "
-                  "0.999, fp16 0.98, int8 0.85, int4 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+                  "0.999, fp16 0.98, int8 0.90, int4 0.5)")
+      ->check(NumberIn(0.0, 1.0));
   sub->add_flag("--skip-validation", args->skip_validation,
                 "Do not compare the converted model with the source");
   sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerIn(0, kMaxThreadsFlag));
   AddModelStoreFlags(sub, &args->store);
   return {sub, [args] { return Run(*args); }};
 }

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -52,12 +54,41 @@ void DrawBar(const DownloadProgress& p) {
   std::fflush(stderr);
 }
 
-void QuietLine(const DownloadProgress& p) {
-  if (!p.finished) return;
-  std::fprintf(stderr, "downloaded %s (%s, %s/s)\n", p.file.c_str(),
-               FormatBytes(p.bytes_done).c_str(),
-               FormatBytes(static_cast<uint64_t>(p.bytes_per_second)).c_str());
-}
+// Outside a terminal (a log, CI, a pipe): no carriage returns, a plain line at every 10 % of a
+// file (or every 30 s when its size is unknown or the link is slow), and one when it is done.
+class ProgressLines {
+ public:
+  void operator()(const DownloadProgress& p) {
+    using Clock = std::chrono::steady_clock;
+    if (p.file != file_) {
+      file_ = p.file;
+      last_decile_ = 0;
+      last_line_ = Clock::now();
+    }
+    if (p.finished) {
+      std::fprintf(stderr, "downloaded %s (%s, %s/s)\n", p.file.c_str(),
+                   FormatBytes(p.bytes_done).c_str(),
+                   FormatBytes(static_cast<uint64_t>(p.bytes_per_second)).c_str());
+      file_.clear();
+      return;
+    }
+    const int decile = p.bytes_total ? static_cast<int>(p.bytes_done * 10 / p.bytes_total) : 0;
+    const bool slow = Clock::now() - last_line_ >= std::chrono::seconds(30);
+    if (decile <= last_decile_ && !slow) return;
+    last_decile_ = std::max(decile, last_decile_);
+    last_line_ = Clock::now();
+    std::fprintf(stderr, "downloading %s: %s of %s (%s/s)\n", p.file.c_str(),
+                 FormatBytes(p.bytes_done).c_str(),
+                 p.bytes_total ? FormatBytes(p.bytes_total).c_str() : "?",
+                 FormatBytes(static_cast<uint64_t>(p.bytes_per_second)).c_str());
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string file_;
+  int last_decile_ = 0;
+  std::chrono::steady_clock::time_point last_line_;
+};
 
 }  // namespace
 
@@ -96,7 +127,9 @@ ModelStoreOptions MakeModelStoreOptions(const ModelStoreFlags& flags) {
   if (FancyProgress()) {
     options.on_progress = DrawBar;
   } else {
-    options.on_progress = QuietLine;
+    options.on_progress = [lines = std::make_shared<ProgressLines>()](const DownloadProgress& p) {
+      (*lines)(p);
+    };
   }
   return options;
 }

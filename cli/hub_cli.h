@@ -22,8 +22,8 @@ struct ModelStoreFlags {
 void AddModelStoreFlags(CLI::App* sub, ModelStoreFlags* flags);
 
 // Options for ModelStore::Open: flags, plus step messages and download progress on stderr (a
-// redrawn bar on a terminal; one line per finished file when stderr is not a terminal, TERM is
-// "dumb" or NO_COLOR is set).
+// redrawn bar on a terminal; when stderr is not a terminal, TERM is "dumb" or NO_COLOR is set,
+// plain lines: one per 10 % of a file (or every 30 s) and one when it is finished).
 ModelStoreOptions MakeModelStoreOptions(const ModelStoreFlags& flags);
 
 // Like ReportError, but keeps the message's later lines (the Hub's how-to-fix steps):

@@ -69,6 +69,8 @@ std::string AnswerJson(const GenerateResult& result, double load_seconds, uint64
   out += ", \"reused_tokens\": " + std::to_string(s.reused_tokens);
   out += ", \"generated_tokens\": " + std::to_string(s.generated_tokens);
   out += ", \"context_tokens\": " + std::to_string(s.context_tokens);
+  out += ", \"dropped_messages\": " + std::to_string(s.dropped_messages);
+  out += ", \"dropped_tokens\": " + std::to_string(s.dropped_tokens);
   out += ", \"stats\": {\"load_seconds\": " + Number(load_seconds);
   out += ", \"prefill_seconds\": " + Number(s.prefill_seconds);
   out += ", \"time_to_first_token_seconds\": " + Number(s.time_to_first_token_seconds);

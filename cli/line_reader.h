@@ -1,11 +1,10 @@
-// Reading the user's turns for `run`: lines from a pipe, or from a terminal where Ctrl-C must not
-// kill the program.
+// Reading the user's turns for `run`: lines from a pipe (or from a terminal when libedit cannot
+// start; the interactive chat normally reads through LineEditor, line_editor.h), and Ctrl-C
+// handling that must not kill the program.
 //
-// Terminal mode keeps the terminal in its normal (canonical) mode — the kernel does the line
-// editing (backspace, Ctrl-U, Ctrl-W) and Ctrl-C discards the typed line — so no termios state can
-// be left behind if the program dies. SIGINT is caught by InterruptGuard: while an answer is being
-// generated it cancels that answer (via the registered Session), otherwise it interrupts the
-// pending read so the caller can redraw the prompt.
+// SIGINT is caught by InterruptGuard: while an answer is being generated it cancels that answer
+// (via the registered Session), otherwise it interrupts the pending read so the caller can redraw
+// the prompt.
 //
 // Thread-safety: one reader per process, used from the main thread; the signal handler only
 // touches atomics and Session::Cancel() (which stores an atomic).

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
       RegisterDetokenizeCommand(app),
       RegisterRunCommand(app),
       RegisterBenchCommand(app),
+      RegisterVerifyCommand(app),
+      RegisterServeCommand(app),
   };
   try {
     app.parse(argc, argv);
@@ -48,8 +50,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    ReportError(e.what());
-    return 2;
+    // Exit 1 like every other bad input (flag values out of range included: flag_ranges.h).
+    return ReportError(e.what());
   }
   for (const Command& c : commands) {
     if (c.app->parsed()) return c.run();

@@ -1,5 +1,7 @@
 // `litert-lm-cli pull MODEL`, `list`, `rm MODEL`: manage the models directory.
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -7,6 +9,7 @@
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/hub.h"
+#include "litertlm/model.h"
 #include "model_resolution.h"
 
 namespace litertlm::cli {
@@ -23,6 +26,13 @@ int RunPull(const ModelArgs& args) {
   auto model = (*store)->Pull(args.model);
   if (!model.ok()) return ReportMultilineError(model.status());
   if (!model->needs_conversion()) {
+    // A file installed in the models directory is checked in full before it is called present:
+    // a truncated or overwritten file must not pass as "already exists".
+    std::error_code ec;
+    if (!model->downloaded && !std::filesystem::exists(args.model, ec)) {  // a name, not a path
+      StatusOr<bool> sound = ModelLoader::Verify(model->litertlm_path);
+      if (!sound.ok()) return ReportError(WithRepairCommands(sound.status().message(), model->name));
+    }
     std::fprintf(stderr, "\u2713 Model %s at %s\n", model->downloaded ? "saved" : "already exists",
                  model->litertlm_path.c_str());
     return 0;
@@ -38,6 +48,17 @@ int RunPull(const ModelArgs& args) {
   return 0;
 }
 
+// "2026-12-06 05:31" in local time; "-" for 0.
+std::string FormatDate(int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "-";
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return "-";
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
 int RunList(const ModelArgs& args) {
   auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
   if (!store.ok()) return ReportMultilineError(store.status());
@@ -48,7 +69,8 @@ int RunList(const ModelArgs& args) {
     std::fprintf(stderr, "no models yet (litert-lm-cli pull MODEL)\n");
     return 0;
   }
-  std::printf("%-40s %10s  %s\n", "MODEL", "SIZE", "FILES");
+  std::printf("%-40s %-22s %10s  %-16s  %s\n", "MODEL", "QUANTIZATION", "SIZE", "MODIFIED",
+              "FILES");
   for (const LocalModel& m : *models) {
     std::string files;
     for (const std::string& f : m.litertlm_files) files += (files.empty() ? "" : ", ") + f;
@@ -56,8 +78,12 @@ int RunList(const ModelArgs& args) {
       files += files.empty() ? "" : ", ";
       files += m.checkpoint_complete ? "checkpoint/" : "checkpoint/ (incomplete)";
     }
+    if (m.converting) files += files.empty() ? "(converting)" : " (converting)";
     if (files.empty()) files = "(incomplete download)";
-    std::printf("%-40s %10s  %s\n", m.name.c_str(), FormatBytes(m.size_bytes).c_str(),
+    std::string quantization = m.quantization;
+    if (quantization.empty()) quantization = m.litertlm_files.empty() ? "-" : "?";
+    std::printf("%-40s %-22s %10s  %-16s  %s\n", m.name.c_str(), quantization.c_str(),
+                FormatBytes(m.size_bytes).c_str(), FormatDate(m.modified_unix_seconds).c_str(),
                 files.c_str());
   }
   return 0;

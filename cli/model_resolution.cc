@@ -1,10 +1,15 @@
 #include "model_resolution.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
+#include "conversion_signals.h"
 #include "hub_cli.h"
 
 namespace litertlm::cli {
@@ -25,6 +30,43 @@ void DrawConvertBar(const ConvertProgress& p) {
                FormatBytes(p.bytes_written).c_str(), eta.c_str());
   if (p.tensor_index == p.tensor_count) std::fprintf(stderr, "\n");
   std::fflush(stderr);
+}
+
+std::string SourceRecordPath(const std::string& output) { return output + ".source"; }
+
+// True when `output` exists and was converted from `gguf` as it is now (same size, mtime and
+// edge digest, recorded by RecordConversionSource). Says why on stderr when not.
+bool ConversionIsCurrent(const std::string& output, const std::string& gguf) {
+  std::error_code ec;
+  if (!fs::exists(output, ec)) return false;
+  std::ifstream in(SourceRecordPath(output));
+  std::string recorded((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!recorded.empty() && recorded.back() == '\n') recorded.pop_back();
+  StatusOr<std::string> now = SourceFingerprint(gguf);
+  if (now.ok() && *now == recorded) return true;
+  std::fprintf(stderr, "%s changed since %s was converted from it (%s): converting again\n",
+               gguf.c_str(), output.c_str(),
+               recorded.empty() ? "no record of the source" : "size, date or content differ");
+  return false;
+}
+
+void RecordConversionSource(const std::string& output, const std::string& gguf) {
+  StatusOr<std::string> fingerprint = SourceFingerprint(gguf);
+  if (!fingerprint.ok()) return;  // the next run converts again: safe
+  const std::string path = SourceRecordPath(output);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << *fingerprint << "\n";
+    if (!out.flush()) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) fs::remove(tmp, ec);
 }
 
 }  // namespace
@@ -80,8 +122,12 @@ StatusOr<ConvertResult> ConvertWithProgress(const std::string& source,
   std::fprintf(stderr, "Converting %s...\nQuantization: %s\n",
                (o.source_name.empty() ? source : o.source_name).c_str(),
                QuantizationName(o.quantization).c_str());
-  StatusOr<ConvertResult> result = Convert(source, output_path, o);
+  StatusOr<ConvertResult> result = [&] {
+    ConversionSignalGuard remove_partial_output_on_signal;
+    return Convert(source, output_path, o);
+  }();
   if (!result.ok()) return result;
+  if (IsGgufFile(source)) RecordConversionSource(output_path, source);
   if (result->validation) PrintValidationReport(*result->validation);
   if (result->int4_fallback_tensors > 0) {
     std::fprintf(stderr, "note: %d tensor(s) kept at int8 (input size not a multiple of 128)\n",
@@ -100,11 +146,12 @@ StatusOr<std::string> EnsureRunnableModel(ModelStore& store, const std::string& 
   std::error_code ec;
   if (IsGgufFile(model)) {
     const std::string out = GgufOutputPath(store, model);
-    if (fs::exists(out, ec)) {
+    if (ConversionIsCurrent(out, model)) {
       std::fprintf(stderr, "\u2713 Model already exists at %s\n", out.c_str());
       return out;
     }
-    std::fprintf(stderr, "Model not converted yet. Converting %s...\n", model.c_str());
+    if (!fs::exists(out, ec))
+      std::fprintf(stderr, "Model not converted yet. Converting %s...\n", model.c_str());
     StatusOr<ConvertResult> r = ConvertWithProgress(model, out, o);
     if (!r.ok()) return r.status();
     return out;

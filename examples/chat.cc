@@ -2,6 +2,10 @@
 // is printed piece by piece as it is generated. The session keeps the conversation, so every
 // turn only computes the new tokens (earlier turns stay in the KV cache).
 //
+// A model without a chat template of its own (a base model, e.g. Gemma 3 270M converted from the
+// PyPI GGUF) was never trained on chat turns; for it each line is appended to the text (after a
+// newline) and continued as plain text instead (said once on stderr).
+//
 //   example_chat MODEL [MAX_TOKENS]
 //   printf 'Hello!\nTell me more.\n' | example_chat MODEL
 #include <litertlm/litertlm.h>
@@ -38,12 +42,26 @@ int main(int argc, char** argv) {
     return true;
   };
 
+  const bool base_model =
+      (*engine)->chat_template().family() == litertlm::ChatTemplateFamily::kPromptTemplates;
+  if (base_model) {
+    std::fprintf(stderr, "note: %s has no chat template of its own (a base model): each line is "
+                 "continued as plain text\n", argv[1]);
+  }
+
   std::string line;
+  bool first = true;
   std::fprintf(stderr, "> ");
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
-    (*session)->AddMessage(litertlm::Role::kUser, line);
-    auto reply = (*session)->Generate(options, print_piece);  // the reply joins the history
+    litertlm::StatusOr<litertlm::GenerateResult> reply = litertlm::GenerateResult{};
+    if (base_model) {
+      reply = (*session)->Complete(first ? line : "\n" + line, options, print_piece);
+    } else {
+      (*session)->AddMessage(litertlm::Role::kUser, line);
+      reply = (*session)->Generate(options, print_piece);  // the reply joins the history
+    }
+    first = false;
     if (!reply.ok()) {
       std::fprintf(stderr, "\n%s\n", reply.status().ToString().c_str());
       return 1;

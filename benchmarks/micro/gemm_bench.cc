@@ -2,7 +2,8 @@
 // dynamic_int8 through our int8 GEMM (VNNI on this CPU), dynamic_int8 through "dequantize
 // weight panels → OpenBLAS sgemm", dynamic_int4_block32 through the int4 kernel over cache-sized
 // weight tiles and through "dequantize → sgemm", dynamic_int4_block128 through the int4 kernel,
-// and plain fp32 OpenBLAS sgemm (the baseline).
+// and plain fp32 OpenBLAS sgemm (the baseline); int8a16_gemm is dynamic_int8 with the default
+// 16-bit activations, int8_gemm with 8-bit ones.
 // Counter GFLOP/s = 2·M·N·K per second. The label names the kernel level.
 //   build/benchmarks/gemm_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only
 #include <string>
@@ -20,23 +21,29 @@ struct Shape {
 const Shape kShapes[] = {{"qwen3", 1024, 2048}, {"qwen3", 1024, 1024}, {"qwen3", 1024, 3072},
                          {"qwen3", 3072, 1024}, {"gemma3", 640, 1024}, {"gemma3", 640, 2048},
                          {"gemma3", 2048, 640}};
+// int8_gemm: 8-bit activations; int8a16_gemm: the default 16-bit activations (two int8 rows
+// per activation row, KernelContext::Int8Activations).
 const char* const kVariants[] = {"int8_gemm",    "int8_dequant_sgemm",    "fp32_sgemm",
-                                 "int4b32_gemm", "int4b32_dequant_sgemm", "int4b128_gemm"};
+                                 "int4b32_gemm", "int4b32_dequant_sgemm", "int4b128_gemm",
+                                 "int8a16_gemm"};
 
 void BM_Gemm(benchmark::State& state) {
   const Shape& s = kShapes[state.range(0)];
   const int64_t m = state.range(1);
   const int variant = static_cast<int>(state.range(2));
   const int threads = static_cast<int>(state.range(3));
-  const DType dtype = variant == 2   ? DType::kF32
+  const DType dtype = variant == 6   ? DType::kI8
+                      : variant == 2 ? DType::kF32
                       : variant == 5 ? DType::kI4Block128
                       : variant >= 3 ? DType::kI4Block32
                                      : DType::kI8;
   auto w = MakeBenchMatrix(dtype, true, s.n, s.k, 7);
   KernelContext& ctx = Context(threads);
-  const bool own_kernel = variant == 0 || variant == 3 || variant == 5;
+  const bool own_kernel = variant == 0 || variant == 3 || variant == 5 || variant == 6;
   ctx.set_int8_gemm_path(own_kernel ? KernelContext::Int8GemmPath::kInt8
                                     : KernelContext::Int8GemmPath::kDequantSgemm);
+  ctx.set_int8_activations(variant == 0 ? KernelContext::Int8Activations::k8Bit
+                                        : KernelContext::Int8Activations::k16Bit);
   std::vector<float> x(static_cast<size_t>(m * s.k)), y(static_cast<size_t>(m * s.n));
   uint64_t r = 42;
   for (auto& v : x) v = static_cast<float>(static_cast<int64_t>(NextRandom(r) % 2001) - 1000) * 1e-3f;
@@ -45,6 +52,7 @@ void BM_Gemm(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   ctx.set_int8_gemm_path(KernelContext::Int8GemmPath::kAuto);
+  ctx.set_int8_activations(KernelContext::Int8Activations::k16Bit);
   state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * static_cast<double>(m * s.n * s.k),
                                                  benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(s.model) + " M=" + std::to_string(m) + " K=" + std::to_string(s.k) +

@@ -31,7 +31,10 @@ const Format kFormats[] = {{"dynamic_int8", DType::kI8, true},
                            {"dynamic_int4_block32", DType::kI4Block32, true},
                            {"dynamic_int4_block128", DType::kI4Block128, true},
                            {"fp16", DType::kF16, true},
-                           {"fp32_openblas_sgemv", DType::kF32, true}};
+                           {"fp32_openblas_sgemv", DType::kF32, true},
+                           // dynamic_int8 with 8-bit activations (KernelContext::Int8Activations;
+                           // "dynamic_int8" above runs the default, 16-bit activations).
+                           {"dynamic_int8_a8", DType::kI8, true}};
 
 // Copies of every format for the current shape (freed when the shape changes).
 std::vector<std::unique_ptr<BenchMatrix>>& Copies(int shape, int format) {
@@ -59,6 +62,9 @@ void BM_Gemv(benchmark::State& state) {
   const Shape& s = kShapes[shape];
   auto& copies = Copies(shape, format);
   KernelContext& ctx = Context(threads);
+  const bool a8 = std::string(kFormats[format].name) == "dynamic_int8_a8";
+  ctx.set_int8_activations(a8 ? KernelContext::Int8Activations::k8Bit
+                              : KernelContext::Int8Activations::k16Bit);
   std::vector<float> x(static_cast<size_t>(s.k)), y(static_cast<size_t>(s.n));
   uint64_t r = 42;
   for (auto& v : x) v = static_cast<float>(static_cast<int64_t>(NextRandom(r) % 2001) - 1000) * 1e-3f;
@@ -68,6 +74,7 @@ void BM_Gemv(benchmark::State& state) {
     benchmark::ClobberMemory();
     if (++i == copies.size()) i = 0;
   }
+  ctx.set_int8_activations(KernelContext::Int8Activations::k16Bit);
   state.counters["GB/s"] = benchmark::Counter(static_cast<double>(copies[0]->weight_bytes) * 1e-9,
                                               benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(s.model) + " K=" + std::to_string(s.k) + " N=" + std::to_string(s.n) + " " +

@@ -12,7 +12,9 @@
 // GGUF file (*.gguf; gemma3 / qwen3 with a SentencePiece vocabulary).
 //
 // Streaming: tensors are read, converted and written one at a time; peak memory is about the
-// largest tensor in fp32 plus its converted copy (plus page cache of the mapped input).
+// largest tensor in fp32 plus its converted copy (plus page cache of the mapped input). The
+// validation's fp32 reference also runs one layer at a time (only the embedding/output and one
+// layer in fp32), so Qwen3-4B converts in about 5 GB (benchmarks/RESULTS.md).
 //
 // A conversion proves itself: unless `validate` is false, the fp32 source and the converted
 // weights are run on a fixed prompt set and compared (top-1 agreement, mean KL, max |Δlogit|).
@@ -83,7 +85,7 @@ struct ConvertOptions {
   std::optional<double> min_agreement;
   // Recorded in the file as the source model (e.g. the Hugging Face id); "" = the source path.
   std::string source_name;
-  // Worker threads for validation; 0 = physical cores.
+  // Threads for validation; 0 = DefaultNumThreads() (litertlm/model.h).
   int num_threads = 0;
   // Called after every tensor written and when validation starts. Returning false cancels the
   // conversion (Convert returns CANCELLED; nothing is left at output_path). May be empty.
@@ -106,6 +108,21 @@ struct ConvertResult {
 LITERTLM_API StatusOr<ConvertResult> Convert(const std::string& source,
                                              const std::string& output_path,
                                              const ConvertOptions& options = {});
+
+// Removes the temporary files ("<output>.tmp.<pid>") of conversions still in progress in this
+// process (and of any other file the library is writing at that moment), for an application that
+// ends itself on a signal: async-signal-safe, so call it from your SIGINT/SIGTERM handler and then
+// end the process (e.g. restore the default action and re-raise). The library never installs
+// signal handlers. Leftovers of processes that died without it (SIGKILL, power loss) are removed
+// by the next Convert to the same output path and by ModelStore::List.
+LITERTLM_API void RemovePendingConversionFiles() noexcept;
+
+// A one-line identity of a source file (a .gguf): its size, modification time and the SHA-256 of
+// its first and last MiB, e.g. "size=253114208 mtime_ns=1733400000000000000 sha256_edges=3f9a...".
+// A cache of conversions stores it next to the output and converts again when it differs (a
+// re-downloaded, truncated or different file of the same name). NOT_FOUND when missing,
+// INVALID_ARGUMENT for a directory.
+LITERTLM_API StatusOr<std::string> SourceFingerprint(const std::string& path);
 
 }  // namespace litertlm
 

@@ -43,7 +43,8 @@ struct ModelDefaults {
 };
 
 struct EngineOptions {
-  // Worker threads for matrix work; 0 = physical cores.
+  // Threads for matrix work, in one pool shared by the engine's sessions; 0 =
+  // DefaultNumThreads() (physical cores this process may use, capped by its cgroup's quota).
   int num_threads = 0;
   // LoadOptions::lock_in_memory for the engine's model.
   bool lock_in_memory = false;
@@ -68,6 +69,13 @@ class LITERTLM_API Engine {
   const Tokenizer& tokenizer() const;
   // The model's chat template, or the family's prompt-template fallback.
   const ChatTemplate& chat_template() const;
+  // True when the chat template comes from the model itself: a Jinja template in the .litertlm
+  // metadata or the checkpoint's tokenizer_config.json, or the prompt templates of a .litertlm
+  // file not written by liblitertlm's converter. False when chat_template() is only the family's
+  // fallback, e.g. a base model converted from a GGUF file without tokenizer.chat_template:
+  // such a model was not trained on chat turns, and Session::Complete (plain continuation)
+  // is what gives sensible text.
+  bool has_own_chat_template() const;
   const ModelDefaults& defaults() const;
   const Impl& impl() const { return *impl_; }
 

@@ -81,6 +81,11 @@ struct LocalModel {
   std::vector<std::string> litertlm_files;  // file names of the .litertlm files
   bool has_checkpoint = false;              // a checkpoint/ directory exists
   bool checkpoint_complete = false;         // ...and every file of it was downloaded
+  bool converting = false;  // a conversion into this directory is running (a live .tmp.<pid>)
+  // The --quantize of its first .litertlm file ("dynamic_int8", ...; "" when unknown or none).
+  std::string quantization;
+  // Last modification of its newest file, seconds since the Unix epoch (0 when it has none).
+  int64_t modified_unix_seconds = 0;
 };
 
 class LITERTLM_API ModelStore {
@@ -112,7 +117,10 @@ class LITERTLM_API ModelStore {
   // INVALID_ARGUMENT for litert-community/* and .litertlm paths (nothing to convert).
   StatusOr<ResolvedModel> PullCheckpoint(const std::string& model);
 
-  // Every {org}/{name} directory in the models directory, sorted by name.
+  // Every {org}/{name} directory in the models directory that holds any file, sorted by name.
+  // Temporary files of conversions whose process is gone ("*.tmp.<pid>", left by SIGKILL or a
+  // power loss) are removed on the way; those of running conversions are reported (converting)
+  // and not counted in size_bytes.
   StatusOr<std::vector<LocalModel>> List() const;
 
   // Deletes every file of `model` ("org/name", or a path inside the models directory) and

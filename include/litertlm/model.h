@@ -23,7 +23,8 @@ namespace litertlm {
 
 // Options fixed for the life of a loaded model.
 struct LoadOptions {
-  // Worker threads used by sessions on this model for matrix work; 0 = number of physical cores.
+  // Threads (the caller's included) for the matrix work of sessions on this model, which share
+  // one pool of them; 0 = DefaultNumThreads().
   int num_threads = 0;
   // .litertlm files: lock the weights' pages in memory (mlock, like llama.cpp's --mlock), so
   // that neither swap nor the kernel's reclaim (e.g. a DAMON pageout scheme) evicts them between
@@ -47,6 +48,11 @@ class LITERTLM_API Model {
   std::unique_ptr<Impl> impl_;
 };
 
+// What num_threads = 0 means for this process: the physical cores among the CPUs it may run
+// on (its affinity mask, e.g. `taskset -c 0`), capped by its cgroup's CPU quota (cgroup v2
+// cpu.max, v1 cpu.cfs_quota_us; `docker run --cpus 1.5` → 2), at least 1.
+LITERTLM_API int DefaultNumThreads();
+
 class LITERTLM_API ModelLoader {
  public:
   // Loads a model from `path`: a Hugging Face checkpoint directory (config.json +
@@ -55,6 +61,14 @@ class LITERTLM_API ModelLoader {
   // tensor or field at fault (NOT_FOUND for missing files, INVALID_ARGUMENT for malformed ones).
   static StatusOr<std::shared_ptr<const Model>> Load(const std::string& path,
                                                      const LoadOptions& options = {});
+
+  // Full integrity check of a .litertlm file: its structure (as Load checks it) and, when the
+  // file records one, the SHA-256 of its contents (liblitertlm writes it; reading the whole file
+  // takes ~1 s per 276 MB on a 2-core machine, which is why Load itself checks only the structure).
+  // true = the checksum matches; false = sound structure but no checksum recorded (files from
+  // other tools or from liblitertlm before checksums). A damaged file is DATA_LOSS (or the
+  // reader's error) naming the file and saying how to repair it.
+  static StatusOr<bool> Verify(const std::string& path);
 };
 
 }  // namespace litertlm

@@ -19,6 +19,7 @@
 #ifndef LITERTLM_SESSION_H_
 #define LITERTLM_SESSION_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,12 +47,61 @@ enum class KvCacheDType { kFloat32 = 0, kFloat16 = 1, kInt8 = 2 };
 LITERTLM_API std::string_view KvCacheDTypeName(KvCacheDType dtype);
 LITERTLM_API StatusOr<KvCacheDType> KvCacheDTypeFromName(std::string_view name);
 
+// What Generate/Complete do when the conversation outgrows the session's context.
+enum class ContextOverflow {
+  // A prompt that does not fit is OUT_OF_RANGE; an answer that fills the context ends with
+  // FinishReason::kContextFull.
+  kStop = 0,
+  // Make room and go on, as llama.cpp's context shift and ollama's history truncation do.
+  // Generate drops the oldest turns of the history (a user message and the replies after it; the
+  // system message and the newest user message stay) until the prompt fits with room for an
+  // answer (a quarter of the context, or max_tokens if smaller), and again when the answer fills
+  // the context. Complete drops the oldest tokens after the start token (at least half of them).
+  // The dropped part is gone from history() too; GenerationStats counts it. A prompt that does
+  // not fit even alone is still OUT_OF_RANGE. The KV cache is reused up to the first dropped
+  // token (e.g. the system message) and the rest is prefilled again.
+  kDropOldest = 1,
+};
+
+// Decodes the sessions that share it together: while several of them generate at the same time
+// (on their own threads), each step runs one forward pass for all of them — every weight matrix
+// is read once per step instead of once per session, so the tokens per second of all sessions
+// together grow with their number. Create one per Model and pass it in
+// SessionOptions::decode_batcher; sessions on other models are refused. Prefill stays per
+// session. Thread-safe.
+class LITERTLM_API DecodeBatcher {
+ public:
+  class Impl;  // private to the library
+
+  // `num_threads`: worker threads of the batched steps (0 = physical cores).
+  static StatusOr<std::shared_ptr<DecodeBatcher>> Create(std::shared_ptr<const Model> model,
+                                                         int num_threads = 0);
+  explicit DecodeBatcher(std::unique_ptr<Impl> impl);
+  ~DecodeBatcher();
+  DecodeBatcher(const DecodeBatcher&) = delete;
+  DecodeBatcher& operator=(const DecodeBatcher&) = delete;
+
+  // Steps run so far, and the tokens they decoded (tokens / steps = mean batch size).
+  int64_t steps() const;
+  int64_t tokens() const;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct SessionOptions {
   // Most tokens this session may hold; 0 = the model's limit. Memory grows with tokens used.
   int max_context = 0;
   KvCacheDType kv_cache_dtype = KvCacheDType::kFloat32;
-  // Worker threads for this session's matrix work; 0 = the engine's / physical cores.
+  // Threads for this session's matrix work; 0 or the engine's count = the engine's shared pool
+  // (sessions on several threads take turns on it), another count = a pool of its own.
   int num_threads = 0;
+  // What a chat or completion does when it outgrows max_context.
+  ContextOverflow context_overflow = ContextOverflow::kStop;
+  // When set, this session's decode steps run batched with the other sessions sharing it
+  // (see DecodeBatcher); must be on the session's model.
+  std::shared_ptr<DecodeBatcher> decode_batcher;
 };
 
 enum class FinishReason {
@@ -85,6 +135,10 @@ struct GenerationStats {
   double prefill_tokens_per_second = 0;
   double decode_tokens_per_second = 0;
   int context_tokens = 0;           // tokens held after the call
+  // ContextOverflow::kDropOldest: history messages (Generate) or context tokens (Complete)
+  // dropped by this call to make room.
+  int dropped_messages = 0;
+  int dropped_tokens = 0;
 };
 
 struct GenerateResult {
@@ -115,6 +169,10 @@ class LITERTLM_API Session {
   // Appends a message to the history (nothing is computed until Generate).
   void AddMessage(Role role, std::string content);
   const std::vector<Message>& history() const;
+  // Replaces the whole history. The KV cache is kept: the next Generate prefills only what
+  // follows the longest common token prefix of the cache and the new history's rendering (a
+  // server continuing a conversation on whichever session holds most of it).
+  void SetHistory(std::vector<Message> history);
   // Forgets the history and the KV cache.
   void Clear();
   // Removes the last assistant reply (and anything after the last user message), e.g. to
@@ -127,7 +185,8 @@ class LITERTLM_API Session {
   StatusOr<GenerateResult> Generate(const GenerateOptions& options = {},
                                     const StreamCallback& on_text = nullptr);
   // Raw completion without the chat template: appends `text` to the context and continues it.
-  // The history is not changed.
+  // The history is not changed. The whole text of an earlier Complete is in the context (a
+  // completion that stopped at max_tokens has its last token run first).
   StatusOr<GenerateResult> Complete(std::string_view text, const GenerateOptions& options = {},
                                     const StreamCallback& on_text = nullptr);
   // Stops a running Prefill/Generate/Complete (from any thread) within one step; the call returns
@@ -163,12 +222,32 @@ class LITERTLM_API Session {
 // Perplexity of a token sequence under a model: nll[i] = -log p(ids[i+1] | ids[0..i]).
 struct PerplexityResult {
   double perplexity = 0;
-  std::vector<double> nll;  // ids.size() - 1 values
+  std::vector<double> nll;  // ids.size() - 1 values; with windows, one per scored token
+  int windows = 1;          // PerplexityOptions::window_tokens windows scored
 };
-// `options` configures the scoring session (e.g. its KV cache dtype); max_context 0 = ids.size().
+
+struct PerplexityOptions {
+  // Tokens per window; 0 = the whole sequence in one context. Otherwise the sequence is cut into
+  // consecutive, non-overlapping windows of this many tokens (the last one may be shorter), each
+  // scored in a fresh context, as llama.cpp's `perplexity -c N` does: the first token of a
+  // window is context only, so nll has ids.size() − windows values; with `window_prefix` set,
+  // every window after the first starts with that token (e.g. BOS) as extra context.
+  int window_tokens = 0;
+  std::optional<TokenId> window_prefix;
+  // Called after every scored chunk (≤ 128 tokens): tokens scored so far, tokens to score,
+  // and the running perplexity. Returning false cancels (CANCELLED). May be empty.
+  std::function<bool(int scored, int total, double running_perplexity)> on_progress;
+};
+
+// `options` configures the scoring session (e.g. its KV cache dtype); max_context 0 = the window
+// (ids.size() without windows).
 LITERTLM_API StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
                                                           std::span<const TokenId> ids,
                                                           const SessionOptions& options = {});
+LITERTLM_API StatusOr<PerplexityResult> ComputePerplexity(std::shared_ptr<const Model> model,
+                                                          std::span<const TokenId> ids,
+                                                          const SessionOptions& options,
+                                                          const PerplexityOptions& perplexity);
 
 }  // namespace litertlm
 

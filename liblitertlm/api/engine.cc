@@ -25,12 +25,16 @@ StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 // The checkpoint's chat template; the family's prompt templates when it has none we support.
-StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const std::string& dir, Arch arch) {
+// `*own` tells whether the checkpoint has a chat template at all (even one we do not implement).
+StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const std::string& dir, Arch arch,
+                                                               bool* own) {
   const std::string path = (fs::path(dir) / "tokenizer_config.json").string();
   std::error_code ec;
+  *own = false;
   if (fs::exists(path, ec)) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(path));
     auto tmpl = ChatTemplate::FromTokenizerConfig(text, path);
+    *own = tmpl.ok() || tmpl.status().code() == StatusCode::kUnimplemented;
     if (tmpl.ok()) return std::move(tmpl).value();
     const StatusCode code = tmpl.status().code();
     if (code != StatusCode::kNotFound && code != StatusCode::kUnimplemented) return tmpl.status();
@@ -133,6 +137,10 @@ Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
     return id ? impl->tokenizer->IdToToken(*id).value_or("") : std::string();
   };
   impl->chat_template = nullptr;
+  // liblitertlm's converter always writes the family's prompt templates; only a Jinja template
+  // says the model has one of its own. Other writers' prompt templates are the model's.
+  impl->own_chat_template = (md->has_jinja_prompt_template() && !md->jinja_prompt_template().empty()) ||
+                            (md->has_prompt_templates() && !md->has_conversion_info());
   if (md->has_jinja_prompt_template() && !md->jinja_prompt_template().empty()) {
     auto tmpl = ChatTemplate::Create(md->jinja_prompt_template(), token_text(impl->tokenizer->bos_id()),
                                      token_text(impl->tokenizer->eos_id()));
@@ -166,7 +174,7 @@ Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
 Status FillFromCheckpoint(const std::string& path, Engine::Impl* impl) {
   const ModelConfig& c = impl->model->impl().config;
   ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromFile(path));
-  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, c.arch));
+  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, c.arch, &impl->own_chat_template));
   ASSIGN_OR_RETURN(impl->defaults,
                    FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
   return Status::Ok();
@@ -214,5 +222,6 @@ const std::shared_ptr<const Model>& Engine::model() const { return impl_->model;
 const Tokenizer& Engine::tokenizer() const { return *impl_->tokenizer; }
 const ChatTemplate& Engine::chat_template() const { return *impl_->chat_template; }
 const ModelDefaults& Engine::defaults() const { return impl_->defaults; }
+bool Engine::has_own_chat_template() const { return impl_->own_chat_template; }
 
 }  // namespace litertlm

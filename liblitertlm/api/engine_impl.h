@@ -14,6 +14,7 @@ class Engine::Impl {
   std::shared_ptr<const Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<ChatTemplate> chat_template;
+  bool own_chat_template = false;  // see Engine::has_own_chat_template()
   ModelDefaults defaults;
 };
 

@@ -3,6 +3,7 @@
 #define LITERTLM_API_MODEL_IMPL_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "format/weight_source.h"
@@ -10,6 +11,7 @@
 #include "model/model_config.h"
 #include "model/model_weights.h"
 #include "model/transformer.h"
+#include "util/thread_pool.h"
 
 namespace litertlm {
 
@@ -21,6 +23,14 @@ class Model::Impl {
   std::unique_ptr<WeightSource> source;   // keeps the mapped files alive
   std::unique_ptr<ModelWeights> weights;  // views into `source` or owned conversions
   std::unique_ptr<Transformer> transformer;
+
+  // The thread pool shared by the sessions on this model (one per Engine), with
+  // options.num_threads threads (0 = DefaultThreadCount()); started on first use.
+  std::shared_ptr<ThreadPool> SharedPool() const;
+
+ private:
+  mutable std::mutex pool_mu_;
+  mutable std::shared_ptr<ThreadPool> pool_;
 };
 
 // Builds the Impl from a parsed config and a weight source (shared by every file format).

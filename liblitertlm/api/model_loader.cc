@@ -1,15 +1,18 @@
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "api/model_impl.h"
 #include "format/gguf_hf_config.h"
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
+#include "format/litertlm_checksum.h"
 #include "format/litertlm_reader.h"
 #include "format/litertlm_weight_source.h"
 #include "format/tflite_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "model/tensor_table.h"
+#include "util/cpu_info.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
 
@@ -18,6 +21,17 @@ namespace litertlm {
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 const ModelInfo& Model::info() const { return impl_->info; }
+
+int DefaultNumThreads() { return DefaultThreadCount(); }
+
+std::shared_ptr<ThreadPool> Model::Impl::SharedPool() const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (pool_ == nullptr) {
+    pool_ = std::make_shared<ThreadPool>(options.num_threads > 0 ? options.num_threads
+                                                                 : DefaultThreadCount());
+  }
+  return pool_;
+}
 
 StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       std::unique_ptr<WeightSource> source,
@@ -65,10 +79,15 @@ ModelFileKind DetectModelFileKind(const std::string& path) {
 
 namespace {
 
+int64_t TensorCount(const WeightSource& source) { return static_cast<int64_t>(source.TensorNames().size()); }
+
 StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path));
-  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options);
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(ckpt.config_json, ckpt.config_path,
+                                                      TensorCount(*ckpt.weights)));
+  WeightLoadOptions weight_options;
+  weight_options.reject_non_finite = true;
+  return BuildModelImpl(std::move(config), std::move(ckpt.weights), path, options, weight_options);
 }
 
 // A file made by Google's LiteRT-LM toolchain: weights inside a TFLite model section, imported
@@ -109,17 +128,21 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
   const format::LitertlmReader& reader = source->reader();
   auto config_json = reader.hf_config_json();
   if (!config_json) return InvalidArgumentError(path + ": no config.json section (hf_config_json)");
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json"));
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(std::string(*config_json), path + ":config.json",
+                                                      TensorCount(*source)));
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
-  if (reader.metadata() != nullptr)
-    weight_options.int8_dynamic_activations = reader.metadata()->conversion_info().quantization() != "int8";
+  if (reader.metadata() != nullptr) {
+    const std::string& q = reader.metadata()->conversion_info().quantization();
+    weight_options.int8_dynamic_activations = q != "int8";
+    weight_options.int8_activations16 = q.rfind("dynamic_int4", 0) != 0;
+  }
   // Weights are used in place from the mapping. Mapping their pages costs ~0.2 ms per MB even
   // from the page cache: left to the first prefill it is thousands of page faults inside the
   // user's first answer (Gemma 3 270M, 2 threads: 1,400 vs 2,000 tok/s for 128 tokens), done
   // on one thread here it would hold Load for 50–140 ms on these models; on the load's threads
   // it takes 25–70 ms.
-  reader.PrefaultWeights(options.num_threads > 0 ? options.num_threads : PhysicalCoreCount());
+  reader.PrefaultWeights(options.num_threads > 0 ? options.num_threads : DefaultThreadCount());
   if (options.lock_in_memory) RETURN_IF_ERROR(reader.LockWeights());
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
@@ -127,11 +150,44 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
 StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
   ASSIGN_OR_RETURN(std::string config_json, GgufToHfConfigJson(source->gguf()));
-  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config"));
-  return BuildModelImpl(std::move(config), std::move(source), path, options);
+  ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config", TensorCount(*source)));
+  WeightLoadOptions weight_options;
+  weight_options.reject_non_finite = true;
+  return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
+}
+
+// A .litertlm that fails to load may be damaged: a structural error (truncated, offsets past
+// the end) gets the repair hint; otherwise the checksum (read only now, on failure) tells
+// damage from a file that is sound but unsupported.
+Status ExplainLitertlmLoadFailure(const std::string& path, const Status& failure) {
+  if (failure.code() == StatusCode::kResourceExhausted || failure.code() == StatusCode::kUnimplemented)
+    return failure;
+  auto reader = format::LitertlmReader::Open(path);
+  if (!reader.ok()) {
+    return Status(failure.code(), failure.message() + ". The file looks damaged (truncated or " +
+                                      "overwritten). " + format::RepairHint());
+  }
+  auto checksum = format::VerifySectionsChecksum(**reader);
+  if (!checksum.ok()) return checksum.status();
+  return failure;
 }
 
 }  // namespace
+
+StatusOr<bool> ModelLoader::Verify(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
+  const ModelFileKind kind = DetectModelFileKind(path);
+  if (kind == ModelFileKind::kCheckpointDir || kind == ModelFileKind::kGguf)
+    return InvalidArgumentError(path + ": not a .litertlm file (only those record a checksum)");
+  auto reader = format::LitertlmReader::Open(path);
+  if (!reader.ok()) {
+    return DataLossError(reader.status().message() + ". The file looks damaged (truncated or " +
+                         "overwritten). " + format::RepairHint());
+  }
+  ASSIGN_OR_RETURN(format::ChecksumState state, format::VerifySectionsChecksum(**reader));
+  return state == format::ChecksumState::kVerified;
+}
 
 StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path,
                                                          const LoadOptions& options) {
@@ -149,7 +205,9 @@ StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path
       break;
     }
     case ModelFileKind::kLitertlm: {
-      ASSIGN_OR_RETURN(impl, LoadLitertlm(path, options));
+      auto loaded = LoadLitertlm(path, options);
+      if (!loaded.ok()) return ExplainLitertlmLoadFailure(path, loaded.status());
+      impl = std::move(loaded).value();
       break;
     }
     case ModelFileKind::kGguf: {

@@ -61,8 +61,10 @@ StatusOr<ConversionSource> OpenCheckpoint(const std::string& path) {
   // The architecture first: an unsupported model is reported as such, not as missing weights.
   const std::string config_path = (fs::path(path) / "config.json").string();
   ASSIGN_OR_RETURN(std::string config_text, ReadWholeFile(config_path));
-  ASSIGN_OR_RETURN(s.config, ParseModelConfig(config_text, config_path));
+  RETURN_IF_ERROR(CheckModelArchitecture(config_text, config_path));
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
+  ASSIGN_OR_RETURN(s.config, ParseModelConfig(config_text, config_path,
+                                              static_cast<int64_t>(ckpt.weights->TensorNames().size())));
   s.config_json = std::move(ckpt.config_json);
   s.weights = std::move(ckpt.weights);
   const fs::path dir(path);
@@ -85,7 +87,8 @@ StatusOr<ConversionSource> OpenGguf(const std::string& path) {
   s.path = path;
   ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(path));
   ASSIGN_OR_RETURN(s.config_json, GgufToHfConfigJson(gguf->gguf()));
-  ASSIGN_OR_RETURN(s.config, ParseModelConfig(s.config_json, path + " (config from GGUF metadata)"));
+  ASSIGN_OR_RETURN(s.config, ParseModelConfig(s.config_json, path + " (config from GGUF metadata)",
+                                              static_cast<int64_t>(gguf->TensorNames().size())));
   ASSIGN_OR_RETURN(GgufVocab vocab, ReadGgufVocab(gguf->gguf()));
   ASSIGN_OR_RETURN(s.tokenizer_bytes, BuildSentencePieceModel(vocab, path));
   s.tokenizer_kind = format::TokenizerKind::kSentencePiece;

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <utility>
+#include <vector>
 
 #include "api/model_impl.h"
 #include "converter/conversion_source.h"
+#include "converter/streamed_reference.h"
 #include "converter/tensor_converter.h"
 #include "converter/validation.h"
 #include "format/gguf_weight_source.h"
@@ -20,6 +22,7 @@
 #include "litertlm/tokenizer.h"
 #include "litertlm/version.h"
 #include "model/tensor_table.h"
+#include "util/pending_files.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
@@ -93,13 +96,17 @@ Status WriteWeights(ConversionSource& src, const ConvertOptions& options,
   return writer.EndWeights();
 }
 
-StatusOr<std::shared_ptr<const Model>> LoadSourceFp32(const ConversionSource& src,
-                                                      const LoadOptions& load) {
-  if (src.gguf == nullptr) return ModelLoader::Load(src.path, load);
+// The fp32 reference logits, one source layer at a time (converter/streamed_reference.h).
+StatusOr<std::vector<std::vector<float>>> ReferenceLogits(
+    const ConversionSource& src, const std::vector<std::vector<TokenId>>& prompts,
+    int num_threads) {
+  if (src.gguf == nullptr) {
+    return converter::RunPromptsLayerByLayer(src.config, *src.weights, nullptr, prompts,
+                                             num_threads);
+  }
   // A second, independent GGUF source: the one used for writing released its buffers.
   ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(src.path));
-  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(gguf), src.path, load));
-  return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
+  return converter::RunPromptsLayerByLayer(src.config, *gguf, gguf.get(), prompts, num_threads);
 }
 
 StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer& tokenizer,
@@ -110,11 +117,8 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
                    converter::MakeValidationPrompts(tokenizer, src.config, max_context));
   LoadOptions load;
   load.num_threads = options.num_threads;
-  std::vector<std::vector<float>> reference;
-  {
-    ASSIGN_OR_RETURN(std::shared_ptr<const Model> source, LoadSourceFp32(src, load));
-    ASSIGN_OR_RETURN(reference, converter::RunPrompts(source, prompts, options.num_threads));
-  }
+  ASSIGN_OR_RETURN(std::vector<std::vector<float>> reference,
+                   ReferenceLogits(src, prompts, options.num_threads));
   const auto range = writer.last_section_range();
   if (!range) return InternalError(writer.temp_path() + ": no weights section written");
   ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
@@ -123,6 +127,8 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
   WeightLoadOptions weight_options;
   weight_options.keep_half_precision = true;
   weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
+  weight_options.int8_activations16 = options.quantization != Quantization::kDynamicInt4Block32 &&
+                                      options.quantization != Quantization::kDynamicInt4Block128;
   ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load,
                                              weight_options));
   auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
@@ -203,6 +209,45 @@ StatusOr<litert::lm::proto::LlmMetadata> BuildMetadata(const ConversionSource& s
   return md;
 }
 
+// The directories Convert created for its output; removed again (when empty) unless the
+// conversion succeeded, so a failed or cancelled conversion leaves no empty model directory.
+// Declared before the writer, so the writer's temporary file is gone when this runs.
+// They are also registered with RemovePendingConversionFiles (util/pending_files.h), so a
+// signal handler removes them with the temporary file.
+class CreatedDirs {
+ public:
+  Status Create(const fs::path& dir) {
+    std::error_code ec;
+    for (fs::path d = dir; !d.empty() && !fs::exists(d, ec); d = d.parent_path()) {
+      created_.push_back(d);
+      slots_.push_back(RegisterPendingDirectory(d.string()));
+      if (d == d.parent_path()) break;
+    }
+    fs::create_directories(dir, ec);
+    if (ec) return PermissionDeniedError(dir.string() + ": cannot create: " + ec.message());
+    return Status::Ok();
+  }
+  void Keep() {
+    Forget();
+    created_.clear();
+  }
+  ~CreatedDirs() {
+    Forget();
+    std::error_code ec;
+    for (const fs::path& d : created_) {  // deepest first
+      if (!fs::is_empty(d, ec) || ec || !fs::remove(d, ec)) break;
+    }
+  }
+
+ private:
+  void Forget() {
+    for (int slot : slots_) UnregisterPendingFile(slot);
+    slots_.clear();
+  }
+  std::vector<fs::path> created_;
+  std::vector<int> slots_;
+};
+
 }  // namespace
 
 StatusOr<ConvertResult> Convert(const std::string& source, const std::string& output_path,
@@ -219,8 +264,8 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
                    BuildMetadata(src, *tokenizer, options));
   std::error_code ec;
   const fs::path parent = fs::path(output_path).parent_path();
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  if (ec) return PermissionDeniedError(parent.string() + ": cannot create: " + ec.message());
+  CreatedDirs created_dirs;
+  if (!parent.empty()) RETURN_IF_ERROR(created_dirs.Create(parent));
 
   ASSIGN_OR_RETURN(auto writer, format::LitertlmWriter::Create(output_path));
   const auto* tok = reinterpret_cast<const uint8_t*>(src.tokenizer_bytes.data());
@@ -253,6 +298,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
   }
   RETURN_IF_ERROR(writer->AddLlmMetadata(metadata));
   RETURN_IF_ERROR(writer->Finish());
+  created_dirs.Keep();
   result.output_path = output_path;
   result.output_bytes = fs::file_size(output_path, ec);
   result.seconds = Seconds(state.start);

@@ -40,8 +40,9 @@ std::string QuantizationName(Quantization quantization) {
 // catch broken conversions (wrong layout, wrong tensor, bad scales give agreement near chance,
 // < 5 %) without rejecting correct ones. Measured (benchmarks/RESULTS.md, "Conversion"): on the
 // tiny random fixtures, whose next-token distributions are nearly flat so any rounding flips
-// near-ties, fp16 99.7–100 %, int8 / dynamic_int8 91–96 %, int4 55–78 %; the real Gemma 3 270M:
-// fp16 99.7 %, int8 96.5 %, dynamic_int8 92.4 %, int4 73–75 %. These are the formats' own ceilings
+// near-ties, fp16 99.7–100 %, int8 / dynamic_int8 92.7–96.2 %, int4 55–78 %; the real Gemma 3
+// 270M: fp16 99.7 %, int8 and dynamic_int8 96.5 % (dynamic_int8 multiplies with 16-bit
+// activations; with 8-bit ones it was 92.0 %), int4 73–75 %. These are the formats' own ceilings
 // (an independent fake-quant simulation gives the same: tests/golden/quant_ceiling/MANIFEST.md).
 // Defaults: the fixtures' worst case minus a margin.
 double DefaultMinAgreement(Quantization quantization) {
@@ -52,7 +53,7 @@ double DefaultMinAgreement(Quantization quantization) {
       return 0.98;
     case Quantization::kDynamicInt8:
     case Quantization::kInt8:
-      return 0.85;
+      return 0.90;
     case Quantization::kDynamicInt4Block32:
     case Quantization::kDynamicInt4Block128:
       return 0.5;

@@ -59,6 +59,8 @@ class LitertlmReader {
   uint32_t minor_version() const { return minor_; }
   uint32_t patch_version() const { return patch_; }
   uint64_t file_size() const { return bytes_.size(); }
+  // The whole file (mapped).
+  std::span<const uint8_t> bytes() const { return bytes_; }
   uint64_t header_end() const { return header_end_; }
 
   const std::vector<KeyValue>& system_metadata() const { return system_metadata_; }

@@ -7,10 +7,12 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "format/litertlm_checksum.h"
 #include "format/litertlm_header_generated.h"
 #include "format/llm_metadata.pb.h"
 #include "format/weights_layout.h"
 #include "format/weights_table_generated.h"
+#include "util/mapped_file.h"
 #include "util/status_macros.h"
 
 namespace litertlm::format {
@@ -312,6 +314,16 @@ Status LitertlmWriter::Finish() {
     return Fail(FailedPreconditionError(path_ + ": Finish with section " +
                                         SectionTypeName(static_cast<uint8_t>(current_.type)) +
                                         " still open"));
+  }
+  // The checksum of everything after the header region (litertlm_checksum.h), read back from
+  // the temporary file: the weights section's header is patched in place, so a running hash of
+  // the writes would not match the bytes.
+  {
+    auto mapped = MappedFile::Open(file_.tmp_path());
+    if (!mapped.ok()) return Fail(mapped.status());
+    auto sha = SectionsSha256(mapped->bytes());
+    if (!sha.ok()) return Fail(sha.status());
+    AddSystemMetadata(kSectionsSha256Key, *sha);
   }
   auto header = BuildHeader();
   if (!header.ok()) return Fail(header.status());

@@ -1,5 +1,6 @@
 #include "format/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -55,6 +56,7 @@ Status SafetensorsFile::ParseHeader() {
   ASSIGN_OR_RETURN(auto doc, ParseJson(header, path + " (safetensors header)"));
   if (!doc->IsObject()) return InvalidArgumentError(path + ": safetensors header is not a JSON object");
   const uint64_t data_start = 8 + header_len;
+  data_offset_ = data_start;
   const uint64_t data_size = file_.size() - data_start;
   for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
     std::string name(it->name.GetString(), it->name.GetStringLength());
@@ -102,6 +104,32 @@ Status SafetensorsFile::ParseHeader() {
     }
     view.data = std::span<const uint8_t>(file_.data() + data_start + begin, end - begin);
     tensors_.emplace(std::move(name), std::move(view));
+  }
+  return CheckNoOverlap();
+}
+
+// Two tensors sharing bytes would alias each other's weights (a crafted or damaged header).
+Status SafetensorsFile::CheckNoOverlap() const {
+  std::vector<std::pair<const uint8_t*, const std::string*>> starts;
+  starts.reserve(tensors_.size());
+  for (const auto& [name, view] : tensors_) {
+    if (!view.data.empty()) starts.emplace_back(view.data.data(), &name);
+  }
+  std::sort(starts.begin(), starts.end());
+  const uint8_t* data_region = file_.data() + data_offset_;
+  for (size_t i = 1; i < starts.size(); ++i) {
+    const TensorView& prev = tensors_.at(*starts[i - 1].second);
+    if (starts[i].first >= prev.data.data() + prev.data.size()) continue;
+    const TensorView& cur = tensors_.at(*starts[i].second);
+    auto range = [&](const TensorView& v) {
+      const auto b = static_cast<uint64_t>(v.data.data() - data_region);
+      std::string r(1, '[');
+      r.append(std::to_string(b)).append(", ").append(std::to_string(b + v.data.size()));
+      return r.append(")");
+    };
+    return InvalidArgumentError(file_.path() + ": tensors '" + *starts[i - 1].second + "' " +
+                                range(prev) + " and '" + *starts[i].second + "' " + range(cur) +
+                                " overlap in data_offsets (damaged or crafted file)");
   }
   return Status::Ok();
 }

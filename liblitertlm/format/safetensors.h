@@ -19,7 +19,8 @@ namespace litertlm {
 class SafetensorsFile {
  public:
   // Maps and validates the whole header: header length within the file, every tensor's dtype
-  // known, shape non-negative, offsets inside the data region and equal to dtype × shape.
+  // known, shape non-negative, offsets inside the data region and equal to dtype × shape, no two
+  // tensors sharing bytes.
   // Errors name the file and the tensor.
   static StatusOr<std::unique_ptr<SafetensorsFile>> Open(const std::string& path);
 
@@ -32,9 +33,11 @@ class SafetensorsFile {
  private:
   explicit SafetensorsFile(MappedFile file) : file_(std::move(file)) {}
   Status ParseHeader();
+  Status CheckNoOverlap() const;
 
   MappedFile file_;
   std::map<std::string, TensorView> tensors_;
+  uint64_t data_offset_ = 0;  // where the data region starts (8 + header length)
   std::map<std::string, std::string> metadata_;
 };
 

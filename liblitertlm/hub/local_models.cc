@@ -1,10 +1,14 @@
 #include "hub/local_models.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
+#include "format/litertlm_reader.h"
+#include "format/llm_metadata.pb.h"
 #include "hub/hub_paths.h"
+#include "util/pending_files.h"
 #include "util/status_macros.h"
 
 namespace litertlm::hub {
@@ -45,6 +49,47 @@ std::string OutputForCheckpoint(const fs::path& dir) {
     return (parent / (parent.filename().string() + ".litertlm")).string();
   }
   return d.string() + ".litertlm";
+}
+
+// What List reports about the files of one model directory: temporary files of dead processes
+// are removed, those of live ones mark the model as converting and are not counted.
+struct DirScan {
+  uint64_t size = 0;
+  bool any_file = false;
+  bool converting = false;
+  int64_t newest = 0;
+};
+
+DirScan ScanModelDir(const fs::path& dir) {
+  DirScan scan;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code ec2;
+    if (it->is_symlink(ec2) || !it->is_regular_file(ec2)) continue;
+    if (std::optional<pid_t> owner = TempFileOwner(it->path().filename().string())) {
+      if (ProcessIsGone(*owner)) {
+        fs::remove(it->path(), ec2);
+      } else {
+        scan.converting = true;
+      }
+      continue;
+    }
+    scan.any_file = true;
+    scan.size += it->file_size(ec2);
+    const auto mtime = fs::last_write_time(it->path(), ec2);
+    if (!ec2) {
+      const auto since_epoch = std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::file_clock::to_sys(mtime).time_since_epoch());
+      scan.newest = std::max<int64_t>(scan.newest, since_epoch.count());
+    }
+  }
+  return scan;
+}
+
+std::string QuantizationOf(const fs::path& file) {
+  auto reader = format::LitertlmReader::Open(file.string());
+  if (!reader.ok() || (*reader)->metadata() == nullptr) return "";
+  return (*reader)->metadata()->conversion_info().quantization();
 }
 
 }  // namespace
@@ -140,11 +185,17 @@ StatusOr<std::vector<LocalModel>> LocalModels::List() const {
     for (fs::directory_iterator m(org->path(), ec2); !ec2 && m != end; m.increment(ec2)) {
       std::string name = m->path().filename().string();
       if (name.empty() || name[0] == '.' || !m->is_directory(ec2) || m->is_symlink(ec2)) continue;
+      const DirScan scan = ScanModelDir(m->path());
+      if (!scan.any_file && !scan.converting) continue;  // e.g. left by a failed conversion
       LocalModel lm;
       lm.name = org_name + "/" + name;
       lm.path = m->path().string();
-      lm.size_bytes = TreeSize(lm.path);
+      lm.size_bytes = scan.size;
+      lm.converting = scan.converting;
+      lm.modified_unix_seconds = scan.newest;
       lm.litertlm_files = LitertlmFiles(m->path());
+      if (!lm.litertlm_files.empty())
+        lm.quantization = QuantizationOf(m->path() / lm.litertlm_files[0]);
       lm.has_checkpoint = fs::is_directory(m->path() / "checkpoint", ec2);
       lm.checkpoint_complete =
           fs::is_regular_file(m->path() / "checkpoint" / kCheckpointCompleteMarker, ec2);

@@ -30,6 +30,10 @@ struct I8GemmArgs {
   int32_t* acc = nullptr;  // when set: acc[i·ldy + n] = Σ_k q_w[n,k]·q_x[i,k]; y is not written
   float* y = nullptr;      // otherwise: y[i·ldy + n] = that sum · xscale[i] · wscale[n]
   int64_t ldy = 0;
+  // gemm_i8 of tables with gemm_i8_split16 only (then m is even and acc unset): rows 2j and
+  // 2j + 1 are activation row j's 16-bit halves (kernels/quantize.h) and
+  // y[j·ldy + n] = float(256·Σ_k q_w·hi + Σ_k q_w·lo) (exact, int64) · xscale[j] · wscale[n].
+  bool split16 = false;
 };
 
 // fp32-activation GEMV (kF16 weights, or kI8 weight-only): y[n] = Σ_k W[n,k]·x[k].
@@ -68,7 +72,7 @@ struct I4GemmArgs {
 struct KernelTable {
   Isa isa;
   const char* name;
-  void (*gemv_i8)(const I8GemmArgs&);  // m == 1
+  void (*gemv_i8)(const I8GemmArgs&);  // m ≤ 2 (one activation row, or its two 16-bit halves)
   void (*gemm_i8)(const I8GemmArgs&);  // any m
   void (*gemv_i8_weight_only)(const FloatGemvArgs&);
   void (*gemv_f16)(const FloatGemvArgs&);
@@ -77,6 +81,10 @@ struct KernelTable {
   void (*gemm_i4)(const I4GemmArgs&);
   // QuantizeActivationRow (kernels/quantize.h), bit-identical at every level.
   float (*quantize_row)(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
+  // QuantizeActivationRow16 (kernels/quantize.h), bit-identical at every level.
+  float (*quantize_row16)(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo);
+  // True when gemm_i8 honours I8GemmArgs::split16 (else callers take the int32 sums and combine).
+  bool gemm_i8_split16;
 };
 
 const KernelTable& ScalarKernels();

@@ -184,7 +184,8 @@ void GemvI4(const I4GemvArgs& a) {
 
 const KernelTable& Avx2Kernels() {
   static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
-                                    &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow};
+                                    &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow,
+                                    &QuantizeActivationRow16, false};
   return table;
 }
 

@@ -18,6 +18,7 @@
 
 #include "kernels/isa_target.h"
 #include "kernels/pack.h"
+#include "kernels/quantize.h"
 
 LITERTLM_TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,fma,f16c,avx2,bmi2")
 
@@ -56,9 +57,25 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, __m128i sums) {
   }
 }
 
+// Rows n..n+3 of activation row j from its two 16-bit halves (I8GemmArgs::split16).
+inline void StoreSplit16(const I8GemmArgs& a, int64_t j, int64_t n, __m128i hi, __m128i lo) {
+  alignas(16) int32_t h[4], l[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(h), hi);
+  _mm_store_si128(reinterpret_cast<__m128i*>(l), lo);
+  const int64_t count = std::min<int64_t>(4, a.w->rows - n);
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t sum = int64_t{128} * a.w->row_sums[n + r];
+    const int64_t q = (h[r] - sum) * 256 + (l[r] - sum);
+    a.y[j * a.ldy + n + r] = static_cast<float>(q) * a.xscale[j] * a.w->scales[n + r];
+  }
+}
+
 constexpr int64_t kGemvPrefetch = 2048;
 
-void GemvI8(const I8GemmArgs& a) {
+// One activation row, or two (a 16-bit row's hi and lo halves, kernels/quantize.h): both rows
+// meet each weight chunk while it is in registers, so the weights are streamed once.
+template <int MR>
+void GemvI8Rows(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
   const int64_t n_end = std::min(a.n_end, w.rows);
@@ -67,6 +84,7 @@ void GemvI8(const I8GemmArgs& a) {
   for (int64_t n = a.n_begin; n < n_end; n += 4) {
     const uint8_t* p = base + (n / 4) * chunks * 256;
     __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    __m512i bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
     for (int64_t c = 0; c < chunks; ++c, p += 256) {
       // Software prefetch kGemvPrefetch bytes ahead in the weight stream (one 256-byte step =
       // 4 cache lines): keeps more DRAM reads in flight than the hardware prefetcher alone.
@@ -74,13 +92,31 @@ void GemvI8(const I8GemmArgs& a) {
       _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 64), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 128), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 192), _MM_HINT_T0);
+      const __m512i w0 = _mm512_load_si512(p), w1 = _mm512_load_si512(p + 64);
+      const __m512i w2 = _mm512_load_si512(p + 128), w3 = _mm512_load_si512(p + 192);
       __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a.xq + c * 64), sign_flip);
-      acc0 = _mm512_dpbusd_epi32(acc0, x, _mm512_load_si512(p));
-      acc1 = _mm512_dpbusd_epi32(acc1, x, _mm512_load_si512(p + 64));
-      acc2 = _mm512_dpbusd_epi32(acc2, x, _mm512_load_si512(p + 128));
-      acc3 = _mm512_dpbusd_epi32(acc3, x, _mm512_load_si512(p + 192));
+      acc0 = _mm512_dpbusd_epi32(acc0, x, w0);
+      acc1 = _mm512_dpbusd_epi32(acc1, x, w1);
+      acc2 = _mm512_dpbusd_epi32(acc2, x, w2);
+      acc3 = _mm512_dpbusd_epi32(acc3, x, w3);
+      if constexpr (MR > 1) {
+        __m512i x2 = _mm512_xor_si512(_mm512_loadu_si512(a.xq + a.ldx + c * 64), sign_flip);
+        bcc0 = _mm512_dpbusd_epi32(bcc0, x2, w0);
+        bcc1 = _mm512_dpbusd_epi32(bcc1, x2, w1);
+        bcc2 = _mm512_dpbusd_epi32(bcc2, x2, w2);
+        bcc3 = _mm512_dpbusd_epi32(bcc3, x2, w3);
+      }
     }
     StoreI8(a, 0, n, Reduce4(acc0, acc1, acc2, acc3));
+    if constexpr (MR > 1) StoreI8(a, 1, n, Reduce4(bcc0, bcc1, bcc2, bcc3));
+  }
+}
+
+void GemvI8(const I8GemmArgs& a) {
+  if (a.m > 1) {
+    GemvI8Rows<2>(a);
+  } else {
+    GemvI8Rows<1>(a);
   }
 }
 
@@ -116,6 +152,15 @@ inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int6
     LITERTLM_ACC_STEP(1)
     LITERTLM_ACC_STEP(2)
     LITERTLM_ACC_STEP(3)
+  }
+  if constexpr (MR % 2 == 0) {
+    if (a.split16) {
+      StoreSplit16(a, i0 / 2, n, Reduce4(c00, c01, c02, c03), Reduce4(c10, c11, c12, c13));
+      if constexpr (MR == 4) {
+        StoreSplit16(a, i0 / 2 + 1, n, Reduce4(c20, c21, c22, c23), Reduce4(c30, c31, c32, c33));
+      }
+      return;
+    }
   }
   LITERTLM_ACC_STORE(0);
   LITERTLM_ACC_STORE(1);
@@ -314,12 +359,40 @@ float QuantizeRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q) 
   return s;
 }
 
+// QuantizeActivationRow16 (kernels/quantize.h), bit-identical: the same clamp-then-round.
+float QuantizeRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo) {
+  __m512 m = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= cols; k += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+  if (k < cols) {
+    __mmask16 mask = static_cast<__mmask16>((1u << (cols - k)) - 1);
+    m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + k)));
+  }
+  const float s = _mm512_reduce_max_ps(m) / kActivation16Max;
+  const __m512 inv = _mm512_set1_ps(s > 0 ? 1.0f / s : 0.0f);
+  const __m512 lim = _mm512_set1_ps(kActivation16Max), nlim = _mm512_set1_ps(-kActivation16Max);
+  const __m512i bias = _mm512_set1_epi32(128);
+  for (k = 0; k < cols; k += 16) {
+    __mmask16 mask = cols - k >= 16 ? static_cast<__mmask16>(0xffff)
+                                    : static_cast<__mmask16>((1u << (cols - k)) - 1);
+    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + k), inv);
+    v = _mm512_min_ps(_mm512_max_ps(v, nlim), lim);  // NaN → -lim, as fmax/fmin do
+    __m512i q = _mm512_cvtps_epi32(v);
+    __m512i h = _mm512_srai_epi32(_mm512_add_epi32(q, bias), 8);
+    __m512i l = _mm512_sub_epi32(q, _mm512_slli_epi32(h, 8));
+    _mm_mask_storeu_epi8(hi + k, mask, _mm512_cvtepi32_epi8(h));
+    _mm_mask_storeu_epi8(lo + k, mask, _mm512_cvtepi32_epi8(l));
+  }
+  for (k = cols; k < padded_cols; ++k) hi[k] = lo[k] = 0;
+  return s;
+}
+
 }  // namespace
 
 const KernelTable& Avx512VnniKernels() {
   static const KernelTable table = {Isa::kAvx512Vnni, "avx512vnni", &GemvI8, &GemmI8,
                                     &GemvI8WeightOnly, &GemvF16, &GemvI4,  &GemmI4,
-                                    &QuantizeRow};
+                                    &QuantizeRow, &QuantizeRow16, true};
   return table;
 }
 

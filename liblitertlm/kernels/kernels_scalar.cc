@@ -96,7 +96,8 @@ void GemvI4(const I4GemvArgs& a) {
 
 const KernelTable& ScalarKernels() {
   static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
-                                    &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow};
+                                    &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow,
+                                    &QuantizeActivationRow16, false};
   return table;
 }
 

@@ -1,22 +1,42 @@
 #include "kernels/linear.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <utility>
+#include <string_view>
 
 #include "kernels/blas.h"
 #include "kernels/quantize.h"
 #include "kernels/kernel_table.h"
 #include "kernels/pack.h"
+#include "util/cpu_info.h"
 
 namespace litertlm {
 
+namespace {
+KernelContext::Int8Activations DefaultInt8Activations() {
+  static const KernelContext::Int8Activations a = [] {
+    const char* v = std::getenv("LITERTLM_INT8_ACTIVATION_BITS");
+    return v != nullptr && std::string_view(v) == "8" ? KernelContext::Int8Activations::k8Bit
+                                                       : KernelContext::Int8Activations::k16Bit;
+  }();
+  return a;
+}
+}  // namespace
+
 KernelContext::KernelContext(int num_threads)
-    : pool_(num_threads > 0 ? num_threads : PhysicalCoreCount()), kernels_(&ActiveKernels()) {
+    : KernelContext(std::make_shared<ThreadPool>(num_threads > 0 ? num_threads : DefaultThreadCount())) {}
+
+KernelContext::KernelContext(std::shared_ptr<ThreadPool> pool)
+    : pool_(std::move(pool)),
+      kernels_(&ActiveKernels()),
+      int8_activations_(DefaultInt8Activations()) {
   // Parallelism comes from the pool (see kernels/blas.h): OpenBLAS runs single-threaded inside
   // each part, so `--threads 1` really is one compute thread (OpenBLAS's own workers would
   // otherwise spin on the other cores).
   BlasSetNumThreads(1);
-  panels_.resize(static_cast<size_t>(pool_.num_threads()));
+  panels_.resize(static_cast<size_t>(pool_->num_threads()));
 }
 
 KernelContext::~KernelContext() = default;
@@ -163,6 +183,64 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
   });
 }
 
+// 16-bit activations (KernelContext::Int8Activations::k16Bit): activation row i becomes the int8
+// rows 2i (hi) and 2i + 1 (lo) with q = 256·hi + lo; the int8 kernels compute both exact int32
+// sums over each weight tile, then y = (256·Σhi·w + Σlo·w) · xscale · wscale (in int64, so no
+// overflow at any K the kernels take).
+void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
+  int8_t* xq = ctx.xq(static_cast<size_t>(2 * m * ldx));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  auto quantize = [&](int64_t i) {
+    xs[i] = kt.quantize_row16(x + i * w.cols, w.cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx);
+  };
+  if (m == 1) {
+    quantize(0);
+  } else {
+    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) quantize(i);
+    });
+  }
+  I8GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = 2 * m;
+  args.ldx = ldx;
+  args.ldy = w.rows;
+  if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
+    args.split16 = true;
+    args.y = y;
+    ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+      I8GemmArgs part = args;
+      part.n_begin = n0;
+      part.n_end = n1;
+      kt.gemm_i8(part);
+    });
+    return;
+  }
+  int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
+  args.acc = acc;
+  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    I8GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    kernel(part);
+    const int64_t end = std::min(n1, w.rows);
+    for (int64_t i = 0; i < m; ++i) {
+      const int32_t* hi = acc + 2 * i * w.rows;
+      const int32_t* lo = hi + w.rows;
+      float* yi = y + i * w.rows;
+      for (int64_t n = n0; n < end; ++n) {
+        const int64_t q = int64_t{hi[n]} * 256 + lo[n];
+        yi[n] = static_cast<float>(q) * xs[i] * w.scales[n];
+      }
+    }
+  });
+}
+
 void LinearFloatGemv(KernelContext& ctx, const Matrix& w, const float* x, float* y) {
   const KernelTable& kt = ctx.kernels();
   const int64_t padded = PackedChunks(w.dtype, w.cols) * ElementsPerChunk(w.dtype);
@@ -267,7 +345,11 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
   switch (w.dtype) {
     case DType::kI8:
       if (w.dynamic_activations && (m == 1 || UseInt8Gemm(ctx))) {
-        LinearI8Dynamic(ctx, w, x, m, y);
+        if (w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit) {
+          LinearI8Dynamic16(ctx, w, x, m, y);
+        } else {
+          LinearI8Dynamic(ctx, w, x, m, y);
+        }
       } else if (m == 1) {
         LinearFloatGemv(ctx, w, x, y);
       } else {

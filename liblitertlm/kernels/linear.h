@@ -1,14 +1,16 @@
 // The one interface the model uses for its matrix products.
 //
-//   KernelContext ctx(/*num_threads=*/0);          // 0 = physical cores; one per Session
+//   KernelContext ctx(/*num_threads=*/0);          // 0 = DefaultThreadCount(); one per Session
 //   ASSIGN_OR_RETURN(auto q, QuantizeMatrix(w, N, K, DType::kI8));   // or from the file
 //   ASSIGN_OR_RETURN(auto packed, PackMatrix(q.view()));  // once (the converter stores it packed)
 //   Linear(ctx, packed->view, x, m, y);            // y[m×N] = x[m×K] · Wᵀ
 //
 // Routing (kernels/linear.cc): fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
 // dynamic → int8 GEMV (M = 1) / int8 GEMM or "dequantize panel → sgemm" (M > 1, per
-// KernelContext::Int8GemmPath). Packed kI8 weight-only, kF16, kBF16 → widening GEMV (M = 1) /
-// dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per activation row over cache-sized
+// KernelContext::Int8GemmPath); the int8 kernels get 16-bit activations by default (each row
+// split into two int8 rows, kernels/quantize.h), or 8-bit ones (KernelContext::Int8Activations;
+// Matrix::activations16 = false, the int8 tensors of int4 files). Packed kI8 weight-only, kF16,
+// kBF16 → widening GEMV (M = 1) / dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per activation row over cache-sized
 // tiles of weight rows (M ≤ 4, or any M with the int8 GEMM path) / dequantize → sgemm.
 // Unpacked non-fp32 matrices → dequantize panel → sgemv/sgemm (correct, slow: pack at load).
 // Work is split over N across ctx's ThreadPool; OpenBLAS runs single-threaded inside each part.
@@ -38,17 +40,37 @@ class KernelContext {
     kDequantSgemm,  // dequantize weight panels to fp32, then OpenBLAS sgemm (fp32 activations)
   };
 
-  // num_threads ≤ 0 → PhysicalCoreCount(). With more than one thread, sets OpenBLAS to 1 thread
-  // (see kernels/blas.h): the pool splits N and calls OpenBLAS once per thread.
+  // Activation precision of the dynamic int8 GEMV/GEMM (kI8 with dynamic_activations).
+  enum class Int8Activations {
+    // Default. Each activation row quantized to 16 bits (one scale per row) and multiplied as two
+    // int8 rows (q = 256·hi + lo): the integer kernels at twice the multiply-adds, with the
+    // accuracy of fp32 activations. Per-row 8-bit scales lose Gemma 3's outlier channels
+    // (benchmarks/RESULTS.md, "dynamic_int8 activations").
+    k16Bit,
+    k8Bit,  // one int8 row per activation row (llama.cpp-style speed, less exact)
+  };
+
+
+  // num_threads ≤ 0 → DefaultThreadCount() (util/cpu_info.h). Sets OpenBLAS to 1 thread (see
+  // kernels/blas.h): the pool splits N and calls OpenBLAS once per part.
+  // The initial Int8Activations is k16Bit unless LITERTLM_INT8_ACTIVATION_BITS=8 is set in the
+  // environment (read once; for benchmarking and comparison).
   explicit KernelContext(int num_threads = 0);
+  // Runs its parallel work on `pool`, which may be shared with other contexts (e.g. all
+  // sessions of one Engine): their jobs then take turns (see ThreadPool). Scratch stays per
+  // context.
+  explicit KernelContext(std::shared_ptr<ThreadPool> pool);
   ~KernelContext();
   KernelContext(const KernelContext&) = delete;
   KernelContext& operator=(const KernelContext&) = delete;
 
-  int num_threads() const { return pool_.num_threads(); }
-  ThreadPool& pool() { return pool_; }
+  int num_threads() const { return pool_->num_threads(); }
+  ThreadPool& pool() { return *pool_; }
+  const std::shared_ptr<ThreadPool>& shared_pool() const { return pool_; }
   void set_int8_gemm_path(Int8GemmPath p) { int8_gemm_path_ = p; }
   Int8GemmPath int8_gemm_path() const { return int8_gemm_path_; }
+  void set_int8_activations(Int8Activations a) { int8_activations_ = a; }
+  Int8Activations int8_activations() const { return int8_activations_; }
   // Kernel level used by this context (default: ActiveKernels()); tests/benchmarks may pin one.
   void set_kernels(const KernelTable* t) { kernels_ = t; }
   const KernelTable& kernels() const { return *kernels_; }
@@ -62,9 +84,10 @@ class KernelContext {
   float* panel(int thread, size_t count);
 
  private:
-  ThreadPool pool_;
+  std::shared_ptr<ThreadPool> pool_;
   const KernelTable* kernels_;
   Int8GemmPath int8_gemm_path_ = Int8GemmPath::kAuto;
+  Int8Activations int8_activations_;
   std::vector<int8_t> xq_;
   std::vector<float> xscale_;
   std::vector<float> xpad_;

@@ -44,6 +44,9 @@ struct Matrix {
   // multiply the rounded values x̃ = (q − zp)·s in fp32 (equal up to summation order). Overrides
   // dynamic_activations.
   bool asymmetric_activations = false;
+  // kI8 dynamic only: 16-bit activations allowed (the default, KernelContext::Int8Activations);
+  // false keeps 8-bit ones (the int8 tensors of int4 files: embedding, fallbacks).
+  bool activations16 = true;
 };
 
 // Bytes of one stored row of `cols` elements (int4: two per byte). 0 for non-matrix dtypes.

@@ -185,4 +185,19 @@ void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out) {
   for (int64_t k = 0; k < cols; ++k) out[k] = static_cast<float>(q[static_cast<size_t>(k)] - zp) * scale;
 }
 
+float QuantizeActivationRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi,
+                              int8_t* lo) {
+  float s = AbsMax(x, cols) / kActivation16Max;
+  float inv = s > 0 ? 1.0f / s : 0.0f;
+  for (int64_t k = 0; k < cols; ++k) {
+    float v = std::fmin(std::fmax(x[k] * inv, -kActivation16Max), kActivation16Max);
+    int q = static_cast<int>(std::nearbyint(v));
+    int h = (q + 128) >> 8;  // floor: arithmetic shift
+    hi[k] = static_cast<int8_t>(h);
+    lo[k] = static_cast<int8_t>(q - 256 * h);
+  }
+  for (int64_t k = cols; k < padded_cols; ++k) hi[k] = lo[k] = 0;
+  return s;
+}
+
 }  // namespace litertlm

@@ -55,6 +55,14 @@ void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out);
 // point in *zero_point; returns s. AsymmetricRoundActivationRow's x̃[k] = (q[k] − zp)·s.
 float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q,
                                       int32_t* zero_point);
+// 16-bit activations for int8 weights (the default dynamic_int8 compute, see kernels/linear.h),
+// as two int8 rows the int8 kernels multiply unchanged: q[k] = round(x[k] / s) with
+// s = max|x| / kActivation16Max (|q| ≤ 32512), split exactly as q = 256·hi[k] + lo[k] with
+// hi = floor((q + 128) / 256) in [-127, 127] and lo in [-128, 127]. hi = lo = 0 for
+// cols ≤ k < padded_cols. Returns s (0 for an all-zero row).
+inline constexpr float kActivation16Max = 32512.0f;
+float QuantizeActivationRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi,
+                              int8_t* lo);
 
 }  // namespace litertlm
 

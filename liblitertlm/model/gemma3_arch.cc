@@ -40,7 +40,13 @@ Status ParseGemma3Config(const JsonObjectReader& r, ModelConfig* c) {
   // and released Gemma3 configs set it to null.
   ASSIGN_OR_RETURN(auto unused_attn_softcap, r.Double("attn_logit_softcapping"));
   (void)unused_attn_softcap;
+  // transformers soft-caps the logits whenever the field is not None (logits / cap, tanh,
+  // × cap): null means no capping, 0 divides by zero (NaN logits) and is refused.
   ASSIGN_OR_RETURN(c->final_logit_softcapping, r.Double("final_logit_softcapping"));
+  if (const auto& cap = c->final_logit_softcapping; cap && !(*cap > 0 && std::isfinite(*cap))) {
+    return InvalidArgumentError(r.Where("final_logit_softcapping") +
+                                " must be a positive number, or null for none");
+  }
   RETURN_IF_ERROR(ParseLayerTypes(r, c));
   RETURN_IF_ERROR(ParseRope(r, "full_attention", "rope_theta", 1000000.0, true, &c->rope_global));
   RETURN_IF_ERROR(ParseRope(r, "sliding_attention", "rope_local_base_freq", 10000.0, false, &c->rope_local));

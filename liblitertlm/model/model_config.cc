@@ -9,11 +9,27 @@
 namespace litertlm {
 namespace {
 
+constexpr int64_t kMaxDimension = int64_t{1} << 30;
+
 Status RequirePositive(const JsonObjectReader& r, const char* field, int* out) {
   ASSIGN_OR_RETURN(int64_t v, r.RequireInt(field));
-  if (v <= 0 || v > (1 << 30)) return InvalidArgumentError(r.Where(field) + " must be positive");
+  if (v <= 0 || v > kMaxDimension) {
+    return InvalidArgumentError(r.Where(field) + " must be between 1 and " +
+                                std::to_string(kMaxDimension) + " (got " + std::to_string(v) + ")");
+  }
   *out = static_cast<int>(v);
   return Status::Ok();
+}
+
+// Every layer needs kMinTensorsPerLayer tensors, plus the embedding and the final norm.
+Status CheckLayersFitSource(const JsonObjectReader& r, int num_layers, int64_t tensors_in_source) {
+  if (tensors_in_source < 0) return Status::Ok();
+  const int64_t needed = 2 + kMinTensorsPerLayer * int64_t{num_layers};
+  if (needed <= tensors_in_source) return Status::Ok();
+  return InvalidArgumentError(r.Where("num_hidden_layers") + " is " + std::to_string(num_layers) +
+                              ", but the weights hold only " + std::to_string(tensors_in_source) +
+                              " tensors (" + std::to_string(num_layers) + " layers need at least " +
+                              std::to_string(needed) + ")");
 }
 
 StatusOr<std::string> ArchitectureName(const JsonObjectReader& r) {
@@ -46,11 +62,12 @@ Status ParseEosIds(const JsonObjectReader& r, ModelConfig* c) {
   return Status::Ok();
 }
 
-Status ParseGeneric(const JsonObjectReader& r, ModelConfig* c) {
+Status ParseGeneric(const JsonObjectReader& r, int64_t tensors_in_source, ModelConfig* c) {
   RETURN_IF_ERROR(RequirePositive(r, "vocab_size", &c->vocab_size));
   RETURN_IF_ERROR(RequirePositive(r, "hidden_size", &c->hidden_size));
   RETURN_IF_ERROR(RequirePositive(r, "intermediate_size", &c->intermediate_size));
   RETURN_IF_ERROR(RequirePositive(r, "num_hidden_layers", &c->num_layers));
+  RETURN_IF_ERROR(CheckLayersFitSource(r, c->num_layers, tensors_in_source));
   RETURN_IF_ERROR(RequirePositive(r, "num_attention_heads", &c->num_heads));
   c->num_kv_heads = c->num_heads;
   if (r.Has("num_key_value_heads")) RETURN_IF_ERROR(RequirePositive(r, "num_key_value_heads", &c->num_kv_heads));
@@ -73,19 +90,34 @@ Status ParseGeneric(const JsonObjectReader& r, ModelConfig* c) {
 
 }  // namespace
 
-StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::string& origin) {
+namespace {
+StatusOr<const ArchSpec*> SupportedArch(const JsonObjectReader& r, ModelConfig* c) {
+  ASSIGN_OR_RETURN(c->architecture, ArchitectureName(r));
+  const ArchSpec* spec = FindArchSpec(c->architecture);
+  if (spec == nullptr) {
+    return InvalidArgumentError(r.Where("architectures") + ": unsupported architecture '" +
+                                c->architecture + "' (supported: " + SupportedArchitectures() + ")");
+  }
+  return spec;
+}
+}  // namespace
+
+Status CheckModelArchitecture(const std::string& json_text, const std::string& origin) {
+  ASSIGN_OR_RETURN(auto doc, ParseJson(json_text, origin));
+  if (!doc->IsObject()) return InvalidArgumentError(origin + ": config is not a JSON object");
+  ModelConfig c;
+  return SupportedArch(JsonObjectReader(*doc, origin), &c).status();
+}
+
+StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::string& origin,
+                                       int64_t tensors_in_source) {
   ASSIGN_OR_RETURN(auto doc, ParseJson(json_text, origin));
   if (!doc->IsObject()) return InvalidArgumentError(origin + ": config is not a JSON object");
   JsonObjectReader r(*doc, origin);
   ModelConfig c;
-  ASSIGN_OR_RETURN(c.architecture, ArchitectureName(r));
-  const ArchSpec* spec = FindArchSpec(c.architecture);
-  if (spec == nullptr) {
-    return InvalidArgumentError(r.Where("architectures") + ": unsupported architecture '" +
-                                c.architecture + "' (supported: " + SupportedArchitectures() + ")");
-  }
+  ASSIGN_OR_RETURN(const ArchSpec* spec, SupportedArch(r, &c));
   c.arch = spec->arch;
-  RETURN_IF_ERROR(ParseGeneric(r, &c));
+  RETURN_IF_ERROR(ParseGeneric(r, tensors_in_source, &c));
   RETURN_IF_ERROR(spec->parse_config(r, &c));
   if (static_cast<int>(c.layer_sliding.size()) != c.num_layers)
     return InternalError(origin + ": layer pattern not set by the architecture parser");
@@ -123,8 +155,9 @@ Status ParseLayerTypes(const JsonObjectReader& r, ModelConfig* c) {
   for (bool s : c->layer_sliding) any_sliding |= s;
   if (any_sliding) {
     ASSIGN_OR_RETURN(auto window, r.Int("sliding_window"));
-    if (!window || *window <= 0)
-      return InvalidArgumentError(r.Where("sliding_window") + " must be positive when layers slide");
+    if (!window || *window <= 0 || *window > kMaxDimension)
+      return InvalidArgumentError(r.Where("sliding_window") + " must be between 1 and " +
+                                  std::to_string(kMaxDimension) + " when layers slide");
     c->sliding_window = static_cast<int>(*window);
   }
   return Status::Ok();

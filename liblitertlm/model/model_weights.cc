@@ -1,5 +1,6 @@
 #include "model/model_weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -30,6 +31,44 @@ const float* WidenToF32(const TensorView& v, ModelWeights* w) {
 
 bool IsAligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
 
+// Index of the first element whose exponent bits are all ones (NaN or ±infinity), or -1.
+// `Bits` is the element's integer type, `exponent` its exponent mask. Blocks are scanned
+// branch-free (the compiler vectorises them) and only a failing block is searched.
+template <typename Bits>
+int64_t FirstNonFiniteOf(const uint8_t* data, int64_t n, Bits exponent) {
+  constexpr int64_t kBlock = 4096;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t end = std::min(n, start + kBlock);
+    bool bad = false;
+    for (int64_t i = start; i < end; ++i) {
+      Bits b;
+      std::memcpy(&b, data + i * static_cast<int64_t>(sizeof(Bits)), sizeof(Bits));
+      bad |= (b & exponent) == exponent;
+    }
+    if (!bad) continue;
+    for (int64_t i = start; i < end; ++i) {
+      Bits b;
+      std::memcpy(&b, data + i * static_cast<int64_t>(sizeof(Bits)), sizeof(Bits));
+      if ((b & exponent) == exponent) return i;
+    }
+  }
+  return -1;
+}
+
+int64_t FirstNonFinite(const TensorView& v) {
+  if (v.layout != TensorLayout::kRowMajor) return -1;
+  switch (v.dtype) {
+    case DType::kF32:
+      return FirstNonFiniteOf<uint32_t>(v.data.data(), v.NumElements(), 0x7f800000u);
+    case DType::kF16:
+      return FirstNonFiniteOf<uint16_t>(v.data.data(), v.NumElements(), uint16_t{0x7c00});
+    case DType::kBF16:
+      return FirstNonFiniteOf<uint16_t>(v.data.data(), v.NumElements(), uint16_t{0x7f80});
+    default:
+      return -1;
+  }
+}
+
 class WeightBuilder {
  public:
   WeightBuilder(const WeightSource& source, const WeightLoadOptions& options, ModelWeights* w)
@@ -42,6 +81,13 @@ class WeightBuilder {
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has shape " +
                                   ShapeToString(view->shape) + ", the config implies " +
                                   ShapeToString(spec.shape));
+    }
+    if (options_.reject_non_finite) {
+      if (const int64_t i = FirstNonFinite(*view); i >= 0) {
+        return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name +
+                                    "' holds a non-finite value (NaN or infinity) at element " +
+                                    std::to_string(i) + " (damaged checkpoint?)");
+      }
     }
     return view;
   }
@@ -95,6 +141,7 @@ class WeightBuilder {
     m.scales = v.scales.empty() ? nullptr : v.scales.data();
     m.row_sums = v.row_sums.empty() ? nullptr : v.row_sums.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
+    m.activations16 = options_.int8_activations16;
     const bool quantized = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
                            v.dtype == DType::kI4Block128;
     if (!quantized && v.dtype != DType::kF16 && v.dtype != DType::kBF16)
@@ -121,6 +168,7 @@ class WeightBuilder {
     m.scales = v.scales.empty() ? nullptr : v.scales.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
     m.asymmetric_activations = options_.int8_asymmetric_activations;
+    m.activations16 = options_.int8_activations16;
     const bool needs_scales = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
                               v.dtype == DType::kI4Block128;
     if (needs_scales && m.scales == nullptr)
@@ -134,6 +182,7 @@ class WeightBuilder {
     Matrix out = w_->packed.back()->view;
     out.dynamic_activations = options_.int8_dynamic_activations;
     out.asymmetric_activations = options_.int8_asymmetric_activations;
+    out.activations16 = options_.int8_activations16;
     return out;
   }
 
@@ -161,15 +210,19 @@ StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& conf
     return specs.at(LayerTensorName(l, suffix));
   };
 
-  ASSIGN_OR_RETURN(w->embedding, b.Projection(spec("model.embed_tokens.weight")));
-  if (config.tie_word_embeddings) {
-    w->output = w->embedding;
-  } else {
-    ASSIGN_OR_RETURN(w->output, b.Projection(spec("lm_head.weight")));
+  if (options.globals) {
+    ASSIGN_OR_RETURN(w->embedding, b.Projection(spec("model.embed_tokens.weight")));
+    if (config.tie_word_embeddings) {
+      w->output = w->embedding;
+    } else {
+      ASSIGN_OR_RETURN(w->output, b.Projection(spec("lm_head.weight")));
+    }
+    ASSIGN_OR_RETURN(w->final_norm, b.Vector(spec("model.norm.weight")));
   }
-  ASSIGN_OR_RETURN(w->final_norm, b.Vector(spec("model.norm.weight")));
   w->layers.resize(config.num_layers);
-  for (int l = 0; l < config.num_layers; ++l) {
+  const int end_layer = options.end_layer < 0 ? config.num_layers
+                                              : std::min(options.end_layer, config.num_layers);
+  for (int l = std::max(0, options.first_layer); l < end_layer; ++l) {
     LayerWeights& lw = w->layers[l];
     ASSIGN_OR_RETURN(lw.q_proj, b.Projection(layer(l, "self_attn.q_proj.weight")));
     ASSIGN_OR_RETURN(lw.k_proj, b.Projection(layer(l, "self_attn.k_proj.weight")));

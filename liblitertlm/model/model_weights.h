@@ -47,10 +47,23 @@ struct WeightLoadOptions {
   // kI8 projections: round activations as XNNPACK's dynamic-range FULLY_CONNECTED does
   // (Matrix::asymmetric_activations): what Google-made TFLite int8 files compute.
   bool int8_asymmetric_activations = false;
+  // dynamic kI8 projections: 16-bit activations allowed (Matrix::activations16); false for the
+  // int8 tensors of dynamic_int4 files, which keep the 8-bit activations they were measured with.
+  bool int8_activations16 = true;
   // F16/BF16 projections: true = kept at 16 bits and widened on the fly by the kernels (what a
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).
   bool keep_half_precision = false;
+  // Which weights to build (the converter's validation streams its source one layer at a time):
+  // the embedding, output and final norm when `globals`, and layers [first_layer, end_layer)
+  // (end_layer < 0: to the last). `layers` always has num_layers entries; the others stay empty.
+  bool globals = true;
+  int first_layer = 0;
+  int end_layer = -1;
+  // Refuse floating-point tensors holding NaN or infinity (one read pass over them, at memory
+  // speed). On for checkpoint directories and GGUF files run directly; converted .litertlm files
+  // were checked when they were written, and their loads stay zero-copy.
+  bool reject_non_finite = false;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the

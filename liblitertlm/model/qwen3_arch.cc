@@ -20,7 +20,8 @@ Status ParseQwen3Config(const JsonObjectReader& r, ModelConfig* c) {
     ASSIGN_OR_RETURN(auto max_window_layers, r.Int("max_window_layers"));
     for (int i = 0; i < c->num_layers; ++i) c->layer_sliding[i] = i >= max_window_layers.value_or(0);
     ASSIGN_OR_RETURN(auto window, r.Int("sliding_window"));
-    if (!window || *window <= 0) return InvalidArgumentError(r.Where("sliding_window") + " must be positive");
+    if (!window || *window <= 0 || *window > (int64_t{1} << 30))
+      return InvalidArgumentError(r.Where("sliding_window") + " must be between 1 and 1073741824");
     c->sliding_window = static_cast<int>(*window);
   }
   RETURN_IF_ERROR(ParseRope(r, "full_attention", "rope_theta", 10000.0, true, &c->rope_global));

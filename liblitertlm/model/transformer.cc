@@ -295,14 +295,10 @@ void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContex
   }
 }
 
-void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
-                          std::span<const int> logit_rows, float* logits,
-                          ForwardScratch& s, KernelContext& ctx) const {
+void Transformer::Embed(std::span<const TokenId> tokens, ForwardScratch& s) const {
   const ModelConfig& c = config_;
   const int64_t m = static_cast<int64_t>(tokens.size());
-  const int start = cache.num_tokens();
   const int64_t e = c.hidden_size;
-  cache.Reserve(start + static_cast<int>(m));
   s.Reserve(c, m);
   const float embed_scale = c.scale_embeddings ? std::sqrt(static_cast<float>(e)) : 1.0f;
   for (int64_t t = 0; t < m; ++t) {
@@ -311,12 +307,19 @@ void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
     if (c.scale_embeddings)
       for (int64_t i = 0; i < e; ++i) row[i] *= embed_scale;
   }
-  for (int l = 0; l < c.num_layers; ++l) {
-    AttentionLayer(l, m, start, cache, s, ctx);
-    MlpLayer(l, m, s, ctx);
-  }
-  cache.SetNumTokens(start + static_cast<int>(m));
+}
+
+void Transformer::RunLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
+                           KernelContext& ctx) const {
+  AttentionLayer(layer, m, start, cache, s, ctx);
+  MlpLayer(layer, m, s, ctx);
+}
+
+void Transformer::Logits(std::span<const int> logit_rows, float* logits, ForwardScratch& s,
+                         KernelContext& ctx) const {
+  const ModelConfig& c = config_;
   if (logit_rows.empty()) return;
+  const int64_t e = c.hidden_size;
   const float eps = static_cast<float>(c.rms_norm_eps);
   for (size_t j = 0; j < logit_rows.size(); ++j)
     RmsNorm(s.x.data() + int64_t{logit_rows[j]} * e, weights_.final_norm, e, eps,
@@ -325,6 +328,18 @@ void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
   Linear(ctx, weights_.output, s.logits_in.data(), rows, logits);
   if (c.final_logit_softcapping)
     SoftCap(logits, rows * c.vocab_size, static_cast<float>(*c.final_logit_softcapping));
+}
+
+void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,
+                          std::span<const int> logit_rows, float* logits,
+                          ForwardScratch& s, KernelContext& ctx) const {
+  const int64_t m = static_cast<int64_t>(tokens.size());
+  const int start = cache.num_tokens();
+  cache.Reserve(start + static_cast<int>(m));
+  Embed(tokens, s);
+  for (int l = 0; l < config_.num_layers; ++l) RunLayer(l, m, start, cache, s, ctx);
+  cache.SetNumTokens(start + static_cast<int>(m));
+  Logits(logit_rows, logits, s, ctx);
 }
 
 }  // namespace litertlm

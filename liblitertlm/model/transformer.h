@@ -37,6 +37,26 @@ class Transformer {
   void Forward(std::span<const TokenId> tokens, KvCache& cache, std::span<const int> logit_rows,
                float* logits, ForwardScratch& scratch, KernelContext& ctx) const;
 
+  // Forward in pieces, for a caller that holds one layer's weights at a time (the converter's
+  // validation streams the fp32 source layer by layer). Same arithmetic as Forward, which is
+  // Embed, every RunLayer, Logits. The hidden states of the m tokens are scratch.x (m × E).
+  // Embed: scratch.x = the (scaled) embeddings of `tokens` (reserves scratch for them).
+  void Embed(std::span<const TokenId> tokens, ForwardScratch& scratch) const;
+  // Layer `layer` on scratch.x in place for positions [start, start + m); its keys and values go
+  // to `cache` (reserved for start + m tokens by the caller). Reads weights.layers[layer] now.
+  void RunLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& scratch,
+                KernelContext& ctx) const;
+  // Final norm and output projection of the rows `logit_rows` of scratch.x (as Forward).
+  void Logits(std::span<const int> logit_rows, float* logits, ForwardScratch& scratch,
+              KernelContext& ctx) const;
+  // One decode step for several sequences at once (transformer_batch.cc): row i is tokens[i] at
+  // position caches[i]->num_tokens() of its own cache, which gains that token. Every projection
+  // is one matrix product over all rows (each weight read once per step, not once per
+  // sequence); attention runs per row on its own cache. Writes rows × vocab_size logits. The
+  // caller checks ids, context room, and that no cache appears twice.
+  void DecodeBatch(std::span<const TokenId> tokens, std::span<KvCache* const> caches,
+                   float* logits, ForwardScratch& scratch, KernelContext& ctx) const;
+
  private:
   // Queries [t0, t1) of query heads [g0, g1) of KV head `kv_head` (head index within the
   // group): scores = Q·Kᵀ, masked softmax, out = P·V, over the keys the block can see.
@@ -49,6 +69,11 @@ class Transformer {
   void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
                       KernelContext& ctx) const;
   void MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContext& ctx) const;
+  // DecodeBatch's attention: one query per row, each on its own cache.
+  void BatchAttentionLayer(int layer, std::span<KvCache* const> caches, ForwardScratch& s,
+                           KernelContext& ctx) const;
+  void BatchAttention(int layer, std::span<KvCache* const> caches, ForwardScratch& s,
+                      KernelContext& ctx) const;
 
   const ModelConfig& config_;
   const ModelWeights& weights_;

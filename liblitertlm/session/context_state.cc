@@ -10,18 +10,25 @@ namespace {
 // Prefill runs in chunks of at most this many tokens: bounds scratch memory and is the
 // granularity at which a prefill notices Cancel().
 constexpr size_t kMaxChunk = 128;
+
+// The model's shared pool when `num_threads` is 0 or what the model was loaded with; otherwise
+// a pool of this state's own.
+std::shared_ptr<ThreadPool> PoolFor(const Model::Impl& model, int num_threads) {
+  if (num_threads <= 0 || num_threads == model.options.num_threads) return model.SharedPool();
+  return std::make_shared<ThreadPool>(num_threads);
+}
 }  // namespace
 
 ContextState::ContextState(const Model::Impl& model, int max_tokens, int num_threads,
                            KvDType kv_dtype)
     : model_(model),
-      kernels_(std::make_unique<KernelContext>(num_threads)),
+      kernels_(std::make_unique<KernelContext>(PoolFor(model, num_threads))),
       cache_(model.config.num_layers, model.config.num_kv_heads, model.config.head_dim, max_tokens,
              kv_dtype) {}
 
 ContextState::ContextState(const ContextState& other)
     : model_(other.model_),
-      kernels_(std::make_unique<KernelContext>(other.kernels_->num_threads())),
+      kernels_(std::make_unique<KernelContext>(other.kernels_->shared_pool())),
       cache_(other.cache_),
       tokens_(other.tokens_),
       last_logits_(other.last_logits_) {}
@@ -71,6 +78,36 @@ Status ContextState::Append(std::span<const TokenId> tokens, std::vector<float>*
   }
   if (all_logits != nullptr)
     std::copy(all_logits->end() - vocab, all_logits->end(), last_logits_.begin());
+  return Status::Ok();
+}
+
+Status ContextState::DecodeBatch(std::span<ContextState* const> states,
+                                 std::span<const TokenId> tokens, ForwardScratch& scratch,
+                                 std::vector<float>& logits, KernelContext& ctx) {
+  if (states.size() != tokens.size())
+    return InvalidArgumentError("DecodeBatch: " + std::to_string(states.size()) + " states but " +
+                                std::to_string(tokens.size()) + " tokens");
+  if (states.empty()) return Status::Ok();
+  const Model::Impl& model = states[0]->model_;
+  std::vector<KvCache*> caches;
+  caches.reserve(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (&states[i]->model_ != &model)
+      return InvalidArgumentError("DecodeBatch: state " + std::to_string(i) + " is on another model");
+    if (std::find(states.begin(), states.begin() + i, states[i]) != states.begin() + i)
+      return InvalidArgumentError("DecodeBatch: state " + std::to_string(i) + " appears twice");
+    RETURN_IF_ERROR(states[i]->Validate(tokens.subspan(i, 1)));
+    caches.push_back(&states[i]->cache_);
+  }
+  const size_t vocab = static_cast<size_t>(model.config.vocab_size);
+  logits.resize(states.size() * vocab);
+  model.transformer->DecodeBatch(tokens, caches, logits.data(), scratch, ctx);
+  for (size_t i = 0; i < states.size(); ++i) {
+    ContextState& state = *states[i];
+    state.last_logits_.assign(logits.begin() + static_cast<std::ptrdiff_t>(i * vocab),
+                              logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * vocab));
+    state.tokens_.push_back(tokens[i]);
+  }
   return Status::Ok();
 }
 

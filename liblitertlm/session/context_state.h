@@ -20,7 +20,8 @@ namespace litertlm {
 class ContextState {
  public:
   // `model` must outlive the state. `max_tokens` ≤ the model's context limit. `num_threads`:
-  // worker threads for this state's matrix work (0 = physical cores).
+  // threads for this state's matrix work; 0 or the model's LoadOptions::num_threads = the
+  // model's shared pool (Model::Impl::SharedPool), another count = a pool of its own.
   ContextState(const Model::Impl& model, int max_tokens, int num_threads,
                KvDType kv_dtype = KvDType::kF32);
   ContextState(const ContextState& other);
@@ -34,6 +35,13 @@ class ContextState {
                 const std::atomic<bool>* cancel = nullptr);
   // Forgets tokens [n, num_tokens()). LastLogits() is invalid until the next Append.
   void Truncate(int n);
+
+  // One decode step for several states of the same model in one forward pass
+  // (Transformer::DecodeBatch): states[i] gains tokens[i] and its next-token logits. Every state
+  // is validated first (ids, context room, one model, no state twice); on error none changes.
+  // Runs on `ctx`; `scratch` and `logits` are the caller's reusable buffers.
+  static Status DecodeBatch(std::span<ContextState* const> states, std::span<const TokenId> tokens,
+                            ForwardScratch& scratch, std::vector<float>& logits, KernelContext& ctx);
 
   std::span<const float> last_logits() const { return last_logits_; }
   std::span<const TokenId> tokens() const { return tokens_; }

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/pending_files.h"
+
 namespace litertlm {
 namespace {
 Status ErrnoStatus(const std::string& what, int err) {
@@ -24,8 +26,14 @@ StatusOr<AtomicFileWriter> AtomicFileWriter::Create(const std::string& path) {
   AtomicFileWriter w;
   w.path_ = path;
   w.tmp_path_ = path + ".tmp." + std::to_string(::getpid());
+  SweepStaleTempFiles(path);
+  w.pending_slot_ = RegisterPendingFile(w.tmp_path_);
   w.fd_ = ::open(w.tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (w.fd_ < 0) return ErrnoStatus(w.tmp_path_, errno);
+  if (w.fd_ < 0) {
+    const int err = errno;
+    UnregisterPendingFile(std::exchange(w.pending_slot_, -1));
+    return ErrnoStatus(w.tmp_path_, err);
+  }
   return w;
 }
 
@@ -33,13 +41,15 @@ AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       offset_(other.offset_),
       path_(std::move(other.path_)),
-      tmp_path_(std::move(other.tmp_path_)) {}
+      tmp_path_(std::move(other.tmp_path_)),
+      pending_slot_(std::exchange(other.pending_slot_, -1)) {}
 
 AtomicFileWriter::~AtomicFileWriter() {
   if (fd_ >= 0) {
     ::close(fd_);
     ::unlink(tmp_path_.c_str());
   }
+  UnregisterPendingFile(pending_slot_);
 }
 
 Status AtomicFileWriter::Write(const void* data, size_t size) {
@@ -92,6 +102,7 @@ Status AtomicFileWriter::Commit() {
     ::unlink(tmp_path_.c_str());
     return ErrnoStatus(path_, err);
   }
+  UnregisterPendingFile(std::exchange(pending_slot_, -1));
   return Status::Ok();
 }
 

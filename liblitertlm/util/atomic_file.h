@@ -1,6 +1,7 @@
 // Writes a file so that readers never see it half-written: data goes to "<path>.tmp.<pid>", is
 // fsync'd, then renamed over `path`. If the writer is destroyed without Commit(), the temporary
-// file is removed.
+// file is removed. The temporary file is registered in util/pending_files.h (removable from a
+// signal handler), and Create first sweeps "<path>.tmp.<pid>" files of processes that are gone.
 #ifndef LITERTLM_UTIL_ATOMIC_FILE_H_
 #define LITERTLM_UTIL_ATOMIC_FILE_H_
 
@@ -37,6 +38,7 @@ class AtomicFileWriter {
   uint64_t offset_ = 0;
   std::string path_;
   std::string tmp_path_;
+  int pending_slot_ = -1;  // util/pending_files.h
 };
 
 // Convenience: the whole contents at once.

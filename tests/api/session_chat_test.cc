@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -291,6 +292,89 @@ TEST_P(ChatFixtureTest, RemoveLastReplyThenRegenerate) {
   EXPECT_EQ(session->history().size(), 2u);
 }
 
+// SetHistory replaces the conversation but keeps the KV cache: a session that held another
+// conversation with the same opening reuses that prefix, and answers exactly as a fresh session.
+TEST_P(ChatFixtureTest, SetHistoryKeepsTheCacheOfTheCommonPrefix) {
+  auto engine = LoadEngine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  auto session = NewSession(engine);
+  session->AddMessage(Role::kUser, "Tell me about the quick brown fox.");
+  const GenerateResult first = MustGenerate(*session, Greedy(8));
+  const std::vector<Message> other = {{Role::kUser, "Tell me about the quick brown fox."},
+                                      {Role::kAssistant, first.text},
+                                      {Role::kUser, "And the lazy dog?"}};
+  session->SetHistory(other);
+  ASSERT_EQ(session->history().size(), 3u);
+  const GenerateResult continued = MustGenerate(*session, Greedy(8));
+  EXPECT_GT(continued.stats.reused_tokens, 0);
+  EXPECT_EQ(session->history().size(), 4u);
+  auto fresh = NewSession(engine);
+  fresh->SetHistory(other);
+  const GenerateResult expected = MustGenerate(*fresh, Greedy(8));
+  EXPECT_EQ(expected.stats.reused_tokens, 0);
+  EXPECT_EQ(continued.text, expected.text);
+  EXPECT_EQ(Tokens(*session), Tokens(*fresh));
+  // An unrelated conversation on the same session shares at most the template's opening.
+  session->SetHistory({{Role::kUser, "Completely different words here."}});
+  const GenerateResult unrelated = MustGenerate(*session, Greedy(8));
+  EXPECT_LT(unrelated.stats.reused_tokens, continued.stats.reused_tokens);
+  auto fresh2 = NewSession(engine);
+  fresh2->AddMessage(Role::kUser, "Completely different words here.");
+  EXPECT_EQ(MustGenerate(*fresh2, Greedy(8)).text, unrelated.text);
+}
+
+// Sessions sharing a DecodeBatcher on their own threads decode together (fewer steps than
+// tokens) and answer what each answers alone; a batcher of another model is refused.
+TEST_P(ChatFixtureTest, DecodeBatcherSessionsMatchRunningAlone) {
+  auto engine = LoadEngine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  auto batcher = DecodeBatcher::Create(engine->model(), 2);
+  ASSERT_TRUE(batcher.ok()) << batcher.status().ToString();
+  const std::vector<std::string> prompts = {"One fox.", "Two lazy dogs jump high.", "Three",
+                                            "Four quick brown foxes and a dog."};
+  std::vector<std::string> alone;
+  for (const std::string& p : prompts) {
+    auto session = NewSession(engine);
+    session->AddMessage(Role::kUser, p);
+    alone.push_back(MustGenerate(*session, Greedy(20)).text);
+  }
+  std::vector<std::string> together(prompts.size());
+  std::vector<std::thread> threads;
+  // The tiny models answer in microseconds: each session holds its first piece until all are
+  // decoding (or 2 s passed), so that their steps overlap.
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t started = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      SessionOptions options;
+      options.decode_batcher = *batcher;
+      auto session = NewSession(engine, options);
+      session->AddMessage(Role::kUser, prompts[i]);
+      bool first = true;
+      together[i] = MustGenerate(*session, Greedy(20), [&](std::string_view) {
+        if (!first) return true;
+        first = false;
+        std::unique_lock<std::mutex> lock(mu);
+        ++started;
+        cv.notify_all();
+        cv.wait_for(lock, std::chrono::seconds(2), [&] { return started == prompts.size(); });
+        return true;
+      }).text;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(together, alone);
+  EXPECT_GT((*batcher)->steps(), 0);
+  EXPECT_LT((*batcher)->steps(), (*batcher)->tokens());  // some steps decoded several sessions
+
+  auto other = LoadEngine(GetParam() == "qwen3_gqa" ? "gemma3_mqa" : "qwen3_gqa");
+  ASSERT_NE(other, nullptr);
+  SessionOptions wrong;
+  wrong.decode_batcher = *batcher;
+  EXPECT_EQ(Session::Create(other, wrong).status().code(), StatusCode::kInvalidArgument);
+}
+
 // A context that fills while generating ends with kContextFull; a prompt that cannot fit is
 // OUT_OF_RANGE; the session survives both.
 TEST_P(ChatFixtureTest, ContextFullAndPromptTooLong) {
@@ -557,6 +641,31 @@ TEST(SessionChatTest, TwoThreadsOnOneEngineMatchRunningAlone) {
       }
     }
   }
+}
+
+// Sessions on the Engine's shared thread pool (SessionOptions.num_threads = 0, the engine's
+// count), used from four threads at once, give what each gives alone: their parallel jobs
+// (e.g. the LM head over the whole vocabulary) take turns on the one pool.
+TEST(SessionChatTest, SessionsSharingTheEnginesPoolMatchRunningAlone) {
+  EngineOptions engine_options;
+  engine_options.num_threads = 2;
+  auto created = Engine::Create(GoldenDir() + "/models/qwen3_gqa", engine_options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::shared_ptr<const Engine> engine = *created;
+  auto run = [&](int which, std::vector<TokenId>* tokens) {
+    auto session = Session::Create(engine);  // num_threads 0: the engine's pool
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    (*session)->AddMessage(Role::kUser, "Caller " + std::to_string(which) + ": " + LongText(8 + which));
+    MustGenerate(**session, which % 2 ? Seeded(16, 7 + which) : Greedy(16));
+    *tokens = Tokens(**session);
+  };
+  constexpr int kThreads = 4;
+  std::vector<TokenId> alone[kThreads], together[kThreads];
+  for (int i = 0; i < kThreads; ++i) run(i, &alone[i]);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) threads.emplace_back(run, i, &together[i]);
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(together[i], alone[i]) << "thread " << i;
 }
 
 

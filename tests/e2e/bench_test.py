@@ -4,7 +4,7 @@ import unittest
 
 from cli_support import fixture, run_cli
 
-FIELDS = ["model", "threads", "repeats", "kv_cache_dtype", "mlock", "load_ms", "ttft_ms", "prefill_tokens_per_s",
+FIELDS = ["model", "threads", "threads_used", "repeats", "kv_cache_dtype", "mlock", "load_ms", "ttft_ms", "prefill_tokens_per_s",
           "decode_tokens", "decode_tokens_per_s", "context_tokens",
           "decode_after_context_tokens_per_s", "peak_rss_mb", "method"]
 

@@ -64,16 +64,27 @@ def golden_model(name, files):
     return out
 
 
+def litertlm_bytes(seed, size):
+    """A structurally sound .litertlm of `size` bytes without a checksum (like the files Google's
+    tools write): the committed pre-checksum sample, then deterministic filler. `pull` checks an
+    installed file before calling it present, so the served files must be real ones."""
+    golden = os.environ.get("LITERTLM_GOLDEN_DIR",
+                            os.path.join(os.path.dirname(__file__), "..", "golden"))
+    with open(os.path.join(golden, "format", "sample_weights_v1.litertlm"), "rb") as f:
+        head = f.read()
+    return head + deterministic_bytes(seed, size - len(head))
+
+
 def make_repos(root):
     """Small fixture repositories; returns {repo: {file: bytes}} of what is served."""
     repos = {
         "litert-community/Qwen3-0.6B": {
-            "Qwen3-0.6B.litertlm": deterministic_bytes("qwen-litertlm", 1_000_000),
+            "Qwen3-0.6B.litertlm": litertlm_bytes("qwen-litertlm", 1_000_000),
             "Qwen3-0.6B_web.litertlm": deterministic_bytes("qwen-web", 20_000),
             "README.md": b"# Qwen3 0.6B\n",
         },
         "litert-community/gemma-3-270m-it": {
-            "gemma3-270m-it-q8.litertlm": deterministic_bytes("gemma-litertlm", 200_000),
+            "gemma3-270m-it-q8.litertlm": litertlm_bytes("gemma-litertlm", 200_000),
             "README.md": b"# gemma\n",
         },
         "Qwen/Qwen3-0.6B": {  # a real (tiny) checkpoint: `pull` converts it
@@ -627,6 +638,21 @@ class HubTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(os.path.isfile(os.path.join(
             xdg, "litert-lm", "models", "litert-community", "Qwen3-0.6B", "Qwen3-0.6B.litertlm")))
+
+    def test_download_progress_outside_a_terminal_is_occasional_lines(self):
+        # ~1 MB in 16 kB chunks, 30 ms each: about 2 s, so the 200 ms progress calls see it grow.
+        self.hub.control("chunk_delay_ms=30")
+        try:
+            p = self.cli("pull", "litert-community/Qwen3-0.6B")
+        finally:
+            self.hub.control("chunk_delay_ms=0")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("\r", p.stderr)  # no carriage-return bar in a log
+        lines = [l for l in p.stderr.splitlines() if l.startswith("downloading Qwen3-0.6B.litertlm: ")]
+        self.assertGreaterEqual(len(lines), 2, p.stderr)
+        self.assertLessEqual(len(lines), 10, p.stderr)  # at most one per 10 %
+        self.assertRegex(lines[0], r"^downloading Qwen3-0.6B.litertlm: [\d.]+ [KM]?B of 1.0 MB \(")
+        self.assertIn("downloaded Qwen3-0.6B.litertlm", p.stderr)
 
     def test_list_shows_models_with_sizes(self):
         self.assertEqual(self.cli("pull", "litert-community/Qwen3-0.6B").returncode, 0)

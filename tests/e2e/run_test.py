@@ -200,7 +200,7 @@ class ErrorsTest(unittest.TestCase):
         self.assert_one_line_error((QWEN, "--top-p", "2", "--prompt", "x"), "--top-p", "top_p")
         self.assert_one_line_error((QWEN, "--temperature", "-1", "--prompt", "x"),
                                    "--temperature", "temperature")
-        self.assert_one_line_error((QWEN, "--top-k", "-3", "--prompt", "x"), "--top-k", "top_k")
+        self.assert_one_line_error((QWEN, "--top-k", "-3", "--prompt", "x"), "--top-k", "from 0 to")
 
     def test_bad_flags(self):
         self.assert_one_line_error((QWEN, "--think", "--no-think", "--prompt", "x"), "--no-think")

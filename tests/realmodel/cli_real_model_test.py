@@ -2,6 +2,7 @@
 `litert-lm-cli convert model.gguf` then `printf "What is the capital of France?\\n" | litert-lm-cli run`.
 Needs LITERTLM_CLI and LITERTLM_GEMMA3_GGUF (set by ctest; the realmodel fixture assembles the GGUF).
 """
+import json
 import os
 import subprocess
 import sys
@@ -36,13 +37,44 @@ class RealModelCliTest(unittest.TestCase):
         cls.model = os.path.join(TMP, files[0])
 
     def test_capital_of_france_piped(self):
-        # The PyPI model is the BASE gemma-3-270m (no chat template): as .ci/main runs it, the
-        # piped question is continued as plain text.
-        r = cli("run", self.model, "--no-chat-template", "--max-tokens", "48",
-                stdin="What is the capital of France?\n")
+        # The PyPI model is the BASE gemma-3-270m (no chat template): as .ci/main runs it (no
+        # flag), the piped question is continued as plain text, which the run says once.
+        r = cli("run", self.model, "--max-tokens", "48", stdin="What is the capital of France?\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         print(f"answer: {r.stdout!r}", file=sys.stderr)
         self.assertIn("Paris", r.stdout)
+        self.assertEqual(r.stderr.count("no chat template of its own"), 1, r.stderr)
+
+    def test_default_is_the_same_as_no_chat_template(self):
+        question = "What is the capital of France?\n"
+        plain = cli("run", self.model, "--max-tokens", "16", "--json", stdin=question)
+        raw = cli("run", self.model, "--max-tokens", "16", "--json", "--no-chat-template",
+                  stdin=question)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual(raw.returncode, 0, raw.stderr)
+        self.assertEqual(plain.stdout.split('"stats"')[0], raw.stdout.split('"stats"')[0])
+
+    def test_default_conversion_continues_exactly_like_fp32(self):
+        # The default conversion (dynamic_int8, validated with the default --min-agreement) must
+        # give the fp32 file's greedy text for 32 tokens, as Google's int8 file does. With 8-bit
+        # per-row activations it diverged after ~10 tokens ("...Paris.\n\nThe capital of..."
+        # instead of "...Paris.\n\nWhat is the capital...").
+        texts = {}
+        for name, flags in (("default", []), ("fp32", ["--quantize", "fp32", "--skip-validation"])):
+            out_dir = os.path.join(TMP, name)
+            os.makedirs(out_dir, exist_ok=True)
+            r = cli("convert", GGUF, *flags, "--output-dir", out_dir,
+                    "--models-dir", os.path.join(TMP, "models"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            model = os.path.join(out_dir, [f for f in os.listdir(out_dir) if f.endswith(".litertlm")][0])
+            r = cli("run", model, "--no-chat-template", "--top-k", "1", "--max-tokens", "32",
+                    "--json", "--prompt", "What is the capital of France?")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            answer = json.loads(r.stdout)
+            self.assertEqual(answer["generated_tokens"], 32, r.stdout)
+            texts[name] = answer["text"]
+        print(f"greedy 32 tokens: {texts['fp32']!r}", file=sys.stderr)
+        self.assertEqual(texts["default"], texts["fp32"])
 
     def test_chat_turns_on_a_base_model_still_run(self):
         # Chat turns make a base model ramble (measured: it repeats the question); the run must

@@ -217,14 +217,13 @@ TEST_F(Gemma3ConvertedTest, Int8ConversionAgreesWithTransformers) {
   ExpectAgreement(Converted(Quantization::kInt8), "int8", 0.95);
 }
 
-// dynamic_int8 also quantizes activations per row to int8. Measured on this model with AVX-512
-// VNNI (prefill through the int8 GEMM, activations quantized): 88/98 = 89.8 % top-1 (90/98 in an
-// earlier run with the same max |Δ|: two near-tie positions), BELOW the 95 % target: Gemma 3's
-// activations have outlier channels that per-row int8 clips. Without VNNI, prefill takes the
-// dequantize→sgemm route (fp32 activations) and gets 97/98. The bar is what the VNNI route
-// achieves today, so a regression still fails; raising it to 0.95 is open work.
+// dynamic_int8 (the default conversion) multiplies int8 weights by activations quantized to 16
+// bits per row (KernelContext::Int8Activations::k16Bit): measured 97/98 top-1, like weight-only
+// int8 with fp32 activations. With 8-bit per-row activations (the route before, still
+// LITERTLM_INT8_ACTIVATION_BITS=8) the AVX-512 VNNI route scored 88/98: Gemma 3's activations
+// have outlier channels (down_proj's inputs above all) that a per-row 8-bit scale clips.
 TEST_F(Gemma3ConvertedTest, DynamicInt8ConversionAgreesWithTransformers) {
-  ExpectAgreement(Converted(Quantization::kDynamicInt8), "dynamic_int8", 0.87);
+  ExpectAgreement(Converted(Quantization::kDynamicInt8), "dynamic_int8", 0.98);
 }
 
 // The reduced KV caches on the fp32 conversion, so that only the cache's rounding differs from
@@ -262,7 +261,7 @@ TEST_F(Gemma3ConvertedTest, PerplexityPerQuantization) {
   std::printf("perplexity over %zu tokens: fp32 (GGUF, direct) %.4f\n", ids->size(), base->perplexity);
   EXPECT_LT(base->perplexity, 30.0);  // a real model on plain English; random weights give ~1e5
   const std::vector<std::pair<Quantization, double>> formats = {
-      {Quantization::kFp32, 1.0001}, {Quantization::kDynamicInt8, 1.05},
+      {Quantization::kFp32, 1.0001}, {Quantization::kDynamicInt8, 1.01},  // 8-bit acts: 1.041
       {Quantization::kInt8, 1.05}, {Quantization::kDynamicInt4Block32, 1.7}};  // int4: 1.58x measured
   for (const auto& [q, max_ratio] : formats) {
     auto model = Converted(q);

@@ -65,6 +65,8 @@ TEST_P(Gemma3GgufConvertFormat, ConvertsAndValidates) {
   const std::string out = testing::ScratchDir() + "/gemma3.litertlm";
   ConvertOptions o;
   o.quantization = GetParam();
+  // dynamic_int8 (the default) with its 16-bit activations: 96.5 % measured (8-bit activations:
+  // 92.0 %, refused here).
   o.min_agreement = GetParam() == Quantization::kFp32 ? 0.99 : 0.95;
   auto r = Convert(GgufPath(), out, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -89,7 +91,8 @@ TEST_P(Gemma3GgufConvertFormat, ConvertsAndValidates) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Gemma3GgufConvertFormat,
-                         ::testing::Values(Quantization::kFp32, Quantization::kInt8),
+                         ::testing::Values(Quantization::kFp32, Quantization::kInt8,
+                                           Quantization::kDynamicInt8),
                          [](const auto& p) { return QuantizationName(p.param); });
 
 }  // namespace

@@ -34,6 +34,8 @@ Test control (on the hub port; not logged):
   GET /_control?corrupt=K                 the next K file transfers serve wrong bytes (same
                        length, headers still announce the real checksum)
   GET /_control?api_503=K                 the next K API calls answer 503 (with Retry-After: 1)
+  GET /_control?chunk_delay_ms=MS         every file transfer sleeps MS ms after each 16 kB
+                       (a slow link, to see download progress); 0 turns it off
 
 On start it prints one line "FAKE_HUB hub=<port> cdn=<port>" on stdout. It stops by itself
 after --lifetime seconds (default 300) or when its stdin is closed.
@@ -46,6 +48,7 @@ import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 
 LFS_SUFFIXES = (".safetensors", ".litertlm", ".model", ".bin")
@@ -64,12 +67,14 @@ class State:
         self.cut_times = 0
         self.corrupt = 0
         self.api_503 = 0
+        self.chunk_delay_ms = 0
         self.cdn_port = 0
 
     def reset(self):
         with self.lock:
             self.log = []
             self.cut_after = self.cut_times = self.corrupt = self.api_503 = 0
+            self.chunk_delay_ms = 0
 
     def take_transfer_mode(self):
         """Returns (cut_after or None, corrupt) for one file transfer, consuming the counters."""
@@ -222,6 +227,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.state.corrupt = int(query["corrupt"][0])
                 if "api_503" in query:
                     self.state.api_503 = int(query["api_503"][0])
+                if "chunk_delay_ms" in query:
+                    self.state.chunk_delay_ms = int(query["chunk_delay_ms"][0])
             return self.send_plain(200, {}, b"ok")
         return self.send_plain(404, {}, b"unknown control")
 
@@ -338,8 +345,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if corrupt:
             body = bytes(b ^ 0x5A for b in body)
         limit = len(body) if cut is None else min(cut, len(body))
+        delay = self.state.chunk_delay_ms / 1000.0
         for off in range(0, limit, CHUNK):
             self.wfile.write(body[off:min(off + CHUNK, limit)])
+            if delay:
+                self.wfile.flush()
+                time.sleep(delay)
         self.wfile.flush()
         if cut is not None:
             self.close_connection = True

@@ -8,10 +8,11 @@ in the e2e tests): the safetensors file is written directly, in chunks, so memor
   python3 tests/tools/make_random_checkpoint.py --arch gemma3-270m --out /tmp/g270m
   python3 tests/tools/make_random_checkpoint.py --arch qwen3-0.6b --out /tmp/q06b --dtype f32
 
-config.json carries the hyper-parameters of the Hub model (Qwen/Qwen3-0.6B, google/gemma-3-270m,
-google/gemma-3-1b-it), in the key style of its Hub config. Weights have a random sign and a random
-magnitude in [2^-7, 2^-5) (std ~0.02; built from random bytes, which is fast without numpy);
-RMSNorm weights are 1 (Qwen) or 0 (Gemma, which multiplies by 1 + w). No tokenizer files.
+config.json carries the hyper-parameters of the Hub model (Qwen/Qwen3-0.6B, -1.7B, -4B,
+google/gemma-3-270m, google/gemma-3-1b-it), in the key style of its Hub config. Weights have a
+random sign and a random magnitude in [2^-7, 2^-5) (std ~0.02; built from random bytes, which is
+fast without numpy); RMSNorm weights are 1 (Qwen) or 0 (Gemma, which multiplies by 1 + w). No
+tokenizer files.
 """
 
 import argparse
@@ -32,6 +33,11 @@ QWEN3_0_6B = {
     "tie_word_embeddings": True, "use_cache": True, "use_sliding_window": False,
     "vocab_size": 151936,
 }
+
+# Qwen/Qwen3-1.7B and Qwen/Qwen3-4B: the 0.6B config with their sizes (conversion-memory benchmarks).
+QWEN3_1_7B = dict(QWEN3_0_6B, hidden_size=2048, intermediate_size=6144)
+QWEN3_4B = dict(QWEN3_0_6B, hidden_size=2560, intermediate_size=9728, num_attention_heads=32,
+                num_hidden_layers=36, max_window_layers=36)
 
 GEMMA3_270M = {
     "_sliding_window_pattern": 6, "architectures": ["Gemma3ForCausalLM"],
@@ -60,7 +66,8 @@ GEMMA3_1B = {
     "sliding_window": 512, "sliding_window_pattern": 6, "use_cache": True, "vocab_size": 262144,
 }
 
-ARCHS = {"qwen3-0.6b": QWEN3_0_6B, "gemma3-270m": GEMMA3_270M, "gemma3-1b": GEMMA3_1B}
+ARCHS = {"qwen3-0.6b": QWEN3_0_6B, "qwen3-1.7b": QWEN3_1_7B, "qwen3-4b": QWEN3_4B,
+         "gemma3-270m": GEMMA3_270M, "gemma3-1b": GEMMA3_1B}
 DTYPES = {"bf16": ("BF16", 2, "bfloat16"), "f32": ("F32", 4, "float32")}
 CHUNK = 1 << 22  # elements generated at a time
 # Most significant byte of a bf16/f32 value: sign from the random byte's top bit, then the top

@@ -27,7 +27,9 @@ std::string GoldenV1Path() {
          "sample_weights_v1.litertlm";
 }
 
-void ExpectSampleInfo(const LitertlmFileInfo& info, const char* weights_version = "2") {
+// Files written since checksums carry a second system metadata entry, the sections' SHA-256.
+void ExpectSampleInfo(const LitertlmFileInfo& info, const char* weights_version = "2",
+                      size_t system_entries = 2) {
   EXPECT_EQ(info.major_version, 1u);
   EXPECT_EQ(info.minor_version, 6u);
   ASSERT_EQ(info.sections.size(), 4u);
@@ -40,8 +42,12 @@ void ExpectSampleInfo(const LitertlmFileInfo& info, const char* weights_version 
   EXPECT_EQ(info.sections[3].items[0].second, "liblitertlm_weights");
   EXPECT_EQ(info.sections[3].items[1].first, "weights_format_version");
   EXPECT_EQ(info.sections[3].items[1].second, weights_version);
-  ASSERT_EQ(info.system_metadata.size(), 1u);
+  ASSERT_EQ(info.system_metadata.size(), system_entries);
   EXPECT_EQ(info.system_metadata[0].first, "creator");
+  if (system_entries == 2) {
+    EXPECT_EQ(info.system_metadata[1].first, "liblitertlm_sections_sha256");
+    EXPECT_EQ(info.system_metadata[1].second.size(), 64u);
+  }
   EXPECT_THAT(info.metadata_text, HasSubstr("stop_tokens {\n  token_str: \"<end_of_turn>\"\n}"));
   EXPECT_THAT(info.metadata_text, HasSubstr("llm_model_type {\n  qwen3 {\n  }\n}"));
   EXPECT_THAT(info.metadata_text, HasSubstr("quantization: \"dynamic_int8\""));
@@ -80,7 +86,7 @@ TEST(InspectLitertlmFile, GoldenFileReadsAndWriterIsByteStable) {
 TEST(InspectLitertlmFile, WeightsFormatVersion1FileStillReads) {
   auto golden = InspectLitertlmFile(GoldenV1Path());
   ASSERT_TRUE(golden.ok()) << golden.status().ToString();
-  ExpectSampleInfo(*golden, "1");
+  ExpectSampleInfo(*golden, "1", /*system_entries=*/1);
 }
 
 TEST(InspectLitertlmFile, ErrorsNameTheFile) {

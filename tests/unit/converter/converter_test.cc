@@ -2,6 +2,7 @@
 // failure (no file installed) and GGUF tokenizer rebuilding.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -122,6 +123,63 @@ TEST(Convert, CancelLeavesNoFile) {
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
   EXPECT_EQ(calls, 3);
   EXPECT_TRUE(FilesIn(dir).empty()) << "leftover: " << FilesIn(dir)[0];
+}
+
+// A conversion that fails (here: cancelled) removes the directories it created for its output,
+// so the models directory shows no empty model ("0 B (incomplete download)").
+TEST(Convert, FailureRemovesTheDirectoriesItCreated) {
+  const std::string dir = ScratchDir();
+  fs::create_directories(dir + "/models/local");
+  ConvertOptions o;
+  o.on_progress = [](const ConvertProgress& p) { return p.tensor_index < 2; };
+  auto r = Convert(Fixture("gemma3_mqa"), dir + "/models/local/m/sub/m.litertlm", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  EXPECT_FALSE(fs::exists(dir + "/models/local/m"));
+  EXPECT_TRUE(fs::is_directory(dir + "/models/local"));  // existed before: kept
+  // A directory that already existed stays, even when empty.
+  fs::create_directories(dir + "/mine");
+  r = Convert(Fixture("gemma3_mqa"), dir + "/mine/m.litertlm", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(fs::is_directory(dir + "/mine"));
+  // A successful conversion keeps them.
+  o.on_progress = nullptr;
+  o.validate = false;
+  r = Convert(Fixture("gemma3_mqa"), dir + "/models/local/m/m.litertlm", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(fs::exists(dir + "/models/local/m/m.litertlm"));
+}
+
+// SourceFingerprint changes with the size, the date and the bytes at either end of the file.
+TEST(SourceFingerprint, TellsChangedFilesApart) {
+  const std::string dir = ScratchDir();
+  const std::string path = dir + "/m.gguf";
+  std::string bytes(3 << 20, 'a');
+  testing::WriteFile(path, bytes);
+  auto a = SourceFingerprint(path);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(*SourceFingerprint(path), *a);
+  const auto mtime = fs::last_write_time(path);
+  auto rewrite = [&](const std::string& b) {
+    testing::WriteFile(path, b);
+    fs::last_write_time(path, mtime);  // same date: only size or content differ
+  };
+  std::string changed_end = bytes;
+  changed_end.back() = 'b';
+  rewrite(changed_end);
+  EXPECT_NE(*SourceFingerprint(path), *a);
+  std::string changed_head = bytes;
+  changed_head[10] = 'b';
+  rewrite(changed_head);
+  EXPECT_NE(*SourceFingerprint(path), *a);
+  rewrite(bytes.substr(0, bytes.size() - 1));  // truncated
+  EXPECT_NE(*SourceFingerprint(path), *a);
+  rewrite(bytes);
+  EXPECT_EQ(*SourceFingerprint(path), *a);
+  fs::last_write_time(path, mtime + std::chrono::seconds(5));
+  EXPECT_NE(*SourceFingerprint(path), *a);
+  EXPECT_EQ(SourceFingerprint(dir + "/missing.gguf").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(SourceFingerprint(dir).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(Convert, ProgressCountsEveryTensorThenValidation) {

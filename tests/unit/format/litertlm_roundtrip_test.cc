@@ -103,8 +103,9 @@ TEST(LitertlmRoundTrip, EveryDTypeMetadataAndSection) {
   EXPECT_EQ(r.minor_version(), kLitertlmMinorVersion);
   EXPECT_LE(r.header_end(), kMaxWrittenHeaderEnd);
 
-  ASSERT_EQ(r.system_metadata().size(), 12u);
+  ASSERT_EQ(r.system_metadata().size(), 13u);  // the 12 added + the writer's checksum, last
   const auto& sm = r.system_metadata();
+  EXPECT_EQ(sm[12].key, "liblitertlm_sections_sha256");
   EXPECT_EQ(std::get<uint8_t>(sm[0].value), 200);
   EXPECT_EQ(std::get<int8_t>(sm[1].value), -5);
   EXPECT_EQ(std::get<uint16_t>(sm[2].value), 60000);

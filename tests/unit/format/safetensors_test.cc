@@ -53,6 +53,26 @@ TEST_F(SafetensorsTest, ReadsTensorsZeroCopy) {
   EXPECT_EQ((*file)->metadata().at("format"), "pt");
 }
 
+TEST_F(SafetensorsTest, RejectsOverlappingDataOffsets) {
+  // "b" starts inside "a": the two tensors would alias each other's bytes.
+  auto file = SafetensorsFile::Open(Write(Safetensors(
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+      FloatBytes({1, 2, 3}))));
+  ASSERT_FALSE(file.ok());
+  EXPECT_THAT(file.status().message(), HasSubstr("'a' [0, 8) and 'b' [4, 12) overlap"));
+  EXPECT_THAT(file.status().message(), HasSubstr("model.safetensors"));
+}
+
+TEST_F(SafetensorsTest, AcceptsAdjacentAndEmptyTensors) {
+  auto file = SafetensorsFile::Open(Write(Safetensors(
+      R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},)"
+      R"("e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}})",
+      FloatBytes({1, 2}))));
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+}
+
 TEST_F(SafetensorsTest, RejectsFileShorterThanHeaderLength) {
   auto file = SafetensorsFile::Open(Write("abc"));
   ASSERT_FALSE(file.ok());

@@ -1,5 +1,6 @@
 // Every SIMD level against the scalar kernels on the same inputs, plus the scalar kernels against
 // naive references computed from the stored (row-major) layout. Integer paths: exact int32.
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -84,6 +85,40 @@ TEST(KernelsTest, QuantizeRowIsBitIdenticalAcrossLevels) {
   }
 }
 
+// 16-bit activations as two int8 rows: q = 256·hi + lo is round(x / s) exactly (|q| ≤ 32512,
+// hi in [-127, 127], lo in [-128, 127]), padding zero, and every level gives the same bytes.
+TEST(KernelsTest, QuantizeRow16SplitsExactlyAndIsBitIdenticalAcrossLevels) {
+  for (int64_t k : {1, 15, 16, 17, 640, 1000}) {
+    auto x = RandomVector(static_cast<size_t>(k), static_cast<uint32_t>(k) + 5);
+    x[0] = -10.0f;  // the row maximum is negative: q reaches -32512 exactly
+    if (k > 20) x[20] = 0.5f * 10.0f / kActivation16Max * 255.0f;  // an exact .5 tie at some scale
+    const int64_t padded = (k + 63) / 64 * 64;
+    std::vector<int8_t> hi(static_cast<size_t>(padded), 99), lo(static_cast<size_t>(padded), 99);
+    const float s = ScalarKernels().quantize_row16(x.data(), k, padded, hi.data(), lo.data());
+    ASSERT_GT(s, 0.0f);
+    for (int64_t i = 0; i < padded; ++i) {
+      const int q = 256 * hi[static_cast<size_t>(i)] + lo[static_cast<size_t>(i)];
+      if (i >= k) {
+        EXPECT_EQ(q, 0) << "padding " << i;
+        continue;
+      }
+      EXPECT_GE(hi[static_cast<size_t>(i)], -127);
+      EXPECT_LE(hi[static_cast<size_t>(i)], 127);
+      EXPECT_EQ(q, static_cast<int>(std::nearbyint(x[static_cast<size_t>(i)] * (1.0f / s)))) << "k=" << k << " i=" << i;
+      EXPECT_LE(std::fabs(x[static_cast<size_t>(i)] - s * static_cast<float>(q)), 0.502f * s);
+    }
+    EXPECT_EQ(256 * hi[0] + lo[0], -32512);
+    for (const KernelTable* t : FastTables()) {
+      std::vector<int8_t> hi2(static_cast<size_t>(padded), 77), lo2(static_cast<size_t>(padded), 77);
+      EXPECT_EQ(t->quantize_row16(x.data(), k, padded, hi2.data(), lo2.data()), s) << t->name;
+      EXPECT_EQ(hi2, hi) << t->name << " k=" << k;
+      EXPECT_EQ(lo2, lo) << t->name << " k=" << k;
+    }
+    std::vector<float> zero(static_cast<size_t>(k), 0.0f);
+    EXPECT_EQ(ScalarKernels().quantize_row16(zero.data(), k, padded, hi.data(), lo.data()), 0.0f);
+  }
+}
+
 // Exact int32 accumulators: scalar (packed) vs naive (stored), and every level vs scalar.
 TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
   uint32_t seed = 10;
@@ -103,7 +138,9 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
             acc += static_cast<int8_t>(w.q.data[static_cast<size_t>(n * s.k + k)]) * xq[static_cast<size_t>(i * ldx + k)];
           naive[static_cast<size_t>(i * s.n + n)] = acc;
         }
-      auto run = [&](const KernelTable& t, bool gemm) {
+      // mode 0: gemv_i8 one row at a time; 1: gemm_i8; 2: gemv_i8 two rows at a time (the
+      // 16-bit activation route's hi/lo pair), the last row alone when m is odd.
+      auto run = [&](const KernelTable& t, int mode) {
         std::vector<int32_t> acc(static_cast<size_t>(m * s.n), -1);
         I8GemmArgs a;
         a.w = &w.packed->view;
@@ -118,12 +155,13 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         for (auto [b, e] : {std::pair<int64_t, int64_t>{0, mid}, {mid, PackedRows(s.n)}}) {
           a.n_begin = b;
           a.n_end = e;
-          if (gemm) {
+          if (mode == 1) {
             t.gemm_i8(a);
           } else {
-            for (int64_t i = 0; i < m; ++i) {
+            const int64_t step = mode == 2 ? 2 : 1;
+            for (int64_t i = 0; i < m; i += step) {
               I8GemmArgs r = a;
-              r.m = 1;
+              r.m = std::min<int64_t>(step, m - i);
               r.xq = xq.data() + i * ldx;
               r.xscale = xs.data() + i;
               r.acc = acc.data() + i * s.n;
@@ -134,10 +172,40 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         return acc;
       };
       std::string where = "n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(m);
-      ASSERT_EQ(run(ScalarKernels(), true), naive) << where;
+      ASSERT_EQ(run(ScalarKernels(), 1), naive) << where;
+      EXPECT_EQ(run(ScalarKernels(), 2), naive) << where;
       for (const KernelTable* t : FastTables()) {
-        EXPECT_EQ(run(*t, false), naive) << t->name << " gemv " << where;
-        EXPECT_EQ(run(*t, true), naive) << t->name << " gemm " << where;
+        EXPECT_EQ(run(*t, 0), naive) << t->name << " gemv " << where;
+        EXPECT_EQ(run(*t, 2), naive) << t->name << " gemv, two rows " << where;
+        EXPECT_EQ(run(*t, 1), naive) << t->name << " gemm " << where;
+      }
+      // The 16-bit epilogue (split16: rows 2j, 2j + 1 are one activation row's hi and lo) equals
+      // float(256·acc[2j] + acc[2j + 1]) · xscale · wscale, as the unfused route computes it.
+      if (m % 2 == 0) {
+        for (const KernelTable* t : FastTables()) {
+          if (!t->gemm_i8_split16) continue;
+          std::vector<float> y(static_cast<size_t>(m / 2 * s.n), NAN);
+          I8GemmArgs a;
+          a.w = &w.packed->view;
+          a.xq = xq.data();
+          a.xscale = xs.data();
+          a.m = m;
+          a.ldx = ldx;
+          a.n_begin = 0;
+          a.n_end = PackedRows(s.n);
+          a.y = y.data();
+          a.ldy = s.n;
+          a.split16 = true;
+          t->gemm_i8(a);
+          for (int64_t j = 0; j < m / 2; ++j)
+            for (int64_t n = 0; n < s.n; ++n) {
+              const int64_t q = int64_t{naive[static_cast<size_t>(2 * j * s.n + n)]} * 256 +
+                                naive[static_cast<size_t>((2 * j + 1) * s.n + n)];
+              ASSERT_EQ(y[static_cast<size_t>(j * s.n + n)],
+                        static_cast<float>(q) * xs[static_cast<size_t>(j)] * w.q.scales[static_cast<size_t>(n)])
+                  << t->name << " split16 " << where;
+            }
+        }
       }
       // The float epilogue equals acc · xscale · wscale.
       for (const KernelTable* t : FastTables()) {

@@ -126,5 +126,49 @@ TEST(ModelConfigTest, NotJson) {
   EXPECT_THAT(c.status().message(), HasSubstr("x/config.json"));
 }
 
+TEST(ModelConfigTest, LayerCountIsBoundedByTheTensorsTheWeightsHold) {
+  std::string huge = kQwen3;
+  huge.replace(huge.find("\"num_hidden_layers\": 2"), 22, "\"num_hidden_layers\": 1000000000");
+  auto c = ParseModelConfig(huge, "config.json", 30);
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("field 'num_hidden_layers' is 1000000000"));
+  EXPECT_THAT(c.status().message(), HasSubstr("hold only 30 tensors"));
+  // Two layers need at least 2 + 2 × 9 tensors.
+  EXPECT_FALSE(ParseModelConfig(kQwen3, "config.json", 19).ok());
+  EXPECT_TRUE(ParseModelConfig(kQwen3, "config.json", 20).ok());
+}
+
+TEST(ModelConfigTest, TooLargeDimensionNamesTheFieldAndTheRange) {
+  std::string big = kQwen3;
+  big.replace(big.find("\"hidden_size\": 64"), 17, "\"hidden_size\": 2147483648");
+  auto c = ParseModelConfig(big, "config.json");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("field 'hidden_size' must be between 1 and 1073741824 (got 2147483648)"));
+}
+
+TEST(ModelConfigTest, SoftcappingZeroIsRefusedAndNullMeansNone) {
+  const std::string gemma = R"({
+    "architectures": ["Gemma3ForCausalLM"], "vocab_size": 300, "hidden_size": 64,
+    "intermediate_size": 128, "num_hidden_layers": 1, "num_attention_heads": 4,
+    "num_key_value_heads": 1, "head_dim": 32, "final_logit_softcapping": CAP })";
+  auto with = [&](const std::string& cap) {
+    std::string s = gemma;
+    s.replace(s.find("CAP"), 3, cap);
+    return ParseModelConfig(s, "config.json");
+  };
+  auto zero = with("0");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_THAT(zero.status().message(),
+              HasSubstr("field 'final_logit_softcapping' must be a positive number, or null for none"));
+  EXPECT_FALSE(with("-30").ok());
+  auto none = with("null");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->final_logit_softcapping.has_value());
+  auto thirty = with("30.0");
+  ASSERT_TRUE(thirty.ok());
+  EXPECT_EQ(thirty->final_logit_softcapping, 30.0);
+}
+
 }  // namespace
 }  // namespace litertlm
