@@ -15,6 +15,8 @@ pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 find_program(FLATC flatc REQUIRED)
 find_path(FLATBUFFERS_INCLUDE_DIR flatbuffers/flatbuffers.h REQUIRED)
+# flexbuffers' number parsing (used when reading TFLite composite attributes) lives in the library.
+find_library(FLATBUFFERS_LIBRARY NAMES flatbuffers REQUIRED)
 if(LITERTLM_BUILD_TESTS)
   find_package(GTest REQUIRED)
   pkg_check_modules(SENTENCEPIECE IMPORTED_TARGET sentencepiece)
