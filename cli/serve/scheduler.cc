@@ -2,8 +2,21 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 namespace litertlm::cli::serve {
+namespace {
+
+const char* Kind(const Job& job) { return job.spec().chat ? "chat" : "completion"; }
+
+// One line per finished request, whichever way it ended.
+void LogUnfinished(const Job& job, const Status& status) {
+  std::fprintf(stderr, "serve: %s done (%s): %s\n", Kind(job),
+               status.code() == StatusCode::kCancelled ? "cancelled" : "error",
+               std::string(status.message()).c_str());
+}
+
+}  // namespace
 
 Scheduler::Scheduler(std::shared_ptr<const Engine> engine, const SchedulerOptions& options)
     : options_(options),
@@ -27,7 +40,10 @@ void Scheduler::Shutdown() {
     for (auto& job : running_) job->Cancel();
   }
   cv_.notify_all();
-  for (auto& job : dropped) job->Finish(UnavailableError("the server is shutting down"));
+  for (auto& job : dropped) {
+    LogUnfinished(*job, CancelledError("the server shut down before it started"));
+    job->Finish(UnavailableError("the server is shutting down"));
+  }
 }
 
 bool Scheduler::Submit(std::shared_ptr<Job> job) {
@@ -74,12 +90,15 @@ void Scheduler::WorkerLoop() {
 
 void Scheduler::Run(Job& job) {
   if (job.cancelled()) {
-    std::fprintf(stderr, "serve: %s done (cancelled): the client went away before it started\n",
-                 job.spec().chat ? "chat" : "completion");
-    return job.Finish(CancelledError("the client went away"));
+    Status status = CancelledError("the client went away before it started");
+    LogUnfinished(job, status);
+    return job.Finish(std::move(status));
   }
   auto session = pool_.Acquire(job.spec().prompt_tokens);
-  if (!session.ok()) return job.Finish(session.status());
+  if (!session.ok()) {
+    LogUnfinished(job, session.status());
+    return job.Finish(session.status());
+  }
   Session& s = **session;
   job.Attach(&s);
   const auto on_text = [&job](std::string_view text) { return job.Push(text); };
@@ -98,10 +117,12 @@ void Scheduler::Run(Job& job) {
     std::fprintf(stderr,
                  "serve: %s done (%s): %d prompt tokens (%d reused), %d generated, first token "
                  "after %.3f s, %.1f tokens/s\n",
-                 job.spec().chat ? "chat" : "completion",
+                 Kind(job),
                  std::string(FinishReasonName(result->finish_reason)).c_str(), st.prompt_tokens,
                  st.reused_tokens, st.generated_tokens, st.time_to_first_token_seconds,
                  st.decode_tokens_per_second);
+  } else {
+    LogUnfinished(job, result.status());
   }
   job.Finish(std::move(result));
 }
