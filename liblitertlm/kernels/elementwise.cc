@@ -80,10 +80,9 @@ inline float ExpNoLibm(float x) {
 
 LITERTLM_ISA_CLONES
 void SoftmaxInPlace(float* x, int64_t n) {
-  // The maximum and the sum run as kLanes independent partial results combined in a fixed
-  // order, so the loops vectorize without reassociation (a single running sum chains every
-  // element on the add latency and keeps ExpNoLibm scalar) and every ISA clone gives the same
-  // bits.
+  // Three separate passes: the maximum as kLanes partial maxima (exact in any order), the
+  // exponentials (vectorized: with the running sum in the same loop GCC kept ExpNoLibm scalar),
+  // then the sum in index order, so the result is bit-identical to one fused scalar loop.
   constexpr int64_t kLanes = 16;
   const int64_t full = n / kLanes * kLanes;
   float lane[kLanes];
@@ -96,12 +95,8 @@ void SoftmaxInPlace(float* x, int64_t n) {
   }
   for (int64_t i = full; i < n; ++i) max_value = x[i] > max_value ? x[i] : max_value;
   for (int64_t i = 0; i < n; ++i) x[i] = ExpNoLibm(x[i] - max_value);
-  for (int64_t l = 0; l < kLanes; ++l) lane[l] = 0.0f;
-  for (int64_t i = 0; i < full; i += kLanes)
-    for (int64_t l = 0; l < kLanes; ++l) lane[l] += x[i + l];
   float sum = 0.0f;
-  for (int64_t l = 0; l < kLanes; ++l) sum += lane[l];
-  for (int64_t i = full; i < n; ++i) sum += x[i];
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
   const float inv = 1.0f / sum;
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

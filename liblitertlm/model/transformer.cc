@@ -23,7 +23,7 @@ namespace {
 // read each key and value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kMinBlockedQueries = 16;
-constexpr int64_t kWideTileFloats = 131072;
+constexpr int64_t kWideTileFloats = 32768;
 
 int64_t WideTileKeys(int head_dim) { return std::max<int64_t>(16, kWideTileFloats / head_dim); }
 
