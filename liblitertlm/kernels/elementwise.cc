@@ -17,6 +17,24 @@ void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one
   }
 }
 
+void RopeAngles(int64_t d, int64_t pos, const float* inv_freq, float* cos, float* sin) {
+  const float p = static_cast<float>(pos);
+  for (int64_t i = 0; i < d / 2; ++i) {
+    const float angle = p * inv_freq[i];
+    cos[i] = std::cos(angle);
+    sin[i] = std::sin(angle);
+  }
+}
+
+void ApplyRopeAngles(float* x, int64_t d, const float* cos, const float* sin) {
+  const int64_t half = d / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const float a = x[i], b = x[i + half];
+    x[i] = a * cos[i] - b * sin[i];
+    x[i + half] = b * cos[i] + a * sin[i];
+  }
+}
+
 void ApplyRope(float* x, int64_t d, int64_t pos, const float* inv_freq) {
   const int64_t half = d / 2;
   const float p = static_cast<float>(pos);
@@ -62,13 +80,23 @@ inline float ExpNoLibm(float x) {
 
 LITERTLM_ISA_CLONES
 void SoftmaxInPlace(float* x, int64_t n) {
+  // Three separate passes: the maximum as kLanes partial maxima (exact in any order), the
+  // exponentials (vectorized: with the running sum in the same loop GCC kept ExpNoLibm scalar),
+  // then the sum in index order, so the result is bit-identical to one fused scalar loop.
+  constexpr int64_t kLanes = 16;
+  const int64_t full = n / kLanes * kLanes;
+  float lane[kLanes];
   float max_value = x[0];
-  for (int64_t i = 1; i < n; ++i) max_value = x[i] > max_value ? x[i] : max_value;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = ExpNoLibm(x[i] - max_value);
-    sum += x[i];
+  if (full > 0) {
+    for (int64_t l = 0; l < kLanes; ++l) lane[l] = x[l];
+    for (int64_t i = kLanes; i < full; i += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l) lane[l] = x[i + l] > lane[l] ? x[i + l] : lane[l];
+    for (int64_t l = 0; l < kLanes; ++l) max_value = lane[l] > max_value ? lane[l] : max_value;
   }
+  for (int64_t i = full; i < n; ++i) max_value = x[i] > max_value ? x[i] : max_value;
+  for (int64_t i = 0; i < n; ++i) x[i] = ExpNoLibm(x[i] - max_value);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
   const float inv = 1.0f / sum;
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

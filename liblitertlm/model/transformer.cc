@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/attention_ops.h"
 #include "kernels/blas.h"
@@ -13,9 +14,11 @@ namespace {
 
 // Attention runs as two matrix products per (query block, KV head): scores = Q·Kᵀ and
 // out = P·V, over blocks of kQueryBlock queries (scores panel: block × context per head and
-// thread, never seq × seq). Blocks run through sgemm; an fp16 or int8 cache is widened to fp32 a
-// tile of keys at a time (kWideTileFloats floats, L2-resident), so its memory traffic stays at
-// its own bytes. Below kMinBlockedQueries queries (decode) every query is its own block: the
+// thread, never seq × seq). Blocks run through sgemm, the query heads that share the KV head
+// stacked into one matrix (heads × block rows), so that sgemm packs each key and value tile once
+// for all of them rather than once per head; an fp16 or int8 cache is widened to fp32 a tile of
+// keys at a time (kWideTileFloats floats, L2-resident), so its memory traffic stays at its own
+// bytes. Below kMinBlockedQueries queries (decode) every query is its own block: the
 // query heads that share a KV head form one small matrix, and AttentionOps' few-query kernels
 // read each key and value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
@@ -127,6 +130,9 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, in
   const KvDType dtype = cache.dtype();
   const int64_t tile_keys = dtype != KvDType::kF32 ? WideTileKeys(d) : keys;
   const AttentionOps& ops = ActiveAttentionOps();
+  // `tile` holds the stacked queries (later the stacked output), then the widened key tile.
+  float* stacked = tile;
+  if (!single) tile += int64_t{mats} * rows * d;
   // Rows [j0, j0 + n) of the keys (values) this block sees, as an fp32 matrix (stride d).
   auto rows_f32 = [&](bool values, int64_t j0, int64_t n) -> const float* {
     const int p = lo + static_cast<int>(j0);
@@ -153,14 +159,21 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, in
   if (single) {  // few query rows: our own products, straight from the cache in its dtype
     FewQueryScores(cache, layer, kv_head, lo, s.q.data() + head0, static_cast<int>(rows), keys,
                    scale, scores);
-  } else {  // sgemm per head, tile by tile
+  } else {  // one sgemm per tile for the stacked heads (row i·rows + r: head g0 + i, query r)
+    const float* q = s.q.data() + head0;
+    int64_t ldq = ld;
+    if (mats > 1) {
+      for (int i = 0; i < mats; ++i)
+        for (int64_t r = 0; r < rows; ++r)
+          std::copy_n(q + r * ld + i * d, d, stacked + (i * rows + r) * d);
+      q = stacked;
+      ldq = d;
+    }
     for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
       const int64_t n = std::min(tile_keys, keys - j0);
       const float* k = rows_f32(/*values=*/false, j0, n);
-      for (int i = 0; i < mats; ++i) {
-        BlasSgemm(/*b_transposed=*/true, rows, n, d, scale, s.q.data() + head0 + i * d, ld, k, d,
-                  0.0f, scores + i * rows * keys + j0, keys);
-      }
+      BlasSgemm(/*b_transposed=*/true, mats * rows, n, d, scale, q, ldq, k, d, 0.0f, scores + j0,
+                keys);
     }
   }
   for (int64_t r = 0; r < int64_t{mats} * rows; ++r) {
@@ -181,13 +194,19 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, in
                        s.attn.data() + head0);
     return;
   }
+  // The stacked output (rows i·rows + r, stride d) reuses the stacked queries' room.
+  float* out = mats > 1 ? stacked : s.attn.data() + head0;
+  const int64_t ldo = mats > 1 ? d : ld;
   for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
     const int64_t n = std::min(tile_keys, keys - j0);
     const float* v = rows_f32(/*values=*/true, j0, n);
-    for (int i = 0; i < mats; ++i) {
-      BlasSgemm(/*b_transposed=*/false, rows, d, n, 1.0f, scores + i * rows * keys + j0, keys, v,
-                d, j0 == 0 ? 0.0f : 1.0f, s.attn.data() + head0 + i * d, ld);
-    }
+    BlasSgemm(/*b_transposed=*/false, mats * rows, d, n, 1.0f, scores + j0, keys, v, d,
+              j0 == 0 ? 0.0f : 1.0f, out, ldo);
+  }
+  if (mats > 1) {
+    for (int i = 0; i < mats; ++i)
+      for (int64_t r = 0; r < rows; ++r)
+        std::copy_n(stacked + (i * rows + r) * d, d, s.attn.data() + head0 + r * ld + i * d);
   }
 }
 
@@ -211,8 +230,9 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
   const int64_t parts =
       std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
   const int64_t panel = heads_per_slice * block * (start + m);
+  const int64_t stacked = block > 1 ? heads_per_slice * block * c.head_dim : 0;
   const int64_t tile =
-      cache.dtype() != KvDType::kF32 ? WideTileKeys(c.head_dim) * c.head_dim : 0;
+      stacked + (cache.dtype() != KvDType::kF32 ? WideTileKeys(c.head_dim) * c.head_dim : 0);
   if (static_cast<int64_t>(s.scores.size()) < (panel + tile) * parts) {
     s.scores.resize(static_cast<size_t>((panel + tile) * parts));
   }
@@ -248,17 +268,22 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
   AddBias(s.k.data(), w.k_bias, m, kvd);
   AddBias(s.v.data(), w.v_bias, m, kvd);
   const float* inv_freq = c.layer_sliding[layer] ? inv_freq_local_.data() : inv_freq_global_.data();
+  // One position's cos/sin serve all of its query and key heads.
+  std::vector<float> rope(static_cast<size_t>(d));
+  float* const cos = rope.data();
+  float* const sin = rope.data() + d / 2;
   for (int64_t t = 0; t < m; ++t) {
     const int pos = start + static_cast<int>(t);
+    RopeAngles(d, pos, inv_freq, cos, sin);
     for (int h = 0; h < c.num_heads; ++h) {
       float* q = s.q.data() + t * qd + h * d;
       if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
-      ApplyRope(q, d, pos, inv_freq);
+      ApplyRopeAngles(q, d, cos, sin);
     }
     for (int h = 0; h < c.num_kv_heads; ++h) {
       float* k = s.k.data() + t * kvd + h * d;
       if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
-      ApplyRope(k, d, pos, inv_freq);
+      ApplyRopeAngles(k, d, cos, sin);
     }
     cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
   }

@@ -60,8 +60,9 @@ class Transformer {
  private:
   // Queries [t0, t1) of query heads [g0, g1) of KV head `kv_head` (head index within the
   // group): scores = Q·Kᵀ, masked softmax, out = P·V, over the keys the block can see.
-  // `scores` has room for (g1 − g0) × (t1 − t0) × context floats; `tile` for one fp16 tile
-  // widened to fp32 (unused with an fp32 cache).
+  // `scores` has room for (g1 − g0) × (t1 − t0) × context floats; `tile` (unused for a single
+  // query) for the stacked queries, (g1 − g0) × (t1 − t0) × head_dim floats, then one fp16 or
+  // int8 tile widened to fp32 (none with an fp32 cache).
   void AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, int g0, int g1, int start,
                    const KvCache& cache, ForwardScratch& s, float* scores, float* tile) const;
   void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,

@@ -53,7 +53,7 @@ TEST(ElementwiseTest, GeluTanhMulMatchesDoubleReference) {
 TEST(ElementwiseTest, SiluMulMatchesDoubleReference) { ExpectClose(SiluMul, SiluRef, "silu"); }
 
 TEST(ElementwiseTest, SoftmaxInPlaceMatchesDoubleReference) {
-  for (int n : {1, 7, 16, 33, 1000}) {
+  for (int n : {1, 7, 15, 16, 17, 33, 1000, 1031}) {
     std::vector<float> x(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) x[i] = static_cast<float>((i * 37) % 101) * 0.9f - 40.0f;
     std::vector<double> want(x.begin(), x.end());
@@ -66,6 +66,44 @@ TEST(ElementwiseTest, SoftmaxInPlaceMatchesDoubleReference) {
       EXPECT_NEAR(x[i], want[i] / sum, 1e-6 * want[i] / sum + 1e-12) << n << " " << i;
     }
     EXPECT_NEAR(total, 1.0, 1e-5);
+  }
+}
+
+// The maximum found in the lanes' remainder (past the last full group of 16) and in the first
+// element: the result still sums to one and matches the reference.
+TEST(ElementwiseTest, SoftmaxInPlaceFindsTheMaximumAnywhere) {
+  for (int n : {19, 35}) {
+    for (int at : {0, n - 1}) {
+      std::vector<float> x(static_cast<size_t>(n), -3.0f);
+      for (int i = 0; i < n; ++i) x[i] += 0.01f * static_cast<float>(i);
+      x[at] = 50.0f;
+      SoftmaxInPlace(x.data(), n);
+      EXPECT_NEAR(x[at], 1.0f, 1e-6) << n << " " << at;
+      for (int i = 0; i < n; ++i) {
+        if (i != at) {
+          EXPECT_LT(x[i], 1e-20f) << n << " " << i;
+        }
+      }
+    }
+  }
+}
+
+// RopeAngles + ApplyRopeAngles (one angle table for all heads of a position) give exactly the
+// bits of ApplyRope, for odd head sizes and far positions.
+TEST(ElementwiseTest, RopeAnglesAreBitIdenticalToApplyRope) {
+  for (int d : {2, 6, 34, 128, 256}) {
+    std::vector<float> inv_freq(static_cast<size_t>(d / 2));
+    for (int i = 0; i < d / 2; ++i)
+      inv_freq[i] = 1.0f / std::pow(10000.0f, static_cast<float>(2 * i) / static_cast<float>(d));
+    for (int64_t pos : {0, 1, 37, 2047, 131071}) {
+      std::vector<float> a(static_cast<size_t>(d)), cos(a.size() / 2), sin(a.size() / 2);
+      for (int i = 0; i < d; ++i) a[i] = std::sin(0.7f * static_cast<float>(i) + 0.3f) * 3.0f;
+      std::vector<float> b = a;
+      ApplyRope(a.data(), d, pos, inv_freq.data());
+      RopeAngles(d, pos, inv_freq.data(), cos.data(), sin.data());
+      ApplyRopeAngles(b.data(), d, cos.data(), sin.data());
+      for (int i = 0; i < d; ++i) EXPECT_EQ(a[i], b[i]) << d << " " << pos << " " << i;
+    }
   }
 }
 
