@@ -20,9 +20,11 @@ namespace litertlm::cli {
 namespace {
 
 // Where a command's MODEL argument finds its tokenizer: a tokenizer file, a directory that holds
-// one, or a .litertlm file (its tokenizer section, through an Engine that owns it).
+// one, a .litertlm file (its tokenizer section) or a .tflite file (the tokenizer beside it), the
+// last two through an Engine that owns the tokenizer.
 StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizerForModel(const std::string& model) {
-  if (model.size() > 9 && model.compare(model.size() - 9, 9, ".litertlm") == 0) {
+  if ((model.size() > 9 && model.compare(model.size() - 9, 9, ".litertlm") == 0) ||
+      (model.size() > 7 && model.compare(model.size() - 7, 7, ".tflite") == 0)) {
     auto engine = Engine::Create(model);
     if (!engine.ok()) return engine.status();
     std::shared_ptr<const Engine> owner = *engine;

@@ -122,7 +122,7 @@ Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
   const WeightSource* weights = impl->model->impl().source.get();
   const format::LitertlmReader* file = nullptr;
   if (const auto* own = dynamic_cast<const format::LitertlmWeightSource*>(weights)) file = &own->reader();
-  if (const auto* google = dynamic_cast<const format::TfliteWeightSource*>(weights)) file = &google->reader();
+  if (const auto* google = dynamic_cast<const format::TfliteWeightSource*>(weights)) file = google->litertlm();
   if (file == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
   const format::LitertlmReader& reader = *file;
   const TokenizerKind kind = reader.tokenizer_kind() == format::TokenizerKind::kSentencePiece
@@ -198,9 +198,23 @@ StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
     case ModelFileKind::kCheckpointDir:
       RETURN_IF_ERROR(FillFromCheckpoint(path, impl.get()));
       break;
+    case ModelFileKind::kTflite: {
+      // A plain .tflite file: tokenizer.json / tokenizer.model (and tokenizer_config.json for the
+      // chat template and special tokens) beside it say what LlmMetadata would have said.
+      const std::string dir = std::filesystem::path(impl->model->info().source_path).parent_path().string();
+      std::error_code ec;
+      if (!std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json", ec) &&
+          !std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.model", ec)) {
+        return NotFoundError(impl->model->info().source_path +
+                             ": no tokenizer.json or tokenizer.model beside it (a plain .tflite file needs "
+                             "its tokenizer in the same directory)");
+      }
+      RETURN_IF_ERROR(FillFromCheckpoint(dir.empty() ? "." : dir, impl.get()));
+      break;
+    }
     default:
-      return InvalidArgumentError(path + ": chat needs a .litertlm file or a checkpoint directory with "
-                                         "its tokenizer (convert a .gguf file first)");
+      return InvalidArgumentError(path + ": chat needs a .litertlm file, a checkpoint directory or a .tflite "
+                                         "file with its tokenizer (convert a .gguf file first)");
   }
   const int model_vocab = impl->model->impl().config.vocab_size;
   // Special tokens past the model's vocabulary are allowed (Gemma 3's <image_soft_token> is id

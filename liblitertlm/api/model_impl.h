@@ -41,7 +41,9 @@ StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       const WeightLoadOptions& weight_options = {});
 
 // The model file kinds ModelLoader::Load accepts.
-enum class ModelFileKind { kCheckpointDir, kLitertlm, kGguf, kUnknown };
+// kTflite: a plain .tflite file (a TFLite "TFL3" FlatBuffer), or a directory without config.json
+// holding exactly one *.tflite file.
+enum class ModelFileKind { kCheckpointDir, kLitertlm, kGguf, kTflite, kUnknown };
 ModelFileKind DetectModelFileKind(const std::string& path);
 
 }  // namespace litertlm

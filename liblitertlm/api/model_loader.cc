@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "api/model_impl.h"
 #include "format/gguf_hf_config.h"
@@ -67,19 +69,50 @@ StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
   return impl;
 }
 
+namespace {
+
+// The *.tflite files directly inside `dir`, sorted.
+std::vector<std::string> TfliteFilesIn(const std::string& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".tflite" && e.is_regular_file(ec)) found.push_back(e.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace
+
 ModelFileKind DetectModelFileKind(const std::string& path) {
   if (IsHfCheckpointDir(path)) return ModelFileKind::kCheckpointDir;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return TfliteFilesIn(path).size() == 1 ? ModelFileKind::kTflite : ModelFileKind::kUnknown;
   std::ifstream in(path, std::ios::binary);
   char magic[8] = {};
   if (!in.read(magic, sizeof(magic))) return ModelFileKind::kUnknown;
   if (std::string_view(magic, 8) == "LITERTLM") return ModelFileKind::kLitertlm;
   if (std::string_view(magic, 4) == "GGUF") return ModelFileKind::kGguf;
+  if (std::string_view(magic + 4, 4) == "TFL3") return ModelFileKind::kTflite;
   return ModelFileKind::kUnknown;
 }
 
 namespace {
 
 int64_t TensorCount(const WeightSource& source) { return static_cast<int64_t>(source.TensorNames().size()); }
+
+// Weight options for a TFLite model made by Google's converter (both plain and packed).
+WeightLoadOptions GoogleWeightOptions(const format::TfliteImport& import) {
+  WeightLoadOptions weight_options;
+  weight_options.keep_half_precision = true;
+  // Dynamic-range int8 (TFLite's hybrid FULLY_CONNECTED): Google's runtime (XNNPACK) quantizes
+  // the activations per row, asymmetrically; we round them the same way.
+  weight_options.int8_dynamic_activations = false;
+  // Its int4 blockwise / per-channel FULLY_CONNECTED (qd8 × qb4w) quantizes them the same way.
+  weight_options.int8_asymmetric_activations = import.int8_weights || import.int4_weights;
+  return weight_options;
+}
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
@@ -100,15 +133,31 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGoogleLitertlm(std::shared_ptr<const 
   }
   ASSIGN_OR_RETURN(auto source, format::TfliteWeightSource::Create(std::move(reader)));
   ModelConfig config = source->import().config;
-  WeightLoadOptions weight_options;
-  weight_options.keep_half_precision = true;
-  // Dynamic-range int8 (TFLite's hybrid FULLY_CONNECTED): Google's runtime (XNNPACK) quantizes
-  // the activations per row, asymmetrically; we round them the same way.
-  weight_options.int8_dynamic_activations = false;
-  weight_options.int8_asymmetric_activations = source->import().quantization == "int8";
+  const WeightLoadOptions weight_options = GoogleWeightOptions(source->import());
   // Each int8 weight is packed into the kernels' layout at load; its mapped pages are dropped as
   // soon as its copy exists (WeightSource::DropPages), so the peak stays near the packed size.
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
+}
+
+// A plain .tflite file (or the one *.tflite file of a directory without config.json): the model
+// as litert-torch's converters write it before packing; the tokenizer is read from beside it
+// (Engine).
+StatusOr<std::unique_ptr<Model::Impl>> LoadPlainTflite(const std::string& path, const LoadOptions& options) {
+  std::string file = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    const std::vector<std::string> found = TfliteFilesIn(path);
+    if (found.size() != 1)
+      return InvalidArgumentError(path + ": expected exactly one *.tflite file in the directory, found " +
+                                  std::to_string(found.size()));
+    file = found[0];
+  }
+  if (options.lock_in_memory)
+    return InvalidArgumentError(file + ": LoadOptions.lock_in_memory is not supported for .tflite files");
+  ASSIGN_OR_RETURN(auto source, format::TfliteWeightSource::OpenTflite(file));
+  ModelConfig config = source->import().config;
+  const WeightLoadOptions weight_options = GoogleWeightOptions(source->import());
+  return BuildModelImpl(std::move(config), std::move(source), file, options, weight_options);
 }
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, const LoadOptions& options) {
@@ -178,7 +227,7 @@ StatusOr<bool> ModelLoader::Verify(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
   const ModelFileKind kind = DetectModelFileKind(path);
-  if (kind == ModelFileKind::kCheckpointDir || kind == ModelFileKind::kGguf)
+  if (kind == ModelFileKind::kCheckpointDir || kind == ModelFileKind::kGguf || kind == ModelFileKind::kTflite)
     return InvalidArgumentError(path + ": not a .litertlm file (only those record a checksum)");
   auto reader = format::LitertlmReader::Open(path);
   if (!reader.ok()) {
@@ -214,9 +263,13 @@ StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path
       ASSIGN_OR_RETURN(impl, LoadGguf(path, options));
       break;
     }
+    case ModelFileKind::kTflite: {
+      ASSIGN_OR_RETURN(impl, LoadPlainTflite(path, options));
+      break;
+    }
     case ModelFileKind::kUnknown:
       return InvalidArgumentError(path + ": not a model (expected a checkpoint directory with "
-                                         "config.json, a .litertlm file or a .gguf file)");
+                                         "config.json, a .litertlm file, a .gguf file or a .tflite file)");
   }
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
 }

@@ -22,7 +22,9 @@
 // include Gemma's 1 + w, so the config says norm_weight_plus_one = false.
 //
 // int8 weights (dynamic range: per-output-channel fp32 scales, zero point 0) become kI8 views of
-// the mapped bytes; fp32 / fp16 weights are viewed as they are. Anything else (an op the importer
+// the mapped bytes; fp32 / fp16 weights are viewed as they are. int4 weights (ai_edge_quantizer's
+// blockwise recipes: TFLite INT4 nibbles with a BlockwiseQuantization table pointing at FLOAT16
+// block scales; or per-channel int4) are re-laid out exactly into kI4Block32 / kI4Block128 copies. Anything else (an op the importer
 // does not know, a missing signature, a bias, a per-tensor scale) is an error naming the op,
 // signature or tensor.
 #ifndef LITERTLM_FORMAT_TFLITE_IMPORTER_H_
@@ -44,9 +46,14 @@ namespace litertlm::format {
 struct TfliteImport {
   ModelConfig config;
   std::map<std::string, TensorView> tensors;  // Hugging Face names → views into the model bytes
-  std::string quantization;                   // "int8" (dynamic range) or "fp32" / "fp16"
+  // "int4_block<B>" (B = the file's block size, 0 = per channel) when any weight is INT4, else
+  // "int8" (dynamic range) or "fp32" / "fp16".
+  std::string quantization;
+  bool int8_weights = false;                  // some weight is INT8 (dynamic range)
+  bool int4_weights = false;                  // some weight is INT4 (re-laid out, see below)
   int kv_cache_len = 0;                       // the signatures' KV cache length
-  std::vector<std::unique_ptr<float[]>> owned;  // expanded scales (per-tensor → per-row)
+  std::vector<std::unique_ptr<float[]>> owned;  // expanded scales (per-tensor → per-row, int4 blocks)
+  std::vector<std::unique_ptr<uint8_t[]>> owned_bytes;  // int4 weights in our kI4Block* layout
 };
 
 // `arch_hint`: the family from LlmMetadata's llm_model_type when the file has one (the graph

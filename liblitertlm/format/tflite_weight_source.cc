@@ -41,7 +41,17 @@ StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::Create(
   std::unique_ptr<TfliteWeightSource> source(new TfliteWeightSource());
   ASSIGN_OR_RETURN(source->model_, TfliteModel::Open(reader->SectionBytes(*section), reader->origin()));
   ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, ArchFromMetadata(*reader)));
+  source->origin_ = reader->origin();
   source->reader_ = std::move(reader);
+  return source;
+}
+
+StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::OpenTflite(const std::string& path) {
+  std::unique_ptr<TfliteWeightSource> source(new TfliteWeightSource());
+  ASSIGN_OR_RETURN(source->file_, MappedFile::Open(path));
+  source->origin_ = path;
+  ASSIGN_OR_RETURN(source->model_, TfliteModel::Open(source->file_.bytes(), path));
+  ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, std::nullopt));
   return source;
 }
 
@@ -61,7 +71,12 @@ StatusOr<TensorView> TfliteWeightSource::Tensor(const std::string& name) const {
 
 void TfliteWeightSource::DropPages(const std::string& name) const {
   auto it = import_->tensors.find(name);
-  if (it != import_->tensors.end()) reader_->DropPages(it->second.data);
+  if (it == import_->tensors.end()) return;
+  if (reader_ != nullptr) {
+    reader_->DropPages(it->second.data);
+  } else {
+    file_.DropPages(it->second.data);
+  }
 }
 
 }  // namespace litertlm::format

@@ -1,5 +1,6 @@
 // WeightSource over a Google-made .litertlm file (LiteRT-LM's own toolchain: one TFLiteModel
-// section holding the weights, no liblitertlm weights / config.json sections). The TFLite model
+// section holding the weights, no liblitertlm weights / config.json sections), or over a plain
+// .tflite file of the same kind. The TFLite model
 // is imported by graph pattern (tflite_importer.h); tensors are zero-copy views of the file's
 // memory map, and the import's ModelConfig replaces config.json. Immutable; thread-safe.
 #ifndef LITERTLM_FORMAT_TFLITE_WEIGHT_SOURCE_H_
@@ -13,6 +14,7 @@
 #include "format/tflite_importer.h"
 #include "format/tflite_model.h"
 #include "format/weight_source.h"
+#include "util/mapped_file.h"
 
 namespace litertlm::format {
 
@@ -25,20 +27,26 @@ class TfliteWeightSource : public WeightSource {
   // Imports the TFLiteModel section of `reader`. Errors name the file and the op, signature or
   // tensor at fault.
   static StatusOr<std::unique_ptr<TfliteWeightSource>> Create(std::shared_ptr<const LitertlmReader> reader);
+  // Maps and imports a plain .tflite file (what litert-torch's converters write before packing);
+  // the family comes from the graph (no LlmMetadata).
+  static StatusOr<std::unique_ptr<TfliteWeightSource>> OpenTflite(const std::string& path);
 
   std::vector<std::string> TensorNames() const override;
   bool HasTensor(const std::string& name) const override;
   StatusOr<TensorView> Tensor(const std::string& name) const override;
-  const std::string& origin() const override { return reader_->origin(); }
+  const std::string& origin() const override { return origin_; }
   // Drops the mapped pages of tensor `name` (after a load packed a copy of it).
   void DropPages(const std::string& name) const override;
 
-  const LitertlmReader& reader() const { return *reader_; }
+  // The .litertlm file; nullptr for a plain .tflite file (OpenTflite).
+  const LitertlmReader* litertlm() const { return reader_.get(); }
   const TfliteImport& import() const { return *import_; }
 
  private:
   TfliteWeightSource() = default;
-  std::shared_ptr<const LitertlmReader> reader_;
+  std::string origin_;
+  std::shared_ptr<const LitertlmReader> reader_;  // or
+  MappedFile file_;                              // a plain .tflite file
   std::unique_ptr<TfliteModel> model_;
   std::unique_ptr<TfliteImport> import_;
 };

@@ -42,7 +42,8 @@ struct Matrix {
   // int8 with a zero point (AsymmetricQuantizeActivationRow, kernels/quantize.h). Packed matrices
   // multiply in integers like XNNPACK (Σ w·q − zp·row_sum, then both scales); row-major ones
   // multiply the rounded values x̃ = (q − zp)·s in fp32 (equal up to summation order). Overrides
-  // dynamic_activations.
+  // dynamic_activations. kI4Block* too (XNNPACK's qd8 × qb4w, Google's int4 TFLite files): the
+  // rounded values x̃ times the dequantized weights, in fp32.
   bool asymmetric_activations = false;
   // kI8 dynamic only: 16-bit activations allowed (the default, KernelContext::Int8Activations);
   // false keeps 8-bit ones (the int8 tensors of int4 files: embedding, fallbacks).

@@ -63,7 +63,7 @@ MODELS = os.path.join(ROOT, "tests", "golden", "models")
 OUT = os.path.join(ROOT, "tests", "golden", "google")
 STEPS = 32
 TEXT_PROMPT = "The capital of France is"
-START_TOKEN = {"gemma3_sliding": [2]}  # <bos>; Qwen3 has none
+START_TOKEN = {"gemma3_sliding": [2], "gemma3_wide": [2]}  # <bos>; Qwen3 has none
 
 # name → (checkpoint, recipe, prompt ids); "classic" in the name selects the classic converter.
 FIXTURES = {
@@ -75,7 +75,63 @@ FIXTURES = {
     "gemma3_sliding_export_hf_fp32": ("gemma3_sliding", "none", [2, 17, 45, 99, 260, 31]),
     "qwen3_gqa_export_hf_int8": ("qwen3_gqa", "dynamic_wi8_afp32", [17, 45, 99, 260, 31, 7]),
     "qwen3_gqa_export_hf_fp32": ("qwen3_gqa", "none", [17, 45, 99, 260, 31, 7]),
+    # int4: the classic converters' two int4 recipes, and export_hf's int4 recipes (ai_edge_quantizer's
+    # dynamic_wi4b32_afp32: blocks of 32; dynamic_wi4_afp32: one scale per output channel). On the
+    # *_wide checkpoints (WIDE below): int4 rows must be a multiple of 128 long for our kernels.
+    "gemma3_wide_classic_int4b32": ("gemma3_wide", "dynamic_int4_block32", [2, 17, 45, 99, 260, 31]),
+    "gemma3_wide_classic_int4b128": ("gemma3_wide", "dynamic_int4_block128", [2, 17, 45, 99, 260, 31]),
+    "qwen3_wide_classic_int4b32": ("qwen3_wide", "dynamic_int4_block32", [17, 45, 99, 260, 31, 7]),
+    "qwen3_wide_classic_int4b128": ("qwen3_wide", "dynamic_int4_block128", [17, 45, 99, 260, 31, 7]),
+    "gemma3_wide_export_hf_int4b32": ("gemma3_wide", "dynamic_wi4b32_afp32", [2, 17, 45, 99, 260, 31]),
+    "gemma3_wide_export_hf_int4c": ("gemma3_wide", "dynamic_wi4_afp32", [2, 17, 45, 99, 260, 31]),
+    "qwen3_wide_export_hf_int4b32": ("qwen3_wide", "dynamic_wi4b32_afp32", [17, 45, 99, 260, 31, 7]),
+    "qwen3_wide_export_hf_int4c": ("qwen3_wide", "dynamic_wi4_afp32", [17, 45, 99, 260, 31, 7]),
 }
+
+# Checkpoints for the int4 fixtures, made by this script into tests/golden/google/models/<name>
+# (make_wide_checkpoint): the tiny checkpoint's config and tokenizer with hidden_size and
+# intermediate_size 128 (the tiny ones have rows of 64 and 160 inputs; our int4 kernels need whole
+# groups of 128), random weights drawn like make_model_fixtures.py's (std 0.2; norms 1 + 0.2·N
+# for Qwen, 0.2·N for Gemma, Gemma's final norm gain 6).
+# Classic fixtures whose plain .tflite (what the seed's Gemma 3 notes produce before packing) is
+# also kept, in tests/golden/google/plain/<name>/ with the checkpoint's tokenizer files beside it.
+PLAIN = {"gemma3_wide_classic_int4b32", "qwen3_wide_classic_int4b128"}
+
+WIDE = {"gemma3_wide": "gemma3_sliding", "qwen3_wide": "qwen3_gqa"}
+WIDE_SIZE = 128
+WIDE_SEED = 1234
+
+
+def ckpt_dir(ckpt):
+    return os.path.join(OUT, "models", ckpt) if ckpt in WIDE else os.path.join(MODELS, ckpt)
+
+
+def make_wide_checkpoint(ckpt):
+    import shutil
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+    src, dst = os.path.join(MODELS, WIDE[ckpt]), ckpt_dir(ckpt)
+    os.makedirs(dst, exist_ok=True)
+    config = AutoConfig.from_pretrained(src)
+    config.hidden_size = WIDE_SIZE
+    config.intermediate_size = WIDE_SIZE
+    torch.manual_seed(WIDE_SEED)
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    gemma = "gemma" in ckpt
+    gen = torch.Generator().manual_seed(WIDE_SEED)
+    with torch.no_grad():
+        for name, p in sorted(model.named_parameters()):
+            noise = 0.2 * torch.randn(p.shape, generator=gen)
+            if name.endswith("norm.weight"):
+                p.copy_(noise + (0.0 if gemma else 1.0) + (5.0 if gemma and name == "model.norm.weight" else 0.0))
+            elif gemma and "embed_tokens" in name:
+                p.copy_(noise / 6.0)
+            else:
+                p.copy_(noise)
+    model.save_pretrained(dst)
+    for f in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "generation_config.json"):
+        if os.path.exists(os.path.join(src, f)):
+            shutil.copy(os.path.join(src, f), os.path.join(dst, f))
 
 FIXED_RUNNER = r'''
 import sys, transformers
@@ -96,12 +152,12 @@ CLASSIC_QWEN3 = r'''
 import sys
 from litert_torch.generative.examples.qwen import qwen3
 from litert_torch.generative.utilities import converter, export_config
-ckpt, out, quant = sys.argv[1], sys.argv[2], sys.argv[3]
+ckpt, out, quant, hidden, inter = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 cfg = qwen3.get_4b_model_config()
 b = cfg.block_config(0)
 b.attn_config.num_heads, b.attn_config.head_dim, b.attn_config.num_query_groups = 4, 32, 2
-b.ff_config.intermediate_size = 160
-cfg.vocab_size, cfg.num_layers, cfg.embedding_dim, cfg.max_seq_len = 384, 3, 64, 4096
+b.ff_config.intermediate_size = inter
+cfg.vocab_size, cfg.num_layers, cfg.embedding_dim, cfg.max_seq_len = 384, 3, hidden, 4096
 cfg.lm_head_share_weight_with_embedding = False
 model = qwen3._build_model(ckpt, cfg, mask_cache_size=64)
 converter.convert_to_tflite(model, output_path=out, output_name_prefix="classic", prefill_seq_len=[8, 32],
@@ -116,11 +172,11 @@ CLASSIC_GEMMA3 = r'''
 import sys
 from litert_torch.generative.examples.gemma3 import decoder
 from litert_torch.generative.utilities import converter, export_config, model_builder
-ckpt, out, quant = sys.argv[1], sys.argv[2], sys.argv[3]
+ckpt, out, quant, hidden, inter = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 cfg = decoder.get_decoder_config_270m()
 types = ["sliding", "full", "sliding", "sliding", "full"]
-cfg.vocab_size, cfg.num_layers, cfg.embedding_dim, cfg.max_seq_len = 512, 5, 64, 4096
-cfg.embedding_scale = 64 ** 0.5
+cfg.vocab_size, cfg.num_layers, cfg.embedding_dim, cfg.max_seq_len = 512, 5, hidden, 4096
+cfg.embedding_scale = hidden ** 0.5
 cfg.block_configs = cfg.block_configs[:5]
 for i, b in enumerate(cfg.block_configs):
     a = b.attn_config
@@ -128,7 +184,7 @@ for i, b in enumerate(cfg.block_configs):
     full = types[i] == "full"
     a.attn_type = decoder.cfg.AttentionType.GLOBAL if full else decoder.cfg.AttentionType.LOCAL_SLIDING
     a.rotary_base = 1_000_000 if full else 10_000
-    b.ff_config.intermediate_size = 128
+    b.ff_config.intermediate_size = inter
 model = model_builder.build_decoder_only_model(checkpoint_path=ckpt, config=cfg,
                                                tensor_names=decoder.TENSOR_NAMES_SEP_QKV,
                                                model_class=decoder.Decoder, mask_cache_size=64)
@@ -136,13 +192,16 @@ converter.convert_to_tflite(model, output_path=out, output_name_prefix="classic"
                             kv_cache_max_len=64, quantize=quant, export_config=export_config.ExportConfig())
 '''
 
-CLASSIC_CONVERTER = {"qwen3_gqa": CLASSIC_QWEN3, "gemma3_sliding": CLASSIC_GEMMA3}
+CLASSIC_CONVERTER = {"qwen3_gqa": CLASSIC_QWEN3, "gemma3_sliding": CLASSIC_GEMMA3,
+                     "qwen3_wide": CLASSIC_QWEN3, "gemma3_wide": CLASSIC_GEMMA3}
 
 CLASSIC_METADATA = {
     "gemma3_sliding": ("start_token { token_ids { ids: 2 } }\nstop_tokens { token_ids { ids: 1 } }\n"
                        "stop_tokens { token_ids { ids: 106 } }\nmax_num_tokens: 64\nllm_model_type { gemma3 {} }\n"),
     "qwen3_gqa": "stop_tokens { token_ids { ids: 360 } }\nmax_num_tokens: 64\nllm_model_type { qwen3 {} }\n",
 }
+CLASSIC_METADATA["gemma3_wide"] = CLASSIC_METADATA["gemma3_sliding"]
+CLASSIC_METADATA["qwen3_wide"] = CLASSIC_METADATA["qwen3_gqa"]
 
 
 def shim_env(work):
@@ -162,8 +221,9 @@ def export_classic(name):
         script = os.path.join(work, "classic.py")
         with open(script, "w") as f:
             f.write(CLASSIC_CONVERTER[ckpt])
-        subprocess.run([sys.executable, script, os.path.join(MODELS, ckpt, "model.safetensors"), work, quant],
-                       check=True, env=shim_env(work))
+        cfg = json.load(open(os.path.join(ckpt_dir(ckpt), "config.json")))
+        subprocess.run([sys.executable, script, os.path.join(ckpt_dir(ckpt), "model.safetensors"), work, quant,
+                        str(cfg["hidden_size"]), str(cfg["intermediate_size"])], check=True, env=shim_env(work))
         tflite = [f for f in os.listdir(work) if f.endswith(".tflite")][0]
         meta = os.path.join(work, "meta.pbtext")
         with open(meta, "w") as f:
@@ -171,8 +231,16 @@ def export_classic(name):
         out = os.path.join(work, "out.litertlm")
         subprocess.run([os.path.join(bindir, "litert-lm-builder"), "llm_metadata", "--path", meta, "tflite_model",
                         "--path", os.path.join(work, tflite), "--model_type", "prefill_decode", "hf_tokenizer",
-                        "--path", os.path.join(MODELS, ckpt, "tokenizer.json"), "output", "--path", out], check=True)
+                        "--path", os.path.join(ckpt_dir(ckpt), "tokenizer.json"), "output", "--path", out], check=True)
         os.replace(out, os.path.join(OUT, name + ".litertlm"))
+        if name in PLAIN:  # the converter's .tflite before packing, with the tokenizer files beside it
+            import shutil
+            d = os.path.join(OUT, "plain", name)
+            os.makedirs(d, exist_ok=True)
+            shutil.copy(os.path.join(work, tflite), os.path.join(d, name + ".tflite"))
+            for f in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json"):
+                if os.path.exists(os.path.join(ckpt_dir(ckpt), f)):
+                    shutil.copy(os.path.join(ckpt_dir(ckpt), f), os.path.join(d, f))
 
 
 def run_litert_torch(args, work):
@@ -187,7 +255,7 @@ def export(name):
     ckpt, recipe, _ = FIXTURES[name]
     with tempfile.TemporaryDirectory() as work:
         out_dir = os.path.join(work, "out")
-        run_litert_torch(["export_hf", os.path.join(MODELS, ckpt), out_dir, "--prefill_lengths=8,32",
+        run_litert_torch(["export_hf", ckpt_dir(ckpt), out_dir, "--prefill_lengths=8,32",
                           "--cache_length=64", f"--quantization_recipe={recipe}"], work)
         os.replace(os.path.join(out_dir, "model.litertlm"), os.path.join(OUT, name + ".litertlm"))
 
@@ -283,6 +351,9 @@ def main():
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     for name in a.names:
+        ckpt = FIXTURES[name][0]
+        if ckpt in WIDE and not os.path.exists(os.path.join(ckpt_dir(ckpt), "model.safetensors")):
+            make_wide_checkpoint(ckpt)
         if not a.references_only:
             export_classic(name) if "classic" in name else export(name)
         reference(name)
