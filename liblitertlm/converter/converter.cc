@@ -11,6 +11,7 @@
 #include "converter/conversion_source.h"
 #include "converter/streamed_reference.h"
 #include "converter/tensor_converter.h"
+#include "converter/tflite_output.h"
 #include "converter/validation.h"
 #include "format/gguf_weight_source.h"
 #include "format/litertlm_writer.h"
@@ -39,6 +40,13 @@ double Seconds(Clock::time_point start) {
 Status CheckOptions(const ConvertOptions& o) {
   if (o.kv_cache_max_len <= 0) return InvalidArgumentError("kv_cache_max_len must be > 0");
   if (o.prefill_seq_len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0");
+  if (o.format == FileFormat::kTflite) {
+    RETURN_IF_ERROR(converter::CheckTfliteQuantization(o.quantization));
+    if (o.prefill_seq_len > o.kv_cache_max_len) {
+      return InvalidArgumentError("prefill_seq_len " + std::to_string(o.prefill_seq_len) +
+                                  " is larger than kv_cache_max_len " + std::to_string(o.kv_cache_max_len));
+    }
+  }
   if (o.num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
   if (o.min_agreement && (*o.min_agreement < 0 || *o.min_agreement > 1)) {
     return InvalidArgumentError("min_agreement must be in [0, 1]");
@@ -274,10 +282,19 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
   } else {
     RETURN_IF_ERROR(writer->AddHfTokenizerJson(src.tokenizer_bytes));
   }
-  RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
-  RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
-
   ConvertResult result;
+  if (options.format == FileFormat::kTflite) {
+    // The file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's
+    // own files: no config.json, no liblitertlm weights section.
+    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer));
+    state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
+  } else {
+    RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
+    RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
+  }
+  if (options.validate && options.format == FileFormat::kTflite) {
+    return UnimplementedError("validation of the TFLite format is not done yet");
+  }
   if (options.validate) {
     if (options.on_progress) {
       ConvertProgress p;
