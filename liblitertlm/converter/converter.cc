@@ -119,7 +119,8 @@ StatusOr<std::vector<std::vector<float>>> ReferenceLogits(
 
 StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer& tokenizer,
                                     format::LitertlmWriter& writer, const ConvertOptions& options,
-                                    double threshold) {
+                                    double threshold,
+                                    std::shared_ptr<const std::vector<uint8_t>> tflite_model) {
   const int max_context = std::min(options.kv_cache_max_len, src.config.max_position_embeddings);
   ASSIGN_OR_RETURN(auto prompts,
                    converter::MakeValidationPrompts(tokenizer, src.config, max_context));
@@ -127,18 +128,32 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
   load.num_threads = options.num_threads;
   ASSIGN_OR_RETURN(std::vector<std::vector<float>> reference,
                    ReferenceLogits(src, prompts, options.num_threads));
-  const auto range = writer.last_section_range();
-  if (!range) return InternalError(writer.temp_path() + ": no weights section written");
-  ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
-                                                                   range->first, range->second));
-  // As ModelLoader loads the finished file (api/model_loader.cc LoadLitertlm).
-  WeightLoadOptions weight_options;
-  weight_options.keep_half_precision = true;
-  weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
-  weight_options.int8_activations16 = options.quantization != Quantization::kDynamicInt4Block32 &&
-                                      options.quantization != Quantization::kDynamicInt4Block128;
-  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load,
-                                             weight_options));
+  std::unique_ptr<Model::Impl> impl;
+  if (tflite_model != nullptr) {
+    // As ModelLoader loads a TFLite-based file (api/model_loader.cc LoadGoogleLitertlm): the
+    // config comes from the graph, so this also checks that the importer reads back what was
+    // written.
+    ASSIGN_OR_RETURN(converter::ImportedTflite imported,
+                     converter::ImportWrittenTflite(std::move(tflite_model), src.config.arch, writer.path()));
+    WeightLoadOptions weight_options;
+    weight_options.keep_half_precision = true;
+    weight_options.int8_dynamic_activations = false;
+    weight_options.int8_asymmetric_activations = imported.int8;
+    ASSIGN_OR_RETURN(impl, BuildModelImpl(std::move(imported.config), std::move(imported.weights), writer.path(),
+                                          load, weight_options));
+  } else {
+    const auto range = writer.last_section_range();
+    if (!range) return InternalError(writer.temp_path() + ": no weights section written");
+    ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
+                                                                     range->first, range->second));
+    // As ModelLoader loads the finished file (api/model_loader.cc LoadLitertlm).
+    WeightLoadOptions weight_options;
+    weight_options.keep_half_precision = true;
+    weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
+    weight_options.int8_activations16 = options.quantization != Quantization::kDynamicInt4Block32 &&
+                                        options.quantization != Quantization::kDynamicInt4Block128;
+    ASSIGN_OR_RETURN(impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load, weight_options));
+  }
   auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
   ASSIGN_OR_RETURN(auto logits, converter::RunPrompts(converted, prompts, options.num_threads));
   converter::LogitComparison comparison(src.config.vocab_size);
@@ -283,17 +298,15 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
     RETURN_IF_ERROR(writer->AddHfTokenizerJson(src.tokenizer_bytes));
   }
   ConvertResult result;
+  std::shared_ptr<const std::vector<uint8_t>> tflite_model;
   if (options.format == FileFormat::kTflite) {
     // The file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's
     // own files: no config.json, no liblitertlm weights section.
-    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer));
+    ASSIGN_OR_RETURN(tflite_model, converter::WriteTfliteModelSection(src, options, *writer));
     state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
   } else {
     RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
     RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
-  }
-  if (options.validate && options.format == FileFormat::kTflite) {
-    return UnimplementedError("validation of the TFLite format is not done yet");
   }
   if (options.validate) {
     if (options.on_progress) {
@@ -306,7 +319,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
     }
     const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization));
     ASSIGN_OR_RETURN(ValidationReport report,
-                     Validate(src, *tokenizer, *writer, options, threshold));
+                     Validate(src, *tokenizer, *writer, options, threshold, tflite_model));
     RecordValidation(report, metadata);
     if (!report.passed) {
       return FailedPreconditionError(DescribeFailure(report, options.quantization, output_path));

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "format/litertlm_format.h"
+#include "format/tflite_importer.h"
 #include "format/tflite_llm_writer.h"
+#include "format/tflite_model.h"
 #include "util/half.h"
 #include "util/status_macros.h"
 
@@ -55,7 +57,9 @@ Status CheckTfliteQuantization(Quantization quantization) {
   }
 }
 
-Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer) {
+StatusOr<std::shared_ptr<const std::vector<uint8_t>>> WriteTfliteModelSection(ConversionSource& src,
+                                                                             const ConvertOptions& options,
+                                                                             format::LitertlmWriter& writer) {
   RETURN_IF_ERROR(CheckTfliteQuantization(options.quantization));
   format::TfliteLlmOptions o;
   o.int8_weights = options.quantization != Quantization::kFp32;
@@ -68,8 +72,50 @@ Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& opti
   };
   StatusOr<std::vector<uint8_t>> model = format::WriteTfliteLlm(src.config, values, o);
   if (!model.ok()) return Status(model.status().code(), src.path + ": " + model.status().message());
-  return writer.AddSection(format::SectionType::kTfliteModel,
-                           {format::KeyValue{"model_type", std::string("tf_lite_prefill_decode")}}, *model);
+  RETURN_IF_ERROR(writer.AddSection(format::SectionType::kTfliteModel,
+                                    {format::KeyValue{"model_type", std::string("tf_lite_prefill_decode")}}, *model));
+  return std::make_shared<const std::vector<uint8_t>>(std::move(*model));
+}
+
+namespace {
+
+// The imported tensors of an in-memory TFLite model; owns the bytes the views point into.
+class ImportedTfliteSource : public WeightSource {
+ public:
+  ImportedTfliteSource(std::shared_ptr<const std::vector<uint8_t>> bytes, std::unique_ptr<format::TfliteModel> model,
+                       std::unique_ptr<format::TfliteImport> import, std::string origin)
+      : bytes_(std::move(bytes)), model_(std::move(model)), import_(std::move(import)), origin_(std::move(origin)) {}
+  std::vector<std::string> TensorNames() const override {
+    std::vector<std::string> names;
+    for (const auto& [name, view] : import_->tensors) names.push_back(name);
+    return names;
+  }
+  bool HasTensor(const std::string& name) const override { return import_->tensors.count(name) != 0; }
+  StatusOr<TensorView> Tensor(const std::string& name) const override {
+    auto it = import_->tensors.find(name);
+    if (it == import_->tensors.end()) return NotFoundError(origin_ + ": no tensor '" + name + "' in the TFLite model");
+    return it->second;
+  }
+  const std::string& origin() const override { return origin_; }
+
+ private:
+  std::shared_ptr<const std::vector<uint8_t>> bytes_;
+  std::unique_ptr<format::TfliteModel> model_;
+  std::unique_ptr<format::TfliteImport> import_;
+  std::string origin_;
+};
+
+}  // namespace
+
+StatusOr<ImportedTflite> ImportWrittenTflite(std::shared_ptr<const std::vector<uint8_t>> model, Arch arch,
+                                             const std::string& origin) {
+  ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(*model, origin + ": TFLiteModel section"));
+  ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, arch));
+  ImportedTflite out;
+  out.config = import->config;
+  out.int8 = import->quantization == "int8";
+  out.weights = std::make_unique<ImportedTfliteSource>(std::move(model), std::move(tflite), std::move(import), origin);
+  return out;
 }
 
 }  // namespace litertlm::converter
