@@ -44,6 +44,8 @@ class LlmGraphWriter {
 
  private:
   Status Store(const std::string& name, std::vector<int32_t> shape, bool quantize);
+  Status StoreNorm(const std::string& name, int size);
+  int RopeTable(const RopeConfig& rope, int posf, int T, int* sin);
   int W(const std::string& name);
   std::string NextName(char prefix) {
     std::string name(1, prefix);
@@ -126,16 +128,37 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
   return Status::Ok();
 }
 
+// RMSNorm weights as the files hold them: Gemma's 1 + w already added.
+Status LlmGraphWriter::StoreNorm(const std::string& name, int size) {
+  ASSIGN_OR_RETURN(std::vector<float> values, weights_(name));
+  if (static_cast<int>(values.size()) != size) {
+    return InvalidArgumentError("TFLite writer: tensor " + name + " has " + std::to_string(values.size()) +
+                                " values, the config implies " + std::to_string(size));
+  }
+  if (c_.norm_weight_plus_one) {
+    for (float& v : values) v += 1.0f;
+  }
+  StoredWeight w;
+  w.shape = {size};
+  w.buffer = b_.AddBuffer(Bytes(values));
+  stored_[name] = std::move(w);
+  return Status::Ok();
+}
+
 Status LlmGraphWriter::StoreWeights() {
   const int H = c_.hidden_size, D = c_.head_dim, I = c_.intermediate_size;
   const int q_out = c_.num_heads * D, kv_out = c_.num_kv_heads * D;
   RETURN_IF_ERROR(Store("model.embed_tokens.weight", {c_.vocab_size, H}, true));
   for (int l = 0; l < c_.num_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
-    RETURN_IF_ERROR(Store(p + "input_layernorm.weight", {H}, false));
-    RETURN_IF_ERROR(Store(p + "post_attention_layernorm.weight", {H}, false));
-    RETURN_IF_ERROR(Store(p + "self_attn.q_norm.weight", {D}, false));
-    RETURN_IF_ERROR(Store(p + "self_attn.k_norm.weight", {D}, false));
+    RETURN_IF_ERROR(StoreNorm(p + "input_layernorm.weight", H));
+    RETURN_IF_ERROR(StoreNorm(p + "post_attention_layernorm.weight", H));
+    if (c_.sandwich_norms) {
+      RETURN_IF_ERROR(StoreNorm(p + "pre_feedforward_layernorm.weight", H));
+      RETURN_IF_ERROR(StoreNorm(p + "post_feedforward_layernorm.weight", H));
+    }
+    RETURN_IF_ERROR(StoreNorm(p + "self_attn.q_norm.weight", D));
+    RETURN_IF_ERROR(StoreNorm(p + "self_attn.k_norm.weight", D));
     RETURN_IF_ERROR(Store(p + "self_attn.q_proj.weight", {q_out, H}, true));
     RETURN_IF_ERROR(Store(p + "self_attn.k_proj.weight", {kv_out, H}, true));
     RETURN_IF_ERROR(Store(p + "self_attn.v_proj.weight", {kv_out, H}, true));
@@ -144,7 +167,7 @@ Status LlmGraphWriter::StoreWeights() {
     RETURN_IF_ERROR(Store(p + "mlp.up_proj.weight", {I, H}, true));
     RETURN_IF_ERROR(Store(p + "mlp.down_proj.weight", {H, I}, true));
   }
-  RETURN_IF_ERROR(Store("model.norm.weight", {H}, false));
+  RETURN_IF_ERROR(StoreNorm("model.norm.weight", H));
   if (c_.tie_word_embeddings) {
     stored_["lm_head.weight"] = stored_["model.embed_tokens.weight"];  // the same buffer
   } else {
@@ -197,6 +220,23 @@ int LlmGraphWriter::RmsNorm(int x, const std::string& weight) {
   return Op(static_cast<int32_t>(TfliteOp::kStablehloComposite), {x, w}, shape, opt);
 }
 
+// cos [1,T,D] of input_pos × the inverse frequencies (concatenated with themselves); *sin likewise.
+int LlmGraphWriter::RopeTable(const RopeConfig& rope, int posf, int T, int* sin) {
+  const int D = c_.head_dim;
+  std::vector<float> inv_freq(D / 2);
+  for (int i = 0; i < D / 2; ++i) {
+    inv_freq[i] = static_cast<float>(1.0 / std::pow(rope.theta, 2.0 * i / D) / rope.linear_factor);
+  }
+  const int ang = Binary(TfliteOp::kMul, posf, F32({1, 1, D / 2}, inv_freq), {1, T, D / 2});
+  TfliteOpOptions cat2;
+  cat2.kind = Kind::kConcatenation;
+  cat2.axis = 2;
+  const int ang2 = Op(static_cast<int32_t>(TfliteOp::kConcatenation), {ang, ang}, {1, T, D}, cat2);
+  const int cos = Op(static_cast<int32_t>(TfliteOp::kCos), {ang2}, {1, T, D});
+  *sin = Op(static_cast<int32_t>(TfliteOp::kSin), {ang2}, {1, T, D});
+  return cos;
+}
+
 // x [1,heads,T,D]; cos/sin [1,T,D]: x·cos + rotate_half(x)·sin.
 int LlmGraphWriter::Rope(int x, int cos, int sin) {
   const std::vector<int32_t> shape = b_.Shape(sg_, x);
@@ -245,21 +285,17 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
   const int flat = Reshape(tokens, {T});
   const int emb = Op(static_cast<int32_t>(TfliteOp::kEmbeddingLookup), {flat, W("model.embed_tokens.weight")}, {T, H});
   int x = Reshape(emb, {1, T, H});
+  if (c_.scale_embeddings) {
+    x = Binary(TfliteOp::kMul, x, F32({}, {static_cast<float>(std::sqrt(static_cast<double>(H)))}), {1, T, H});
+  }
 
-  // RoPE angles from input_pos.
+  // RoPE tables from input_pos: global (full-attention layers) and, for Gemma 3, local.
   const int pos3 = Reshape(input_pos, {1, T, 1});
   const int posf = Op(static_cast<int32_t>(TfliteOp::kCast), {pos3}, {1, T, 1});
-  std::vector<float> inv_freq(D / 2);
-  for (int i = 0; i < D / 2; ++i) {
-    inv_freq[i] = static_cast<float>(1.0 / std::pow(c_.rope_global.theta, 2.0 * i / D) / c_.rope_global.linear_factor);
-  }
-  const int ang = Binary(TfliteOp::kMul, posf, F32({1, 1, D / 2}, inv_freq), {1, T, D / 2});
-  TfliteOpOptions cat2;
-  cat2.kind = Kind::kConcatenation;
-  cat2.axis = 2;
-  const int ang2 = Op(static_cast<int32_t>(TfliteOp::kConcatenation), {ang, ang}, {1, T, D}, cat2);
-  const int cos = Op(static_cast<int32_t>(TfliteOp::kCos), {ang2}, {1, T, D});
-  const int sin = Op(static_cast<int32_t>(TfliteOp::kSin), {ang2}, {1, T, D});
+  const bool any_sliding = std::find(c_.layer_sliding.begin(), c_.layer_sliding.end(), true) != c_.layer_sliding.end();
+  int sin_global = -1, sin_local = -1, cos_local = -1;
+  const int cos_global = RopeTable(c_.rope_global, posf, T, &sin_global);
+  if (any_sliding) cos_local = RopeTable(c_.rope_local, posf, T, &sin_local);
 
   // Cache write position: input_pos[0].
   const int first = Op(static_cast<int32_t>(TfliteOp::kSlice), {input_pos, I32({0}), I32({1})}, {1}, {}, 1,
@@ -274,14 +310,34 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
   const int k_index = Op(static_cast<int32_t>(TfliteOp::kPack), {zero, zero, pos, zero}, {4}, pack, 1, TfliteType::kInt32);
   const int v_index = Op(static_cast<int32_t>(TfliteOp::kPack), {zero, zero, zero, pos}, {4}, pack, 1, TfliteType::kInt32);
 
-  // The mask repeated for the query heads sharing one KV head.
-  int group_mask = mask;
-  if (G > 1) {
+  // Sliding-window layers add -10000 where |j - p| >= window (Gemma 3, as export_hf writes it).
+  int sliding_mask = -1;
+  if (any_sliding) {
+    std::vector<int32_t> range(L);
+    for (int j = 0; j < L; ++j) range[j] = j;
+    const int arange = b_.AddInt32Const(sg_, "kv_positions", {1, 1, L}, range);
+    const std::vector<int32_t> window_v = {c_.sliding_window};
+    const int window = b_.AddInt32Const(sg_, "sliding_window", {}, window_v);
+    const int lo = Op(static_cast<int32_t>(TfliteOp::kSub), {pos3, window}, {1, T, 1}, {}, 1, TfliteType::kInt32);
+    const int after = Op(static_cast<int32_t>(TfliteOp::kGreater), {arange, lo}, {1, T, L}, {}, 1, TfliteType::kBool);
+    const int hi = Op(static_cast<int32_t>(TfliteOp::kAdd), {pos3, window}, {1, T, 1}, {}, 1, TfliteType::kInt32);
+    const int before = Op(static_cast<int32_t>(TfliteOp::kLess), {arange, hi}, {1, T, L}, {}, 1, TfliteType::kBool);
+    const int inside =
+        Op(static_cast<int32_t>(TfliteOp::kLogicalAnd), {after, before}, {1, T, L}, {}, 1, TfliteType::kBool);
+    const int select = Op(static_cast<int32_t>(TfliteOp::kSelectV2), {inside, F32({}, {0.0f}), F32({}, {-10000.0f})},
+                          {1, T, L});
+    sliding_mask = Binary(TfliteOp::kAdd, select, mask, {1, 1, T, L});
+  }
+  // The masks repeated for the query heads sharing one KV head.
+  auto grouped = [&](int m) {
+    if (G == 1) return m;
     TfliteOpOptions cat;
     cat.kind = Kind::kConcatenation;
     cat.axis = 2;
-    group_mask = Op(static_cast<int32_t>(TfliteOp::kConcatenation), std::vector<int32_t>(G, mask), {1, 1, G * T, L}, cat);
-  }
+    return Op(static_cast<int32_t>(TfliteOp::kConcatenation), std::vector<int32_t>(G, m), {1, 1, G * T, L}, cat);
+  };
+  const int group_mask = grouped(mask);
+  const int group_sliding_mask = any_sliding ? grouped(sliding_mask) : -1;
   const float scale = static_cast<float>(c_.attention_scale);
 
   for (int l = 0; l < c_.num_layers; ++l) {
@@ -298,6 +354,8 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
     int v = FullyConnected(h, p + "self_attn.v_proj.weight", KV * D);
     v = Reshape(v, {1, T, KV, D});
     v = Transpose(v, {0, 2, 3, 1});  // [1, KV, D, T]
+    const bool sliding = c_.layer_sliding.size() > static_cast<size_t>(l) && c_.layer_sliding[l];
+    const int cos = sliding ? cos_local : cos_global, sin = sliding ? sin_local : sin_global;
     q = Rope(q, cos, sin);
     k = Rope(k, cos, sin);
     const int kc = Op(static_cast<int32_t>(TfliteOp::kDynamicUpdateSlice), {k_cache[l], k, k_index}, {1, KV, L, D});
@@ -313,7 +371,7 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
     adj.kind = Kind::kBatchMatMul;
     adj.flag = true;  // adj_y
     int s = Op(static_cast<int32_t>(TfliteOp::kBatchMatmul), {q, kc}, {1, KV, G * T, L}, adj);
-    s = Binary(TfliteOp::kAdd, s, group_mask, {1, KV, G * T, L});
+    s = Binary(TfliteOp::kAdd, s, sliding ? group_sliding_mask : group_mask, {1, KV, G * T, L});
     TfliteOpOptions softmax;
     softmax.kind = Kind::kSoftmax;
     const int pr = Op(static_cast<int32_t>(TfliteOp::kSoftmax), {s}, {1, KV, G * T, L}, softmax);
@@ -321,16 +379,26 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
     a = Reshape(a, {1, NQ, T, D});
     a = Transpose(a, {0, 2, 1, 3});
     a = Reshape(a, {1, T, NQ * D});
-    const int o = FullyConnected(a, p + "self_attn.o_proj.weight", H);
+    int o = FullyConnected(a, p + "self_attn.o_proj.weight", H);
+    if (c_.sandwich_norms) o = RmsNorm(o, p + "post_attention_layernorm.weight");
     x = Binary(TfliteOp::kAdd, x, o, {1, T, H});
 
-    const int h2 = RmsNorm(x, p + "post_attention_layernorm.weight");
+    const int h2 = RmsNorm(x, p + (c_.sandwich_norms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"));
     const int g = FullyConnected(h2, p + "mlp.gate_proj.weight", c_.intermediate_size);
-    const int sg = Op(static_cast<int32_t>(TfliteOp::kLogistic), {g}, b_.Shape(sg_, g));
-    const int act = Binary(TfliteOp::kMul, g, sg, b_.Shape(sg_, g));
+    int act;
+    if (c_.activation == Activation::kSilu) {
+      const int sg = Op(static_cast<int32_t>(TfliteOp::kLogistic), {g}, b_.Shape(sg_, g));
+      act = Binary(TfliteOp::kMul, g, sg, b_.Shape(sg_, g));
+    } else {
+      TfliteOpOptions gelu;
+      gelu.kind = Kind::kGelu;
+      gelu.flag = c_.activation == Activation::kGeluTanh;  // approximate
+      act = Op(static_cast<int32_t>(TfliteOp::kGelu), {g}, b_.Shape(sg_, g), gelu);
+    }
     const int up = FullyConnected(h2, p + "mlp.up_proj.weight", c_.intermediate_size);
     const int m = Binary(TfliteOp::kMul, act, up, b_.Shape(sg_, g));
-    const int down = FullyConnected(m, p + "mlp.down_proj.weight", H);
+    int down = FullyConnected(m, p + "mlp.down_proj.weight", H);
+    if (c_.sandwich_norms) down = RmsNorm(down, p + "post_feedforward_layernorm.weight");
     x = Binary(TfliteOp::kAdd, x, down, {1, T, H});
   }
   if (decode) {
@@ -350,9 +418,8 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
 
 StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights,
                                               const TfliteLlmOptions& options) {
-  if (config.arch != Arch::kQwen3) {
-    return UnimplementedError("TFLite writer: family '" + config.architecture +
-                              "' is not written as a Google-runnable TFLite model yet (supported: Qwen3)");
+  if (config.attn_logit_softcapping || config.final_logit_softcapping) {
+    return UnimplementedError("TFLite writer: logit soft-capping (config.json *_softcapping) is not written");
   }
   if (options.prefill_lengths.empty()) return InvalidArgumentError("--prefill-seq-len: at least one length is needed");
   if (options.kv_cache_len <= 0) return InvalidArgumentError("--kv-cache-max-len must be positive");
@@ -364,7 +431,7 @@ StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const F
   }
   if (config.num_kv_heads <= 0 || config.num_heads % config.num_kv_heads != 0 || config.head_dim % 2 != 0 ||
       config.attention_bias || !config.qk_norm) {
-    return InvalidArgumentError("TFLite writer: config.json describes a Qwen3 variant this writer does not handle "
+    return InvalidArgumentError("TFLite writer: config.json describes a model this writer does not handle "
                                 "(heads " + std::to_string(config.num_heads) + "/" + std::to_string(config.num_kv_heads) +
                                 ", head_dim " + std::to_string(config.head_dim) + ")");
   }

@@ -14,7 +14,9 @@
 //   - weights: int8 per output channel (symmetric, zero point 0, fp32 scales; Google's
 //     dynamic_wi8_afp32 recipe: activations stay fp32) or fp32. The tied LM head shares the
 //     embedding table's buffer.
-// Supported families: Qwen 3. Others are an UNIMPLEMENTED error naming the family.
+// Supported families: Qwen 3 and Gemma 3 (its embedding scale, sandwich norms with 1 + w folded in,
+// GELU-tanh MLP, local/global RoPE tables, and the sliding-window mask built from input_pos as
+// export_hf does: SUB/GREATER/ADD/LESS/LOGICAL_AND/SELECT_V2 of -10000, added to `mask`).
 #ifndef LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_
 #define LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_
 
