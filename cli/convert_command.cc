@@ -28,6 +28,7 @@ namespace fs = std::filesystem;
 struct ConvertArgs {
   std::string model;
   std::string quantize = "dynamic_int8";
+  std::string format = "liblitertlm";
   int kv_cache_max_len = 1280;
   int prefill_seq_len = 256;
   std::string output_dir;
@@ -70,6 +71,11 @@ int Run(const ConvertArgs& args) {
   StatusOr<Plan> plan = PlanConversion(**store, args);
   if (!plan.ok()) return ReportMultilineError(plan.status());
   ConvertOptions options;
+  if (args.format == "tflite") {
+    options.format = FileFormat::kTflite;
+  } else if (args.format != "liblitertlm") {
+    return ReportError("--format: '" + args.format + "'; valid: tflite, liblitertlm");
+  }
   options.quantization = *quantization;
   options.kv_cache_max_len = args.kv_cache_max_len;
   options.prefill_seq_len = args.prefill_seq_len;
@@ -94,12 +100,17 @@ Command RegisterConvertCommand(CLI::App& app) {
   sub->add_option("--quantize", args->quantize,
                   "dynamic_int8 (default), int8, dynamic_int4_block32, dynamic_int4_block128, "
                   "fp16, fp32");
+  sub->add_option("--format", args->format,
+                  "tflite: a TFLite model Google's LiteRT-LM runtime runs too (Qwen3; dynamic_int8 / "
+                  "int8 / fp32 only, int4 and fp16 have no Google equivalent here); liblitertlm "
+                  "(default): liblitertlm's own weights, every family and --quantize, runs only in "
+                  "liblitertlm");
   sub->add_option("--kv-cache-max-len", args->kv_cache_max_len,
-                  "Maximum KV cache length (default 1280)")
+                  "Maximum KV cache length (default 1280; with --format tflite the caches' length)")
       ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--prefill-seq-len", args->prefill_seq_len,
                   "Prefill sequence length (default 256; recorded with 8,64,128,256,512,1024 "
-                  "clipped to the KV length)")
+                  "clipped to the KV length; with --format tflite the prefill_<N> signature)")
       ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--output-dir", args->output_dir, "Write DIR/{name}.litertlm instead");
   sub->add_option("--min-agreement", args->min_agreement,

@@ -75,8 +75,23 @@ struct ValidationReport {
   bool passed = false;
 };
 
+// How the weights are stored in the .litertlm file.
+enum class FileFormat {
+  // A TFLite model section with the conventions of Google's litert-torch export_hf files
+  // (signatures prefill_<T> and decode, per-layer KV caches): Google's LiteRT-LM runtime runs the
+  // file, and so does liblitertlm. Quantizations: dynamic_int8 / int8 (int8 per-channel weights,
+  // float activations in Google's runtime) and fp32; families: Qwen3.
+  kTflite,
+  // liblitertlm's own weights section (WEIGHTS_FORMAT.md): every quantization and family, but
+  // only liblitertlm runs the file.
+  kLiblitertlm,
+};
+
 struct ConvertOptions {
   Quantization quantization = Quantization::kDynamicInt8;
+  FileFormat format = FileFormat::kLiblitertlm;
+  // As Google's converter: the KV caches' length (the longest context), and the prefill
+  // signature's token count (kTflite writes signature prefill_<prefill_seq_len>).
   int kv_cache_max_len = 1280;
   int prefill_seq_len = 256;
   // Compare the converted weights with the fp32 source before installing the file.

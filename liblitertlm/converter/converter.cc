@@ -11,6 +11,7 @@
 #include "converter/conversion_source.h"
 #include "converter/streamed_reference.h"
 #include "converter/tensor_converter.h"
+#include "converter/tflite_output.h"
 #include "converter/validation.h"
 #include "format/gguf_weight_source.h"
 #include "format/litertlm_writer.h"
@@ -39,6 +40,13 @@ double Seconds(Clock::time_point start) {
 Status CheckOptions(const ConvertOptions& o) {
   if (o.kv_cache_max_len <= 0) return InvalidArgumentError("kv_cache_max_len must be > 0");
   if (o.prefill_seq_len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0");
+  if (o.format == FileFormat::kTflite) {
+    RETURN_IF_ERROR(converter::CheckTfliteQuantization(o.quantization));
+    if (o.prefill_seq_len > o.kv_cache_max_len) {
+      return InvalidArgumentError("prefill_seq_len " + std::to_string(o.prefill_seq_len) +
+                                  " is larger than kv_cache_max_len " + std::to_string(o.kv_cache_max_len));
+    }
+  }
   if (o.num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
   if (o.min_agreement && (*o.min_agreement < 0 || *o.min_agreement > 1)) {
     return InvalidArgumentError("min_agreement must be in [0, 1]");
@@ -111,7 +119,8 @@ StatusOr<std::vector<std::vector<float>>> ReferenceLogits(
 
 StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer& tokenizer,
                                     format::LitertlmWriter& writer, const ConvertOptions& options,
-                                    double threshold) {
+                                    double threshold,
+                                    std::shared_ptr<const std::vector<uint8_t>> tflite_model) {
   const int max_context = std::min(options.kv_cache_max_len, src.config.max_position_embeddings);
   ASSIGN_OR_RETURN(auto prompts,
                    converter::MakeValidationPrompts(tokenizer, src.config, max_context));
@@ -119,18 +128,32 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
   load.num_threads = options.num_threads;
   ASSIGN_OR_RETURN(std::vector<std::vector<float>> reference,
                    ReferenceLogits(src, prompts, options.num_threads));
-  const auto range = writer.last_section_range();
-  if (!range) return InternalError(writer.temp_path() + ": no weights section written");
-  ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
-                                                                   range->first, range->second));
-  // As ModelLoader loads the finished file (api/model_loader.cc LoadLitertlm).
-  WeightLoadOptions weight_options;
-  weight_options.keep_half_precision = true;
-  weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
-  weight_options.int8_activations16 = options.quantization != Quantization::kDynamicInt4Block32 &&
-                                      options.quantization != Quantization::kDynamicInt4Block128;
-  ASSIGN_OR_RETURN(auto impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load,
-                                             weight_options));
+  std::unique_ptr<Model::Impl> impl;
+  if (tflite_model != nullptr) {
+    // As ModelLoader loads a TFLite-based file (api/model_loader.cc LoadGoogleLitertlm): the
+    // config comes from the graph, so this also checks that the importer reads back what was
+    // written.
+    ASSIGN_OR_RETURN(converter::ImportedTflite imported,
+                     converter::ImportWrittenTflite(std::move(tflite_model), src.config.arch, writer.path()));
+    WeightLoadOptions weight_options;
+    weight_options.keep_half_precision = true;
+    weight_options.int8_dynamic_activations = false;
+    weight_options.int8_asymmetric_activations = imported.int8;
+    ASSIGN_OR_RETURN(impl, BuildModelImpl(std::move(imported.config), std::move(imported.weights), writer.path(),
+                                          load, weight_options));
+  } else {
+    const auto range = writer.last_section_range();
+    if (!range) return InternalError(writer.temp_path() + ": no weights section written");
+    ASSIGN_OR_RETURN(auto weights, format::MappedWeightsSource::Open(writer.temp_path(),
+                                                                     range->first, range->second));
+    // As ModelLoader loads the finished file (api/model_loader.cc LoadLitertlm).
+    WeightLoadOptions weight_options;
+    weight_options.keep_half_precision = true;
+    weight_options.int8_dynamic_activations = options.quantization != Quantization::kInt8;
+    weight_options.int8_activations16 = options.quantization != Quantization::kDynamicInt4Block32 &&
+                                        options.quantization != Quantization::kDynamicInt4Block128;
+    ASSIGN_OR_RETURN(impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load, weight_options));
+  }
   auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
   ASSIGN_OR_RETURN(auto logits, converter::RunPrompts(converted, prompts, options.num_threads));
   converter::LogitComparison comparison(src.config.vocab_size);
@@ -274,10 +297,17 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
   } else {
     RETURN_IF_ERROR(writer->AddHfTokenizerJson(src.tokenizer_bytes));
   }
-  RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
-  RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
-
   ConvertResult result;
+  std::shared_ptr<const std::vector<uint8_t>> tflite_model;
+  if (options.format == FileFormat::kTflite) {
+    // The file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's
+    // own files: no config.json, no liblitertlm weights section.
+    ASSIGN_OR_RETURN(tflite_model, converter::WriteTfliteModelSection(src, options, *writer));
+    state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
+  } else {
+    RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
+    RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
+  }
   if (options.validate) {
     if (options.on_progress) {
       ConvertProgress p;
@@ -289,7 +319,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
     }
     const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization));
     ASSIGN_OR_RETURN(ValidationReport report,
-                     Validate(src, *tokenizer, *writer, options, threshold));
+                     Validate(src, *tokenizer, *writer, options, threshold, tflite_model));
     RecordValidation(report, metadata);
     if (!report.passed) {
       return FailedPreconditionError(DescribeFailure(report, options.quantization, output_path));

@@ -1,0 +1,190 @@
+#include "format/tflite_graph_builder.h"
+
+#include <cstring>
+#include <utility>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "format/tflite_schema_generated.h"
+
+namespace litertlm::format {
+namespace {
+
+constexpr uint64_t kBufferAlignment = 64;
+
+uint64_t AlignUp(uint64_t n) { return (n + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment; }
+
+}  // namespace
+
+TfliteGraphBuilder::TfliteGraphBuilder() { buffers_.emplace_back(); }
+
+uint32_t TfliteGraphBuilder::AddBuffer(std::span<const uint8_t> bytes) {
+  buffers_.emplace_back(bytes.begin(), bytes.end());
+  return static_cast<uint32_t>(buffers_.size() - 1);
+}
+
+int TfliteGraphBuilder::AddSubgraph(std::string name) {
+  subgraphs_.push_back(SubgraphDef{std::move(name), {}, {}, {}, {}});
+  return static_cast<int>(subgraphs_.size() - 1);
+}
+
+int TfliteGraphBuilder::AddTensor(int sg, std::string name, std::vector<int32_t> shape, TfliteType type,
+                                  uint32_t buffer, std::vector<float> scales, int quantized_dimension) {
+  auto& tensors = subgraphs_[sg].tensors;
+  tensors.push_back(TensorDef{std::move(name), std::move(shape), type, buffer, std::move(scales), quantized_dimension});
+  return static_cast<int>(tensors.size() - 1);
+}
+
+int TfliteGraphBuilder::AddInt32Const(int sg, std::string name, std::vector<int32_t> shape,
+                                      std::span<const int32_t> values) {
+  const uint32_t buffer = AddBuffer(values.empty()
+                                        ? std::span<const uint8_t>()
+                                        : std::span(reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()));
+  return AddTensor(sg, std::move(name), std::move(shape), TfliteType::kInt32, buffer);
+}
+
+int TfliteGraphBuilder::AddFloatConst(int sg, std::string name, std::vector<int32_t> shape,
+                                      std::span<const float> values) {
+  const uint32_t buffer = AddBuffer(std::span(reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()));
+  return AddTensor(sg, std::move(name), std::move(shape), TfliteType::kFloat32, buffer);
+}
+
+void TfliteGraphBuilder::AddOp(int sg, int32_t builtin_code, int version, std::vector<int32_t> inputs,
+                               std::vector<int32_t> outputs, TfliteOpOptions options) {
+  uint32_t index = 0;
+  while (index < opcodes_.size() && opcodes_[index] != std::pair{builtin_code, version}) ++index;
+  if (index == opcodes_.size()) opcodes_.emplace_back(builtin_code, version);
+  subgraphs_[sg].ops.push_back(OpDef{index, std::move(inputs), std::move(outputs), std::move(options)});
+}
+
+void TfliteGraphBuilder::SetSubgraphIO(int sg, std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
+  subgraphs_[sg].inputs = std::move(inputs);
+  subgraphs_[sg].outputs = std::move(outputs);
+}
+
+void TfliteGraphBuilder::AddSignature(std::string key, int sg, std::vector<std::pair<std::string, int32_t>> inputs,
+                                      std::vector<std::pair<std::string, int32_t>> outputs) {
+  signatures_.push_back(SignatureDef{std::move(key), sg, std::move(inputs), std::move(outputs)});
+}
+
+std::vector<uint8_t> TfliteGraphBuilder::BuildFlatbuffer(uint64_t data_base,
+                                                         const std::vector<uint64_t>& offsets) const {
+  namespace tfl = litertlm::tflite;
+  flatbuffers::FlatBufferBuilder fbb(1 << 20);
+  fbb.ForceDefaults(true);  // the same size whatever the offsets, so two passes agree
+
+  std::vector<flatbuffers::Offset<tfl::OperatorCode>> codes;
+  for (const auto& [code, version] : opcodes_) {
+    codes.push_back(tfl::CreateOperatorCodeDirect(fbb, static_cast<int8_t>(code < 127 ? code : 127), nullptr, version,
+                                                  code));
+  }
+  std::vector<flatbuffers::Offset<tfl::SubGraph>> subgraphs;
+  for (const SubgraphDef& sg : subgraphs_) {
+    std::vector<flatbuffers::Offset<tfl::Tensor>> tensors;
+    for (const TensorDef& t : sg.tensors) {
+      flatbuffers::Offset<tfl::QuantizationParameters> quant = 0;
+      if (!t.scales.empty()) {
+        const std::vector<int64_t> zero(t.scales.size(), 0);
+        quant = tfl::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, &t.scales, &zero, t.quantized_dimension);
+      }
+      tensors.push_back(tfl::CreateTensorDirect(fbb, &t.shape, static_cast<tfl::TensorType>(t.type), t.buffer,
+                                                t.name.c_str(), quant));
+    }
+    std::vector<flatbuffers::Offset<tfl::Operator>> ops;
+    for (const OpDef& op : sg.ops) {
+      using Kind = TfliteOpOptions::Kind;
+      const TfliteOpOptions& o = op.options;
+      tfl::BuiltinOptions type = tfl::BuiltinOptions_NONE;
+      flatbuffers::Offset<void> options = 0;
+      tfl::BuiltinOptions2 type2 = tfl::BuiltinOptions2_NONE;
+      flatbuffers::Offset<void> options2 = 0;
+      switch (o.kind) {
+        case Kind::kNone: break;
+        case Kind::kFullyConnected:
+          type = tfl::BuiltinOptions_FullyConnectedOptions;
+          options = tfl::CreateFullyConnectedOptions(fbb, 0, 0, o.flag, false).Union();
+          break;
+        case Kind::kSoftmax:
+          type = tfl::BuiltinOptions_SoftmaxOptions;
+          options = tfl::CreateSoftmaxOptions(fbb, o.beta).Union();
+          break;
+        case Kind::kConcatenation:
+          type = tfl::BuiltinOptions_ConcatenationOptions;
+          options = tfl::CreateConcatenationOptions(fbb, o.axis, 0).Union();
+          break;
+        case Kind::kReducer:
+          type = tfl::BuiltinOptions_ReducerOptions;
+          options = tfl::CreateReducerOptions(fbb, o.flag).Union();
+          break;
+        case Kind::kPack:
+          type = tfl::BuiltinOptions_PackOptions;
+          options = tfl::CreatePackOptions(fbb, o.values_count, o.axis).Union();
+          break;
+        case Kind::kBatchMatMul:
+          type = tfl::BuiltinOptions_BatchMatMulOptions;
+          options = tfl::CreateBatchMatMulOptions(fbb, false, o.flag, false).Union();
+          break;
+        case Kind::kGelu:
+          type = tfl::BuiltinOptions_GeluOptions;
+          options = tfl::CreateGeluOptions(fbb, o.flag).Union();
+          break;
+        case Kind::kComposite:
+          type2 = tfl::BuiltinOptions2_StableHLOCompositeOptions;
+          options2 = tfl::CreateStableHLOCompositeOptionsDirect(fbb, o.composite_name.c_str(), o.decomposition_subgraph,
+                                                                &o.composite_attributes, 0, 0)
+                         .Union();
+          break;
+      }
+      ops.push_back(tfl::CreateOperatorDirect(fbb, op.opcode_index, &op.inputs, &op.outputs, type, options, nullptr, 0,
+                                              nullptr, nullptr, 0, 0, type2, options2));
+    }
+    subgraphs.push_back(tfl::CreateSubGraphDirect(fbb, &tensors, &sg.inputs, &sg.outputs, &ops, sg.name.c_str()));
+  }
+  std::vector<flatbuffers::Offset<tfl::Buffer>> buffers;
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    const uint64_t size = buffers_[i].size();
+    buffers.push_back(tfl::CreateBuffer(fbb, 0, size == 0 ? 0 : data_base + offsets[i], size));
+  }
+  std::vector<flatbuffers::Offset<tfl::SignatureDef>> signatures;
+  for (const SignatureDef& s : signatures_) {
+    auto maps = [&](const std::vector<std::pair<std::string, int32_t>>& list) {
+      std::vector<flatbuffers::Offset<tfl::TensorMap>> out;
+      for (const auto& [name, tensor] : list) {
+        out.push_back(tfl::CreateTensorMapDirect(fbb, name.c_str(), static_cast<uint32_t>(tensor)));
+      }
+      return out;
+    };
+    const auto inputs = maps(s.inputs);
+    const auto outputs = maps(s.outputs);
+    signatures.push_back(
+        tfl::CreateSignatureDefDirect(fbb, &inputs, &outputs, s.key.c_str(), static_cast<uint32_t>(s.subgraph)));
+  }
+  auto model = tfl::CreateModelDirect(fbb, 3, &codes, &subgraphs, "liblitertlm", &buffers, nullptr, &signatures);
+  fbb.Finish(model, "TFL3");
+  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+StatusOr<std::vector<uint8_t>> TfliteGraphBuilder::Serialize() const {
+  // Offsets of the buffers relative to the first one.
+  std::vector<uint64_t> offsets(buffers_.size(), 0);
+  uint64_t total = 0;
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    if (buffers_[i].empty()) continue;
+    offsets[i] = total;
+    total = AlignUp(total + buffers_[i].size());
+  }
+  const std::vector<uint8_t> first = BuildFlatbuffer(0, offsets);
+  const uint64_t base = AlignUp(first.size());
+  std::vector<uint8_t> fb = BuildFlatbuffer(base, offsets);
+  if (fb.size() != first.size()) {
+    return InternalError("TFLite writer: the model FlatBuffer changed size between passes");
+  }
+  std::vector<uint8_t> out(base + total, 0);
+  std::memcpy(out.data(), fb.data(), fb.size());
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    if (!buffers_[i].empty()) std::memcpy(out.data() + base + offsets[i], buffers_[i].data(), buffers_[i].size());
+  }
+  return out;
+}
+
+}  // namespace litertlm::format

@@ -1,0 +1,102 @@
+// Builds a TensorFlow Lite model (public schema v3, the tables of tflite_schema.fbs) in memory:
+// constant buffers, subgraphs of tensors and operators, signatures, and serialises it the way
+// Google's large-model files are laid out: the FlatBuffer first, then every constant buffer after
+// it at a 64-byte aligned offset (Buffer.offset / Buffer.size, counted from the model's start), so
+// a reader can mmap the weights in place. Used by tflite_llm_writer.h; knows nothing of LLMs.
+#ifndef LITERTLM_FORMAT_TFLITE_GRAPH_BUILDER_H_
+#define LITERTLM_FORMAT_TFLITE_GRAPH_BUILDER_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "litertlm/status.h"
+
+namespace litertlm::format {
+
+// TensorType numbers of the public schema.
+enum class TfliteType : int8_t { kFloat32 = 0, kInt32 = 2, kBool = 6, kInt8 = 9 };
+
+// Operator options this builder writes (the rest of an op's behaviour is its defaults).
+struct TfliteOpOptions {
+  enum class Kind { kNone, kFullyConnected, kSoftmax, kConcatenation, kReducer, kPack, kBatchMatMul, kGelu, kComposite };
+  Kind kind = Kind::kNone;
+  int axis = 0;               // concatenation, pack
+  int values_count = 0;       // pack
+  float beta = 1.0f;          // softmax
+  bool flag = false;          // reducer keep_dims, batch_matmul adj_y, gelu approximate, FC keep_num_dims
+  std::string composite_name;  // STABLEHLO_COMPOSITE
+  int decomposition_subgraph = -1;
+  std::vector<uint8_t> composite_attributes;  // FlexBuffer map
+};
+
+class TfliteGraphBuilder {
+ public:
+  TfliteGraphBuilder();
+
+  // A constant buffer holding a copy of `bytes`; returns its index (0 is the empty buffer).
+  uint32_t AddBuffer(std::span<const uint8_t> bytes);
+  // A new subgraph; returns its index.
+  int AddSubgraph(std::string name);
+
+  // A tensor of subgraph `sg`; `buffer` 0 = not a constant. Per-channel int8 weights pass
+  // `scales` (one per slice of `quantized_dimension`; zero points 0).
+  int AddTensor(int sg, std::string name, std::vector<int32_t> shape, TfliteType type, uint32_t buffer = 0,
+                std::vector<float> scales = {}, int quantized_dimension = 0);
+  // Shorthands for small constants (each gets a buffer of its own).
+  int AddInt32Const(int sg, std::string name, std::vector<int32_t> shape, std::span<const int32_t> values);
+  int AddFloatConst(int sg, std::string name, std::vector<int32_t> shape, std::span<const float> values);
+
+  // Appends operator `builtin_code` (version `version`).
+  void AddOp(int sg, int32_t builtin_code, int version, std::vector<int32_t> inputs, std::vector<int32_t> outputs,
+             TfliteOpOptions options = {});
+
+  void SetSubgraphIO(int sg, std::vector<int32_t> inputs, std::vector<int32_t> outputs);
+  // A signature over subgraph `sg`: (name, tensor) pairs.
+  void AddSignature(std::string key, int sg, std::vector<std::pair<std::string, int32_t>> inputs,
+                    std::vector<std::pair<std::string, int32_t>> outputs);
+
+  const std::vector<int32_t>& Shape(int sg, int tensor) const { return subgraphs_[sg].tensors[tensor].shape; }
+  TfliteType Type(int sg, int tensor) const { return subgraphs_[sg].tensors[tensor].type; }
+  int NumSubgraphs() const { return static_cast<int>(subgraphs_.size()); }
+
+  // The whole model: FlatBuffer, padding, then the buffers (64-byte aligned).
+  StatusOr<std::vector<uint8_t>> Serialize() const;
+
+ private:
+  struct TensorDef {
+    std::string name;
+    std::vector<int32_t> shape;
+    TfliteType type;
+    uint32_t buffer;
+    std::vector<float> scales;
+    int quantized_dimension;
+  };
+  struct OpDef {
+    uint32_t opcode_index;
+    std::vector<int32_t> inputs, outputs;
+    TfliteOpOptions options;
+  };
+  struct SubgraphDef {
+    std::string name;
+    std::vector<TensorDef> tensors;
+    std::vector<OpDef> ops;
+    std::vector<int32_t> inputs, outputs;
+  };
+  struct SignatureDef {
+    std::string key;
+    int subgraph;
+    std::vector<std::pair<std::string, int32_t>> inputs, outputs;
+  };
+  std::vector<uint8_t> BuildFlatbuffer(uint64_t data_base, const std::vector<uint64_t>& offsets) const;
+
+  std::vector<std::vector<uint8_t>> buffers_;  // [0] empty
+  std::vector<std::pair<int32_t, int>> opcodes_;  // (builtin code, version)
+  std::vector<SubgraphDef> subgraphs_;
+  std::vector<SignatureDef> signatures_;
+};
+
+}  // namespace litertlm::format
+
+#endif  // LITERTLM_FORMAT_TFLITE_GRAPH_BUILDER_H_

@@ -1,0 +1,49 @@
+// Writes a decoder-only LLM as the TensorFlow Lite model Google's LiteRT-LM runtime executes, with
+// the conventions of litert-torch's `export_hf` files (what tflite_importer.h reads back):
+//   - signatures `prefill_<T>` (one per prefill length) and `decode` (T = 1), each a subgraph of
+//     its own over the same constant buffers;
+//   - inputs `tokens` int32 [1,T], `input_pos` int32 [T], `mask` fp32 [1,1,T,L] (added to the
+//     scores), per layer `kv_cache_k_<i>` fp32 [1,KV,L,D] and `kv_cache_v_<i>` fp32 [1,KV,D,L]
+//     (V transposed); outputs the updated caches under the same names and, from `decode` only,
+//     `logits` fp32 [1,1,vocab];
+//   - ops: EMBEDDING_LOOKUP, FULLY_CONNECTED (keep_num_dims), STABLEHLO_COMPOSITE "odml.rms_norm"
+//     (attribute epsilon; decomposition MUL/MEAN/ADD/RSQRT/MUL/MUL), RoPE from input_pos
+//     (CAST, MUL by the inverse frequencies, CONCATENATION, COS, SIN, SLICE, rotate-half),
+//     DYNAMIC_UPDATE_SLICE into the caches at input_pos[0], BATCH_MATMUL (adj_y) q·Kᵀ and p·Vᵀ with
+//     the query heads grouped per KV head, ADD mask, SOFTMAX, LOGISTIC·MUL (SiLU) MLP.
+//   - weights: int8 per output channel (symmetric, zero point 0, fp32 scales; Google's
+//     dynamic_wi8_afp32 recipe: activations stay fp32) or fp32. The tied LM head shares the
+//     embedding table's buffer.
+// Supported families: Qwen 3 and Gemma 3 (its embedding scale, sandwich norms with 1 + w folded in,
+// GELU-tanh MLP, local/global RoPE tables, and the sliding-window mask built from input_pos as
+// export_hf does: SUB/GREATER/ADD/LESS/LOGICAL_AND/SELECT_V2 of -10000, added to `mask`).
+#ifndef LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_
+#define LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "litertlm/status.h"
+#include "model/model_config.h"
+
+namespace litertlm::format {
+
+struct TfliteLlmOptions {
+  bool int8_weights = true;          // false: fp32 weights
+  std::vector<int> prefill_lengths;  // each becomes signature prefill_<T>; at least one
+  int kv_cache_len = 0;              // L: the caches' length (the longest context)
+};
+
+// fp32 values (row-major, HF layout [out, in] for projections) of Hugging Face tensor `name`.
+using FloatTensorFn = std::function<StatusOr<std::vector<float>>(const std::string& name)>;
+
+// The whole TFLite model (FlatBuffer + trailing aligned buffers). Errors name the option or
+// tensor at fault.
+StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights,
+                                              const TfliteLlmOptions& options);
+
+}  // namespace litertlm::format
+
+#endif  // LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_

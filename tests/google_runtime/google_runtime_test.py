@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Google's LiteRT-LM runtime runs the files `convert --format tflite` writes, as liblitertlm does.
+
+For each committed tiny checkpoint (tests/golden/models) and each quantization the TFLite format
+offers, converts with `litert-lm-cli convert --format tflite` and checks:
+  - Google's engine (litert_lm 0.18.1, CPU, greedy: top_k 1, temperature 0, no prompt template)
+    continues TEXT_PROMPT for 32 tokens with exactly the text `litert-lm-cli run --no-chat-template
+    --temperature 0 -n 32 --json` prints on the same file (the same tokenizer on both sides: equal
+    text of 32 greedy tokens, control characters included; litert_lm returns a C string, so where
+    the random-weight model emits a NUL the comparison ends there);
+  - `litert-lm-peek` (litert-lm-builder 0.18.1) reads the file with exit status 0 and no warning.
+
+Runs in the venv of setup_litert_venv.sh (its python is sys.executable): as a ctest
+(google_runtime.e2e) or by hand:
+    tests/google_runtime/setup_litert_venv.sh /work/venvs/litert-api
+    LITERTLM_CLI=build/ci/cli/litert-lm-cli /work/venvs/litert-api/bin/python \
+        tests/google_runtime/google_runtime_test.py [-v]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI = os.environ.get("LITERTLM_CLI", "")
+SOURCE = os.environ.get("LITERTLM_SOURCE_DIR",
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+MODELS = os.path.join(SOURCE, "tests", "golden", "models")
+TEXT_PROMPT = "The capital of France is"
+STEPS = 32
+PEEK = os.path.join(os.path.dirname(sys.executable), "litert-lm-peek")
+
+# (checkpoint, --quantize) pairs the TFLite format writes.
+CASES = [
+    ("qwen3_gqa", "dynamic_int8"),
+    ("qwen3_gqa", "fp32"),
+    ("qwen3_tied", "int8"),
+    ("qwen3_rope_scaled", "dynamic_int8"),
+]
+
+
+def google_text(path):
+    import litert_lm
+    engine = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=1), cache_dir=":nocache")
+    session = engine.create_session(apply_prompt_template=False,
+                                    sampler_config=litert_lm.SamplerConfig(top_k=1, temperature=0.0),
+                                    max_output_tokens=STEPS)
+    session.run_prefill([TEXT_PROMPT])
+    return session.run_decode().texts[0]
+
+
+def our_text(path):
+    out = subprocess.run([CLI, "run", path, "--no-chat-template", "--prompt", TEXT_PROMPT, "-n", str(STEPS),
+                          "--temperature", "0", "--json"], capture_output=True, text=True, check=True)
+    answer = json.loads(out.stdout)
+    assert answer["generated_tokens"] == STEPS, answer
+    return answer["text"]
+
+
+class GoogleRuntimeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not CLI or not os.path.exists(CLI):
+            raise RuntimeError("LITERTLM_CLI must point at the litert-lm-cli binary")
+        base = os.environ.get("LITERTLM_TEST_TMPDIR") or tempfile.gettempdir()
+        os.makedirs(base, exist_ok=True)
+        cls.tmp = tempfile.mkdtemp(prefix="google_runtime_", dir=base)
+
+    def convert(self, checkpoint, quantize):
+        out_dir = os.path.join(self.tmp, quantize)
+        subprocess.run([CLI, "convert", os.path.join(MODELS, checkpoint), "--format", "tflite", "--quantize",
+                        quantize, "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", out_dir],
+                       capture_output=True, text=True, check=True)
+        return os.path.join(out_dir, checkpoint + ".litertlm")
+
+    def test_google_engine_matches_ours(self):
+        for checkpoint, quantize in CASES:
+            with self.subTest(checkpoint=checkpoint, quantize=quantize):
+                path = self.convert(checkpoint, quantize)
+                ours = our_text(path)
+                google = google_text(path)
+                # litert_lm hands the text over as a C string: it ends at a NUL the model emitted.
+                if "\x00" in ours:
+                    ours = ours[:ours.index("\x00")]
+                self.assertGreater(len(ours), 8, f"{checkpoint} {quantize}: too little text compared")
+                self.assertEqual(google, ours, f"{checkpoint} {quantize}: Google's runtime and ours differ")
+
+    def test_peek_reads_without_warning(self):
+        for checkpoint, quantize in CASES[:2]:
+            with self.subTest(checkpoint=checkpoint, quantize=quantize):
+                path = self.convert(checkpoint, quantize)
+                out = subprocess.run([PEEK, "--litertlm_file", path], capture_output=True, text=True)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                log = out.stdout + out.stderr
+                self.assertIn("TFLiteModel", log)
+                self.assertNotIn("warn", log.lower(), log)
+
+    def test_unsupported_scheme_refused(self):
+        out = subprocess.run([CLI, "convert", os.path.join(MODELS, "qwen3_gqa"), "--format", "tflite", "--quantize",
+                              "dynamic_int4_block32", "--output-dir", os.path.join(self.tmp, "int4")],
+                             capture_output=True, text=True)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("--format liblitertlm", out.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "int4", "qwen3_gqa.litertlm")))
+
+
+if __name__ == "__main__":
+    unittest.main()
