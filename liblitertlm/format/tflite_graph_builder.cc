@@ -85,7 +85,8 @@ std::vector<uint8_t> TfliteGraphBuilder::BuildFlatbuffer(uint64_t data_base,
       flatbuffers::Offset<tfl::QuantizationParameters> quant = 0;
       if (!t.scales.empty()) {
         const std::vector<int64_t> zero(t.scales.size(), 0);
-        quant = tfl::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, &t.scales, &zero, t.quantized_dimension);
+        quant = tfl::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, &t.scales, &zero, tfl::QuantizationDetails_NONE, 0,
+                                                           t.quantized_dimension);
       }
       tensors.push_back(tfl::CreateTensorDirect(fbb, &t.shape, static_cast<tfl::TensorType>(t.type), t.buffer,
                                                 t.name.c_str(), quant));
