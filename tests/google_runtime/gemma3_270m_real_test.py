@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The real Gemma 3 270M (PyPI GGUF) converted with `convert --format tflite` runs in Google's LiteRT-LM.
 
-For each quantization the TFLite format offers, converts the GGUF and checks that Google's engine
+For fp32 and dynamic_int8, converts the GGUF and checks that Google's engine
 (litert_lm 0.18.1, CPU, greedy: top_k 1, temperature 0, no prompt template) and `litert-lm-cli run
 --no-chat-template --temperature 0 -n 32` continue PROMPT with the same 32-token text, and that the
 int8 files' text is the fp32 file's (the fp32 source's greedy text, as Google's own int8 file gives).
@@ -21,7 +21,10 @@ CLI = os.environ.get("LITERTLM_CLI", "")
 GGUF = os.environ.get("LITERTLM_GEMMA3_GGUF", "")
 PROMPT = "What is the capital of France?"
 STEPS = 32
-QUANTIZATIONS = ["fp32", "dynamic_int8", "int8"]  # fp32 first: the reference text
+# fp32 first: the reference text. `--quantize int8` writes the same TFLite model as dynamic_int8
+# (converter/tflite_output.cc: int8 weights, fp32 activations, for both), checked on the tiny
+# checkpoints by google_runtime_test.py; leaving it out here keeps this test under two minutes.
+QUANTIZATIONS = ["fp32", "dynamic_int8"]
 
 
 def google_text(path):
