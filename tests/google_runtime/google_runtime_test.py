@@ -108,7 +108,7 @@ class GoogleRuntimeTest(unittest.TestCase):
                 self.assertEqual(google, ours, f"{checkpoint} {quantize}: Google's runtime and ours differ")
 
     def test_peek_reads_without_warning(self):
-        for checkpoint, quantize in CASES[:2]:
+        for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8")]:
             with self.subTest(checkpoint=checkpoint, quantize=quantize):
                 path = self.convert(checkpoint, quantize)
                 out = subprocess.run([PEEK, "--litertlm_file", path], capture_output=True, text=True)
