@@ -107,6 +107,24 @@ class GoogleRuntimeTest(unittest.TestCase):
                 self.assertGreater(len(ours), 8, f"{checkpoint} {quantize}: too little text compared")
                 self.assertEqual(google, ours, f"{checkpoint} {quantize}: Google's runtime and ours differ")
 
+    def test_conversation_with_the_files_own_defaults(self):
+        # A conversation (what `litert-lm serve` runs) uses the file's LlmMetadata: its chat template
+        # and default sampler. Google's CPU sampler refuses some types (TOP_K: "Sampler type: 1 not
+        # implemented yet"), so this fails if the metadata we write names one it cannot run.
+        # Qwen3 is not listed: litert_lm 0.18.1 hands the Qwen3 template a message whose content is a
+        # list of parts, and Hugging Face's Qwen3 template (which our files carry) concatenates it as
+        # a string ("tried to use + operator on unsupported types string and sequence", line 27):
+        # open in issue 16.
+        import litert_lm
+        for checkpoint, quantize in [("gemma3_sliding", "dynamic_int8"), ("gemma3_mqa", "fp32")]:
+            with self.subTest(checkpoint=checkpoint, quantize=quantize):
+                path = self.convert(checkpoint, quantize)
+                engine = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=1),
+                                          cache_dir=":nocache")
+                conversation = engine.create_conversation()
+                reply = conversation.send_message("Hello", max_output_tokens=4)
+                self.assertTrue(reply, f"{checkpoint} {quantize}: empty reply from Google's conversation")
+
     def test_peek_reads_without_warning(self):
         for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8")]:
             with self.subTest(checkpoint=checkpoint, quantize=quantize):
