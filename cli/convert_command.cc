@@ -101,7 +101,7 @@ Command RegisterConvertCommand(CLI::App& app) {
                   "dynamic_int8 (default), int8, dynamic_int4_block32, dynamic_int4_block128, "
                   "fp16, fp32");
   sub->add_option("--format", args->format,
-                  "tflite: a TFLite model Google's LiteRT-LM runtime runs too (Qwen3; dynamic_int8 / "
+                  "tflite: a TFLite model Google's LiteRT-LM runtime runs too (Qwen3, Gemma3; dynamic_int8 / "
                   "int8 / fp32 only, int4 and fp16 have no Google equivalent here); liblitertlm "
                   "(default): liblitertlm's own weights, every family and --quantize, runs only in "
                   "liblitertlm");

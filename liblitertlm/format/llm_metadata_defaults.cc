@@ -27,9 +27,12 @@ struct FamilyDefaults {
 const FamilyDefaults kQwen3 = {"Qwen3",      std::nullopt, {{"<|im_end|>", 151645}},
                                proto::SamplerParameters::TOP_P, 20, 0.95f, 0.6f, 40960,
                                "<|im_start|>", "<|im_end|>\n", "assistant", true};
+// Gemma 3 decodes greedily by default (k = 1), recorded as TOP_P with k = 1: Google's CPU sampler
+// implements TOP_P (which also applies k) but refuses TOP_K ("Sampler type: 1 not implemented yet",
+// litert_lm 0.18.1), so a TOP_K file fails every conversation and `litert-lm serve` request there.
 const FamilyDefaults kGemma3 = {"Gemma3", std::make_pair("<bos>", 2),
                                 {{"<eos>", 1}, {"<end_of_turn>", 106}},
-                                proto::SamplerParameters::TOP_K, 1, 0.95f, 1.0f, 4096,
+                                proto::SamplerParameters::TOP_P, 1, 0.95f, 1.0f, 4096,
                                 "<start_of_turn>", "<end_of_turn>\n", "model", false};
 
 Status CheckToken(const FamilyDefaults& family, const char* text, int32_t id,

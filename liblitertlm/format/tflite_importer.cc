@@ -77,6 +77,7 @@ class Importer {
   }
   Status CheckOps();
   Status FindCaches();
+  void PeelSoftCap();
   Status CollectOps();
   Status ClassifyAttention();
   Status ClassifyMlp();
@@ -108,6 +109,7 @@ class Importer {
   int embedding_out_ = -1;
   int lm_head_ = -1;    // index into fcs_
   int logits_ = -1;
+  std::optional<double> final_softcap_;
   int head_dim_ = 0, num_kv_heads_ = 0, kv_len_ = 0;
   double attention_scale_ = 0;
   int sliding_window_ = 0;
@@ -170,7 +172,25 @@ Status Importer::FindCaches() {
   auto logits = g_.model().SignatureTensor(kDecode, "logits", false);
   if (!logits) return Error("signature 'decode' has no output 'logits'");
   logits_ = *logits;
+  PeelSoftCap();
   return Status::Ok();
+}
+
+// A final logit soft-cap, logits = MUL(TANH(DIV(head, cap)), cap) (what tflite_llm_writer.h writes
+// for config.json's final_logit_softcapping): records cap and moves logits_ to the head's output.
+void Importer::PeelSoftCap() {
+  const int mul = g_.Producer(logits_);
+  if (!Is(g_, mul, TfliteOp::kMul)) return;
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<float> cap = g_.ConstFloats(g_.In(mul, 1 - i));
+    const int tanh = g_.Producer(g_.In(mul, i));
+    if (cap.size() != 1 || !(cap[0] > 0) || !Is(g_, tanh, TfliteOp::kTanh)) continue;
+    const int div = g_.Producer(g_.In(tanh, 0));
+    if (!Is(g_, div, TfliteOp::kDiv) || g_.ConstFloats(g_.In(div, 1)) != cap) continue;
+    final_softcap_ = cap[0];
+    logits_ = g_.In(div, 0);
+    return;
+  }
 }
 
 Status Importer::CollectOps() {
@@ -848,6 +868,7 @@ Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
   c.activation = activation_;
   c.tie_word_embeddings = g_.Tensor(fcs_[lm_head_].weight)->buffer() == g_.Tensor(embedding_)->buffer();
   c.attention_scale = attention_scale_;
+  c.final_logit_softcapping = final_softcap_;
   c.sliding_window = sliding_window_;
   c.norm_weight_plus_one = false;  // the files store Gemma's (1 + w)
   c.qk_norm = QkNorm(0, true) >= 0;

@@ -403,7 +403,14 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
   }
   if (decode) {
     const int xn = RmsNorm(x, "model.norm.weight");
-    const int logits = FullyConnected(xn, "lm_head.weight", c_.vocab_size);
+    int logits = FullyConnected(xn, "lm_head.weight", c_.vocab_size);
+    if (c_.final_logit_softcapping) {  // tanh(logits / cap) * cap
+      const float cap = static_cast<float>(*c_.final_logit_softcapping);
+      const std::vector<int32_t> shape = b_.Shape(sg_, logits);
+      const int scaled = Binary(TfliteOp::kDiv, logits, F32({}, {cap}), shape);
+      const int capped = Op(static_cast<int32_t>(TfliteOp::kTanh), {scaled}, shape);
+      logits = Binary(TfliteOp::kMul, capped, F32({}, {cap}), shape);
+    }
     sg_out.push_back(logits);
     sig_out.emplace_back("logits", logits);
   }
@@ -418,8 +425,9 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
 
 StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights,
                                               const TfliteLlmOptions& options) {
-  if (config.attn_logit_softcapping || config.final_logit_softcapping) {
-    return UnimplementedError("TFLite writer: logit soft-capping (config.json *_softcapping) is not written");
+  if (config.attn_logit_softcapping) {
+    return UnimplementedError("TFLite writer: attention soft-capping (config.json attn_logit_softcapping) is not "
+                              "written; use --format liblitertlm");
   }
   if (options.prefill_lengths.empty()) return InvalidArgumentError("--prefill-seq-len: at least one length is needed");
   if (options.kv_cache_len <= 0) return InvalidArgumentError("--kv-cache-max-len must be positive");

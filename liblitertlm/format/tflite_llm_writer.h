@@ -16,7 +16,8 @@
 //     embedding table's buffer.
 // Supported families: Qwen 3 and Gemma 3 (its embedding scale, sandwich norms with 1 + w folded in,
 // GELU-tanh MLP, local/global RoPE tables, and the sliding-window mask built from input_pos as
-// export_hf does: SUB/GREATER/ADD/LESS/LOGICAL_AND/SELECT_V2 of -10000, added to `mask`).
+// export_hf does: SUB/GREATER/ADD/LESS/LOGICAL_AND/SELECT_V2 of -10000, added to `mask`; a final
+// logit soft-cap, when config.json has one, as DIV/TANH/MUL after the LM head).
 #ifndef LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_
 #define LITERTLM_FORMAT_TFLITE_LLM_WRITER_H_
 

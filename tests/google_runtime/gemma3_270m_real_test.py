@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The real Gemma 3 270M (PyPI GGUF) converted with `convert --format tflite` runs in Google's LiteRT-LM.
+
+For fp32 and dynamic_int8, converts the GGUF and checks that Google's engine
+(litert_lm 0.18.1, CPU, greedy: top_k 1, temperature 0, no prompt template) and `litert-lm-cli run
+--no-chat-template --temperature 0 -n 32` continue PROMPT with the same 32-token text, and that the
+int8 files' text is the fp32 file's (the fp32 source's greedy text, as Google's own int8 file gives).
+
+Runs in the venv of setup_litert_venv.sh (its python is sys.executable) as the ctest
+realmodel.google_runtime_gemma3_270m, or by hand:
+    LITERTLM_CLI=build/cli/litert-lm-cli LITERTLM_GEMMA3_GGUF=build/tests/models/gemma-3-270m-q4_k_m.gguf \\
+        /work/venvs/litert/bin/python tests/google_runtime/gemma3_270m_real_test.py -v
+"""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+CLI = os.environ.get("LITERTLM_CLI", "")
+GGUF = os.environ.get("LITERTLM_GEMMA3_GGUF", "")
+PROMPT = "What is the capital of France?"
+STEPS = 32
+# fp32 first: the reference text. `--quantize int8` writes the same TFLite model as dynamic_int8
+# (converter/tflite_output.cc: int8 weights, fp32 activations, for both), checked on the tiny
+# checkpoints by google_runtime_test.py; leaving it out here keeps this test under two minutes.
+QUANTIZATIONS = ["fp32", "dynamic_int8"]
+
+
+def google_text(path):
+    import litert_lm
+    engine = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=2), cache_dir=":nocache")
+    session = engine.create_session(apply_prompt_template=False,
+                                    sampler_config=litert_lm.SamplerConfig(top_k=1, temperature=0.0),
+                                    max_output_tokens=STEPS)
+    session.run_prefill([PROMPT])
+    return session.run_decode().texts[0]
+
+
+def our_text(path):
+    out = subprocess.run([CLI, "run", path, "--no-chat-template", "--prompt", PROMPT, "-n", str(STEPS),
+                          "--temperature", "0", "--json"], capture_output=True, text=True, check=True)
+    answer = json.loads(out.stdout)
+    assert answer["generated_tokens"] == STEPS, answer
+    return answer["text"]
+
+
+class Gemma3RealGoogleRuntimeTest(unittest.TestCase):
+    def test_google_engine_matches_ours_and_fp32(self):
+        if not CLI or not os.path.exists(CLI):
+            raise AssertionError("LITERTLM_CLI must point at the litert-lm-cli binary")
+        if not os.path.exists(GGUF):
+            raise AssertionError(f"{GGUF!r} missing: run through ctest -L realmodel")
+        base = os.environ.get("LITERTLM_TEST_TMPDIR") or tempfile.gettempdir()
+        os.makedirs(base, exist_ok=True)
+        reference = None
+        with tempfile.TemporaryDirectory(prefix="google_runtime_real_", dir=base) as tmp:
+            for quantize in QUANTIZATIONS:
+                with self.subTest(quantize=quantize):
+                    out_dir = os.path.join(tmp, quantize)
+                    r = subprocess.run([CLI, "convert", GGUF, "--format", "tflite", "--quantize", quantize,
+                                        "--output-dir", out_dir], capture_output=True, text=True)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    path = os.path.join(out_dir, [f for f in os.listdir(out_dir) if f.endswith(".litertlm")][0])
+                    ours = our_text(path)
+                    self.assertIn("Paris", ours)
+                    self.assertEqual(google_text(path), ours, f"{quantize}: Google's runtime and ours differ")
+                    if reference is None:
+                        reference = ours
+                    else:
+                        self.assertEqual(ours, reference, f"{quantize}: not the fp32 file's greedy text")
+                    os.remove(path)  # the fp32 file is 1 GB
+
+
+if __name__ == "__main__":
+    unittest.main()
