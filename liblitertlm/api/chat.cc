@@ -1,4 +1,5 @@
-// Public facade of include/litertlm/chat.h; the renderers live in tokenizer/chat_template*.cc.
+// Public facade of include/litertlm/chat.h; the renderers live in tokenizer/chat_template*.cc
+// (RoleName and the ChatTemplate base class in tokenizer/chat_template_base.cc).
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,15 +51,6 @@ StatusOr<std::string> ReadChatTemplate(const rapidjson::Value& doc,
 
 }  // namespace
 
-std::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kSystem: return "system";
-    case Role::kUser: return "user";
-    case Role::kAssistant: return "assistant";
-  }
-  return "user";
-}
-
 PromptTemplates PromptTemplates::ChatML() {
   PromptTemplates t;
   t.system = PromptAffix{"<|im_start|>system\n", "<|im_end|>\n"};
@@ -73,8 +65,6 @@ PromptTemplates PromptTemplates::GemmaTurns() {
   t.assistant = {"<start_of_turn>model\n", "<end_of_turn>\n"};
   return t;
 }
-
-ChatTemplate::~ChatTemplate() = default;
 
 StatusOr<std::unique_ptr<ChatTemplate>> ChatTemplate::Create(std::string_view jinja_template,
                                                              std::string_view bos_token,

@@ -4,11 +4,12 @@
 #include <sstream>
 
 #include "api/engine_impl.h"
-#include "api/model_impl.h"
+#include "api/model_file_kind.h"
 #include "format/litertlm_reader.h"
 #include "format/tflite_weight_source.h"
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
+#include "model/loaded_model.h"
 #include "util/status_macros.h"
 
 namespace litertlm {

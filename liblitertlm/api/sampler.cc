@@ -1,4 +1,5 @@
-// Public facade of include/litertlm/sampler.h; the sampler lives in sampling/.
+// Public facade of include/litertlm/sampler.h; the sampler (and the base class's destructor)
+// lives in sampling/.
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -8,8 +9,6 @@
 #include "util/status_macros.h"
 
 namespace litertlm {
-
-Sampler::~Sampler() = default;
 
 StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const SamplerOptions& options) {
   RETURN_IF_ERROR(ValidateSamplerOptions(options));

@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "api/engine_impl.h"
-#include "api/model_impl.h"
+#include "model/loaded_model.h"
 #include "session/context_state.h"
 #include "session/decode_batcher.h"
 #include "session/stop_string_matcher.h"

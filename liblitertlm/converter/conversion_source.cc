@@ -10,6 +10,7 @@
 #include "format/gguf_vocab.h"
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
+#include "model/config_parser.h"
 #include "util/json.h"
 #include "util/status_macros.h"
 

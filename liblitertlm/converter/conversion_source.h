@@ -7,9 +7,9 @@
 #include <string>
 
 #include "format/litertlm_reader.h"
+#include "format/model_config.h"
 #include "format/weight_source.h"
 #include "litertlm/status.h"
-#include "model/model_config.h"
 
 namespace litertlm {
 class GgufWeightSource;

@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "api/model_impl.h"
 #include "converter/conversion_source.h"
 #include "converter/streamed_reference.h"
 #include "converter/tensor_converter.h"
@@ -22,6 +21,7 @@
 #include "litertlm/model.h"
 #include "litertlm/tokenizer.h"
 #include "litertlm/version.h"
+#include "model/loaded_model.h"
 #include "model/tensor_table.h"
 #include "util/pending_files.h"
 #include "util/status_macros.h"
@@ -154,8 +154,7 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
                                         options.quantization != Quantization::kDynamicInt4Block128;
     ASSIGN_OR_RETURN(impl, BuildModelImpl(src.config, std::move(weights), writer.path(), load, weight_options));
   }
-  auto converted = std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));
-  ASSIGN_OR_RETURN(auto logits, converter::RunPrompts(converted, prompts, options.num_threads));
+  ASSIGN_OR_RETURN(auto logits, converter::RunPrompts(*impl, prompts, options.num_threads));
   converter::LogitComparison comparison(src.config.vocab_size);
   for (size_t p = 0; p < prompts.size(); ++p) {
     comparison.Add(reference[p], logits[p]);

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <vector>
 
-#include "hub/digest.h"
 #include "litertlm/converter.h"
+#include "util/digest.h"
 #include "util/pending_files.h"
 #include "util/status_macros.h"
 
@@ -19,7 +19,7 @@ namespace {
 // size still differs, in milliseconds even for a multi-GB file.
 constexpr uint64_t kEdgeBytes = uint64_t{1} << 20;
 
-Status HashRange(std::ifstream& in, uint64_t offset, uint64_t size, hub::Digest& digest,
+Status HashRange(std::ifstream& in, uint64_t offset, uint64_t size, Digest& digest,
                  const std::string& path) {
   std::vector<char> buf(static_cast<size_t>(size));
   in.seekg(static_cast<std::streamoff>(offset));
@@ -41,7 +41,7 @@ StatusOr<std::string> SourceFingerprint(const std::string& path) {
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   std::ifstream in(path, std::ios::binary);
   if (!in) return PermissionDeniedError(path + ": cannot open");
-  ASSIGN_OR_RETURN(hub::Digest digest, hub::Digest::Create(hub::Digest::Kind::kSha256));
+  ASSIGN_OR_RETURN(Digest digest, Digest::Create(Digest::Kind::kSha256));
   const uint64_t head = std::min(size, kEdgeBytes);
   RETURN_IF_ERROR(HashRange(in, 0, head, digest, path));
   if (size > head) {

@@ -9,10 +9,10 @@
 
 #include <vector>
 
+#include "format/model_config.h"
 #include "format/weight_source.h"
 #include "litertlm/status.h"
 #include "litertlm/types.h"
-#include "model/model_config.h"
 
 namespace litertlm {
 class GgufWeightSource;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string_view>
 
-#include "litertlm/session.h"
+#include "session/context_state.h"
 #include "util/status_macros.h"
 
 namespace litertlm::converter {
@@ -56,19 +56,18 @@ StatusOr<std::vector<std::vector<TokenId>>> MakeValidationPrompts(const Tokenize
 }
 
 StatusOr<std::vector<std::vector<float>>> RunPrompts(
-    const std::shared_ptr<const Model>& model, const std::vector<std::vector<TokenId>>& prompts,
-    int num_threads) {
-  SessionOptions options;
-  options.num_threads = num_threads;
-  for (const auto& p : prompts) {  // a KV cache no larger than the prompts need
-    options.max_context = std::max(options.max_context, static_cast<int>(p.size()));
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(model, options));
+    const Model::Impl& model, const std::vector<std::vector<TokenId>>& prompts, int num_threads) {
+  if (num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
+  int max_context = 0;  // a KV cache no larger than the prompts need
+  for (const auto& p : prompts) max_context = std::max(max_context, static_cast<int>(p.size()));
+  const int limit = model.info.max_context;
+  max_context = max_context == 0 ? limit : std::min(max_context, limit);
+  ContextState state(model, max_context, num_threads > 0 ? num_threads : model.options.num_threads);
   std::vector<std::vector<float>> all;
   for (const std::vector<TokenId>& prompt : prompts) {
-    session->Reset();
+    state.Truncate(0);
     std::vector<float> logits;
-    RETURN_IF_ERROR(session->PrefillAllLogits(prompt, &logits));
+    RETURN_IF_ERROR(state.Append(prompt, &logits));
     all.push_back(std::move(logits));
   }
   return all;

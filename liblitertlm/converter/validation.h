@@ -13,11 +13,11 @@
 #include <span>
 #include <vector>
 
+#include "format/model_config.h"
 #include "litertlm/converter.h"
-#include "litertlm/model.h"
 #include "litertlm/status.h"
 #include "litertlm/tokenizer.h"
-#include "model/model_config.h"
+#include "model/loaded_model.h"
 
 namespace litertlm::converter {
 
@@ -28,9 +28,10 @@ StatusOr<std::vector<std::vector<TokenId>>> MakeValidationPrompts(const Tokenize
                                                                   int max_context);
 
 // Every position's logits for each prompt: result[p] is prompts[p].size() × vocab, row-major.
+// Runs each prompt from an empty context (session/context_state.h), as a Session on `model`
+// with max_context = the longest prompt and `num_threads` (0 = the model's) would.
 StatusOr<std::vector<std::vector<float>>> RunPrompts(
-    const std::shared_ptr<const Model>& model, const std::vector<std::vector<TokenId>>& prompts,
-    int num_threads);
+    const Model::Impl& model, const std::vector<std::vector<TokenId>>& prompts, int num_threads);
 
 // Accumulates the comparison position by position.
 class LogitComparison {

@@ -4,13 +4,13 @@
 #include <variant>
 
 #include "format/litertlm_format.h"
-#include "hub/digest.h"
+#include "util/digest.h"
 #include "util/status_macros.h"
 
 namespace litertlm::format {
 
 StatusOr<std::string> SectionsSha256(std::span<const uint8_t> file_bytes) {
-  ASSIGN_OR_RETURN(hub::Digest digest, hub::Digest::Create(hub::Digest::Kind::kSha256));
+  ASSIGN_OR_RETURN(Digest digest, Digest::Create(Digest::Kind::kSha256));
   if (file_bytes.size() > kSectionAlignment) {
     constexpr size_t kChunk = size_t{1} << 24;
     for (size_t at = kSectionAlignment; at < file_bytes.size(); at += kChunk) {

@@ -39,7 +39,7 @@
 
 #include "format/tflite_model.h"
 #include "litertlm/status.h"
-#include "model/model_config.h"
+#include "format/model_config.h"
 #include "tensor/tensor_view.h"
 
 namespace litertlm::format {

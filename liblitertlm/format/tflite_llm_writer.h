@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "litertlm/status.h"
-#include "model/model_config.h"
+#include "format/model_config.h"
 
 namespace litertlm::format {
 

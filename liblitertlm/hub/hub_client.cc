@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "hub/digest.h"
+#include "hub/etag.h"
 #include "hub/hub_paths.h"
 #include "hub/partial_file.h"
 #include "litertlm/version.h"

@@ -10,8 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "hub/digest.h"
+#include "hub/etag.h"
 #include "litertlm/status.h"
+#include "util/digest.h"
 
 namespace litertlm::hub {
 

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "model/model_config.h"
+#include "format/model_config.h"
 #include "util/json.h"
 
 namespace litertlm {

@@ -6,11 +6,11 @@
 #include <memory>
 #include <vector>
 
+#include "format/model_config.h"
 #include "format/weight_source.h"
 #include "kernels/matrix.h"
 #include "kernels/pack.h"
 #include "litertlm/status.h"
-#include "model/model_config.h"
 
 namespace litertlm {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/model_config.h"
+#include "format/model_config.h"
 
 namespace litertlm {
 

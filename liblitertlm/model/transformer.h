@@ -8,10 +8,10 @@
 #include <span>
 #include <vector>
 
+#include "format/model_config.h"
 #include "kernels/linear.h"
 #include "litertlm/types.h"
 #include "model/kv_cache.h"
-#include "model/model_config.h"
 #include "model/model_weights.h"
 
 namespace litertlm {

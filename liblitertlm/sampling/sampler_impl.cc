@@ -8,6 +8,11 @@
 #include <string>
 
 namespace litertlm {
+
+// The public Sampler's destructor: it anchors the base class's vtable here, beside its only
+// implementation, below the facade (api/sampler.cc).
+Sampler::~Sampler() = default;
+
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();

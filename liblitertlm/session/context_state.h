@@ -1,5 +1,6 @@
 // The token-level state of one session: the KV cache, the tokens it holds, the last logits, and
-// the forward calls that extend it. Used by Session (api/session.cc); knows nothing of chat.
+// the forward calls that extend it. Used by Session (api/session.cc) and the converter's validation
+// (converter/validation.cc); knows nothing of chat.
 #ifndef LITERTLM_SESSION_CONTEXT_STATE_H_
 #define LITERTLM_SESSION_CONTEXT_STATE_H_
 
@@ -8,11 +9,11 @@
 #include <span>
 #include <vector>
 
-#include "api/model_impl.h"
+#include "kernels/linear.h"
 #include "litertlm/status.h"
 #include "litertlm/types.h"
-#include "kernels/linear.h"
 #include "model/kv_cache.h"
+#include "model/loaded_model.h"
 #include "model/transformer.h"
 
 namespace litertlm {

@@ -14,8 +14,8 @@
 #include <mutex>
 #include <vector>
 
-#include "api/model_impl.h"
 #include "litertlm/session.h"
+#include "model/loaded_model.h"
 #include "session/context_state.h"
 
 namespace litertlm {

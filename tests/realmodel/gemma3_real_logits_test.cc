@@ -18,14 +18,14 @@
 #include <map>
 #include <sstream>
 
-#include "api/model_impl.h"
+#include "model/loaded_model.h"
 #include "format/gguf_hf_config.h"
 #include "format/gguf_weight_source.h"
 #include "litertlm/converter.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
-#include "model/model_config.h"
+#include "model/config_parser.h"
 #include "unit/test_util.h"
 #include "util/json.h"
 #include "util/status_macros.h"

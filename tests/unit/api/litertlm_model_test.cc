@@ -14,7 +14,7 @@
 #include <map>
 #include <sstream>
 
-#include "api/model_impl.h"
+#include "model/loaded_model.h"
 #include "converter/tensor_converter.h"
 #include "format/hf_checkpoint.h"
 #include "format/litertlm_weight_source.h"
@@ -22,7 +22,7 @@
 #include "format/model_file_writer.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
-#include "model/model_config.h"
+#include "model/config_parser.h"
 #include "model/tensor_table.h"
 #include "unit/test_util.h"
 

@@ -155,8 +155,8 @@ TEST_P(ConverterRoundTripTest, ConvertedFileMatchesCheckpoint) {
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
   auto prompts = converter::MakeValidationPrompts(**tok, src->config, 1280);
   ASSERT_TRUE(prompts.ok());
-  auto want = converter::RunPrompts(*checkpoint, *prompts, 0);
-  auto got = converter::RunPrompts(converted, *prompts, 0);
+  auto want = converter::RunPrompts((*checkpoint)->impl(), *prompts, 0);
+  auto got = converter::RunPrompts(converted->impl(), *prompts, 0);
   ASSERT_TRUE(want.ok() && got.ok());
   converter::LogitComparison cmp(src->config.vocab_size);
   double max_logit = 0;

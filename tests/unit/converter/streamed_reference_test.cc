@@ -86,7 +86,7 @@ TEST_P(StreamedReferenceTest, SameLogitsAsTheWholeModelOneLayerAtATime) {
   load.num_threads = 1;
   auto whole = ModelLoader::Load(dir, load);
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
-  auto want = RunPrompts(*whole, *prompts, 1);
+  auto want = RunPrompts((*whole)->impl(), *prompts, 1);
   ASSERT_TRUE(want.ok()) << want.status().ToString();
 
   CountingSource counting(*src->weights);

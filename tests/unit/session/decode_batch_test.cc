@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "api/model_impl.h"
+#include "model/loaded_model.h"
 #include "litertlm/model.h"
 #include "session/context_state.h"
 #include "unit/test_util.h"

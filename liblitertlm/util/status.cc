@@ -1,3 +1,5 @@
+// The implementation of the public Status/StatusOr (include/litertlm/status.h), in util/ because
+// every layer returns errors as values; the header stays the public API.
 #include "litertlm/status.h"
 
 namespace litertlm {

@@ -1,13 +1,13 @@
-// Architecture-neutral hyper-parameters: every config.json field that changes the math.
-#ifndef LITERTLM_MODEL_MODEL_CONFIG_H_
-#define LITERTLM_MODEL_MODEL_CONFIG_H_
+// Architecture-neutral hyper-parameters: every config.json field that changes the math. The plain
+// description every model file decodes into (config.json, and the one GGUF metadata becomes:
+// model/config_parser.h; a TFLite graph: format/tflite_importer.h).
+#ifndef LITERTLM_FORMAT_MODEL_CONFIG_H_
+#define LITERTLM_FORMAT_MODEL_CONFIG_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "litertlm/status.h"
 
 namespace litertlm {
 
@@ -57,20 +57,6 @@ struct ModelConfig {
 // The fewest tensors one decoder layer has (q, k, v, o, gate, up, down and two norms).
 inline constexpr int64_t kMinTensorsPerLayer = 9;
 
-// Parses config.json text. `origin` (the file) prefixes errors, which name the field.
-// `tensors_in_source` is how many tensors the weights that come with the config hold: sizes that
-// decide how much is allocated before any tensor is read (the number of layers) are checked
-// against it first, so a hostile or damaged config (num_hidden_layers: 1000000000) is an error
-// naming the field, never a huge allocation. The other dimensions are checked against the
-// tensors' shapes before anything of their size is allocated (model_weights.h, converter).
-// -1 = no weights known (the parser alone, in tests).
-StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::string& origin,
-                                       int64_t tensors_in_source = -1);
-
-// INVALID_ARGUMENT / UNIMPLEMENTED when the config names no architecture or one that is not
-// supported; reads nothing else (used to report an unsupported model before its weights).
-Status CheckModelArchitecture(const std::string& json_text, const std::string& origin);
-
 }  // namespace litertlm
 
-#endif  // LITERTLM_MODEL_MODEL_CONFIG_H_
+#endif  // LITERTLM_FORMAT_MODEL_CONFIG_H_

@@ -1,14 +1,15 @@
-// Model::Impl: everything a loaded model holds. Private to the library.
-#ifndef LITERTLM_API_MODEL_IMPL_H_
-#define LITERTLM_API_MODEL_IMPL_H_
+// Model::Impl: everything a loaded model holds, what the public Model (litertlm/model.h) wraps.
+// Private to the library; below api/ so that session/ and converter/ can run a model.
+#ifndef LITERTLM_MODEL_LOADED_MODEL_H_
+#define LITERTLM_MODEL_LOADED_MODEL_H_
 
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "format/model_config.h"
 #include "format/weight_source.h"
 #include "litertlm/model.h"
-#include "model/model_config.h"
 #include "model/model_weights.h"
 #include "model/transformer.h"
 #include "util/thread_pool.h"
@@ -40,12 +41,6 @@ StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       const LoadOptions& options,
                                                       const WeightLoadOptions& weight_options = {});
 
-// The model file kinds ModelLoader::Load accepts.
-// kTflite: a plain .tflite file (a TFLite "TFL3" FlatBuffer), or a directory without config.json
-// holding exactly one *.tflite file.
-enum class ModelFileKind { kCheckpointDir, kLitertlm, kGguf, kTflite, kUnknown };
-ModelFileKind DetectModelFileKind(const std::string& path);
-
 }  // namespace litertlm
 
-#endif  // LITERTLM_API_MODEL_IMPL_H_
+#endif  // LITERTLM_MODEL_LOADED_MODEL_H_

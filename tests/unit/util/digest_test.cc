@@ -1,10 +1,10 @@
-#include "hub/digest.h"
+#include "util/digest.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace litertlm::hub {
+namespace litertlm {
 namespace {
 
 TEST(DigestTest, Sha256KnownVector) {
@@ -25,15 +25,5 @@ TEST(DigestTest, GitBlobSha1OfHelloWorld) {
   EXPECT_EQ(d->FinishHex(), "3b18e512dba79e4c8300dd08aeb37f8e728b8dad");
 }
 
-TEST(EtagTest, NormalizeAndClassify) {
-  std::string sha = std::string(64, 'A');
-  EXPECT_EQ(NormalizeEtag("W/\"" + sha + "\""), std::string(64, 'a'));
-  EXPECT_EQ(ClassifyEtag(NormalizeEtag("\"" + sha + "\"")), EtagKind::kSha256);
-  EXPECT_EQ(ClassifyEtag(std::string(40, 'f')), EtagKind::kGitBlobSha1);
-  EXPECT_EQ(ClassifyEtag("abc-123"), EtagKind::kOpaque);
-  EXPECT_EQ(ClassifyEtag(std::string(64, 'g')), EtagKind::kOpaque);
-  EXPECT_EQ(ClassifyEtag(""), EtagKind::kOpaque);
-}
-
 }  // namespace
-}  // namespace litertlm::hub
+}  // namespace litertlm

@@ -1,5 +1,0 @@
-#include "litertlm/version.h"
-
-namespace litertlm {
-const char* Version() { return LITERTLM_VERSION_STRING; }
-}  // namespace litertlm
