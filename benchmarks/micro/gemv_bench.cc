@@ -25,6 +25,8 @@ struct Format {
   const char* name;
   DType dtype;
   bool dynamic;
+  bool rows16 = false;  // int4 in kInt4Rows16 (the loader's layout) rather than kPacked4x64
+  bool qd8 = false;     // Matrix::asymmetric_activations (Google's int4 files)
 };
 const Format kFormats[] = {{"dynamic_int8", DType::kI8, true},
                            {"int8_weight_only", DType::kI8, false},
@@ -34,7 +36,15 @@ const Format kFormats[] = {{"dynamic_int8", DType::kI8, true},
                            {"fp32_openblas_sgemv", DType::kF32, true},
                            // dynamic_int8 with 8-bit activations (KernelContext::Int8Activations;
                            // "dynamic_int8" above runs the default, 16-bit activations).
-                           {"dynamic_int8_a8", DType::kI8, true}};
+                           {"dynamic_int8_a8", DType::kI8, true},
+                           // int4 in the 16-row interleaved layout the loader now makes
+                           // (the two dynamic_int4 rows above are the kPacked4x64 kernels).
+                           {"dynamic_int4_block32_rows16", DType::kI4Block32, true, true},
+                           {"dynamic_int4_block128_rows16", DType::kI4Block128, true, true},
+                           // Google-file int4 (XNNPACK qd8 activations): kPacked4x64 route
+                           // (rounded activations × dequantized weights, sgemv) vs kInt4Rows16.
+                           {"qd8_int4_block32_dequant", DType::kI4Block32, true, false, true},
+                           {"qd8_int4_block32_rows16", DType::kI4Block32, true, true, true}};
 
 // Copies of every format for the current shape (freed when the shape changes).
 std::vector<std::unique_ptr<BenchMatrix>>& Copies(int shape, int format) {
@@ -48,9 +58,13 @@ std::vector<std::unique_ptr<BenchMatrix>>& Copies(int shape, int format) {
   if (v.empty()) {
     const Shape& s = kShapes[shape];
     const Format& f = kFormats[format];
-    v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, 1));
+    v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, 1, f.rows16));
+    v[0]->view.asymmetric_activations = f.qd8;
     const int64_t copies = std::max<int64_t>(1, ((int64_t{96} << 20) + v[0]->weight_bytes - 1) / v[0]->weight_bytes);
-    for (int64_t c = 1; c < copies; ++c) v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, static_cast<uint64_t>(c + 1)));
+    for (int64_t c = 1; c < copies; ++c) {
+      v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, static_cast<uint64_t>(c + 1), f.rows16));
+      v.back()->view.asymmetric_activations = f.qd8;
+    }
   }
   return v;
 }
