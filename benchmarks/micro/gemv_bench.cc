@@ -95,7 +95,25 @@ void BM_Gemv(benchmark::State& state) {
                  kFormats[format].name + " " + std::to_string(threads) + "T " + ctx.kernels().name);
 }
 
+// Load-time cost of the int4 re-layout (PackInt4Rows16) from the file's kPacked4x64, per matrix
+// shape; GB/s = packed int4 bytes (weights + scales) produced per second.
+void BM_PackInt4Rows16(benchmark::State& state) {
+  const Shape& s = kShapes[state.range(0)];
+  auto src = MakeBenchMatrix(DType::kI4Block32, true, s.n, s.k, 3);
+  for (auto _ : state) {
+    auto packed = PackInt4Rows16(src->view);
+    benchmark::DoNotOptimize(packed);
+  }
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(src->weight_bytes) * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::string(s.model) + " K=" + std::to_string(s.k) + " N=" + std::to_string(s.n) +
+                 " int4_block32 kPacked4x64 -> kInt4Rows16");
+}
+
 void Register() {
+  for (int shape : {0, 4, 9, 10}) {
+    benchmark::RegisterBenchmark("PackInt4Rows16", BM_PackInt4Rows16)->Arg(shape)->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
   auto bw = [](const char* name) {
     benchmark::RegisterBenchmark(name, ReadBandwidth)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   };

@@ -207,14 +207,20 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored) {
   for (int64_t n = 0; n < stored.rows; ++n) {
     const int64_t g = n / 16, r = n % 16;
     uint8_t* row_dst = dst + g * steps * 64 + 4 * r;
-    for (int64_t s = 0; s < steps; ++s) {
-      // Elements 8s..8s+7 are 8 consecutive nibbles of one half of a stored 128-group.
-      const int64_t o = (8 * s) % 128;
-      uint64_t v;
-      std::memcpy(&v, ChunkPtr(stored, n, 8 * s / 128) + o % 64, 8);
-      const uint64_t nibbles = (o < 64 ? v : v >> 4) & 0x0f0f0f0f0f0f0f0full;
-      const uint32_t out = static_cast<uint32_t>(nibbles) | static_cast<uint32_t>(nibbles >> 32) << 4;
-      std::memcpy(row_dst + s * 64, &out, 4);
+    for (int64_t c = 0; c < k_total / 128; ++c) {
+      // A stored 128-group is 64 bytes: steps 16c..16c+7 are 8 consecutive low nibbles each,
+      // steps 16c+8..16c+15 the high nibbles of the same bytes.
+      const uint8_t* src = ChunkPtr(stored, n, c);
+      uint8_t* out_step = row_dst + c * 16 * 64;
+      for (int half = 0; half < 2; ++half) {
+        for (int j = 0; j < 8; ++j, out_step += 64) {
+          uint64_t v;
+          std::memcpy(&v, src + 8 * j, 8);
+          const uint64_t nibbles = (half == 0 ? v : v >> 4) & 0x0f0f0f0f0f0f0f0full;
+          const uint32_t out = static_cast<uint32_t>(nibbles) | static_cast<uint32_t>(nibbles >> 32) << 4;
+          std::memcpy(out_step, &out, 4);
+        }
+      }
     }
     for (int64_t b = 0; b < blocks; ++b) scales[(g * blocks + b) * 16 + r] = ScaleAt(stored, n, b);
   }
