@@ -367,6 +367,11 @@ void I4Rows16(const I4GemmArgs& a, int64_t i0, int64_t n) {
     for (int i = 0; i < MR; ++i) acc[i] = _mm512_set1_epi32(a.xcorr[(i0 + i) * a.ldcorr + b]);
     __m512i nibble_sum = _mm512_setzero_si512();
     for (int64_t k = b * block; k < (b + 1) * block; k += 32, p += 256) {
+      if constexpr (MR == 1) {  // decode: streamed from DRAM, prefetched as GemvI8 does
+        for (int line = 0; line < 4; ++line) {
+          _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 64 * line), _MM_HINT_T0);
+        }
+      }
       __m512i lo[4], hi[4];
       for (int s = 0; s < 4; ++s) {
         const __m512i v = _mm512_load_si512(p + 64 * s);

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "util/half.h"
 
@@ -184,7 +186,7 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
   return packed;
 }
 
-StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored) {
+StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int threads) {
   static_assert(std::endian::native == std::endian::little, "nibble gathering assumes little endian");
   const DType t = stored.dtype;
   if (!IsInt4(t)) {
@@ -204,26 +206,39 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored) {
   packed->scales = AlignedBuffer(static_cast<size_t>(rows16 * blocks) * 4);
   uint8_t* dst = packed->data.data();
   float* scales = reinterpret_cast<float*>(packed->scales.data());
-  for (int64_t n = 0; n < stored.rows; ++n) {
-    const int64_t g = n / 16, r = n % 16;
-    uint8_t* row_dst = dst + g * steps * 64 + 4 * r;
-    for (int64_t c = 0; c < k_total / 128; ++c) {
-      // A stored 128-group is 64 bytes: steps 16c..16c+7 are 8 consecutive low nibbles each,
-      // steps 16c+8..16c+15 the high nibbles of the same bytes.
-      const uint8_t* src = ChunkPtr(stored, n, c);
-      uint8_t* out_step = row_dst + c * 16 * 64;
-      for (int half = 0; half < 2; ++half) {
-        for (int j = 0; j < 8; ++j, out_step += 64) {
-          uint64_t v;
-          std::memcpy(&v, src + 8 * j, 8);
-          const uint64_t nibbles = (half == 0 ? v : v >> 4) & 0x0f0f0f0f0f0f0f0full;
-          const uint32_t out = static_cast<uint32_t>(nibbles) | static_cast<uint32_t>(nibbles >> 32) << 4;
-          std::memcpy(out_step, &out, 4);
+  auto relayout_rows = [&](int64_t row_begin, int64_t row_end) {
+    for (int64_t n = row_begin; n < row_end; ++n) {
+      const int64_t g = n / 16, r = n % 16;
+      uint8_t* row_dst = dst + g * steps * 64 + 4 * r;
+      for (int64_t c = 0; c < k_total / 128; ++c) {
+        // A stored 128-group is 64 bytes: steps 16c..16c+7 are 8 consecutive low nibbles each,
+        // steps 16c+8..16c+15 the high nibbles of the same bytes.
+        const uint8_t* src = ChunkPtr(stored, n, c);
+        uint8_t* out_step = row_dst + c * 16 * 64;
+        for (int half = 0; half < 2; ++half) {
+          for (int j = 0; j < 8; ++j, out_step += 64) {
+            uint64_t v;
+            std::memcpy(&v, src + 8 * j, 8);
+            const uint64_t nibbles = (half == 0 ? v : v >> 4) & 0x0f0f0f0f0f0f0f0full;
+            const uint32_t out = static_cast<uint32_t>(nibbles) | static_cast<uint32_t>(nibbles >> 32) << 4;
+            std::memcpy(out_step, &out, 4);
+          }
         }
       }
+      for (int64_t b = 0; b < blocks; ++b) scales[(g * blocks + b) * 16 + r] = ScaleAt(stored, n, b);
     }
-    for (int64_t b = 0; b < blocks; ++b) scales[(g * blocks + b) * 16 + r] = ScaleAt(stored, n, b);
+  };
+  // Large matrices are split by 16-row groups over `threads` threads (disjoint outputs).
+  const int64_t groups = rows16 / 16;
+  const int64_t parts = std::clamp<int64_t>(
+      std::min<int64_t>(threads, stored.rows * k_total / (int64_t{1} << 20)), 1, groups);
+  std::vector<std::thread> helpers;
+  for (int64_t p = 1; p < parts; ++p) {
+    helpers.emplace_back(relayout_rows, std::min(stored.rows, groups * p / parts * 16),
+                         std::min(stored.rows, groups * (p + 1) / parts * 16));
   }
+  relayout_rows(0, std::min(stored.rows, groups / parts * 16));
+  for (std::thread& helper : helpers) helper.join();
   Matrix& v = packed->view;
   v = stored;
   v.layout = MatrixLayout::kInt4Rows16;

@@ -70,8 +70,9 @@ int64_t ElementsPerChunk(DType dtype);
 StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored);
 
 // Re-lays a kI4Block32 / kI4Block128 matrix (kRowMajor or kPacked4x64) into kInt4Rows16,
-// keeping its activation flags. InvalidArgument for other dtypes / layouts or K % 32 != 0.
-StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored);
+// keeping its activation flags. InvalidArgument for other dtypes / layouts or K % 128 != 0 (the
+// stored nibble order). Matrices of ≥ 1 Mi elements are split over up to `threads` threads.
+StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int threads = 1);
 inline int64_t Rows16Rows(int64_t rows) { return (rows + 15) / 16 * 16; }
 
 // out[(n - row_begin)·ld + k] = W[n, k] as fp32 for row_begin ≤ n < row_end, k < cols, in either

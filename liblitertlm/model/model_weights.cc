@@ -192,7 +192,7 @@ class WeightBuilder {
   // the int4 kernels read (16 rows across the vector lanes, kernels/pack.h); the copy replaces
   // the mapped bytes. The activation flags are kept.
   StatusOr<Matrix> Rows16(const TensorSpec& spec, const Matrix& m) {
-    auto packed = PackInt4Rows16(m);
+    auto packed = PackInt4Rows16(m, options_.pack_threads);
     if (!packed.ok())
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
                                   packed.status().message());

@@ -112,6 +112,22 @@ TEST(Int4Rows16Test, RelayoutKeepsEveryWeightAndScale) {
   }
 }
 
+// Large matrices are re-laid out on several threads: the same bytes as on one, for a row count
+// that does not split evenly into 16-row groups per thread.
+TEST(Int4Rows16Test, ThreadedRelayoutEqualsSingleThreaded) {
+  const int64_t n = 1043, k = 1024;  // ≥ 1 Mi elements: the threaded path
+  auto w = RandomVector(static_cast<size_t>(n * k), 17);
+  auto q = std::move(QuantizeMatrix(w.data(), n, k, DType::kI4Block32)).value();
+  auto one = std::move(PackInt4Rows16(q.view(), 1)).value();
+  for (int threads : {2, 3, 8}) {
+    auto many = std::move(PackInt4Rows16(q.view(), threads)).value();
+    ASSERT_EQ(one->data.size(), many->data.size());
+    EXPECT_EQ(0, std::memcmp(one->data.data(), many->data.data(), one->data.size())) << threads;
+    ASSERT_EQ(one->scales.size(), many->scales.size());
+    EXPECT_EQ(0, std::memcmp(one->scales.data(), many->scales.data(), one->scales.size())) << threads;
+  }
+}
+
 TEST(Int4Rows16Test, RejectsWhatItCannotLayOut) {
   auto w = RandomVector(256 * 4, 5);
   auto i8 = std::move(QuantizeMatrix(w.data(), 4, 256, DType::kI8)).value();
