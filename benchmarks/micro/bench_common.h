@@ -81,8 +81,10 @@ struct BenchMatrix {
   int64_t weight_bytes = 0;  // bytes a GEMV streams: weights + scales
 };
 
+// rows16: int4 in the load-time kInt4Rows16 layout (what the loader makes of int4 matrices)
+// instead of kPacked4x64.
 inline std::unique_ptr<BenchMatrix> MakeBenchMatrix(DType t, bool dynamic, int64_t n, int64_t k,
-                                                    uint64_t seed) {
+                                                    uint64_t seed, bool rows16 = false) {
   auto m = std::make_unique<BenchMatrix>();
   QuantizedMatrix& q = m->stored;
   q.dtype = t;
@@ -116,7 +118,8 @@ inline std::unique_ptr<BenchMatrix> MakeBenchMatrix(DType t, bool dynamic, int64
     m->view = q.view();
     m->weight_bytes = n * k * 4;
   } else {
-    m->packed = std::move(PackMatrix(q.view(dynamic)).value());
+    m->packed = rows16 ? std::move(PackInt4Rows16(q.view(dynamic)).value())
+                       : std::move(PackMatrix(q.view(dynamic)).value());
     m->view = m->packed->view;
     m->weight_bytes = static_cast<int64_t>(m->packed->data.size() + m->packed->scales.size());
     q.data = {};  // the loader keeps only the packed copy

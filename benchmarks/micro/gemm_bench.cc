@@ -3,7 +3,8 @@
 // weight panels → OpenBLAS sgemm", dynamic_int4_block32 through the int4 kernel over cache-sized
 // weight tiles and through "dequantize → sgemm", dynamic_int4_block128 through the int4 kernel,
 // and plain fp32 OpenBLAS sgemm (the baseline); int8a16_gemm is dynamic_int8 with the default
-// 16-bit activations, int8_gemm with 8-bit ones.
+// 16-bit activations, int8_gemm with 8-bit ones; int4b32_rows16 / int4b128_rows16 are int4 in the
+// 16-row interleaved layout the loader makes (kInt4Rows16, any M through its own kernel).
 // Counter GFLOP/s = 2·M·N·K per second. The label names the kernel level.
 //   build/benchmarks/gemm_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only
 #include <string>
@@ -25,21 +26,24 @@ const Shape kShapes[] = {{"qwen3", 1024, 2048}, {"qwen3", 1024, 1024}, {"qwen3",
 // per activation row, KernelContext::Int8Activations).
 const char* const kVariants[] = {"int8_gemm",    "int8_dequant_sgemm",    "fp32_sgemm",
                                  "int4b32_gemm", "int4b32_dequant_sgemm", "int4b128_gemm",
-                                 "int8a16_gemm"};
+                                 "int8a16_gemm", "int4b32_rows16", "int4b128_rows16"};
 
 void BM_Gemm(benchmark::State& state) {
   const Shape& s = kShapes[state.range(0)];
   const int64_t m = state.range(1);
   const int variant = static_cast<int>(state.range(2));
   const int threads = static_cast<int>(state.range(3));
-  const DType dtype = variant == 6   ? DType::kI8
+  const bool rows16 = variant >= 7;  // int4 in the loader's kInt4Rows16 layout
+  const DType dtype = variant == 7   ? DType::kI4Block32
+                      : variant == 8 ? DType::kI4Block128
+                      : variant == 6 ? DType::kI8
                       : variant == 2 ? DType::kF32
                       : variant == 5 ? DType::kI4Block128
                       : variant >= 3 ? DType::kI4Block32
                                      : DType::kI8;
-  auto w = MakeBenchMatrix(dtype, true, s.n, s.k, 7);
+  auto w = MakeBenchMatrix(dtype, true, s.n, s.k, 7, rows16);
   KernelContext& ctx = Context(threads);
-  const bool own_kernel = variant == 0 || variant == 3 || variant == 5 || variant == 6;
+  const bool own_kernel = variant == 0 || variant == 3 || variant == 5 || variant >= 6;
   ctx.set_int8_gemm_path(own_kernel ? KernelContext::Int8GemmPath::kInt8
                                     : KernelContext::Int8GemmPath::kDequantSgemm);
   ctx.set_int8_activations(variant == 0 ? KernelContext::Int8Activations::k8Bit

@@ -25,6 +25,8 @@ struct Format {
   const char* name;
   DType dtype;
   bool dynamic;
+  bool rows16 = false;  // int4 in kInt4Rows16 (the loader's layout) rather than kPacked4x64
+  bool qd8 = false;     // Matrix::asymmetric_activations (Google's int4 files)
 };
 const Format kFormats[] = {{"dynamic_int8", DType::kI8, true},
                            {"int8_weight_only", DType::kI8, false},
@@ -34,7 +36,15 @@ const Format kFormats[] = {{"dynamic_int8", DType::kI8, true},
                            {"fp32_openblas_sgemv", DType::kF32, true},
                            // dynamic_int8 with 8-bit activations (KernelContext::Int8Activations;
                            // "dynamic_int8" above runs the default, 16-bit activations).
-                           {"dynamic_int8_a8", DType::kI8, true}};
+                           {"dynamic_int8_a8", DType::kI8, true},
+                           // int4 in the 16-row interleaved layout the loader now makes
+                           // (the two dynamic_int4 rows above are the kPacked4x64 kernels).
+                           {"dynamic_int4_block32_rows16", DType::kI4Block32, true, true},
+                           {"dynamic_int4_block128_rows16", DType::kI4Block128, true, true},
+                           // Google-file int4 (XNNPACK qd8 activations): kPacked4x64 route
+                           // (rounded activations × dequantized weights, sgemv) vs kInt4Rows16.
+                           {"qd8_int4_block32_dequant", DType::kI4Block32, true, false, true},
+                           {"qd8_int4_block32_rows16", DType::kI4Block32, true, true, true}};
 
 // Copies of every format for the current shape (freed when the shape changes).
 std::vector<std::unique_ptr<BenchMatrix>>& Copies(int shape, int format) {
@@ -48,9 +58,13 @@ std::vector<std::unique_ptr<BenchMatrix>>& Copies(int shape, int format) {
   if (v.empty()) {
     const Shape& s = kShapes[shape];
     const Format& f = kFormats[format];
-    v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, 1));
+    v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, 1, f.rows16));
+    v[0]->view.asymmetric_activations = f.qd8;
     const int64_t copies = std::max<int64_t>(1, ((int64_t{96} << 20) + v[0]->weight_bytes - 1) / v[0]->weight_bytes);
-    for (int64_t c = 1; c < copies; ++c) v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, static_cast<uint64_t>(c + 1)));
+    for (int64_t c = 1; c < copies; ++c) {
+      v.push_back(MakeBenchMatrix(f.dtype, f.dynamic, s.n, s.k, static_cast<uint64_t>(c + 1), f.rows16));
+      v.back()->view.asymmetric_activations = f.qd8;
+    }
   }
   return v;
 }
@@ -81,7 +95,25 @@ void BM_Gemv(benchmark::State& state) {
                  kFormats[format].name + " " + std::to_string(threads) + "T " + ctx.kernels().name);
 }
 
+// Load-time cost of the int4 re-layout (PackInt4Rows16) from the file's kPacked4x64, per matrix
+// shape; GB/s = packed int4 bytes (weights + scales) produced per second.
+void BM_PackInt4Rows16(benchmark::State& state) {
+  const Shape& s = kShapes[state.range(0)];
+  auto src = MakeBenchMatrix(DType::kI4Block32, true, s.n, s.k, 3);
+  for (auto _ : state) {
+    auto packed = PackInt4Rows16(src->view);
+    benchmark::DoNotOptimize(packed);
+  }
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(src->weight_bytes) * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::string(s.model) + " K=" + std::to_string(s.k) + " N=" + std::to_string(s.n) +
+                 " int4_block32 kPacked4x64 -> kInt4Rows16");
+}
+
 void Register() {
+  for (int shape : {0, 4, 9, 10}) {
+    benchmark::RegisterBenchmark("PackInt4Rows16", BM_PackInt4Rows16)->Arg(shape)->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
   auto bw = [](const char* name) {
     benchmark::RegisterBenchmark(name, ReadBandwidth)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   };

@@ -1,5 +1,6 @@
 #include "format/litertlm_weight_source.h"
 
+#include <span>
 #include <utility>
 
 #include "util/status_macros.h"
@@ -35,6 +36,17 @@ StatusOr<TensorView> LitertlmWeightSource::Tensor(const std::string& name) const
     return NotFoundError(reader_->origin() + ": no tensor named '" + name + "'");
   }
   return *view;
+}
+
+void LitertlmWeightSource::DropPages(const std::string& name) const {
+  const TensorView* view = reader_->weights()->Find(name);
+  if (view == nullptr) return;
+  auto bytes = [](auto span) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(span.data()), span.size_bytes());
+  };
+  reader_->DropPages(view->data);
+  reader_->DropPages(bytes(view->scales));
+  reader_->DropPages(bytes(view->row_sums));
 }
 
 }  // namespace litertlm::format

@@ -25,6 +25,9 @@ class LitertlmWeightSource : public WeightSource {
   bool HasTensor(const std::string& name) const override;
   StatusOr<TensorView> Tensor(const std::string& name) const override;
   const std::string& origin() const override { return reader_->origin(); }
+  // Drops the resident pages of the tensor's data, scales and row sums (LitertlmReader::DropPages):
+  // the loader calls it once it has made its own copy (e.g. int4 re-laid out at load).
+  void DropPages(const std::string& name) const override;
 
   const LitertlmReader& reader() const { return *reader_; }
 

@@ -1,6 +1,6 @@
 // Internal: the per-ISA kernel entry points behind Linear, chosen once at first use.
 //
-// All kernels read kPacked4x64 matrices (kernels/pack.h). Row ranges [n_begin, n_end) start at a
+// All kernels read kPacked4x64 matrices (kernels/pack.h), except gemm_i4r16 (kInt4Rows16). Row ranges [n_begin, n_end) start at a
 // multiple of 4; outputs are written only for n < rows. Activations are padded with zeros to the
 // packed row length (PackedChunks · ElementsPerChunk). Every ISA level computes the same
 // integer accumulators exactly; float results may differ in summation order only.
@@ -57,16 +57,28 @@ struct I4GemvArgs {
 
 // int4 block GEMM, activation rows i < m: y[i·ldy + n] = xscale[i] · (the GEMV sum of row i);
 // bit-identical to one gemv_i4 per row.
+//
+// gemm_i4r16 (w in kInt4Rows16, kernels/pack.h; m = 1 is the decode GEMV): with the exact
+// integer block sums
+//     acc[i, n, b] = Σ_{k in b} nib[n,k]·xq[i,k] + xcorr[i·ldcorr + b] − zp[i]·Σ_{k in b} nib[n,k]
+// (nib = q_w + 8; the zero-point term only when zero_point is set), every level computes
+//     f = 0; for b in order: f = fma(float(acc[i, n, b]), wscale[n, b], f);  y = f · xscale[i]
+// so all levels are bit-identical. Symmetric activations: xcorr = −8·Σ_{k in b} xq[i,k], giving
+// Σ q_w·xq. Asymmetric (Matrix::asymmetric_activations, xq = the qd8 values): xcorr =
+// −8·Σ_{k in b} xq[i,k] + 8·zp[i]·B, giving Σ q_w·(xq − zp).
 struct I4GemmArgs {
-  const Matrix* w = nullptr;      // kI4Block32 / kI4Block128, kPacked4x64
+  const Matrix* w = nullptr;      // kI4Block32 / kI4Block128, kPacked4x64 (gemm_i4r16: kInt4Rows16)
   const int8_t* xq = nullptr;     // m rows of ldx int8, zero padded
   const float* xscale = nullptr;  // m activation scales
   int64_t m = 1;
   int64_t ldx = 0;
-  int64_t n_begin = 0;
+  int64_t n_begin = 0;  // gemm_i4r16: multiples of 16
   int64_t n_end = 0;
   float* y = nullptr;
   int64_t ldy = 0;
+  const int32_t* xcorr = nullptr;  // gemm_i4r16 only: m rows of ldcorr (≥ K/B) block corrections
+  int64_t ldcorr = 0;
+  const int32_t* zero_point = nullptr;  // gemm_i4r16 only, optional: m activation zero points
 };
 
 struct KernelTable {
@@ -79,6 +91,8 @@ struct KernelTable {
   void (*gemv_i4)(const I4GemvArgs&);
   // nullptr where no multi-row kernel exists: callers run gemv_i4 once per row.
   void (*gemm_i4)(const I4GemmArgs&);
+  // kInt4Rows16 int4 GEMV / GEMM, any m (see I4GemmArgs).
+  void (*gemm_i4r16)(const I4GemmArgs&);
   // QuantizeActivationRow (kernels/quantize.h), bit-identical at every level.
   float (*quantize_row)(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
   // QuantizeActivationRow16 (kernels/quantize.h), bit-identical at every level.

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/isa_target.h"
 #include "kernels/pack.h"
@@ -180,11 +181,110 @@ void GemvI4(const I4GemvArgs& a) {
   }
 }
 
+// Four activation bytes at p in every 32-bit lane.
+inline __m256i Broadcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// kInt4Rows16 (kernels/pack.h) for activation rows i0..i0+MR−1 and weight rows n..n+15, as two
+// halves of 8 rows (bytes 0–31 / 32–63 of each 64-byte step, a 32-bit lane per row). Per 32
+// inputs, maddubs(nibbles, broadcast activations) pair sums (|·| ≤ 2·15·128) are added in int16
+// (8 of them: ≤ 30,720, exact), then widened by madd with ones. Exact integer block sums and
+// I4GemmArgs's float epilogue: the scalar reference's result bit for bit.
+template <int MR, bool kZeroPoint>
+void I4Rows16(const I4GemmArgs& a, int64_t i0, int64_t n) {
+  const Matrix& w = *a.w;
+  const int64_t block = ScaleBlock(w.dtype, w.cols), blocks = w.cols / block, steps = w.cols / 8;
+  const __m256i low4 = _mm256_set1_epi8(0x0f), ones8 = _mm256_set1_epi8(1);
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  const int8_t* x[MR];
+  for (int i = 0; i < MR; ++i) x[i] = a.xq + (i0 + i) * a.ldx;
+  for (int h = 0; h < 2; ++h) {
+    const int64_t n_half = n + 8 * h;
+    if (n_half >= w.rows) break;
+    const uint8_t* p = static_cast<const uint8_t*>(w.data) + (n / 16) * steps * 64 + 32 * h;
+    const float* sp = w.scales + (n / 16) * blocks * 16 + 8 * h;
+    __m256 f[MR];
+    for (int i = 0; i < MR; ++i) f[i] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < blocks; ++b) {
+      __m256i acc[MR];
+      for (int i = 0; i < MR; ++i) acc[i] = _mm256_set1_epi32(a.xcorr[(i0 + i) * a.ldcorr + b]);
+      __m256i nibble_sum = _mm256_setzero_si256();
+      for (int64_t k = b * block; k < (b + 1) * block; k += 32, p += 256) {
+        __m256i lo[4], hi[4];
+        for (int s = 0; s < 4; ++s) {
+          const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * s));
+          lo[s] = _mm256_and_si256(v, low4);
+          hi[s] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+        }
+        if constexpr (kZeroPoint) {
+          const __m256i bytes = _mm256_add_epi8(
+              _mm256_add_epi8(_mm256_add_epi8(lo[0], hi[0]), _mm256_add_epi8(lo[1], hi[1])),
+              _mm256_add_epi8(_mm256_add_epi8(lo[2], hi[2]), _mm256_add_epi8(lo[3], hi[3])));
+          nibble_sum = _mm256_add_epi32(
+              nibble_sum, _mm256_madd_epi16(_mm256_maddubs_epi16(bytes, ones8), ones16));
+        }
+        for (int i = 0; i < MR; ++i) {
+          __m256i s16 = _mm256_maddubs_epi16(lo[0], Broadcast4(x[i] + k));
+          s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[0], Broadcast4(x[i] + k + 4)));
+          for (int s = 1; s < 4; ++s) {
+            s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo[s], Broadcast4(x[i] + k + 8 * s)));
+            s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[s], Broadcast4(x[i] + k + 8 * s + 4)));
+          }
+          acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(s16, ones16));
+        }
+      }
+      const __m256 scale = _mm256_load_ps(sp + b * 16);
+      for (int i = 0; i < MR; ++i) {
+        if constexpr (kZeroPoint) {
+          acc[i] = _mm256_sub_epi32(acc[i], _mm256_mullo_epi32(nibble_sum, _mm256_set1_epi32(a.zero_point[i0 + i])));
+        }
+        f[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i]), scale, f[i]);
+      }
+    }
+    const int64_t valid = std::min<int64_t>(8, w.rows - n_half);
+    for (int i = 0; i < MR; ++i) {
+      const __m256 v = _mm256_mul_ps(f[i], _mm256_set1_ps(a.xscale[i0 + i]));
+      float* out = a.y + (i0 + i) * a.ldy + n_half;
+      if (valid == 8) {
+        _mm256_storeu_ps(out, v);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, v);
+        std::copy(tmp, tmp + valid, out);
+      }
+    }
+  }
+}
+
+// Two activation rows at a time (8 nibble vectors + 2×2 accumulators fit the 16 ymm registers).
+constexpr int kRows16Mr = 2;
+template <bool kZeroPoint>
+void GemmI4Rows16Impl(const I4GemmArgs& a) {
+  const int64_t n_end = std::min(a.n_end, a.w->rows);
+  for (int64_t n = a.n_begin; n < n_end; n += 16) {
+    int64_t i = 0;
+    for (; i + kRows16Mr <= a.m; i += kRows16Mr) I4Rows16<kRows16Mr, kZeroPoint>(a, i, n);
+    if (i < a.m) I4Rows16<1, kZeroPoint>(a, i, n);
+  }
+}
+
+void GemmI4Rows16(const I4GemmArgs& a) {
+  if (a.zero_point != nullptr) {
+    GemmI4Rows16Impl<true>(a);
+  } else {
+    GemmI4Rows16Impl<false>(a);
+  }
+}
+
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
   static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
-                                    &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow,
+                                    &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
+                                    &QuantizeActivationRow,
                                     &QuantizeActivationRow16, false};
   return table;
 }

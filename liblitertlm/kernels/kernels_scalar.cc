@@ -1,5 +1,6 @@
 // Portable scalar kernels: the reference every SIMD level is tested against.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/kernel_table.h"
@@ -92,11 +93,42 @@ void GemvI4(const I4GemvArgs& a) {
   }
 }
 
+// kInt4Rows16: the definition in I4GemmArgs, one output at a time.
+void GemmI4Rows16(const I4GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t block = ScaleBlock(w.dtype, w.cols), blocks = w.cols / block, steps = w.cols / 8;
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    const uint8_t* p = base + (n / 16) * steps * 64 + 4 * (n % 16);
+    const float* sp = w.scales + (n / 16) * blocks * 16 + n % 16;
+    for (int64_t i = 0; i < a.m; ++i) {
+      const int8_t* x = a.xq + i * a.ldx;
+      const int32_t zp = a.zero_point != nullptr ? a.zero_point[i] : 0;
+      float f = 0.0f;
+      for (int64_t b = 0; b < blocks; ++b) {
+        int32_t acc = a.xcorr[i * a.ldcorr + b], nibble_sum = 0;
+        for (int64_t s = b * block / 8; s < (b + 1) * block / 8; ++s) {
+          for (int64_t j = 0; j < 4; ++j) {
+            const int32_t lo = p[s * 64 + j] & 15, hi = p[s * 64 + j] >> 4;
+            acc += lo * x[8 * s + j] + hi * x[8 * s + 4 + j];
+            nibble_sum += lo + hi;
+          }
+        }
+        acc -= zp * nibble_sum;
+        f = std::fma(static_cast<float>(acc), sp[b * 16], f);
+      }
+      a.y[i * a.ldy + n] = f * a.xscale[i];
+    }
+  }
+}
+
 }  // namespace
 
 const KernelTable& ScalarKernels() {
   static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
-                                    &GemvF16, &GemvI4, nullptr, &QuantizeActivationRow,
+                                    &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
+                                    &QuantizeActivationRow,
                                     &QuantizeActivationRow16, false};
   return table;
 }

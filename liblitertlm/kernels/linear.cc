@@ -110,12 +110,16 @@ void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int6
 // slower than the other's for a whole process, and with a static split the faster one then waits.
 constexpr int64_t kChunksPerThread = 8;
 template <typename Fn>
-void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
-  const int64_t groups = PackedRows(w.rows) / 4;
-  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, 4 * w.cols));
+void ForRowGroupsOf(KernelContext& ctx, const Matrix& w, int64_t group_rows, const Fn& fn) {
+  const int64_t groups = (w.rows + group_rows - 1) / group_rows;
+  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, group_rows * w.cols));
   const int64_t chunk = std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
-  ctx.pool().ParallelForDynamic(groups, chunk,
-                                [&](int64_t g0, int64_t g1) { fn(g0 * 4, g1 * 4); });
+  ctx.pool().ParallelForDynamic(
+      groups, chunk, [&](int64_t g0, int64_t g1) { fn(g0 * group_rows, g1 * group_rows); });
+}
+template <typename Fn>
+void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
+  ForRowGroupsOf(ctx, w, 4, fn);
 }
 
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
@@ -308,6 +312,60 @@ void LinearI4(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, fl
   });
 }
 
+// int4 weights in kInt4Rows16 (kernels/pack.h), any m: each activation row is quantized once
+// (symmetric, or XNNPACK's qd8 with a zero point for Matrix::asymmetric_activations) with its
+// per-block corrections (I4GemmArgs), then gemm_i4r16 runs over groups of 16 weight rows split
+// across the pool; every activation row passes over a group while it is in L1. The kernels'
+// results do not depend on m, the split or the level.
+void LinearI4Rows16(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t k = w.cols, block = ScaleBlock(w.dtype, k), blocks = k / block;
+  int8_t* xq = ctx.xq(static_cast<size_t>(m * k));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  int32_t* xcorr = ctx.acc(static_cast<size_t>(m * (blocks + 1)));
+  int32_t* zp = w.asymmetric_activations ? xcorr + m * blocks : nullptr;
+  auto quantize = [&](int64_t i) {
+    int8_t* q = xq + i * k;
+    if (zp != nullptr) {
+      xs[i] = AsymmetricQuantizeActivationRow(x + i * k, k, k, q, &zp[i]);
+    } else {
+      xs[i] = kt.quantize_row(x + i * k, k, k, q);
+    }
+    // Nibbles are q_w + 8: Σ nib·q = Σ q_w·q + 8·Σ q; with a zero point, the kernel's
+    // −zp·Σ nib and this +8·zp·B make Σ q_w·(q − zp).
+    const int32_t zero_point_term = zp != nullptr ? 8 * zp[i] * static_cast<int32_t>(block) : 0;
+    for (int64_t b = 0; b < blocks; ++b) {
+      int32_t sum = 0;
+      for (int64_t j = b * block; j < (b + 1) * block; ++j) sum += q[j];
+      xcorr[i * blocks + b] = zero_point_term - 8 * sum;
+    }
+  };
+  if (m == 1) {
+    quantize(0);
+  } else {
+    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) quantize(i);
+    });
+  }
+  I4GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = m;
+  args.ldx = k;
+  args.y = y;
+  args.ldy = w.rows;
+  args.xcorr = xcorr;
+  args.ldcorr = blocks;
+  args.zero_point = zp;
+  ForRowGroupsOf(ctx, w, 16, [&](int64_t n0, int64_t n1) {
+    I4GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    kt.gemm_i4r16(part);
+  });
+}
+
 bool UseInt8Gemm(const KernelContext& ctx) {
   switch (ctx.int8_gemm_path()) {
     case KernelContext::Int8GemmPath::kInt8: return true;
@@ -320,6 +378,10 @@ bool UseInt8Gemm(const KernelContext& ctx) {
 
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   if (m <= 0 || w.rows <= 0) return;
+  if (w.layout == MatrixLayout::kInt4Rows16) {
+    LinearI4Rows16(ctx, w, x, m, y);
+    return;
+  }
   if (w.dtype == DType::kI8 && w.asymmetric_activations && w.layout == MatrixLayout::kPacked4x64 &&
       w.row_sums != nullptr) {
     LinearI8Asymmetric(ctx, w, x, m, y);

@@ -10,8 +10,11 @@
 // KernelContext::Int8GemmPath); the int8 kernels get 16-bit activations by default (each row
 // split into two int8 rows, kernels/quantize.h), or 8-bit ones (KernelContext::Int8Activations;
 // Matrix::activations16 = false, the int8 tensors of int4 files). Packed kI8 weight-only, kF16,
-// kBF16 → widening GEMV (M = 1) / dequantize panel → sgemm. Packed kI4Block* → int4 GEMV per activation row over cache-sized
-// tiles of weight rows (M ≤ 4, or any M with the int8 GEMM path) / dequantize → sgemm.
+// kBF16 → widening GEMV (M = 1) / dequantize panel → sgemm. kI4Block* in kInt4Rows16 (what the
+// loader makes of every int4 matrix) → the 16-row interleaved int4 GEMV/GEMM, any M, symmetric or
+// qd8 (Matrix::asymmetric_activations) activations, in integers. kI4Block* in kPacked4x64 → int4
+// GEMV per activation row over cache-sized tiles of weight rows (M ≤ 4, or any M with the int8
+// GEMM path) / dequantize → sgemm.
 // Unpacked non-fp32 matrices → dequantize panel → sgemv/sgemm (correct, slow: pack at load).
 // Work is split over N across ctx's ThreadPool; OpenBLAS runs single-threaded inside each part.
 #ifndef LITERTLM_KERNELS_LINEAR_H_

@@ -8,6 +8,8 @@
 //    kernels/pack.h). Rows are grouped by 4 (N padded to a multiple of 4 with zero rows); each
 //    row's byte stream is cut into 64-byte chunks (padded with zero bytes); group g stores
 //    chunk 0 of its 4 rows, then chunk 1 of its 4 rows, ... (4 × 64 = 256 bytes per step).
+//  - kInt4Rows16 (kI4Block* only): the load-time int4 layout, 16 rows interleaved across the
+//    vector lanes (see kernels/pack.h); made by PackInt4Rows16, never stored in a file.
 //
 // Compute mode: for kI8, `dynamic_activations` selects dynamic_int8 (true: activations are
 // quantized to int8 per row on the fly, int32 accumulation) or weight-only int8 (false: weights
@@ -42,8 +44,9 @@ struct Matrix {
   // int8 with a zero point (AsymmetricQuantizeActivationRow, kernels/quantize.h). Packed matrices
   // multiply in integers like XNNPACK (Σ w·q − zp·row_sum, then both scales); row-major ones
   // multiply the rounded values x̃ = (q − zp)·s in fp32 (equal up to summation order). Overrides
-  // dynamic_activations. kI4Block* too (XNNPACK's qd8 × qb4w, Google's int4 TFLite files): the
-  // rounded values x̃ times the dequantized weights, in fp32.
+  // dynamic_activations. kI4Block* too (XNNPACK's qd8 × qb4w, Google's int4 TFLite files): in
+  // kInt4Rows16, integer block sums Σ q_w·(q − zp) times both scales (I4GemmArgs); in the other
+  // layouts the rounded values x̃ times the dequantized weights, in fp32.
   bool asymmetric_activations = false;
   // kI8 dynamic only: 16-bit activations allowed (the default, KernelContext::Int8Activations);
   // false keeps 8-bit ones (the int8 tensors of int4 files: embedding, fallbacks).

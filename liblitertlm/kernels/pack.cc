@@ -1,8 +1,11 @@
 #include "kernels/pack.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "util/half.h"
 
@@ -83,9 +86,25 @@ void DequantizeChunk(const Matrix& w, int64_t n, int64_t c, float* out) {
   }
 }
 
+// Row n of a kInt4Rows16 matrix as fp32 (see kernels/pack.h).
+void DequantizeRows16Row(const Matrix& w, int64_t n, float* out) {
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const int64_t block = ScaleBlock(w.dtype, w.cols);
+  const int64_t g = n / 16, r = n % 16;
+  for (int64_t k = 0; k < w.cols; ++k) {
+    const uint8_t byte = base[(g * (w.cols / 8) + k / 8) * 64 + 4 * r + k % 4];
+    const int nibble = k % 8 < 4 ? byte & 15 : byte >> 4;
+    out[k] = static_cast<float>(nibble - 8) * w.scales[(g * (w.cols / block) + k / block) * 16 + r];
+  }
+}
+
 }  // namespace
 
 void DequantizeRows(const Matrix& w, int64_t row_begin, int64_t row_end, float* out, int64_t ld) {
+  if (w.layout == MatrixLayout::kInt4Rows16) {
+    for (int64_t n = row_begin; n < row_end; ++n) DequantizeRows16Row(w, n, out + (n - row_begin) * ld);
+    return;
+  }
   if (w.dtype == DType::kF32 && w.layout == MatrixLayout::kRowMajor) {
     for (int64_t n = row_begin; n < row_end; ++n) {
       std::memcpy(out + (n - row_begin) * ld, static_cast<const float*>(w.data) + n * w.cols,
@@ -164,6 +183,68 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
     }
     v.scales = s;
   }
+  return packed;
+}
+
+StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int threads) {
+  static_assert(std::endian::native == std::endian::little, "nibble gathering assumes little endian");
+  const DType t = stored.dtype;
+  if (!IsInt4(t)) {
+    return InvalidArgumentError("PackInt4Rows16: unsupported dtype " + std::string(DTypeName(t)));
+  }
+  if (stored.layout != MatrixLayout::kRowMajor && stored.layout != MatrixLayout::kPacked4x64) {
+    return InvalidArgumentError("PackInt4Rows16: matrix is already in the 16-row layout");
+  }
+  const int64_t k_total = stored.cols, block = ScaleBlock(t, k_total);
+  if (k_total % 128 != 0) {  // the stored nibble order is defined per 128-element group
+    return InvalidArgumentError("PackInt4Rows16: int4 matrix needs cols % 128 == 0, got " +
+                                std::to_string(k_total));
+  }
+  const int64_t rows16 = Rows16Rows(stored.rows), steps = k_total / 8, blocks = k_total / block;
+  auto packed = std::make_unique<PackedMatrix>();
+  packed->data = AlignedBuffer(static_cast<size_t>(rows16 / 16 * steps * 64));
+  packed->scales = AlignedBuffer(static_cast<size_t>(rows16 * blocks) * 4);
+  uint8_t* dst = packed->data.data();
+  float* scales = reinterpret_cast<float*>(packed->scales.data());
+  auto relayout_rows = [&](int64_t row_begin, int64_t row_end) {
+    for (int64_t n = row_begin; n < row_end; ++n) {
+      const int64_t g = n / 16, r = n % 16;
+      uint8_t* row_dst = dst + g * steps * 64 + 4 * r;
+      for (int64_t c = 0; c < k_total / 128; ++c) {
+        // A stored 128-group is 64 bytes: steps 16c..16c+7 are 8 consecutive low nibbles each,
+        // steps 16c+8..16c+15 the high nibbles of the same bytes.
+        const uint8_t* src = ChunkPtr(stored, n, c);
+        uint8_t* out_step = row_dst + c * 16 * 64;
+        for (int half = 0; half < 2; ++half) {
+          for (int j = 0; j < 8; ++j, out_step += 64) {
+            uint64_t v;
+            std::memcpy(&v, src + 8 * j, 8);
+            const uint64_t nibbles = (half == 0 ? v : v >> 4) & 0x0f0f0f0f0f0f0f0full;
+            const uint32_t out = static_cast<uint32_t>(nibbles) | static_cast<uint32_t>(nibbles >> 32) << 4;
+            std::memcpy(out_step, &out, 4);
+          }
+        }
+      }
+      for (int64_t b = 0; b < blocks; ++b) scales[(g * blocks + b) * 16 + r] = ScaleAt(stored, n, b);
+    }
+  };
+  // Large matrices are split by 16-row groups over `threads` threads (disjoint outputs).
+  const int64_t groups = rows16 / 16;
+  const int64_t parts = std::clamp<int64_t>(
+      std::min<int64_t>(threads, stored.rows * k_total / (int64_t{1} << 20)), 1, groups);
+  std::vector<std::thread> helpers;
+  for (int64_t p = 1; p < parts; ++p) {
+    helpers.emplace_back(relayout_rows, std::min(stored.rows, groups * p / parts * 16),
+                         std::min(stored.rows, groups * (p + 1) / parts * 16));
+  }
+  relayout_rows(0, std::min(stored.rows, groups / parts * 16));
+  for (std::thread& helper : helpers) helper.join();
+  Matrix& v = packed->view;
+  v = stored;
+  v.layout = MatrixLayout::kInt4Rows16;
+  v.data = dst;
+  v.scales = scales;
+  v.row_sums = nullptr;
   return packed;
 }
 

@@ -9,6 +9,15 @@
 // the 128/B block scales of that chunk: scales[((g·C + c)·4 + r)·(128/B) + b].
 // row_sums (kI8 only): R int32 = Σ_k q[n, k] (zero for padded rows).
 //
+// kInt4Rows16 (kI4Block32 / kI4Block128 only, K % 32 == 0 and K % B == 0): the int4 layout the
+// int4 kernels read (made at load by PackInt4Rows16). Rows in groups of 16 (N padded to
+// R16 = ceil(N/16)·16 with zero bytes and zero scales). Group g is K/8 steps of 64 bytes; in
+// step s, byte 4·r + j (r < 16, j < 4) holds q[16g + r, 8s + j] + 8 in its low nibble and
+// q[16g + r, 8s + 4 + j] + 8 in its high nibble:
+//     data[(g·K/8 + s)·64 + 4·r + j]
+// so one 64-byte load carries 8 consecutive inputs of 16 rows, one 32-bit vector lane per row,
+// and a broadcast activation feeds all 16 rows. Scales: scales[(g·K/B + b)·16 + r] for block b.
+//
 // Thread-safety: pure functions; PackedMatrix is immutable after PackMatrix returns.
 #ifndef LITERTLM_KERNELS_PACK_H_
 #define LITERTLM_KERNELS_PACK_H_
@@ -60,8 +69,14 @@ int64_t ElementsPerChunk(DType dtype);
 // matrix with cols % 128 != 0, or an int8 weight of -128 (the format is symmetric, -127..127).
 StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored);
 
+// Re-lays a kI4Block32 / kI4Block128 matrix (kRowMajor or kPacked4x64) into kInt4Rows16,
+// keeping its activation flags. InvalidArgument for other dtypes / layouts or K % 128 != 0 (the
+// stored nibble order). Matrices of ≥ 1 Mi elements are split over up to `threads` threads.
+StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int threads = 1);
+inline int64_t Rows16Rows(int64_t rows) { return (rows + 15) / 16 * 16; }
+
 // out[(n - row_begin)·ld + k] = W[n, k] as fp32 for row_begin ≤ n < row_end, k < cols, in either
-// layout and any dtype (F32, F16, BF16, I8, I4Block*); ld ≥ cols.
+// layout and any dtype (F32, F16, BF16, I8, I4Block*; kInt4Rows16 too); ld ≥ cols.
 void DequantizeRows(const Matrix& w, int64_t row_begin, int64_t row_end, float* out, int64_t ld);
 
 }  // namespace litertlm

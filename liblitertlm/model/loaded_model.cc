@@ -24,7 +24,9 @@ StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,
                                                       const LoadOptions& options,
                                                       const WeightLoadOptions& weight_options) {
   auto impl = std::make_unique<Model::Impl>();
-  ASSIGN_OR_RETURN(impl->weights, LoadModelWeights(config, *source, weight_options));
+  WeightLoadOptions load_options = weight_options;  // int4 re-layouts use the load's threads
+  load_options.pack_threads = options.num_threads > 0 ? options.num_threads : DefaultThreadCount();
+  ASSIGN_OR_RETURN(impl->weights, LoadModelWeights(config, *source, load_options));
   impl->config = std::move(config);
   impl->source = std::move(source);
   impl->options = options;

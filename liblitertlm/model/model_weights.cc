@@ -149,6 +149,7 @@ class WeightBuilder {
     if ((quantized && m.scales == nullptr) || (v.dtype == DType::kI8 && m.row_sums == nullptr))
       return InvalidArgumentError(source_.origin() + ": packed tensor '" + spec.name +
                                   "' has no scales or row sums");
+    if (IsInt4(v.dtype)) return Rows16(spec, m);
     if (quantized || options_.keep_half_precision) return m;
     // Half precision asked to be widened: unpack to a row-major fp32 copy.
     auto buf = std::make_unique<float[]>(static_cast<size_t>(m.rows * m.cols));
@@ -173,6 +174,7 @@ class WeightBuilder {
                               v.dtype == DType::kI4Block128;
     if (needs_scales && m.scales == nullptr)
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has no scales");
+    if (IsInt4(v.dtype)) return Rows16(spec, m);
     auto packed = PackMatrix(m);
     if (!packed.ok())
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
@@ -185,6 +187,21 @@ class WeightBuilder {
     out.activations16 = options_.int8_activations16;
     return out;
   }
+
+  // int4 matrices (stored row-major or kPacked4x64) are re-laid out into kInt4Rows16, the layout
+  // the int4 kernels read (16 rows across the vector lanes, kernels/pack.h); the copy replaces
+  // the mapped bytes. The activation flags are kept.
+  StatusOr<Matrix> Rows16(const TensorSpec& spec, const Matrix& m) {
+    auto packed = PackInt4Rows16(m, options_.pack_threads);
+    if (!packed.ok())
+      return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
+                                  packed.status().message());
+    w_->packed.push_back(std::move(packed).value());
+    source_.DropPages(spec.name);  // a hint, as in Pack
+    return w_->packed.back()->view;
+  }
+
+  static bool IsInt4(DType t) { return t == DType::kI4Block32 || t == DType::kI4Block128; }
 
  private:
   std::string BadDType(const TensorSpec& spec, const TensorView& v) const {

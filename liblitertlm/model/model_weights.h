@@ -64,6 +64,8 @@ struct WeightLoadOptions {
   // speed). On for checkpoint directories and GGUF files run directly; converted .litertlm files
   // were checked when they were written, and their loads stay zero-copy.
   bool reject_non_finite = false;
+  // Threads for the load-time re-layout of large int4 matrices (kInt4Rows16, kernels/pack.h).
+  int pack_threads = 1;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the

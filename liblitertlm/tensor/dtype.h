@@ -23,9 +23,12 @@ enum class DType : uint8_t {
 // How a matrix's bytes are arranged (kernels/matrix.h, kernels/pack.h, WEIGHTS_FORMAT.md):
 // kRowMajor = the plain row-major encoding of kernels/quantize.h; kPacked4x64 = the interleaved
 // layout the kernels stream. The numbers are stored in .litertlm files and MUST NOT change.
+// kInt4Rows16 is an in-memory layout only (int4 matrices are re-laid out into it at load, see
+// kernels/pack.h); it is never written to a file and readers reject it.
 enum class TensorLayout : uint8_t {
   kRowMajor = 0,
   kPacked4x64 = 1,
+  kInt4Rows16 = 2,
 };
 
 std::string_view DTypeName(DType t);

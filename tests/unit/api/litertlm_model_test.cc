@@ -20,6 +20,7 @@
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "format/model_file_writer.h"
+#include "kernels/pack.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "model/config_parser.h"
@@ -219,9 +220,15 @@ TEST_P(LitertlmModelTest, PackedFileMatchesRowMajorFileExactly) {
     auto from_packed = LoadLitertlm(packed, options);
     ASSERT_TRUE(from_row_major.ok()) << from_row_major.status().ToString();
     ASSERT_TRUE(from_packed.ok()) << from_packed.status().ToString();
-    // Row-major matrices are packed into owned buffers at load; packed ones are used in place.
+    // Row-major matrices are packed into owned buffers at load; packed ones are used in place,
+    // except int4 ones, which every load re-lays out into kInt4Rows16 (kernels/pack.h).
     EXPECT_FALSE((*from_row_major)->impl().weights->packed.empty());
-    EXPECT_TRUE((*from_packed)->impl().weights->packed.empty());
+    for (const auto& copy : (*from_packed)->impl().weights->packed) {
+      EXPECT_EQ(copy->view.layout, MatrixLayout::kInt4Rows16);
+    }
+    if (q != Quantization::kDynamicInt4Block32) {
+      EXPECT_TRUE((*from_packed)->impl().weights->packed.empty());
+    }
     auto nll_a = ComputePerplexity(*from_row_major, ids);
     auto nll_b = ComputePerplexity(*from_packed, ids);
     ASSERT_TRUE(nll_a.ok()) << nll_a.status().ToString();

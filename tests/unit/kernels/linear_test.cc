@@ -276,6 +276,21 @@ TEST(LinearTest, DecodePathDoesNotAllocate) {
       EXPECT_EQ(g_allocations.load(), 0) << DTypeName(t) << " dynamic=" << dynamic;
     }
   }
+  // int4 in the load-time kInt4Rows16 layout, symmetric and qd8 activations.
+  for (DType t : {DType::kI4Block32, DType::kI4Block128}) {
+    for (bool asymmetric : {false, true}) {
+      auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, t)).value();
+      auto packed = std::move(PackInt4Rows16(q.view()).value());
+      Matrix mat = packed->view;
+      mat.asymmetric_activations = asymmetric;
+      Linear(ctx, mat, x.data(), 1, y.data());
+      g_allocations = 0;
+      g_count_allocations = true;
+      for (int rep = 0; rep < 20; ++rep) Linear(ctx, mat, x.data(), 1, y.data());
+      g_count_allocations = false;
+      EXPECT_EQ(g_allocations.load(), 0) << DTypeName(t) << " rows16 asymmetric=" << asymmetric;
+    }
+  }
 }
 
 }  // namespace
