@@ -9,13 +9,32 @@
 
 #include "util/half.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace litertlm {
+
+// Buffers of at least one huge page (the packed copies of large weight matrices, e.g. a tied
+// 262144 x 640 embedding / LM head) start on a 2 MiB boundary and ask for transparent huge pages
+// before the first touch: decode streams them once per token, and with 4 KiB pages the hardware
+// prefetchers stop at every page boundary and every page costs a TLB miss. Measured on Gemma 3
+// 270M from an int8 TFLite file (whose weights are packed at load): decode 13.3 -> 16.7-18.0 tok/s
+// (1 thread), the same speed as the weights mapped from our own format, whose page-cache folios
+// are already large. Where THP is off ("never") the advice is ignored and nothing changes.
+constexpr size_t kHugePage = size_t{2} << 20;
 
 AlignedBuffer::AlignedBuffer(size_t bytes) : size_(bytes) {
   size_t rounded = (bytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
-  ptr_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded)));
-  if (ptr_) std::memset(ptr_.get(), 0, rounded);
+  const size_t alignment = rounded >= kHugePage ? kHugePage : 64;
+  void* p = nullptr;
+  if (posix_memalign(&p, alignment, rounded) != 0) return;
+  ptr_.reset(static_cast<uint8_t*>(p));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (alignment == kHugePage) ::madvise(p, rounded / kHugePage * kHugePage, MADV_HUGEPAGE);
+#endif
+  std::memset(p, 0, rounded);
 }
 
 int64_t ElementsPerChunk(DType dtype) {

@@ -61,6 +61,19 @@ Quantized Make(int64_t n, int64_t k, DType t, uint32_t seed) {
   return r;
 }
 
+TEST(AlignedBufferTest, ZeroedAndAlignedSmallAndHugePageSized) {
+  for (size_t bytes : {size_t{0}, size_t{1}, size_t{100}, size_t{2} << 20, (size_t{5} << 20) + 17}) {
+    AlignedBuffer b(bytes);
+    ASSERT_NE(b.data(), nullptr) << bytes;
+    EXPECT_EQ(b.size(), bytes);
+    const auto addr = reinterpret_cast<uintptr_t>(b.data());
+    EXPECT_EQ(addr % 64, 0u) << bytes;
+    // At least one huge page: starts on a 2 MiB boundary (so the kernel can back it with THP).
+    if (bytes >= (size_t{2} << 20)) EXPECT_EQ(addr % (size_t{2} << 20), 0u) << bytes;
+    EXPECT_TRUE(std::all_of(b.data(), b.data() + bytes, [](uint8_t v) { return v == 0; })) << bytes;
+  }
+}
+
 TEST(KernelsTest, ActiveLevelIsTheBestSupported) {
   const KernelTable& a = ActiveKernels();
   if (CpuSupports(Isa::kAvx512Vnni) && std::getenv("LITERTLM_ISA") == nullptr) {
