@@ -69,7 +69,9 @@ TEST(AlignedBufferTest, ZeroedAndAlignedSmallAndHugePageSized) {
     const auto addr = reinterpret_cast<uintptr_t>(b.data());
     EXPECT_EQ(addr % 64, 0u) << bytes;
     // At least one huge page: starts on a 2 MiB boundary (so the kernel can back it with THP).
-    if (bytes >= (size_t{2} << 20)) EXPECT_EQ(addr % (size_t{2} << 20), 0u) << bytes;
+    if (bytes >= (size_t{2} << 20)) {
+      EXPECT_EQ(addr % (size_t{2} << 20), 0u) << bytes;
+    }
     EXPECT_TRUE(std::all_of(b.data(), b.data() + bytes, [](uint8_t v) { return v == 0; })) << bytes;
   }
 }
