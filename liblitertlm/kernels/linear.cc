@@ -122,6 +122,18 @@ void ForRowGroups(KernelContext& ctx, const Matrix& w, const Fn& fn) {
   ForRowGroupsOf(ctx, w, 4, fn);
 }
 
+// fn(i) for every activation row: inline for one row (decode), spread over the pool otherwise.
+template <typename Fn>
+void ForEachActivationRow(KernelContext& ctx, int64_t m, const Fn& fn) {
+  if (m == 1) {
+    fn(0);
+    return;
+  }
+  ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) fn(i);
+  });
+}
+
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
 // row i (zero point zp_i, scale s_i); y[i,n] = (Σ_k w[n,k]·q_i[k] − zp_i·Σ_k w[n,k])·s_i·w_scale[n].
 // The int8 kernels give Σ_k w[n,k]·q_i[k] exactly (q may be −128: weights are within ±127).
@@ -163,13 +175,9 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
   int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
   float* xs = ctx.xscale(static_cast<size_t>(m));
-  if (m == 1) {
-    xs[0] = kt.quantize_row(x, w.cols, ldx, xq);
-  } else {
-    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
-    });
-  }
+  ForEachActivationRow(ctx, m, [&](int64_t i) {
+    xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
+  });
   I8GemmArgs args;
   args.w = &w;
   args.xq = xq;
@@ -199,13 +207,7 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
   auto quantize = [&](int64_t i) {
     xs[i] = kt.quantize_row16(x + i * w.cols, w.cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx);
   };
-  if (m == 1) {
-    quantize(0);
-  } else {
-    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) quantize(i);
-    });
-  }
+  ForEachActivationRow(ctx, m, quantize);
   I8GemmArgs args;
   args.w = &w;
   args.xq = xq;
@@ -273,13 +275,9 @@ void LinearI4(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, fl
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 128;
   int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
   float* xs = ctx.xscale(static_cast<size_t>(m));
-  if (m == 1) {
-    xs[0] = kt.quantize_row(x, w.cols, ldx, xq);
-  } else {
-    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
-    });
-  }
+  ForEachActivationRow(ctx, m, [&](int64_t i) {
+    xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
+  });
   const int64_t tile = std::max<int64_t>(4, (16 << 10) / std::max<int64_t>(1, w.cols / 2) / 4 * 4);
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     for (int64_t t0 = n0; t0 < n1; t0 += tile) {
@@ -340,13 +338,7 @@ void LinearI4Rows16(KernelContext& ctx, const Matrix& w, const float* x, int64_t
       xcorr[i * blocks + b] = zero_point_term - 8 * sum;
     }
   };
-  if (m == 1) {
-    quantize(0);
-  } else {
-    ctx.pool().ParallelFor(m, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) quantize(i);
-    });
-  }
+  ForEachActivationRow(ctx, m, quantize);
   I4GemmArgs args;
   args.w = &w;
   args.xq = xq;

@@ -11,11 +11,12 @@ realmodel.google_runtime_gemma3_270m, or by hand:
     LITERTLM_CLI=build/cli/litert-lm-cli LITERTLM_GEMMA3_GGUF=build/tests/models/gemma-3-270m-q4_k_m.gguf \\
         /work/venvs/litert/bin/python tests/google_runtime/gemma3_270m_real_test.py -v
 """
-import json
 import os
 import subprocess
 import tempfile
 import unittest
+
+from greedy_text import google_text, our_text
 
 CLI = os.environ.get("LITERTLM_CLI", "")
 GGUF = os.environ.get("LITERTLM_GEMMA3_GGUF", "")
@@ -27,22 +28,6 @@ STEPS = 32
 QUANTIZATIONS = ["fp32", "dynamic_int8"]
 
 
-def google_text(path):
-    import litert_lm
-    engine = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=2), cache_dir=":nocache")
-    session = engine.create_session(apply_prompt_template=False,
-                                    sampler_config=litert_lm.SamplerConfig(top_k=1, temperature=0.0),
-                                    max_output_tokens=STEPS)
-    session.run_prefill([PROMPT])
-    return session.run_decode().texts[0]
-
-
-def our_text(path):
-    out = subprocess.run([CLI, "run", path, "--no-chat-template", "--prompt", PROMPT, "-n", str(STEPS),
-                          "--temperature", "0", "--json"], capture_output=True, text=True, check=True)
-    answer = json.loads(out.stdout)
-    assert answer["generated_tokens"] == STEPS, answer
-    return answer["text"]
 
 
 class Gemma3RealGoogleRuntimeTest(unittest.TestCase):
@@ -62,9 +47,9 @@ class Gemma3RealGoogleRuntimeTest(unittest.TestCase):
                                         "--output-dir", out_dir], capture_output=True, text=True)
                     self.assertEqual(r.returncode, 0, r.stderr)
                     path = os.path.join(out_dir, [f for f in os.listdir(out_dir) if f.endswith(".litertlm")][0])
-                    ours = our_text(path)
+                    ours = our_text(CLI, path, PROMPT, STEPS)
                     self.assertIn("Paris", ours)
-                    self.assertEqual(google_text(path), ours, f"{quantize}: Google's runtime and ours differ")
+                    self.assertEqual(google_text(path, PROMPT, STEPS, threads=2), ours, f"{quantize}: Google's runtime and ours differ")
                     if reference is None:
                         reference = ours
                     else:

@@ -16,12 +16,13 @@ Runs in the venv of setup_litert_venv.sh (its python is sys.executable): as a ct
     LITERTLM_CLI=build/ci/cli/litert-lm-cli /work/venvs/litert-api/bin/python \
         tests/google_runtime/google_runtime_test.py [-v]
 """
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
+
+from greedy_text import google_text, our_text
 
 CLI = os.environ.get("LITERTLM_CLI", "")
 SOURCE = os.environ.get("LITERTLM_SOURCE_DIR",
@@ -58,22 +59,6 @@ CASES = [
 MIN_AGREEMENT = {"gemma3_sliding": "0.85"}
 
 
-def google_text(path):
-    import litert_lm
-    engine = litert_lm.Engine(path, backend=litert_lm.Backend.CPU(thread_count=1), cache_dir=":nocache")
-    session = engine.create_session(apply_prompt_template=False,
-                                    sampler_config=litert_lm.SamplerConfig(top_k=1, temperature=0.0),
-                                    max_output_tokens=STEPS)
-    session.run_prefill([TEXT_PROMPT])
-    return session.run_decode().texts[0]
-
-
-def our_text(path):
-    out = subprocess.run([CLI, "run", path, "--no-chat-template", "--prompt", TEXT_PROMPT, "-n", str(STEPS),
-                          "--temperature", "0", "--json"], capture_output=True, text=True, check=True)
-    answer = json.loads(out.stdout)
-    assert answer["generated_tokens"] == STEPS, answer
-    return answer["text"]
 
 
 class GoogleRuntimeTest(unittest.TestCase):
@@ -99,8 +84,8 @@ class GoogleRuntimeTest(unittest.TestCase):
         for checkpoint, quantize in CASES:
             with self.subTest(checkpoint=checkpoint, quantize=quantize):
                 path = self.convert(checkpoint, quantize)
-                ours = our_text(path)
-                google = google_text(path)
+                ours = our_text(CLI, path, TEXT_PROMPT, STEPS)
+                google = google_text(path, TEXT_PROMPT, STEPS)
                 # litert_lm hands the text over as a C string: it ends at a NUL the model emitted.
                 if "\x00" in ours:
                     ours = ours[:ours.index("\x00")]
