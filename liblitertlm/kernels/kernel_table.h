@@ -16,7 +16,7 @@
 
 namespace litertlm {
 
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512Vnni = 2 };
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512Vnni = 2, kAmxInt8 = 3 };
 
 // Dynamic int8: y[i, n] (or the exact int32 acc[i, n]) for activation rows i < m.
 struct I8GemmArgs {
@@ -34,6 +34,9 @@ struct I8GemmArgs {
   // 2j + 1 are activation row j's 16-bit halves (kernels/quantize.h) and
   // y[j·ldy + n] = float(256·Σ_k q_w·hi + Σ_k q_w·lo) (exact, int64) · xscale[j] · wscale[n].
   bool split16 = false;
+  // Optional, for tables with pack_i8_tiles: xq already laid out by it (one layout per Linear
+  // call instead of one per row range). Kernels that need it pack xq themselves when unset.
+  const int8_t* xq_tiles = nullptr;
 };
 
 // fp32-activation GEMV (kF16 weights, or kI8 weight-only): y[n] = Σ_k W[n,k]·x[k].
@@ -99,16 +102,22 @@ struct KernelTable {
   float (*quantize_row16)(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo);
   // True when gemm_i8 honours I8GemmArgs::split16 (else callers take the int32 sums and combine).
   bool gemm_i8_split16;
+  // Set when gemm_i8 reads its activations in a layout of its own (AMX): pack_i8_tiles(xq, m,
+  // ldx, out) writes i8_tiles_bytes(m, ldx) bytes for I8GemmArgs::xq_tiles.
+  void (*pack_i8_tiles)(const int8_t* xq, int64_t m, int64_t ldx, int8_t* out);
+  int64_t (*i8_tiles_bytes)(int64_t m, int64_t ldx);
 };
 
 const KernelTable& ScalarKernels();
 const KernelTable& Avx2Kernels();
 const KernelTable& Avx512VnniKernels();
+// The AVX-512 VNNI table with gemm_i8 on AMX-INT8 tiles (kernels/kernels_amx.cc).
+const KernelTable& AmxInt8Kernels();
 
 // True when this CPU (and OS) can run `isa`.
 bool CpuSupports(Isa isa);
-// The best supported table, chosen once. LITERTLM_ISA=scalar|avx2|avx512 in the environment
-// caps the choice (for testing and benchmarking).
+// The best supported table, chosen once. LITERTLM_ISA=scalar|avx2|avx512|amx in the environment
+// caps the choice (for testing and benchmarking; avx512 = VNNI without AMX).
 const KernelTable& ActiveKernels();
 // The table for `isa` (which must be supported).
 const KernelTable& KernelsFor(Isa isa);

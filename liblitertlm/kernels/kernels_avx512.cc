@@ -135,7 +135,7 @@ void GemvI8(const I8GemmArgs& a) {
 #define LITERTLM_ACC_STORE(i) \
   if constexpr (MR > i) StoreI8(a, i0 + i, n, Reduce4(c##i##0, c##i##1, c##i##2, c##i##3))
 
-template <int MR>
+template <int MR, bool kPrefetch = false>
 inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int64_t i0,
                     int64_t n) {
   const __m512i zero = _mm512_setzero_si512();
@@ -147,6 +147,12 @@ inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int6
   const int8_t* x = a.xq + i0 * a.ldx;
   for (int64_t c = 0; c < chunks; ++c) {
     const uint8_t* p = wg + c * 256;
+    if constexpr (kPrefetch) {  // as GemvI8Rows: the weight stream, kGemvPrefetch bytes ahead
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 64), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 128), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 192), _MM_HINT_T0);
+    }
     __m512i w0 = _mm512_load_si512(p), w1 = _mm512_load_si512(p + 64);
     __m512i w2 = _mm512_load_si512(p + 128), w3 = _mm512_load_si512(p + 192);
     LITERTLM_ACC_STEP(0)
@@ -185,6 +191,13 @@ void GemmI8(const I8GemmArgs& a) {
     for (int64_t n = a.n_begin; n < n_end; n += 4) {
       const uint8_t* wg = base + (n / 4) * chunks * 256;
       int64_t i = i0;
+      // The first activation rows meet this weight group cold from memory: prefetch ahead in
+      // the weight stream (batched decode, M = 2–8 sequences on Gemma 3's LM head, 1 thread:
+      // 18.8 → 14.7 ms at M = 2, 20.1 → 17.4 ms at M = 4).
+      if (i + kMr <= i1) {
+        MicroI8<kMr, true>(a, wg, chunks, i, n);
+        i += kMr;
+      }
       for (; i + kMr <= i1; i += kMr) MicroI8<kMr>(a, wg, chunks, i, n);
       switch (i1 - i) {
         case 3: MicroI8<3>(a, wg, chunks, i, n); break;
@@ -490,7 +503,7 @@ float QuantizeRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* h
 const KernelTable& Avx512VnniKernels() {
   static const KernelTable table = {Isa::kAvx512Vnni, "avx512vnni", &GemvI8, &GemmI8,
                                     &GemvI8WeightOnly, &GemvF16, &GemvI4,  &GemmI4, &GemmI4Rows16,
-                                    &QuantizeRow, &QuantizeRow16, true};
+                                    &QuantizeRow, &QuantizeRow16, true, nullptr, nullptr};
   return table;
 }
 

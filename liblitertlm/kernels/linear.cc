@@ -57,6 +57,13 @@ float* KernelContext::xround(size_t count) {
   if (xround_.size() < count) xround_.resize(count);
   return xround_.data();
 }
+int8_t* KernelContext::xtiles(size_t bytes) {
+  // 64-byte aligned: a tile row that straddles two cache lines costs two loads.
+  if (xtiles_.size() < bytes + 64) xtiles_.resize(bytes + 64);
+  const auto at = reinterpret_cast<uintptr_t>(xtiles_.data());
+  return xtiles_.data() + ((64 - at % 64) % 64);
+}
+
 int32_t* KernelContext::acc(size_t count) {
   if (acc_.size() < count) acc_.resize(count);
   return acc_.data();
@@ -134,6 +141,16 @@ void ForEachActivationRow(KernelContext& ctx, int64_t m, const Fn& fn) {
   });
 }
 
+// For tables whose gemm_i8 reads its activations in a layout of its own (AMX tiles): lays
+// args.xq out once per call, not once per row range.
+void PackI8Tiles(KernelContext& ctx, I8GemmArgs& args) {
+  const KernelTable& kt = ctx.kernels();
+  if (kt.pack_i8_tiles == nullptr) return;
+  int8_t* tiles = ctx.xtiles(static_cast<size_t>(kt.i8_tiles_bytes(args.m, args.ldx)));
+  kt.pack_i8_tiles(args.xq, args.m, args.ldx, tiles);
+  args.xq_tiles = tiles;
+}
+
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
 // row i (zero point zp_i, scale s_i); y[i,n] = (Σ_k w[n,k]·q_i[k] − zp_i·Σ_k w[n,k])·s_i·w_scale[n].
 // The int8 kernels give Σ_k w[n,k]·q_i[k] exactly (q may be −128: weights are within ±127).
@@ -155,6 +172,7 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   args.ldx = ldx;
   args.acc = acc;
   args.ldy = w.rows;
+  if (m > 1) PackI8Tiles(ctx, args);
   auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
@@ -186,6 +204,7 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
   args.ldx = ldx;
   args.y = y;
   args.ldy = w.rows;
+  if (m > 1) PackI8Tiles(ctx, args);
   auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
@@ -215,6 +234,7 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
   args.m = 2 * m;
   args.ldx = ldx;
   args.ldy = w.rows;
+  if (m > 1) PackI8Tiles(ctx, args);
   if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
     args.split16 = true;
     args.y = y;
@@ -362,7 +382,7 @@ bool UseInt8Gemm(const KernelContext& ctx) {
   switch (ctx.int8_gemm_path()) {
     case KernelContext::Int8GemmPath::kInt8: return true;
     case KernelContext::Int8GemmPath::kDequantSgemm: return false;
-    default: return ctx.kernels().isa == Isa::kAvx512Vnni;
+    default: return ctx.kernels().isa >= Isa::kAvx512Vnni;
   }
 }
 

@@ -83,6 +83,7 @@ class KernelContext {
   float* xscale(size_t count);
   float* xpad(size_t count);
   float* xround(size_t count);
+  int8_t* xtiles(size_t bytes);  // activations in gemm_i8's own layout (KernelTable::pack_i8_tiles)
   int32_t* acc(size_t count);  // int32 accumulators (asymmetric int8 GEMV)  // activations rounded as XNNPACK's qd8 (Matrix::asymmetric_activations)
   float* panel(int thread, size_t count);
 
@@ -92,6 +93,7 @@ class KernelContext {
   Int8GemmPath int8_gemm_path_ = Int8GemmPath::kAuto;
   Int8Activations int8_activations_;
   std::vector<int8_t> xq_;
+  std::vector<int8_t> xtiles_;
   std::vector<float> xscale_;
   std::vector<float> xpad_;
   std::vector<float> xround_;

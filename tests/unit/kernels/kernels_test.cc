@@ -27,6 +27,7 @@ std::vector<const KernelTable*> FastTables() {
   std::vector<const KernelTable*> t;
   if (CpuSupports(Isa::kAvx2)) t.push_back(&KernelsFor(Isa::kAvx2));
   if (CpuSupports(Isa::kAvx512Vnni)) t.push_back(&KernelsFor(Isa::kAvx512Vnni));
+  if (CpuSupports(Isa::kAmxInt8)) t.push_back(&KernelsFor(Isa::kAmxInt8));
   return t;
 }
 
@@ -78,8 +79,12 @@ TEST(AlignedBufferTest, ZeroedAndAlignedSmallAndHugePageSized) {
 
 TEST(KernelsTest, ActiveLevelIsTheBestSupported) {
   const KernelTable& a = ActiveKernels();
-  if (CpuSupports(Isa::kAvx512Vnni) && std::getenv("LITERTLM_ISA") == nullptr) {
-    EXPECT_EQ(a.isa, Isa::kAvx512Vnni);
+  if (std::getenv("LITERTLM_ISA") == nullptr) {
+    if (CpuSupports(Isa::kAmxInt8)) {
+      EXPECT_EQ(a.isa, Isa::kAmxInt8);
+    } else if (CpuSupports(Isa::kAvx512Vnni)) {
+      EXPECT_EQ(a.isa, Isa::kAvx512Vnni);
+    }
   }
   SUCCEED() << a.name;
 }
@@ -140,7 +145,8 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
   for (const Shape& s : ShapesWithRandom(std::begin(kI8Shapes), std::end(kI8Shapes), 1)) {
     Quantized w = Make(s.n, s.k, DType::kI8, seed++);
     const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
-    for (int64_t m : {1, 2, 5, 6, 7, 13}) {
+    // m beyond 16 and 32: the AMX kernel's column blocks of 16 activation rows.
+    for (int64_t m : {1, 2, 5, 6, 7, 13, 18, 33}) {
       auto x = RandomVector(static_cast<size_t>(m * s.k), seed++);
       std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
       std::vector<float> xs(static_cast<size_t>(m));
@@ -165,12 +171,20 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         a.ldx = ldx;
         a.acc = acc.data();
         a.ldy = s.n;
+        // Tables with their own activation layout: laid out once by the caller, as Linear does
+        // (mode 3), or by the kernel itself (mode 1).
+        std::vector<int8_t> tiles;
+        if (mode == 3) {
+          tiles.resize(static_cast<size_t>(t.i8_tiles_bytes(m, ldx)));
+          t.pack_i8_tiles(xq.data(), m, ldx, tiles.data());
+          a.xq_tiles = tiles.data();
+        }
         // Two row ranges, as two threads would split them.
         int64_t mid = PackedRows(s.n) / 8 * 4;
         for (auto [b, e] : {std::pair<int64_t, int64_t>{0, mid}, {mid, PackedRows(s.n)}}) {
           a.n_begin = b;
           a.n_end = e;
-          if (mode == 1) {
+          if (mode == 1 || mode == 3) {
             t.gemm_i8(a);
           } else {
             const int64_t step = mode == 2 ? 2 : 1;
@@ -193,6 +207,9 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         EXPECT_EQ(run(*t, 0), naive) << t->name << " gemv " << where;
         EXPECT_EQ(run(*t, 2), naive) << t->name << " gemv, two rows " << where;
         EXPECT_EQ(run(*t, 1), naive) << t->name << " gemm " << where;
+        if (t->pack_i8_tiles != nullptr) {
+          EXPECT_EQ(run(*t, 3), naive) << t->name << " gemm, tiles laid out by the caller " << where;
+        }
       }
       // The 16-bit epilogue (split16: rows 2j, 2j + 1 are one activation row's hi and lo) equals
       // float(256·acc[2j] + acc[2j + 1]) · xscale · wscale, as the unfused route computes it.

@@ -60,6 +60,7 @@ std::vector<const KernelTable*> Levels() {
   std::vector<const KernelTable*> t = {&ScalarKernels()};
   if (CpuSupports(Isa::kAvx2)) t.push_back(&KernelsFor(Isa::kAvx2));
   if (CpuSupports(Isa::kAvx512Vnni)) t.push_back(&KernelsFor(Isa::kAvx512Vnni));
+  if (CpuSupports(Isa::kAmxInt8)) t.push_back(&KernelsFor(Isa::kAmxInt8));
   return t;
 }
 

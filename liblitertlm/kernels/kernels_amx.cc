@@ -1,0 +1,295 @@
+// AMX-INT8 kernels (Intel Sapphire Rapids and later): the int8 GEMM (gemm_i8) on the tile unit,
+// everything else as the AVX-512 VNNI table.
+//
+// The packed weights (kPacked4x64, kernels/pack.h) are the tile multiply's A operand as they
+// lie: one 4-row group's chunk is 4 rows × 64 bytes at stride 64. The activations are the B
+// operand, which the tile unit reads in "VNNI" order, four consecutive k of each column side by
+// side; PackI8Tiles lays them out so once per Linear call (I8GemmArgs::xq_tiles), 16 activation
+// rows to a column block, missing rows zero. TDPBSSD multiplies signed by signed bytes into
+// exact int32 sums, so the results are bit-identical to the VNNI kernels' (which reach the same
+// integers through the u8/s8 offset trick).
+//
+// Tile registers: tmm0–3 accumulate C (4 weight rows × 16 activation columns, int32) for up to
+// four weight groups; tmm4/5 take the weight chunks in turn; tmm6/7 the activation chunks in turn.
+#include "kernels/kernel_table.h"
+
+#if defined(__x86_64__)
+// GCC 12's AVX-512 headers trip -Wuninitialized through _mm512_undefined_* (a known false
+// positive, as in kernels_avx512.cc); silence it for this file only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/isa_target.h"
+#include "kernels/pack.h"
+
+LITERTLM_TARGET_PUSH("amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,fma,f16c,avx2,bmi2")
+
+namespace litertlm {
+namespace {
+
+constexpr int64_t kTileCols = 16;             // activation rows per column block
+constexpr int64_t kTileBytes = 16 * 64;       // one activation chunk of a column block
+constexpr int kMaxGroups = 4;                 // weight groups (4 rows each) per pass
+constexpr int64_t kPanelBytes = 384 << 10;    // activation tiles kept in L2 at a time
+// Software prefetch distance in each group's weight stream. The groups of a pass lie back to
+// back, so 8 KiB ahead reaches into the next pass's groups; measured on Gemma 3's 262144 × 640
+// LM head with 4–16 activation rows, 2 threads: 8 KiB 5.4–8.7 ms, 2 KiB 10–11 ms, 4 KiB 9.8,
+// 12 KiB 8.3–8.5, 16 KiB 7.6–9.1 (benchmarks/micro/gemm_bench, DecodeBatch). "The same chunk
+// of the group one pass ahead" (4 group strides) measured no better (8.0–8.3 ms).
+constexpr int64_t kAmxPrefetch = 8192;
+
+// The LDTILECFG memory operand (64 bytes, palette 1).
+struct alignas(64) TileConfig {
+  uint8_t palette_id = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+void ConfigureTiles() {
+  TileConfig cfg;
+  for (int t = 0; t < 4; ++t) {  // C: 4 weight rows × 16 int32
+    cfg.rows[t] = 4;
+    cfg.colsb[t] = 64;
+  }
+  for (int t = 4; t < 6; ++t) {  // A: 4 weight rows × 64 bytes of k
+    cfg.rows[t] = 4;
+    cfg.colsb[t] = 64;
+  }
+  for (int t = 6; t < 8; ++t) {  // B: 16 k-quads × (16 columns × 4 bytes)
+    cfg.rows[t] = 16;
+    cfg.colsb[t] = 64;
+  }
+  _tile_loadconfig(&cfg);
+}
+
+int64_t I8TilesBytes(int64_t m, int64_t ldx) {
+  return (m + kTileCols - 1) / kTileCols * kTileCols * ldx;
+}
+
+// In-register transpose of a 16 × 16 int32 block: r[a][b] → r[b][a] (unpack within 128-bit
+// lanes, then a 4 × 4 transpose of the lanes).
+inline void Transpose16x16(__m512i r[16]) {
+  __m512i a[16], b[16];
+  for (int k = 0; k < 8; ++k) {
+    a[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
+    a[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; ++k) {  // lane L of b[4k + m] = rows 4k..4k+3 at column 4L + m
+    b[4 * k] = _mm512_unpacklo_epi64(a[4 * k], a[4 * k + 2]);
+    b[4 * k + 1] = _mm512_unpackhi_epi64(a[4 * k], a[4 * k + 2]);
+    b[4 * k + 2] = _mm512_unpacklo_epi64(a[4 * k + 1], a[4 * k + 3]);
+    b[4 * k + 3] = _mm512_unpackhi_epi64(a[4 * k + 1], a[4 * k + 3]);
+  }
+  for (int m = 0; m < 4; ++m) {
+    const __m512i x0 = _mm512_shuffle_i32x4(b[m], b[4 + m], 0x44);
+    const __m512i x1 = _mm512_shuffle_i32x4(b[m], b[4 + m], 0xEE);
+    const __m512i y0 = _mm512_shuffle_i32x4(b[8 + m], b[12 + m], 0x44);
+    const __m512i y1 = _mm512_shuffle_i32x4(b[8 + m], b[12 + m], 0xEE);
+    r[m] = _mm512_shuffle_i32x4(x0, y0, 0x88);
+    r[4 + m] = _mm512_shuffle_i32x4(x0, y0, 0xDD);
+    r[8 + m] = _mm512_shuffle_i32x4(x1, y1, 0x88);
+    r[12 + m] = _mm512_shuffle_i32x4(x1, y1, 0xDD);
+  }
+}
+
+// out[(cb·chunks + c)·1024 + q·64 + col·4 + b] = xq[(cb·16 + col)·ldx + c·64 + q·4 + b], zero for
+// rows ≥ m: each 16-row × 64-byte block of xq, read as 16 × 16 int32, transposed.
+void PackI8Tiles(const int8_t* xq, int64_t m, int64_t ldx, int8_t* out) {
+  const int64_t chunks = ldx / 64;
+  const int64_t blocks = (m + kTileCols - 1) / kTileCols;
+  for (int64_t cb = 0; cb < blocks; ++cb) {
+    const int64_t cols = std::min(kTileCols, m - cb * kTileCols);
+    const int8_t* src = xq + cb * kTileCols * ldx;
+    int8_t* block = out + cb * chunks * kTileBytes;
+    for (int64_t c = 0; c < chunks; ++c) {
+      __m512i r[16];
+      for (int64_t col = 0; col < 16; ++col) {
+        r[col] = col < cols ? _mm512_loadu_si512(src + col * ldx + c * 64) : _mm512_setzero_si512();
+      }
+      Transpose16x16(r);
+      for (int q = 0; q < 16; ++q) _mm512_storeu_si512(block + c * kTileBytes + q * 64, r[q]);
+    }
+  }
+}
+
+// float(q) for 16 int64 q = 256·hi + lo, rounded as static_cast<float>(int64_t) rounds.
+inline __m512 Combine16(__m512i hi, __m512i lo) {
+  const __m512i h0 = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(hi));
+  const __m512i h1 = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(hi, 1));
+  const __m512i l0 = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(lo));
+  const __m512i l1 = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(lo, 1));
+  const __m256 f0 = _mm512_cvtepi64_ps(_mm512_add_epi64(_mm512_slli_epi64(h0, 8), l0));
+  const __m256 f1 = _mm512_cvtepi64_ps(_mm512_add_epi64(_mm512_slli_epi64(h1, 8), l1));
+  return _mm512_insertf32x8(_mm512_castps256_ps512(f0), f1, 1);
+}
+
+// Writes one pass's sums: acc[4j + r][col] for weight row n0 + 4j + r (j < groups) and
+// activation row cb·16 + col, as I8GemmArgs asks (acc, split16 or y); 16 weight rows at a time
+// after a transpose, with the same float operations, in the same order, as the VNNI kernels.
+void StoreTiles(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int groups, int64_t n0,
+                int64_t cb) {
+  const Matrix& w = *a.w;
+  const int64_t i0 = cb * kTileCols;
+  const int64_t cols = std::min(kTileCols, a.m - i0);
+  const int64_t valid = std::min<int64_t>(4 * groups, w.rows - n0);
+  if (valid <= 0) return;
+  const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
+  __m512i r[16];
+  for (int k = 0; k < 16; ++k) r[k] = _mm512_load_si512(acc[k]);
+  Transpose16x16(r);  // r[col] = the 16 weight rows' sums for activation row i0 + col
+  if (a.acc != nullptr) {
+    for (int64_t col = 0; col < cols; ++col) _mm512_mask_storeu_epi32(a.acc + (i0 + col) * a.ldy + n0, mask, r[col]);
+    return;
+  }
+  const __m512 ws = _mm512_maskz_loadu_ps(mask, w.scales + n0);
+  if (a.split16) {
+    for (int64_t col = 0; col + 1 < cols; col += 2) {
+      const int64_t i = (i0 + col) / 2;
+      const __m512 f = _mm512_mul_ps(_mm512_mul_ps(Combine16(r[col], r[col + 1]), _mm512_set1_ps(a.xscale[i])), ws);
+      _mm512_mask_storeu_ps(a.y + i * a.ldy + n0, mask, f);
+    }
+    return;
+  }
+  for (int64_t col = 0; col < cols; ++col) {
+    const __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r[col]), _mm512_set1_ps(a.xscale[i0 + col])), ws);
+    _mm512_mask_storeu_ps(a.y + (i0 + col) * a.ldy + n0, mask, f);
+  }
+}
+
+// One chunk of a pass: the activation chunk into tile XT (6 or 7, alternating, so the next
+// chunk's load need not wait for this chunk's products), then G weight chunks × it. (GCC's tile
+// intrinsics paste the register number into the assembly text, so XT must be a literal: a macro.)
+#define LITERTLM_AMX_CHUNK(G, XT, kPrefetch, p, group_bytes, x)                        \
+  do {                                                                                 \
+    if constexpr (kPrefetch) { /* each group's weight stream, kAmxPrefetch ahead */    \
+      for (int j_ = 0; j_ < (G); ++j_) {                                               \
+        const char* f_ = reinterpret_cast<const char*>((p) + j_ * (group_bytes) + kAmxPrefetch); \
+        _mm_prefetch(f_, _MM_HINT_T0);                                                 \
+        _mm_prefetch(f_ + 64, _MM_HINT_T0);                                            \
+        _mm_prefetch(f_ + 128, _MM_HINT_T0);                                           \
+        _mm_prefetch(f_ + 192, _MM_HINT_T0);                                           \
+      }                                                                                \
+    }                                                                                  \
+    _tile_loadd(XT, (x), 64);                                                          \
+    _tile_loadd(4, (p), 64);                                                           \
+    _tile_dpbssd(0, 4, XT);                                                            \
+    if constexpr ((G) > 1) {                                                           \
+      _tile_loadd(5, (p) + (group_bytes), 64);                                         \
+      _tile_dpbssd(1, 5, XT);                                                          \
+    }                                                                                  \
+    if constexpr ((G) > 2) {                                                           \
+      _tile_loadd(4, (p) + 2 * (group_bytes), 64);                                     \
+      _tile_dpbssd(2, 4, XT);                                                          \
+    }                                                                                  \
+    if constexpr ((G) > 3) {                                                           \
+      _tile_loadd(5, (p) + 3 * (group_bytes), 64);                                     \
+      _tile_dpbssd(3, 5, XT);                                                          \
+    }                                                                                  \
+  } while (false)
+
+// G (1–4) weight groups starting at `wg` (stride group_bytes) against one column block.
+template <int G, bool kPrefetch>
+void PassI8(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t chunks,
+            int32_t (*acc)[kTileCols]) {
+  _tile_zero(0);
+  if constexpr (G > 1) _tile_zero(1);
+  if constexpr (G > 2) _tile_zero(2);
+  if constexpr (G > 3) _tile_zero(3);
+  int64_t c = 0;
+  for (; c + 2 <= chunks; c += 2) {
+    LITERTLM_AMX_CHUNK(G, 6, kPrefetch, wg + c * 256, group_bytes, xt + c * kTileBytes);
+    LITERTLM_AMX_CHUNK(G, 7, kPrefetch, wg + (c + 1) * 256, group_bytes, xt + (c + 1) * kTileBytes);
+  }
+  if (c < chunks) LITERTLM_AMX_CHUNK(G, 6, kPrefetch, wg + c * 256, group_bytes, xt + c * kTileBytes);
+  _tile_stored(0, acc[0], 64);
+  if constexpr (G > 1) _tile_stored(1, acc[4], 64);
+  if constexpr (G > 2) _tile_stored(2, acc[8], 64);
+  if constexpr (G > 3) _tile_stored(3, acc[12], 64);
+}
+
+void GemmI8Amx(const I8GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  if (a.n_begin >= n_end || a.m <= 0) return;
+  const int8_t* xt = a.xq_tiles;
+  thread_local std::vector<int8_t> own;
+  if (xt == nullptr) {  // a caller that did not pack: pack here (64-byte aligned)
+    own.resize(static_cast<size_t>(I8TilesBytes(a.m, a.ldx) + 64));
+    int8_t* aligned = own.data() + (64 - reinterpret_cast<uintptr_t>(own.data()) % 64) % 64;
+    PackI8Tiles(a.xq, a.m, a.ldx, aligned);
+    xt = aligned;
+  }
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const int64_t group_bytes = chunks * 256;
+  const int64_t blocks = (a.m + kTileCols - 1) / kTileCols;
+  alignas(64) int32_t acc[4 * kMaxGroups][kTileCols] = {};
+  // Panels of column blocks of about kPanelBytes stay in L2 while the row range's weights pass
+  // over them (the weights are read from memory once per panel).
+  const int64_t panel = std::max<int64_t>(1, kPanelBytes / (chunks * kTileBytes));
+  ConfigureTiles();
+  for (int64_t cb0 = 0; cb0 < blocks; cb0 += panel) {
+    const int64_t cb1 = std::min(blocks, cb0 + panel);
+    for (int64_t g = a.n_begin / 4; g * 4 < n_end; g += kMaxGroups) {
+      const int groups = static_cast<int>(std::min<int64_t>(kMaxGroups, (n_end - g * 4 + 3) / 4));
+      const uint8_t* wg = base + g * group_bytes;
+      for (int64_t cb = cb0; cb < cb1; ++cb) {
+        const int8_t* xb = xt + cb * chunks * kTileBytes;
+        // Only the first column block of a panel meets the weights cold from memory.
+        if (cb == cb0) {
+          switch (groups) {
+            case 4: PassI8<4, true>(wg, group_bytes, xb, chunks, acc); break;
+            case 3: PassI8<3, true>(wg, group_bytes, xb, chunks, acc); break;
+            case 2: PassI8<2, true>(wg, group_bytes, xb, chunks, acc); break;
+            default: PassI8<1, true>(wg, group_bytes, xb, chunks, acc); break;
+          }
+        } else {
+          switch (groups) {
+            case 4: PassI8<4, false>(wg, group_bytes, xb, chunks, acc); break;
+            case 3: PassI8<3, false>(wg, group_bytes, xb, chunks, acc); break;
+            case 2: PassI8<2, false>(wg, group_bytes, xb, chunks, acc); break;
+            default: PassI8<1, false>(wg, group_bytes, xb, chunks, acc); break;
+          }
+        }
+        StoreTiles(a, acc, groups, g * 4, cb);
+      }
+    }
+  }
+  _tile_release();
+}
+
+}  // namespace
+
+const KernelTable& AmxInt8Kernels() {
+  static const KernelTable table = [] {
+    KernelTable t = Avx512VnniKernels();
+    t.isa = Isa::kAmxInt8;
+    t.name = "amx-int8";
+    t.gemm_i8 = &GemmI8Amx;
+    t.gemm_i8_split16 = true;
+    t.pack_i8_tiles = &PackI8Tiles;
+    t.i8_tiles_bytes = &I8TilesBytes;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace litertlm
+
+LITERTLM_TARGET_POP()
+#pragma GCC diagnostic pop
+#else
+namespace litertlm {
+const KernelTable& AmxInt8Kernels() { return Avx512VnniKernels(); }
+}  // namespace litertlm
+#endif
