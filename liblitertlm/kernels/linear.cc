@@ -161,9 +161,9 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   float* xs = ctx.xscale(static_cast<size_t>(m));
   int32_t* acc = ctx.acc(static_cast<size_t>(m * (w.rows + 1)));
   int32_t* zp = acc + m * w.rows;  // the zero points after the accumulators
-  for (int64_t i = 0; i < m; ++i) {
+  ForEachActivationRow(ctx, m, [&](int64_t i) {
     xs[i] = AsymmetricQuantizeActivationRow(x + i * w.cols, w.cols, ldx, xq + i * ldx, &zp[i]);
-  }
+  });
   I8GemmArgs args;
   args.w = &w;
   args.xq = xq;
