@@ -180,8 +180,16 @@ class Server:
         self.port = free_port()
         cmd = self.command()
         self.log = tempfile.TemporaryFile("w+")
+        env = dict(os.environ)
+        for item in self.args.server_env or []:  # NAME:VAR=VALUE
+            name, _, assignment = item.partition(":")
+            var, eq, value = assignment.partition("=")
+            if not eq or not var:
+                sys.exit("--server-env %s: expected NAME:VAR=VALUE" % item)
+            if name == self.name:
+                env[var] = value
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         deadline = time.time() + 300
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -358,6 +366,9 @@ def main():
                         help="our litert-lm-cli (for ours: servers)")
     parser.add_argument("--model", help="one server of ours on MODEL, with the arguments after --")
     parser.add_argument("--server", action="append", default=[], metavar="NAME=KIND:SPEC")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME:VAR=VALUE",
+                        help="an environment variable for one server (repeatable), e.g. "
+                             "vnni:LITERTLM_ISA=avx512 to cap our kernel level")
     parser.add_argument("--google-cli", default="litert-lm",
                         help="Google's litert-lm CLI (pip install litert-lm), for google: servers")
     parser.add_argument("--llama-python", default="python3",

@@ -34,7 +34,7 @@ struct I8GemmArgs {
   // 2j + 1 are activation row j's 16-bit halves (kernels/quantize.h) and
   // y[j·ldy + n] = float(256·Σ_k q_w·hi + Σ_k q_w·lo) (exact, int64) · xscale[j] · wscale[n].
   bool split16 = false;
-  // Optional, for tables with pack_i8_tiles: xq already laid out by it (one layout per Linear
+  // Optional, for gemm_i8_tiles: xq already laid out by pack_i8_tiles (one layout per Linear
   // call instead of one per row range). Kernels that need it pack xq themselves when unset.
   const int8_t* xq_tiles = nullptr;
 };
@@ -102,8 +102,12 @@ struct KernelTable {
   float (*quantize_row16)(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo);
   // True when gemm_i8 honours I8GemmArgs::split16 (else callers take the int32 sums and combine).
   bool gemm_i8_split16;
-  // Set when gemm_i8 reads its activations in a layout of its own (AMX): pack_i8_tiles(xq, m,
-  // ldx, out) writes i8_tiles_bytes(m, ldx) bytes for I8GemmArgs::xq_tiles.
+  // Optional (AMX): gemm_i8 on the tile unit, for m ≥ tiles_min_rows int8 rows (below that the
+  // weight stream, not the multiply, bounds the time and gemm_i8 streams it better); honours
+  // split16. It reads its activations as pack_i8_tiles(xq, m, ldx, out) lays them out
+  // (i8_tiles_bytes(m, ldx) bytes, I8GemmArgs::xq_tiles), and lays them out itself when unset.
+  void (*gemm_i8_tiles)(const I8GemmArgs&);
+  int64_t tiles_min_rows;
   void (*pack_i8_tiles)(const int8_t* xq, int64_t m, int64_t ldx, int8_t* out);
   int64_t (*i8_tiles_bytes)(int64_t m, int64_t ldx);
 };
@@ -111,7 +115,7 @@ struct KernelTable {
 const KernelTable& ScalarKernels();
 const KernelTable& Avx2Kernels();
 const KernelTable& Avx512VnniKernels();
-// The AVX-512 VNNI table with gemm_i8 on AMX-INT8 tiles (kernels/kernels_amx.cc).
+// The AVX-512 VNNI table plus gemm_i8_tiles on AMX-INT8 (kernels/kernels_amx.cc).
 const KernelTable& AmxInt8Kernels();
 
 // True when this CPU (and OS) can run `isa`.

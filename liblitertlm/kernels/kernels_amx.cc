@@ -1,5 +1,5 @@
-// AMX-INT8 kernels (Intel Sapphire Rapids and later): the int8 GEMM (gemm_i8) on the tile unit,
-// everything else as the AVX-512 VNNI table.
+// AMX-INT8 kernels (Intel Sapphire Rapids and later): the int8 GEMM on the tile unit
+// (gemm_i8_tiles), everything else as the AVX-512 VNNI table.
 //
 // The packed weights (kPacked4x64, kernels/pack.h) are the tile multiply's A operand as they
 // lie: one 4-row group's chunk is 4 rows × 64 bytes at stride 64. The activations are the B
@@ -45,6 +45,12 @@ constexpr int64_t kPanelBytes = 384 << 10;    // activation tiles kept in L2 at 
 // 12 KiB 8.3–8.5, 16 KiB 7.6–9.1 (benchmarks/micro/gemm_bench, DecodeBatch). "The same chunk
 // of the group one pass ahead" (4 group strides) measured no better (8.0–8.3 ms).
 constexpr int64_t kAmxPrefetch = 8192;
+// From this many int8 rows on, Linear takes the tiles; below, VNNI's gemm_i8. A 4-row weight tile
+// costs the tile unit about the same time for 1–16 activation columns, so with few rows the
+// weight stream decides: `serve` with 2/4 sequences (4/8 int8 rows at 16-bit activations) gave
+// 1.52×/2.57× one stream on VNNI and 1.42×/2.42× on tiles, 8 sequences 3.72× and 3.95×
+// (benchmarks/RESULTS.md, "AMX").
+constexpr int64_t kTilesMinRows = 9;
 
 // The LDTILECFG memory operand (64 bytes, palette 1).
 struct alignas(64) TileConfig {
@@ -275,8 +281,8 @@ const KernelTable& AmxInt8Kernels() {
     KernelTable t = Avx512VnniKernels();
     t.isa = Isa::kAmxInt8;
     t.name = "amx-int8";
-    t.gemm_i8 = &GemmI8Amx;
-    t.gemm_i8_split16 = true;
+    t.gemm_i8_tiles = &GemmI8Amx;
+    t.tiles_min_rows = kTilesMinRows;
     t.pack_i8_tiles = &PackI8Tiles;
     t.i8_tiles_bytes = &I8TilesBytes;
     return t;

@@ -141,21 +141,24 @@ void ForEachActivationRow(KernelContext& ctx, int64_t m, const Fn& fn) {
   });
 }
 
-// For tables whose gemm_i8 reads its activations in a layout of its own (AMX tiles): lays
-// args.xq out once per call, not once per row range.
-void PackI8Tiles(KernelContext& ctx, I8GemmArgs& args) {
+// The int8 kernel for args.m int8 rows: gemv_i8 for one activation row (`one_row`), the tile
+// GEMM from tiles_min_rows rows (after laying the activations out once per call, not once per
+// row range), else gemm_i8.
+using I8Kernel = void (*)(const I8GemmArgs&);
+I8Kernel PickI8Kernel(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
   const KernelTable& kt = ctx.kernels();
-  if (kt.pack_i8_tiles == nullptr) return;
+  if (one_row) return kt.gemv_i8;
+  if (kt.gemm_i8_tiles == nullptr || args.m < kt.tiles_min_rows) return kt.gemm_i8;
   int8_t* tiles = ctx.xtiles(static_cast<size_t>(kt.i8_tiles_bytes(args.m, args.ldx)));
   kt.pack_i8_tiles(args.xq, args.m, args.ldx, tiles);
   args.xq_tiles = tiles;
+  return kt.gemm_i8_tiles;
 }
 
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
 // row i (zero point zp_i, scale s_i); y[i,n] = (Σ_k w[n,k]·q_i[k] − zp_i·Σ_k w[n,k])·s_i·w_scale[n].
 // The int8 kernels give Σ_k w[n,k]·q_i[k] exactly (q may be −128: weights are within ±127).
 void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
-  const KernelTable& kt = ctx.kernels();
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
   int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
   float* xs = ctx.xscale(static_cast<size_t>(m));
@@ -172,8 +175,7 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   args.ldx = ldx;
   args.acc = acc;
   args.ldy = w.rows;
-  if (m > 1) PackI8Tiles(ctx, args);
-  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
+  const I8Kernel kernel = PickI8Kernel(ctx, args, m == 1);
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;
@@ -204,8 +206,7 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
   args.ldx = ldx;
   args.y = y;
   args.ldy = w.rows;
-  if (m > 1) PackI8Tiles(ctx, args);
-  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
+  const I8Kernel kernel = PickI8Kernel(ctx, args, m == 1);
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;
@@ -234,7 +235,7 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
   args.m = 2 * m;
   args.ldx = ldx;
   args.ldy = w.rows;
-  if (m > 1) PackI8Tiles(ctx, args);
+  const I8Kernel kernel = PickI8Kernel(ctx, args, m == 1);
   if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
     args.split16 = true;
     args.y = y;
@@ -242,13 +243,12 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
       I8GemmArgs part = args;
       part.n_begin = n0;
       part.n_end = n1;
-      kt.gemm_i8(part);
+      kernel(part);
     });
     return;
   }
   int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
   args.acc = acc;
-  auto kernel = m == 1 ? kt.gemv_i8 : kt.gemm_i8;
   ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;

@@ -83,7 +83,7 @@ class KernelContext {
   float* xscale(size_t count);
   float* xpad(size_t count);
   float* xround(size_t count);
-  int8_t* xtiles(size_t bytes);  // activations in gemm_i8's own layout (KernelTable::pack_i8_tiles)
+  int8_t* xtiles(size_t bytes);  // activations laid out for gemm_i8_tiles (KernelTable::pack_i8_tiles)
   int32_t* acc(size_t count);  // int32 accumulators (asymmetric int8 GEMV)  // activations rounded as XNNPACK's qd8 (Matrix::asymmetric_activations)
   float* panel(int thread, size_t count);
 

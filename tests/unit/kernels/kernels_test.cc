@@ -31,6 +31,16 @@ std::vector<const KernelTable*> FastTables() {
   return t;
 }
 
+// Every fast table's multi-row int8 kernels: gemm_i8, and gemm_i8_tiles where there is one.
+std::vector<std::pair<const KernelTable*, void (*)(const I8GemmArgs&)>> GemmKernels() {
+  std::vector<std::pair<const KernelTable*, void (*)(const I8GemmArgs&)>> k;
+  for (const KernelTable* t : FastTables()) {
+    k.emplace_back(t, t->gemm_i8);
+    if (t->gemm_i8_tiles != nullptr) k.emplace_back(t, t->gemm_i8_tiles);
+  }
+  return k;
+}
+
 struct Shape {
   int64_t n, k;
 };
@@ -160,7 +170,10 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
           naive[static_cast<size_t>(i * s.n + n)] = acc;
         }
       // mode 0: gemv_i8 one row at a time; 1: gemm_i8; 2: gemv_i8 two rows at a time (the
-      // 16-bit activation route's hi/lo pair), the last row alone when m is odd.
+      // 16-bit activation route's hi/lo pair), the last row alone when m is odd; 3 and 4:
+      // gemm_i8_tiles (AMX), its activations laid out once by the caller as Linear does (3) or
+      // by the kernel itself (4). Every m, although Linear takes the tiles only from
+      // tiles_min_rows on.
       auto run = [&](const KernelTable& t, int mode) {
         std::vector<int32_t> acc(static_cast<size_t>(m * s.n), -1);
         I8GemmArgs a;
@@ -171,8 +184,6 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         a.ldx = ldx;
         a.acc = acc.data();
         a.ldy = s.n;
-        // Tables with their own activation layout: laid out once by the caller, as Linear does
-        // (mode 3), or by the kernel itself (mode 1).
         std::vector<int8_t> tiles;
         if (mode == 3) {
           tiles.resize(static_cast<size_t>(t.i8_tiles_bytes(m, ldx)));
@@ -184,8 +195,10 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         for (auto [b, e] : {std::pair<int64_t, int64_t>{0, mid}, {mid, PackedRows(s.n)}}) {
           a.n_begin = b;
           a.n_end = e;
-          if (mode == 1 || mode == 3) {
+          if (mode == 1) {
             t.gemm_i8(a);
+          } else if (mode >= 3) {
+            t.gemm_i8_tiles(a);
           } else {
             const int64_t step = mode == 2 ? 2 : 1;
             for (int64_t i = 0; i < m; i += step) {
@@ -207,14 +220,15 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         EXPECT_EQ(run(*t, 0), naive) << t->name << " gemv " << where;
         EXPECT_EQ(run(*t, 2), naive) << t->name << " gemv, two rows " << where;
         EXPECT_EQ(run(*t, 1), naive) << t->name << " gemm " << where;
-        if (t->pack_i8_tiles != nullptr) {
-          EXPECT_EQ(run(*t, 3), naive) << t->name << " gemm, tiles laid out by the caller " << where;
+        if (t->gemm_i8_tiles != nullptr) {
+          EXPECT_EQ(run(*t, 3), naive) << t->name << " tiles, laid out by the caller " << where;
+          EXPECT_EQ(run(*t, 4), naive) << t->name << " tiles, laid out by the kernel " << where;
         }
       }
       // The 16-bit epilogue (split16: rows 2j, 2j + 1 are one activation row's hi and lo) equals
       // float(256·acc[2j] + acc[2j + 1]) · xscale · wscale, as the unfused route computes it.
       if (m % 2 == 0) {
-        for (const KernelTable* t : FastTables()) {
+        for (const auto& [t, kernel] : GemmKernels()) {
           if (!t->gemm_i8_split16) continue;
           std::vector<float> y(static_cast<size_t>(m / 2 * s.n), NAN);
           I8GemmArgs a;
@@ -228,7 +242,7 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
           a.y = y.data();
           a.ldy = s.n;
           a.split16 = true;
-          t->gemm_i8(a);
+          kernel(a);
           for (int64_t j = 0; j < m / 2; ++j)
             for (int64_t n = 0; n < s.n; ++n) {
               const int64_t q = int64_t{naive[static_cast<size_t>(2 * j * s.n + n)]} * 256 +
@@ -240,7 +254,7 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         }
       }
       // The float epilogue equals acc · xscale · wscale.
-      for (const KernelTable* t : FastTables()) {
+      for (const auto& [t, kernel] : GemmKernels()) {
         std::vector<float> y(static_cast<size_t>(m * s.n));
         I8GemmArgs a;
         a.w = &w.packed->view;
@@ -252,7 +266,7 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
         a.n_end = PackedRows(s.n);
         a.y = y.data();
         a.ldy = s.n;
-        t->gemm_i8(a);
+        kernel(a);
         for (int64_t i = 0; i < m; ++i)
           for (int64_t n = 0; n < s.n; ++n)
             ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
