@@ -108,6 +108,7 @@ struct KernelTable {
   // (i8_tiles_bytes(m, ldx) bytes, I8GemmArgs::xq_tiles), and lays them out itself when unset.
   void (*gemm_i8_tiles)(const I8GemmArgs&);
   int64_t tiles_min_rows;
+  int64_t tiles_row_block;  // callers split the weight rows in multiples of this for it
   void (*pack_i8_tiles)(const int8_t* xq, int64_t m, int64_t ldx, int8_t* out);
   int64_t (*i8_tiles_bytes)(int64_t m, int64_t ldx);
 };

@@ -2,15 +2,17 @@
 // (gemm_i8_tiles), everything else as the AVX-512 VNNI table.
 //
 // The packed weights (kPacked4x64, kernels/pack.h) are the tile multiply's A operand as they
-// lie: one 4-row group's chunk is 4 rows × 64 bytes at stride 64. The activations are the B
-// operand, which the tile unit reads in "VNNI" order, four consecutive k of each column side by
-// side; PackI8Tiles lays them out so once per Linear call (I8GemmArgs::xq_tiles), 16 activation
-// rows to a column block, missing rows zero. TDPBSSD multiplies signed by signed bytes into
-// exact int32 sums, so the results are bit-identical to the VNNI kernels' (which reach the same
+// lie, in two shapes: 16-row tiles take row 4i + j of 16 consecutive 4-row groups (one row per
+// group, at the group stride: 64 weight rows in four tiles, the tile unit's best rate), and 4-row
+// tiles take one group's chunk (4 rows at stride 64) for what is left over. The activations are
+// the B operand, which the tile unit reads in "VNNI" order, four consecutive k of each column side
+// by side; PackI8Tiles lays them out so once per Linear call (I8GemmArgs::xq_tiles), 16 activation
+// rows to a column block, missing rows zero. TDPBSSD multiplies signed by signed bytes into exact
+// int32 sums, so the results are bit-identical to the VNNI kernels' (which reach the same
 // integers through the u8/s8 offset trick).
 //
-// Tile registers: tmm0–3 accumulate C (4 weight rows × 16 activation columns, int32) for up to
-// four weight groups; tmm4/5 take the weight chunks in turn; tmm6/7 the activation chunks in turn.
+// Tile registers: tmm0–3 accumulate C (16 or 4 weight rows × 16 activation columns, int32);
+// tmm4/5 take the weight chunks in turn; tmm6/7 the activation chunks in turn.
 #include "kernels/kernel_table.h"
 
 #if defined(__x86_64__)
@@ -61,14 +63,12 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-void ConfigureTiles() {
+// C and A tiles of `rows` weight rows (4: one group per tile; 16: every fourth row of 16 groups),
+// B tiles of 16 k-quads; 16 activation columns throughout.
+void ConfigureTiles(int rows) {
   TileConfig cfg;
-  for (int t = 0; t < 4; ++t) {  // C: 4 weight rows × 16 int32
-    cfg.rows[t] = 4;
-    cfg.colsb[t] = 64;
-  }
-  for (int t = 4; t < 6; ++t) {  // A: 4 weight rows × 64 bytes of k
-    cfg.rows[t] = 4;
+  for (int t = 0; t < 6; ++t) {  // C (tmm0–3): rows × 16 int32; A (tmm4–5): rows × 64 bytes of k
+    cfg.rows[t] = static_cast<uint8_t>(rows);
     cfg.colsb[t] = 64;
   }
   for (int t = 6; t < 8; ++t) {  // B: 16 k-quads × (16 columns × 4 bytes)
@@ -139,20 +139,15 @@ inline __m512 Combine16(__m512i hi, __m512i lo) {
   return _mm512_insertf32x8(_mm512_castps256_ps512(f0), f1, 1);
 }
 
-// Writes one pass's sums: acc[4j + r][col] for weight row n0 + 4j + r (j < groups) and
-// activation row cb·16 + col, as I8GemmArgs asks (acc, split16 or y); 16 weight rows at a time
-// after a transpose, with the same float operations, in the same order, as the VNNI kernels.
-void StoreTiles(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int groups, int64_t n0,
-                int64_t cb) {
+// Writes, for the column block cb (activation rows cb·16 + col), r[col] = the sums of weight
+// rows n0 .. n0 + 15 (the first `valid` of them exist) as I8GemmArgs asks (acc, split16 or y),
+// with the same float operations, in the same order, as the VNNI kernels.
+void StoreRows(const I8GemmArgs& a, const __m512i* r, int64_t n0, int64_t valid, int64_t cb) {
+  if (valid <= 0) return;
   const Matrix& w = *a.w;
   const int64_t i0 = cb * kTileCols;
   const int64_t cols = std::min(kTileCols, a.m - i0);
-  const int64_t valid = std::min<int64_t>(4 * groups, w.rows - n0);
-  if (valid <= 0) return;
-  const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
-  __m512i r[16];
-  for (int k = 0; k < 16; ++k) r[k] = _mm512_load_si512(acc[k]);
-  Transpose16x16(r);  // r[col] = the 16 weight rows' sums for activation row i0 + col
+  const __mmask16 mask = static_cast<__mmask16>(valid >= 16 ? 0xffffu : (1u << valid) - 1);
   if (a.acc != nullptr) {
     for (int64_t col = 0; col < cols; ++col) _mm512_mask_storeu_epi32(a.acc + (i0 + col) * a.ldy + n0, mask, r[col]);
     return;
@@ -170,6 +165,43 @@ void StoreTiles(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int groups
     const __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r[col]), _mm512_set1_ps(a.xscale[i0 + col])), ws);
     _mm512_mask_storeu_ps(a.y + (i0 + col) * a.ldy + n0, mask, f);
   }
+}
+
+// A 4-row pass's sums: acc[4j + r][col] for weight row n0 + 4j + r (j < groups).
+void StoreTiles(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int groups, int64_t n0,
+                int64_t cb) {
+  __m512i r[16];
+  for (int k = 0; k < 16; ++k) r[k] = _mm512_load_si512(acc[k]);
+  Transpose16x16(r);  // r[col] = the 16 weight rows' sums for activation row i0 + col
+  StoreRows(a, r, n0, std::min<int64_t>(4 * groups, a.w->rows - n0), cb);
+}
+
+// A 16-group pass's sums: acc[16j + i][col] for weight row n0 + 4i + j. After transposing each
+// j's tile, the four vectors of one column are interleaved (row 4i + j = t_j[i]) into the 64
+// consecutive rows' four vectors.
+void StoreTiles16(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int64_t n0, int64_t cb) {
+  __m512i t[4][16];
+  for (int j = 0; j < 4; ++j) {
+    for (int k = 0; k < 16; ++k) t[j][k] = _mm512_load_si512(acc[16 * j + k]);
+    Transpose16x16(t[j]);  // t[j][col][i] = row n0 + 4i + j
+  }
+  __m512i r[4][16];  // r[q][col] = rows n0 + 16q .. + 15
+  for (int col = 0; col < 16; ++col) {
+    // Lane L of w_m holds rows 4(4L + m) + 0..3; r[q] = [w_0 lane q, w_1 lane q, w_2 lane q, w_3 lane q].
+    const __m512i u0 = _mm512_unpacklo_epi32(t[0][col], t[1][col]);
+    const __m512i u1 = _mm512_unpackhi_epi32(t[0][col], t[1][col]);
+    const __m512i v0 = _mm512_unpacklo_epi32(t[2][col], t[3][col]);
+    const __m512i v1 = _mm512_unpackhi_epi32(t[2][col], t[3][col]);
+    const __m512i w0 = _mm512_unpacklo_epi64(u0, v0), w1 = _mm512_unpackhi_epi64(u0, v0);
+    const __m512i w2 = _mm512_unpacklo_epi64(u1, v1), w3 = _mm512_unpackhi_epi64(u1, v1);
+    const __m512i x0 = _mm512_shuffle_i32x4(w0, w1, 0x44), x1 = _mm512_shuffle_i32x4(w0, w1, 0xEE);
+    const __m512i y0 = _mm512_shuffle_i32x4(w2, w3, 0x44), y1 = _mm512_shuffle_i32x4(w2, w3, 0xEE);
+    r[0][col] = _mm512_shuffle_i32x4(x0, y0, 0x88);
+    r[1][col] = _mm512_shuffle_i32x4(x0, y0, 0xDD);
+    r[2][col] = _mm512_shuffle_i32x4(x1, y1, 0x88);
+    r[3][col] = _mm512_shuffle_i32x4(x1, y1, 0xDD);
+  }
+  for (int q = 0; q < 4; ++q) StoreRows(a, r[q], n0 + 16 * q, std::min<int64_t>(16, a.w->rows - n0 - 16 * q), cb);
 }
 
 // One chunk of a pass: the activation chunk into tile XT (6 or 7, alternating, so the next
@@ -223,6 +255,42 @@ void PassI8(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t ch
   if constexpr (G > 3) _tile_stored(3, acc[12], 64);
 }
 
+// 16 groups starting at `wg` against one column block, on 16-row tiles: A tile j holds chunk c
+// of rows 4i + j of the 16 groups (i < 16: one row per group, at stride group_bytes), so each
+// product covers 16 weight rows (the tile unit does about 1.6× the work per second of 4-row
+// tiles). acc[16j + i][col] = the sum of row 4i + j.
+#define LITERTLM_AMX_CHUNK16(XT, p, group_bytes, x) \
+  do {                                              \
+    _tile_loadd(XT, (x), 64);                       \
+    _tile_loadd(4, (p), (group_bytes));             \
+    _tile_dpbssd(0, 4, XT);                         \
+    _tile_loadd(5, (p) + 64, (group_bytes));        \
+    _tile_dpbssd(1, 5, XT);                         \
+    _tile_loadd(4, (p) + 128, (group_bytes));       \
+    _tile_dpbssd(2, 4, XT);                         \
+    _tile_loadd(5, (p) + 192, (group_bytes));       \
+    _tile_dpbssd(3, 5, XT);                         \
+  } while (false)
+
+void Pass16(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t chunks,
+            int32_t (*acc)[kTileCols]) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  int64_t c = 0;
+  for (; c + 2 <= chunks; c += 2) {
+    LITERTLM_AMX_CHUNK16(6, wg + c * 256, group_bytes, xt + c * kTileBytes);
+    LITERTLM_AMX_CHUNK16(7, wg + (c + 1) * 256, group_bytes, xt + (c + 1) * kTileBytes);
+  }
+  if (c < chunks) LITERTLM_AMX_CHUNK16(6, wg + c * 256, group_bytes, xt + c * kTileBytes);
+  _tile_stored(0, acc[0], 64);
+  _tile_stored(1, acc[16], 64);
+  _tile_stored(2, acc[32], 64);
+  _tile_stored(3, acc[48], 64);
+}
+#undef LITERTLM_AMX_CHUNK16
+
 void GemmI8Amx(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
@@ -239,15 +307,32 @@ void GemmI8Amx(const I8GemmArgs& a) {
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   const int64_t group_bytes = chunks * 256;
   const int64_t blocks = (a.m + kTileCols - 1) / kTileCols;
-  alignas(64) int32_t acc[4 * kMaxGroups][kTileCols] = {};
+  alignas(64) int32_t acc[64][kTileCols] = {};
   // Panels of column blocks of about kPanelBytes stay in L2 while the row range's weights pass
   // over them (the weights are read from memory once per panel).
   const int64_t panel = std::max<int64_t>(1, kPanelBytes / (chunks * kTileBytes));
-  ConfigureTiles();
+  // Whole runs of 16 groups on 16-row tiles, the rest (and small ranges) on 4-row tiles.
+  const int64_t g_begin = a.n_begin / 4, g_end = (n_end + 3) / 4;
+  const int64_t g_split = g_begin + (g_end - g_begin) / 16 * 16;
+  int configured = 0;
   for (int64_t cb0 = 0; cb0 < blocks; cb0 += panel) {
     const int64_t cb1 = std::min(blocks, cb0 + panel);
-    for (int64_t g = a.n_begin / 4; g * 4 < n_end; g += kMaxGroups) {
-      const int groups = static_cast<int>(std::min<int64_t>(kMaxGroups, (n_end - g * 4 + 3) / 4));
+    if (g_split > g_begin && configured != 16) {
+      ConfigureTiles(16);
+      configured = 16;
+    }
+    for (int64_t g = g_begin; g < g_split; g += 16) {
+      for (int64_t cb = cb0; cb < cb1; ++cb) {
+        Pass16(base + g * group_bytes, group_bytes, xt + cb * chunks * kTileBytes, chunks, acc);
+        StoreTiles16(a, acc, g * 4, cb);
+      }
+    }
+    if (g_split < g_end && configured != 4) {
+      ConfigureTiles(4);
+      configured = 4;
+    }
+    for (int64_t g = g_split; g < g_end; g += kMaxGroups) {
+      const int groups = static_cast<int>(std::min<int64_t>(kMaxGroups, g_end - g));
       const uint8_t* wg = base + g * group_bytes;
       for (int64_t cb = cb0; cb < cb1; ++cb) {
         const int8_t* xb = xt + cb * chunks * kTileBytes;
@@ -283,6 +368,7 @@ const KernelTable& AmxInt8Kernels() {
     t.name = "amx-int8";
     t.gemm_i8_tiles = &GemmI8Amx;
     t.tiles_min_rows = kTilesMinRows;
+    t.tiles_row_block = 64;
     t.pack_i8_tiles = &PackI8Tiles;
     t.i8_tiles_bytes = &I8TilesBytes;
     return t;

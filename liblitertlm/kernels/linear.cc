@@ -143,16 +143,21 @@ void ForEachActivationRow(KernelContext& ctx, int64_t m, const Fn& fn) {
 
 // The int8 kernel for args.m int8 rows: gemv_i8 for one activation row (`one_row`), the tile
 // GEMM from tiles_min_rows rows (after laying the activations out once per call, not once per
-// row range), else gemm_i8.
+// row range), else gemm_i8; and the row granularity to split the weights by (the tile GEMM
+// works best on whole runs of tiles_row_block rows).
 using I8Kernel = void (*)(const I8GemmArgs&);
-I8Kernel PickI8Kernel(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
+struct I8Plan {
+  I8Kernel kernel;
+  int64_t group_rows;
+};
+I8Plan PlanI8(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
   const KernelTable& kt = ctx.kernels();
-  if (one_row) return kt.gemv_i8;
-  if (kt.gemm_i8_tiles == nullptr || args.m < kt.tiles_min_rows) return kt.gemm_i8;
+  if (one_row) return {kt.gemv_i8, 4};
+  if (kt.gemm_i8_tiles == nullptr || args.m < kt.tiles_min_rows) return {kt.gemm_i8, 4};
   int8_t* tiles = ctx.xtiles(static_cast<size_t>(kt.i8_tiles_bytes(args.m, args.ldx)));
   kt.pack_i8_tiles(args.xq, args.m, args.ldx, tiles);
   args.xq_tiles = tiles;
-  return kt.gemm_i8_tiles;
+  return {kt.gemm_i8_tiles, kt.tiles_row_block};
 }
 
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
@@ -175,12 +180,12 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   args.ldx = ldx;
   args.acc = acc;
   args.ldy = w.rows;
-  const I8Kernel kernel = PickI8Kernel(ctx, args, m == 1);
-  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+  const I8Plan plan = PlanI8(ctx, args, m == 1);
+  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;
     part.n_end = n1;
-    kernel(part);
+    plan.kernel(part);
     for (int64_t i = 0; i < m; ++i) {
       for (int64_t n = n0; n < std::min(n1, w.rows); ++n) {
         const int64_t at = i * w.rows + n;
@@ -206,12 +211,12 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
   args.ldx = ldx;
   args.y = y;
   args.ldy = w.rows;
-  const I8Kernel kernel = PickI8Kernel(ctx, args, m == 1);
-  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+  const I8Plan plan = PlanI8(ctx, args, m == 1);
+  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;
     part.n_end = n1;
-    kernel(part);
+    plan.kernel(part);
   });
 }
 
@@ -235,25 +240,25 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
   args.m = 2 * m;
   args.ldx = ldx;
   args.ldy = w.rows;
-  const I8Kernel kernel = PickI8Kernel(ctx, args, m == 1);
+  const I8Plan plan = PlanI8(ctx, args, m == 1);
   if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
     args.split16 = true;
     args.y = y;
-    ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
       I8GemmArgs part = args;
       part.n_begin = n0;
       part.n_end = n1;
-      kernel(part);
+      plan.kernel(part);
     });
     return;
   }
   int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
   args.acc = acc;
-  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;
     part.n_end = n1;
-    kernel(part);
+    plan.kernel(part);
     const int64_t end = std::min(n1, w.rows);
     for (int64_t i = 0; i < m; ++i) {
       const int32_t* hi = acc + 2 * i * w.rows;
