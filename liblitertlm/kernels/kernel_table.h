@@ -102,9 +102,8 @@ struct KernelTable {
   float (*quantize_row16)(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo);
   // True when gemm_i8 honours I8GemmArgs::split16 (else callers take the int32 sums and combine).
   bool gemm_i8_split16;
-  // Optional (AMX): gemm_i8 on the tile unit, for m ≥ tiles_min_rows int8 rows (below that the
-  // weight stream, not the multiply, bounds the time and gemm_i8 streams it better); honours
-  // split16. It reads its activations as pack_i8_tiles(xq, m, ldx, out) lays them out
+  // Optional (AMX): gemm_i8 on the tile unit, which Linear takes for m ≥ tiles_min_rows int8
+  // rows; honours split16. It reads its activations as pack_i8_tiles(xq, m, ldx, out) lays them out
   // (i8_tiles_bytes(m, ldx) bytes, I8GemmArgs::xq_tiles), and lays them out itself when unset.
   void (*gemm_i8_tiles)(const I8GemmArgs&);
   int64_t tiles_min_rows;

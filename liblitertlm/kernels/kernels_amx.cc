@@ -47,12 +47,12 @@ constexpr int64_t kPanelBytes = 384 << 10;    // activation tiles kept in L2 at 
 // 12 KiB 8.3–8.5, 16 KiB 7.6–9.1 (benchmarks/micro/gemm_bench, DecodeBatch). "The same chunk
 // of the group one pass ahead" (4 group strides) measured no better (8.0–8.3 ms).
 constexpr int64_t kAmxPrefetch = 8192;
-// From this many int8 rows on, Linear takes the tiles; below, VNNI's gemm_i8. A 4-row weight tile
-// costs the tile unit about the same time for 1–16 activation columns, so with few rows the
-// weight stream decides: `serve` with 2/4 sequences (4/8 int8 rows at 16-bit activations) gave
-// 1.52×/2.57× one stream on VNNI and 1.42×/2.42× on tiles, 8 sequences 3.72× and 3.95×
-// (benchmarks/RESULTS.md, "AMX").
-constexpr int64_t kTilesMinRows = 9;
+// From this many int8 rows on, Linear takes the tiles (one activation row, the decode GEMV,
+// stays on VNNI). With 4-row tiles only, 2–4 sequences of batched decode were faster on VNNI's
+// gemm_i8; with 16-row tiles the tiles win there too: Gemma 3's LM head, weights from memory,
+// 2 threads, 2 / 4 sequences: 6.0–6.8 / 6.3–6.6 ms against VNNI's 6.5–6.6 / 8.0–8.2
+// (gemm_bench DecodeBatch).
+constexpr int64_t kTilesMinRows = 2;
 
 // The LDTILECFG memory operand (64 bytes, palette 1).
 struct alignas(64) TileConfig {
