@@ -1,5 +1,6 @@
 #include "kernels/quantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -130,6 +131,48 @@ TEST(AsymmetricRoundActivationRowTest, AllZeroRowStaysZero) {
   AsymmetricRoundActivationRow(x, 2, out);
   EXPECT_EQ(out[0], 0.0f);
   EXPECT_EQ(out[1], 0.0f);
+}
+
+}  // namespace
+}  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+// The quantizer rounds x·inv without nearbyint (kernels/quantize.cc); a reference with
+// nearbyint (round half to even) must give the same bytes, ties included.
+TEST(AsymmetricQuantizeActivationRowTest, RoundsAsNearbyintIncludingTies) {
+  auto reference = [](const std::vector<float>& x, std::vector<int8_t>* q) {
+    float lo = 0.0f, hi = 0.0f;
+    for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+    const float scale = lo == hi ? 1.0f : (hi - lo) / 255.0f;
+    const float dmin = lo / scale, dmax = hi / scale;
+    float zp = (-128.0f + dmin) + (127.0f + dmax) > 0.0f ? -128.0f - dmin : 127.0f - dmax;
+    zp = std::nearbyint(std::clamp(zp, -128.0f, 127.0f));
+    const float inv = 1.0f / scale;
+    for (size_t k = 0; k < x.size(); ++k)
+      (*q)[k] = static_cast<int8_t>(std::clamp(std::nearbyint(x[k] * inv) + zp, -128.0f, 127.0f));
+    return static_cast<int32_t>(zp);
+  };
+  std::vector<std::vector<float>> rows = {
+      {-127.5f, 127.5f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, -126.5f}};  // scale 1: ties
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d(0.3f, 2.0f);
+  for (int r = 0; r < 50; ++r) {
+    std::vector<float> x(static_cast<size_t>(1 + r * 13));
+    for (float& v : x) v = d(rng);
+    rows.push_back(x);
+  }
+  for (const auto& x : rows) {
+    std::vector<int8_t> want(x.size()), got(x.size() + 3, 1);
+    const int32_t want_zp = reference(x, &want);
+    int32_t zp = 0;
+    AsymmetricQuantizeActivationRow(x.data(), static_cast<int64_t>(x.size()), static_cast<int64_t>(x.size()) + 3,
+                                    got.data(), &zp);
+    EXPECT_EQ(zp, want_zp);
+    EXPECT_EQ(std::vector<int8_t>(got.begin(), got.begin() + static_cast<long>(x.size())), want) << x.size();
+    EXPECT_EQ(got[x.size()], 0);
+  }
 }
 
 }  // namespace
