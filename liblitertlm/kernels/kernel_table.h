@@ -29,6 +29,9 @@ struct I8GemmArgs {
   int64_t n_end = 0;
   int32_t* acc = nullptr;  // when set: acc[i·ldy + n] = Σ_k q_w[n,k]·q_x[i,k]; y is not written
   float* y = nullptr;      // otherwise: y[i·ldy + n] = that sum · xscale[i] · wscale[n]
+  // Optional, with y (not acc, not split16): activation zero points (XNNPACK's qd8 rows), then
+  // y[i·ldy + n] = float(sum − zero_point[i] · row_sums[n]) · xscale[i] · wscale[n].
+  const int32_t* zero_point = nullptr;
   int64_t ldy = 0;
   // gemm_i8 of tables with gemm_i8_split16 only (then m is even and acc unset): rows 2j and
   // 2j + 1 are activation row j's 16-bit halves (kernels/quantize.h) and

@@ -161,8 +161,14 @@ void StoreRows(const I8GemmArgs& a, const __m512i* r, int64_t n0, int64_t valid,
     }
     return;
   }
+  const __m512i row_sums = a.zero_point != nullptr ? _mm512_maskz_loadu_epi32(mask, w.row_sums + n0)
+                                                    : _mm512_setzero_si512();
   for (int64_t col = 0; col < cols; ++col) {
-    const __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(r[col]), _mm512_set1_ps(a.xscale[i0 + col])), ws);
+    __m512i sum = r[col];
+    if (a.zero_point != nullptr) {
+      sum = _mm512_sub_epi32(sum, _mm512_mullo_epi32(_mm512_set1_epi32(a.zero_point[i0 + col]), row_sums));
+    }
+    const __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(a.xscale[i0 + col])), ws);
     _mm512_mask_storeu_ps(a.y + (i0 + col) * a.ldy + n0, mask, f);
   }
 }

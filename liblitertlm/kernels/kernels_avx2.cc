@@ -61,7 +61,8 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, const int32_t v[4
     if (a.acc) {
       a.acc[i * a.ldy + n + r] = v[r];
     } else {
-      a.y[i * a.ldy + n + r] = static_cast<float>(v[r]) * a.xscale[i] * a.w->scales[n + r];
+      const int32_t acc = a.zero_point != nullptr ? v[r] - a.zero_point[i] * a.w->row_sums[n + r] : v[r];
+      a.y[i * a.ldy + n + r] = static_cast<float>(acc) * a.xscale[i] * a.w->scales[n + r];
     }
   }
 }

@@ -53,6 +53,7 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, __m128i sums) {
     if (a.acc) {
       a.acc[i * a.ldy + n + r] = acc;
     } else {
+      if (a.zero_point != nullptr) acc -= a.zero_point[i] * a.w->row_sums[n + r];
       a.y[i * a.ldy + n + r] = static_cast<float>(acc) * a.xscale[i] * a.w->scales[n + r];
     }
   }

@@ -31,6 +31,7 @@ void GemmI8(const I8GemmArgs& a) {
       if (a.acc) {
         a.acc[i * a.ldy + n] = acc;
       } else {
+        if (a.zero_point != nullptr) acc -= a.zero_point[i] * w.row_sums[n];
         a.y[i * a.ldy + n] = static_cast<float>(acc) * a.xscale[i] * w.scales[n];
       }
     }

@@ -167,8 +167,7 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
   int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
   float* xs = ctx.xscale(static_cast<size_t>(m));
-  int32_t* acc = ctx.acc(static_cast<size_t>(m * (w.rows + 1)));
-  int32_t* zp = acc + m * w.rows;  // the zero points after the accumulators
+  int32_t* zp = ctx.acc(static_cast<size_t>(m));
   ForEachActivationRow(ctx, m, [&](int64_t i) {
     xs[i] = AsymmetricQuantizeActivationRow(x + i * w.cols, w.cols, ldx, xq + i * ldx, &zp[i]);
   });
@@ -178,20 +177,15 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   args.xscale = xs;
   args.m = m;
   args.ldx = ldx;
-  args.acc = acc;
+  args.y = y;
   args.ldy = w.rows;
+  args.zero_point = zp;  // the kernels subtract zp_i·Σ_k w[n,k] in their epilogue
   const I8Plan plan = PlanI8(ctx, args, m == 1);
   ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
     I8GemmArgs part = args;
     part.n_begin = n0;
     part.n_end = n1;
     plan.kernel(part);
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t n = n0; n < std::min(n1, w.rows); ++n) {
-        const int64_t at = i * w.rows + n;
-        y[at] = static_cast<float>(acc[at] - zp[i] * w.row_sums[n]) * xs[i] * w.scales[n];
-      }
-    }
   });
 }
 

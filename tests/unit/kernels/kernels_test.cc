@@ -272,6 +272,48 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
             ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
                       static_cast<float>(naive[static_cast<size_t>(i * s.n + n)]) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)]);
       }
+      // With activation zero points (XNNPACK's qd8 rows): float(acc − zp·Σ_k w) · xscale · wscale,
+      // from every gemm kernel and from gemv_i8 one row at a time, the scalar level included.
+      std::vector<int32_t> zps(static_cast<size_t>(m));
+      for (int64_t i = 0; i < m; ++i) zps[static_cast<size_t>(i)] = static_cast<int32_t>((i * 37 + s.n) % 255) - 128;
+      auto zp_kernels = GemmKernels();
+      zp_kernels.emplace_back(&ScalarKernels(), ScalarKernels().gemm_i8);
+      for (const KernelTable* t : FastTables()) zp_kernels.emplace_back(t, nullptr);  // gemv_i8
+      for (const auto& [t, kernel] : zp_kernels) {
+        std::vector<float> y(static_cast<size_t>(m * s.n), NAN);
+        I8GemmArgs a;
+        a.w = &w.packed->view;
+        a.xscale = xs.data();
+        a.ldx = ldx;
+        a.n_begin = 0;
+        a.n_end = PackedRows(s.n);
+        a.ldy = s.n;
+        a.zero_point = zps.data();
+        if (kernel != nullptr) {
+          a.xq = xq.data();
+          a.m = m;
+          a.y = y.data();
+          kernel(a);
+        } else {
+          for (int64_t i = 0; i < m; ++i) {
+            I8GemmArgs r = a;
+            r.m = 1;
+            r.xq = xq.data() + i * ldx;
+            r.xscale = xs.data() + i;
+            r.zero_point = zps.data() + i;
+            r.y = y.data() + i * s.n;
+            t->gemv_i8(r);
+          }
+        }
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t n = 0; n < s.n; ++n) {
+            const int32_t acc = naive[static_cast<size_t>(i * s.n + n)] -
+                                zps[static_cast<size_t>(i)] * w.packed->view.row_sums[n];
+            ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
+                      static_cast<float>(acc) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)])
+                << t->name << (kernel != nullptr ? " gemm" : " gemv") << " zero points " << where;
+          }
+      }
     }
   }
 }
