@@ -22,6 +22,20 @@ namespace {
 // query heads that share a KV head form one small matrix, and AttentionOps' few-query kernels
 // read each key and value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
+// Prefills of at least this many rows run their per-row element-wise steps (norms, RoPE, the KV
+// cache write, residuals, the gated activation) across the pool; fewer (decode) stay inline.
+constexpr int64_t kMinParallelRows = 32;
+
+// fn(t0, t1) over rows [0, m): split over the pool for prefills, inline otherwise. Every step
+// run through it is per row, so the split changes no result.
+template <typename Fn>
+void ForRows(KernelContext& ctx, int64_t m, const Fn& fn) {
+  if (m < kMinParallelRows) {
+    fn(int64_t{0}, m);
+    return;
+  }
+  ctx.pool().ParallelFor(m, fn);
+}
 constexpr int64_t kMinBlockedQueries = 16;
 constexpr int64_t kWideTileFloats = 32768;
 
@@ -264,8 +278,10 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
   const int64_t e = c.hidden_size, d = c.head_dim;
   const int64_t qd = c.num_heads * d, kvd = c.num_kv_heads * d;
   const float eps = static_cast<float>(c.rms_norm_eps);
-  for (int64_t t = 0; t < m; ++t)
-    RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
+  });
   Linear(ctx, w.q_proj, s.h.data(), m, s.q.data());
   Linear(ctx, w.k_proj, s.h.data(), m, s.k.data());
   Linear(ctx, w.v_proj, s.h.data(), m, s.v.data());
@@ -273,33 +289,38 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
   AddBias(s.k.data(), w.k_bias, m, kvd);
   AddBias(s.v.data(), w.v_bias, m, kvd);
   const float* inv_freq = c.layer_sliding[layer] ? inv_freq_local_.data() : inv_freq_global_.data();
-  // One position's cos/sin serve all of its query and key heads.
-  std::vector<float> rope(static_cast<size_t>(d));
-  float* const cos = rope.data();
-  float* const sin = rope.data() + d / 2;
-  for (int64_t t = 0; t < m; ++t) {
-    const int pos = start + static_cast<int>(t);
-    RopeAngles(d, pos, inv_freq, cos, sin);
-    for (int h = 0; h < c.num_heads; ++h) {
-      float* q = s.q.data() + t * qd + h * d;
-      if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
-      ApplyRopeAngles(q, d, cos, sin);
+  // One position's cos/sin serve all of its query and key heads. (Cache writes of distinct
+  // positions touch distinct memory.)
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
+    std::vector<float> rope(static_cast<size_t>(d));
+    float* const cos = rope.data();
+    float* const sin = rope.data() + d / 2;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int pos = start + static_cast<int>(t);
+      RopeAngles(d, pos, inv_freq, cos, sin);
+      for (int h = 0; h < c.num_heads; ++h) {
+        float* q = s.q.data() + t * qd + h * d;
+        if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
+        ApplyRopeAngles(q, d, cos, sin);
+      }
+      for (int h = 0; h < c.num_kv_heads; ++h) {
+        float* k = s.k.data() + t * kvd + h * d;
+        if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
+        ApplyRopeAngles(k, d, cos, sin);
+      }
+      cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
     }
-    for (int h = 0; h < c.num_kv_heads; ++h) {
-      float* k = s.k.data() + t * kvd + h * d;
-      if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
-      ApplyRopeAngles(k, d, cos, sin);
-    }
-    cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
-  }
+  });
   Attention(layer, m, start, cache, s, ctx);
   Linear(ctx, w.o_proj, s.attn.data(), m, s.proj.data());
   AddBias(s.proj.data(), w.o_bias, m, e);
-  for (int64_t t = 0; t < m; ++t) {
-    float* o = s.proj.data() + t * e;
-    if (c.sandwich_norms) RmsNorm(o, w.post_attention_norm, e, eps, c.norm_weight_plus_one, o);
-    AddInPlace(s.x.data() + t * e, o, e);
-  }
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* o = s.proj.data() + t * e;
+      if (c.sandwich_norms) RmsNorm(o, w.post_attention_norm, e, eps, c.norm_weight_plus_one, o);
+      AddInPlace(s.x.data() + t * e, o, e);
+    }
+  });
 }
 
 void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContext& ctx) const {
@@ -308,21 +329,34 @@ void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContex
   const int64_t e = c.hidden_size, f = c.intermediate_size;
   const float eps = static_cast<float>(c.rms_norm_eps);
   const float* pre_norm = c.sandwich_norms ? w.pre_feedforward_norm : w.post_attention_norm;
-  for (int64_t t = 0; t < m; ++t)
-    RmsNorm(s.x.data() + t * e, pre_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      RmsNorm(s.x.data() + t * e, pre_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
+  });
   Linear(ctx, w.gate_proj, s.h.data(), m, s.gate.data());
   Linear(ctx, w.up_proj, s.h.data(), m, s.up.data());
-  switch (c.activation) {
-    case Activation::kSilu: SiluMul(s.gate.data(), s.up.data(), m * f); break;
-    case Activation::kGeluTanh: GeluTanhMul(s.gate.data(), s.up.data(), m * f); break;
-    case Activation::kGeluExact: GeluExactMul(s.gate.data(), s.up.data(), m * f); break;
-  }
+  // The gated activation over the flat m·f values, in pieces of whole 64-value blocks so that
+  // every value takes the same (vector or tail) path as in one call over all of them.
+  const int64_t total = m * f, blocks = (total + 63) / 64;
+  ForRows(ctx, m < kMinParallelRows ? 1 : blocks, [&](int64_t b0, int64_t b1) {
+    const int64_t from = m < kMinParallelRows ? 0 : b0 * 64;
+    const int64_t to = m < kMinParallelRows ? total : std::min(total, b1 * 64);
+    float* g = s.gate.data() + from;
+    const float* u = s.up.data() + from;
+    switch (c.activation) {
+      case Activation::kSilu: SiluMul(g, u, to - from); break;
+      case Activation::kGeluTanh: GeluTanhMul(g, u, to - from); break;
+      case Activation::kGeluExact: GeluExactMul(g, u, to - from); break;
+    }
+  });
   Linear(ctx, w.down_proj, s.gate.data(), m, s.proj.data());
-  for (int64_t t = 0; t < m; ++t) {
-    float* o = s.proj.data() + t * e;
-    if (c.sandwich_norms) RmsNorm(o, w.post_feedforward_norm, e, eps, c.norm_weight_plus_one, o);
-    AddInPlace(s.x.data() + t * e, o, e);
-  }
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* o = s.proj.data() + t * e;
+      if (c.sandwich_norms) RmsNorm(o, w.post_feedforward_norm, e, eps, c.norm_weight_plus_one, o);
+      AddInPlace(s.x.data() + t * e, o, e);
+    }
+  });
 }
 
 void Transformer::Embed(std::span<const TokenId> tokens, ForwardScratch& s) const {
