@@ -106,8 +106,10 @@ struct KernelTable {
   // True when gemm_i8 honours I8GemmArgs::split16 (else callers take the int32 sums and combine).
   bool gemm_i8_split16;
   // Optional (AMX): gemm_i8 on the tile unit, which Linear takes for m ≥ tiles_min_rows int8
-  // rows; honours split16. It reads its activations as pack_i8_tiles(xq, m, ldx, out) lays them out
-  // (i8_tiles_bytes(m, ldx) bytes, I8GemmArgs::xq_tiles), and lays them out itself when unset.
+  // rows; honours split16. It reads its activations as pack_i8_tiles(xq, m, ldx, out) lays them
+  // out (i8_tiles_bytes(m, ldx) bytes, I8GemmArgs::xq_tiles), and lays them out itself when
+  // unset. The layout is made of blocks of 16 rows, each laid out on its own, so the rows may be
+  // laid out in pieces of whole blocks (Linear does so across its pool).
   void (*gemm_i8_tiles)(const I8GemmArgs&);
   int64_t tiles_min_rows;
   int64_t tiles_row_block;  // callers split the weight rows in multiples of this for it

@@ -155,7 +155,19 @@ I8Plan PlanI8(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
   if (one_row) return {kt.gemv_i8, 4};
   if (kt.gemm_i8_tiles == nullptr || args.m < kt.tiles_min_rows) return {kt.gemm_i8, 4};
   int8_t* tiles = ctx.xtiles(static_cast<size_t>(kt.i8_tiles_bytes(args.m, args.ldx)));
-  kt.pack_i8_tiles(args.xq, args.m, args.ldx, tiles);
+  // The layout is per block of 16 rows (i8_tiles_bytes(16, ldx) bytes each), so a prefill's
+  // blocks are laid out across the pool.
+  const int64_t block_rows = 16, blocks = (args.m + block_rows - 1) / block_rows;
+  const int64_t block_bytes = kt.i8_tiles_bytes(block_rows, args.ldx);
+  auto pack = [&](int64_t b0, int64_t b1) {
+    const int64_t rows = std::min(args.m, b1 * block_rows) - b0 * block_rows;
+    kt.pack_i8_tiles(args.xq + b0 * block_rows * args.ldx, rows, args.ldx, tiles + b0 * block_bytes);
+  };
+  if (blocks >= 4) {
+    ctx.pool().ParallelFor(blocks, pack);
+  } else {
+    pack(0, blocks);
+  }
   args.xq_tiles = tiles;
   return {kt.gemm_i8_tiles, kt.tiles_row_block};
 }
