@@ -76,6 +76,14 @@ const KernelTable& KernelsFor(Isa isa) {
   }
 }
 
+std::vector<const KernelTable*> SupportedKernels() {
+  std::vector<const KernelTable*> tables;
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kAmxInt8}) {
+    if (CpuSupports(isa)) tables.push_back(&KernelsFor(isa));
+  }
+  return tables;
+}
+
 const KernelTable& ActiveKernels() {
   static const KernelTable& table = [] () -> const KernelTable& {
     Isa cap = Isa::kAmxInt8;

@@ -11,6 +11,7 @@
 #define LITERTLM_KERNELS_KERNEL_TABLE_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/matrix.h"
 
@@ -130,6 +131,8 @@ bool CpuSupports(Isa isa);
 const KernelTable& ActiveKernels();
 // The table for `isa` (which must be supported).
 const KernelTable& KernelsFor(Isa isa);
+// Every level this CPU (and OS) runs, scalar first: what tests and benchmarks compare.
+std::vector<const KernelTable*> SupportedKernels();
 
 }  // namespace litertlm
 

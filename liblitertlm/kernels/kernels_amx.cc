@@ -261,6 +261,18 @@ void PassI8(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t ch
   if constexpr (G > 3) _tile_stored(3, acc[12], 64);
 }
 
+// PassI8 for a run-time number of groups (1–4).
+template <bool kPrefetch>
+void PassGroups(int groups, const uint8_t* wg, int64_t group_bytes, const int8_t* xt,
+                int64_t chunks, int32_t (*acc)[kTileCols]) {
+  switch (groups) {
+    case 4: PassI8<4, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
+    case 3: PassI8<3, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
+    case 2: PassI8<2, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
+    default: PassI8<1, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
+  }
+}
+
 // 16 groups starting at `wg` against one column block, on 16-row tiles: A tile j holds chunk c
 // of rows 4i + j of the 16 groups (i < 16: one row per group, at stride group_bytes), so each
 // product covers 16 weight rows (the tile unit does about 1.6× the work per second of 4-row
@@ -344,19 +356,9 @@ void GemmI8Amx(const I8GemmArgs& a) {
         const int8_t* xb = xt + cb * chunks * kTileBytes;
         // Only the first column block of a panel meets the weights cold from memory.
         if (cb == cb0) {
-          switch (groups) {
-            case 4: PassI8<4, true>(wg, group_bytes, xb, chunks, acc); break;
-            case 3: PassI8<3, true>(wg, group_bytes, xb, chunks, acc); break;
-            case 2: PassI8<2, true>(wg, group_bytes, xb, chunks, acc); break;
-            default: PassI8<1, true>(wg, group_bytes, xb, chunks, acc); break;
-          }
+          PassGroups<true>(groups, wg, group_bytes, xb, chunks, acc);
         } else {
-          switch (groups) {
-            case 4: PassI8<4, false>(wg, group_bytes, xb, chunks, acc); break;
-            case 3: PassI8<3, false>(wg, group_bytes, xb, chunks, acc); break;
-            case 2: PassI8<2, false>(wg, group_bytes, xb, chunks, acc); break;
-            default: PassI8<1, false>(wg, group_bytes, xb, chunks, acc); break;
-          }
+          PassGroups<false>(groups, wg, group_bytes, xb, chunks, acc);
         }
         StoreTiles(a, acc, groups, g * 4, cb);
       }

@@ -172,6 +172,36 @@ I8Plan PlanI8(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
   return {kt.gemm_i8_tiles, kt.tiles_row_block};
 }
 
+// The kernel arguments every int8 route starts from: `rows` int8 activation rows of ldx bytes,
+// results of w.rows per activation row.
+I8GemmArgs I8Args(const Matrix& w, const int8_t* xq, const float* xs, int64_t rows, int64_t ldx) {
+  I8GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = rows;
+  args.ldx = ldx;
+  args.ldy = w.rows;
+  return args;
+}
+
+// Runs the kernel PlanI8 picks over w's rows across the pool; after(n0, n1), if given, runs on
+// each part's rows once the kernel has written them.
+template <typename After>
+void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row, const After& after) {
+  const I8Plan plan = PlanI8(ctx, args, one_row);
+  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
+    I8GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    plan.kernel(part);
+    after(n0, n1);
+  });
+}
+void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row) {
+  RunI8(ctx, w, args, one_row, [](int64_t, int64_t) {});
+}
+
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
 // row i (zero point zp_i, scale s_i); y[i,n] = (Σ_k w[n,k]·q_i[k] − zp_i·Σ_k w[n,k])·s_i·w_scale[n].
 // The int8 kernels give Σ_k w[n,k]·q_i[k] exactly (q may be −128: weights are within ±127).
@@ -183,22 +213,10 @@ void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int
   ForEachActivationRow(ctx, m, [&](int64_t i) {
     xs[i] = AsymmetricQuantizeActivationRow(x + i * w.cols, w.cols, ldx, xq + i * ldx, &zp[i]);
   });
-  I8GemmArgs args;
-  args.w = &w;
-  args.xq = xq;
-  args.xscale = xs;
-  args.m = m;
-  args.ldx = ldx;
+  I8GemmArgs args = I8Args(w, xq, xs, m, ldx);
   args.y = y;
-  args.ldy = w.rows;
   args.zero_point = zp;  // the kernels subtract zp_i·Σ_k w[n,k] in their epilogue
-  const I8Plan plan = PlanI8(ctx, args, m == 1);
-  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
-    I8GemmArgs part = args;
-    part.n_begin = n0;
-    part.n_end = n1;
-    plan.kernel(part);
-  });
+  RunI8(ctx, w, args, m == 1);
 }
 
 void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
@@ -209,21 +227,9 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
   ForEachActivationRow(ctx, m, [&](int64_t i) {
     xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
   });
-  I8GemmArgs args;
-  args.w = &w;
-  args.xq = xq;
-  args.xscale = xs;
-  args.m = m;
-  args.ldx = ldx;
+  I8GemmArgs args = I8Args(w, xq, xs, m, ldx);
   args.y = y;
-  args.ldy = w.rows;
-  const I8Plan plan = PlanI8(ctx, args, m == 1);
-  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
-    I8GemmArgs part = args;
-    part.n_begin = n0;
-    part.n_end = n1;
-    plan.kernel(part);
-  });
+  RunI8(ctx, w, args, m == 1);
 }
 
 // 16-bit activations (KernelContext::Int8Activations::k16Bit): activation row i becomes the int8
@@ -239,32 +245,16 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
     xs[i] = kt.quantize_row16(x + i * w.cols, w.cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx);
   };
   ForEachActivationRow(ctx, m, quantize);
-  I8GemmArgs args;
-  args.w = &w;
-  args.xq = xq;
-  args.xscale = xs;
-  args.m = 2 * m;
-  args.ldx = ldx;
-  args.ldy = w.rows;
-  const I8Plan plan = PlanI8(ctx, args, m == 1);
+  I8GemmArgs args = I8Args(w, xq, xs, 2 * m, ldx);
   if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
     args.split16 = true;
     args.y = y;
-    ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
-      I8GemmArgs part = args;
-      part.n_begin = n0;
-      part.n_end = n1;
-      plan.kernel(part);
-    });
+    RunI8(ctx, w, args, false);
     return;
   }
   int32_t* acc = ctx.acc(static_cast<size_t>(2 * m * w.rows));
   args.acc = acc;
-  ForRowGroupsOf(ctx, w, plan.group_rows, [&](int64_t n0, int64_t n1) {
-    I8GemmArgs part = args;
-    part.n_begin = n0;
-    part.n_end = n1;
-    plan.kernel(part);
+  RunI8(ctx, w, args, m == 1, [&](int64_t n0, int64_t n1) {
     const int64_t end = std::min(n1, w.rows);
     for (int64_t i = 0; i < m; ++i) {
       const int32_t* hi = acc + 2 * i * w.rows;

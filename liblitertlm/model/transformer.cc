@@ -271,6 +271,28 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
   });
 }
 
+void Transformer::PositionRow(int layer, int64_t t, int pos, const float* inv_freq,
+                              KvCache& cache, ForwardScratch& s, float* angles) const {
+  const ModelConfig& c = config_;
+  const LayerWeights& w = weights_.layers[layer];
+  const int64_t d = c.head_dim, qd = c.num_heads * d, kvd = c.num_kv_heads * d;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  float* const cos = angles;
+  float* const sin = angles + d / 2;
+  RopeAngles(d, pos, inv_freq, cos, sin);  // one position's cos/sin serve all of its heads
+  for (int h = 0; h < c.num_heads; ++h) {
+    float* q = s.q.data() + t * qd + h * d;
+    if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
+    ApplyRopeAngles(q, d, cos, sin);
+  }
+  for (int h = 0; h < c.num_kv_heads; ++h) {
+    float* k = s.k.data() + t * kvd + h * d;
+    if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
+    ApplyRopeAngles(k, d, cos, sin);
+  }
+  cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
+}
+
 void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache,
                                  ForwardScratch& s, KernelContext& ctx) const {
   const ModelConfig& c = config_;
@@ -289,26 +311,11 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
   AddBias(s.k.data(), w.k_bias, m, kvd);
   AddBias(s.v.data(), w.v_bias, m, kvd);
   const float* inv_freq = c.layer_sliding[layer] ? inv_freq_local_.data() : inv_freq_global_.data();
-  // One position's cos/sin serve all of its query and key heads. (Cache writes of distinct
-  // positions touch distinct memory.)
+  // Cache writes of distinct positions touch distinct memory, so rows may run in parallel.
   ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
-    std::vector<float> rope(static_cast<size_t>(d));
-    float* const cos = rope.data();
-    float* const sin = rope.data() + d / 2;
+    std::vector<float> angles(static_cast<size_t>(d));
     for (int64_t t = t0; t < t1; ++t) {
-      const int pos = start + static_cast<int>(t);
-      RopeAngles(d, pos, inv_freq, cos, sin);
-      for (int h = 0; h < c.num_heads; ++h) {
-        float* q = s.q.data() + t * qd + h * d;
-        if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
-        ApplyRopeAngles(q, d, cos, sin);
-      }
-      for (int h = 0; h < c.num_kv_heads; ++h) {
-        float* k = s.k.data() + t * kvd + h * d;
-        if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
-        ApplyRopeAngles(k, d, cos, sin);
-      }
-      cache.Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
+      PositionRow(layer, t, start + static_cast<int>(t), inv_freq, cache, s, angles.data());
     }
   });
   Attention(layer, m, start, cache, s, ctx);

@@ -69,6 +69,10 @@ class Transformer {
                  KernelContext& ctx) const;
   void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
                       KernelContext& ctx) const;
+  // Row t of a step, at position pos: its query and key heads' qk-norm and RoPE (one cos/sin
+  // table, `angles`: head_dim floats of scratch), then its key and value into `cache`.
+  void PositionRow(int layer, int64_t t, int pos, const float* inv_freq, KvCache& cache,
+                   ForwardScratch& s, float* angles) const;
   void MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContext& ctx) const;
   // DecodeBatch's attention: one query per row, each on its own cache.
   void BatchAttentionLayer(int layer, std::span<KvCache* const> caches, ForwardScratch& s,

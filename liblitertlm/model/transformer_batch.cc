@@ -73,19 +73,9 @@ void Transformer::BatchAttentionLayer(int layer, std::span<KvCache* const> cache
   AddBiasRows(s.k.data(), w.k_bias, m, kvd);
   AddBiasRows(s.v.data(), w.v_bias, m, kvd);
   const float* inv_freq = c.layer_sliding[layer] ? inv_freq_local_.data() : inv_freq_global_.data();
+  std::vector<float> angles(static_cast<size_t>(d));
   for (int64_t t = 0; t < m; ++t) {
-    const int pos = caches[t]->num_tokens();
-    for (int h = 0; h < c.num_heads; ++h) {
-      float* q = s.q.data() + t * qd + h * d;
-      if (c.qk_norm) RmsNorm(q, w.q_norm, d, eps, c.norm_weight_plus_one, q);
-      ApplyRope(q, d, pos, inv_freq);
-    }
-    for (int h = 0; h < c.num_kv_heads; ++h) {
-      float* k = s.k.data() + t * kvd + h * d;
-      if (c.qk_norm) RmsNorm(k, w.k_norm, d, eps, c.norm_weight_plus_one, k);
-      ApplyRope(k, d, pos, inv_freq);
-    }
-    caches[t]->Write(layer, pos, s.k.data() + t * kvd, s.v.data() + t * kvd);
+    PositionRow(layer, t, caches[t]->num_tokens(), inv_freq, *caches[t], s, angles.data());
   }
   BatchAttention(layer, caches, s, ctx);
   Linear(ctx, w.o_proj, s.attn.data(), m, s.proj.data());

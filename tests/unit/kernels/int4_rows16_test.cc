@@ -27,14 +27,6 @@ std::vector<float> RandomVector(size_t n, uint32_t seed, float offset = 0.0f) {
   return v;
 }
 
-std::vector<const KernelTable*> Levels() {
-  std::vector<const KernelTable*> t = {&ScalarKernels()};
-  if (CpuSupports(Isa::kAvx2)) t.push_back(&KernelsFor(Isa::kAvx2));
-  if (CpuSupports(Isa::kAvx512Vnni)) t.push_back(&KernelsFor(Isa::kAvx512Vnni));
-  if (CpuSupports(Isa::kAmxInt8)) t.push_back(&KernelsFor(Isa::kAmxInt8));
-  return t;
-}
-
 // The stored nibble (q + 8) of element (n, k), kernels/quantize.h's row-major layout.
 int Nibble(const QuantizedMatrix& q, int64_t n, int64_t k) {
   const uint8_t byte = q.data[static_cast<size_t>(n * q.cols / 2 + (k / 128) * 64 + k % 64)];
@@ -156,7 +148,7 @@ TEST(Int4Rows16Test, LinearEqualsDefinitionExactly) {
           // Off-centre activations make the qd8 zero point non-zero.
           auto x = RandomVector(static_cast<size_t>(m * s.k), static_cast<uint32_t>(11 + m), asymmetric ? 0.4f : 0.0f);
           const std::vector<float> want = Reference(q, x, m, asymmetric);
-          for (const KernelTable* kt : Levels()) {
+          for (const KernelTable* kt : SupportedKernels()) {
             for (int threads : {1, 2}) {
               KernelContext ctx(threads);
               ctx.set_kernels(kt);

@@ -24,10 +24,8 @@ std::vector<float> RandomVector(size_t n, uint32_t seed) {
 }
 
 std::vector<const KernelTable*> FastTables() {
-  std::vector<const KernelTable*> t;
-  if (CpuSupports(Isa::kAvx2)) t.push_back(&KernelsFor(Isa::kAvx2));
-  if (CpuSupports(Isa::kAvx512Vnni)) t.push_back(&KernelsFor(Isa::kAvx512Vnni));
-  if (CpuSupports(Isa::kAmxInt8)) t.push_back(&KernelsFor(Isa::kAmxInt8));
+  std::vector<const KernelTable*> t = SupportedKernels();
+  t.erase(t.begin());  // the scalar level, the reference these are checked against
   return t;
 }
 

@@ -56,14 +56,6 @@ double RelErr(const std::vector<float>& y, const std::vector<double>& ref) {
   return err / mx;
 }
 
-std::vector<const KernelTable*> Levels() {
-  std::vector<const KernelTable*> t = {&ScalarKernels()};
-  if (CpuSupports(Isa::kAvx2)) t.push_back(&KernelsFor(Isa::kAvx2));
-  if (CpuSupports(Isa::kAvx512Vnni)) t.push_back(&KernelsFor(Isa::kAvx512Vnni));
-  if (CpuSupports(Isa::kAmxInt8)) t.push_back(&KernelsFor(Isa::kAmxInt8));
-  return t;
-}
-
 struct Case {
   DType dtype;
   bool dynamic;
@@ -93,7 +85,7 @@ TEST(LinearTest, AllFormatsRoutesAndThreadCounts) {
           ref[static_cast<size_t>(i * n_rows + n)] = acc;
         }
       for (int threads : {1, 2}) {
-        for (const KernelTable* kt : Levels()) {
+        for (const KernelTable* kt : SupportedKernels()) {
         for (auto path : {KernelContext::Int8GemmPath::kInt8, KernelContext::Int8GemmPath::kDequantSgemm}) {
           KernelContext ctx(threads);
           ctx.set_kernels(kt);
@@ -142,7 +134,7 @@ TEST(LinearTest, DynamicInt8SixteenBitActivationsMatchFloatActivations) {
       }
     std::vector<float> scalar16;  // every level computes the same exact integer sums
     for (int threads : {1, 2}) {
-      for (const KernelTable* kt : Levels()) {
+      for (const KernelTable* kt : SupportedKernels()) {
         KernelContext ctx(threads);
         ctx.set_kernels(kt);
         ctx.set_int8_gemm_path(KernelContext::Int8GemmPath::kInt8);
@@ -171,7 +163,7 @@ TEST(LinearTest, Int4PrefillEqualsRowByRowGemv) {
   for (DType t : {DType::kI4Block32, DType::kI4Block128}) {
     auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, t)).value();
     auto p = std::move(PackMatrix(q.view())).value();
-    for (const KernelTable* kt : Levels()) {
+    for (const KernelTable* kt : SupportedKernels()) {
       for (int threads : {1, 2}) {
         KernelContext ctx(threads);
         ctx.set_kernels(kt);
@@ -202,7 +194,7 @@ TEST(LinearTest, Int4GemmKernelEqualsGemvKernel) {
       auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, t)).value();
       auto p = std::move(PackMatrix(q.view())).value();
       const int64_t ldx = PackedChunks(t, k) * 128;
-      for (const KernelTable* kt : Levels()) {
+      for (const KernelTable* kt : SupportedKernels()) {
         if (kt->gemm_i4 == nullptr) continue;
         for (int64_t m : shape.ms) {
           auto x = RandomVector(static_cast<size_t>(m * k), 32 + m);
