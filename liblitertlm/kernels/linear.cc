@@ -286,6 +286,19 @@ void LinearFloatGemv(KernelContext& ctx, const Matrix& w, const float* x, float*
   });
 }
 
+// The int4 kernels' arguments for m activation rows of ldx int8 values, y of w.rows per row.
+I4GemmArgs I4Args(const Matrix& w, const int8_t* xq, const float* xs, int64_t m, int64_t ldx, float* y) {
+  I4GemmArgs args;
+  args.w = &w;
+  args.xq = xq;
+  args.xscale = xs;
+  args.m = m;
+  args.ldx = ldx;
+  args.y = y;
+  args.ldy = w.rows;
+  return args;
+}
+
 // int4 weights, any m: over tiles of weight rows small enough (~16 KiB) to stay in L1/L2 while
 // every activation row passes over them, so a prefill reads the weights from memory once and
 // multiplies in int8 (VNNI) instead of dequantizing to fp32 for sgemm; with AVX-512 VNNI two
@@ -304,16 +317,9 @@ void LinearI4(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, fl
     for (int64_t t0 = n0; t0 < n1; t0 += tile) {
       const int64_t t1 = std::min(n1, t0 + tile);
       if (kt.gemm_i4 != nullptr) {  // all rows: each weight chunk is unpacked once per 2 rows
-        I4GemmArgs a;
-        a.w = &w;
-        a.xq = xq;
-        a.xscale = xs;
-        a.m = m;
-        a.ldx = ldx;
+        I4GemmArgs a = I4Args(w, xq, xs, m, ldx, y);
         a.n_begin = t0;
         a.n_end = t1;
-        a.y = y;
-        a.ldy = w.rows;
         kt.gemm_i4(a);
         continue;
       }
@@ -360,14 +366,7 @@ void LinearI4Rows16(KernelContext& ctx, const Matrix& w, const float* x, int64_t
     }
   };
   ForEachActivationRow(ctx, m, quantize);
-  I4GemmArgs args;
-  args.w = &w;
-  args.xq = xq;
-  args.xscale = xs;
-  args.m = m;
-  args.ldx = k;
-  args.y = y;
-  args.ldy = w.rows;
+  I4GemmArgs args = I4Args(w, xq, xs, m, k, y);
   args.xcorr = xcorr;
   args.ldcorr = blocks;
   args.zero_point = zp;
