@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end: `litert-lm-cli tokenize` / `detokenize` against the golden Hugging Face ids.
 
-Env: LITERTLM_CLI (the binary), LITERTLM_SHARED_DIR (fixtures/tokenizers/), LITERTLM_GOLDEN_DIR
+Env: LITERTLM_CLI (the binary), LITERTLM_SHARED_DIR (fixtures/tokenizers/, from tests/fixtures/tokenizers.tar.xz), LITERTLM_GOLDEN_DIR
 (tokenizer/corpus.jsonl.gz), LITERTLM_TEST_TMPDIR.
 """
 import gzip
@@ -13,7 +13,7 @@ import unittest
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.environ.get("LITERTLM_CLI", "litert-lm-cli")
-SHARED = os.environ.get("LITERTLM_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
+SHARED = os.environ["LITERTLM_SHARED_DIR"]  # set by CTest: the unpacked tests/fixtures/tokenizers.tar.xz
 GOLDEN = os.environ.get("LITERTLM_GOLDEN_DIR", os.path.join(SOURCE, "tests", "golden"))
 TMP = os.environ.get("LITERTLM_TEST_TMPDIR", tempfile.gettempdir())
 MODELS = ("qwen3", "gemma3")
