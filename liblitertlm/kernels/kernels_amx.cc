@@ -1,10 +1,11 @@
 // AMX-INT8 kernels (Intel Sapphire Rapids and later): the int8 GEMM on the tile unit
 // (gemm_i8_tiles), everything else as the AVX-512 VNNI table.
 //
-// The packed weights (kPacked4x64, kernels/pack.h) are the tile multiply's A operand as they
-// lie, in two shapes: 16-row tiles take row 4i + j of 16 consecutive 4-row groups (one row per
-// group, at the group stride: 64 weight rows in four tiles, the tile unit's best rate), and 4-row
-// tiles take one group's chunk (4 rows at stride 64) for what is left over. The activations are
+// The weights (kPacked4x64, or kRowMajor used in place; kernels/pack.h's I8Strides) are the tile
+// multiply's A operand as they lie, in two shapes: 16-row tiles take row 4i + j of 16 consecutive
+// 4-row groups (one row per group, at the group stride: 64 weight rows in four tiles, the tile
+// unit's best rate), and 4-row tiles take one group's chunk (4 rows at the row stride) for what
+// is left over. The activations are
 // the B operand, which the tile unit reads in "VNNI" order, four consecutive k of each column side
 // by side; PackI8Tiles lays them out so once per Linear call (I8GemmArgs::xq_tiles), 16 activation
 // rows to a column block, missing rows zero. TDPBSSD multiplies signed by signed bytes into exact
@@ -213,48 +214,50 @@ void StoreTiles16(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int64_t 
 // One chunk of a pass: the activation chunk into tile XT (6 or 7, alternating, so the next
 // chunk's load need not wait for this chunk's products), then G weight chunks × it. (GCC's tile
 // intrinsics paste the register number into the assembly text, so XT must be a literal: a macro.)
-#define LITERTLM_AMX_CHUNK(G, XT, kPrefetch, p, group_bytes, x)                        \
+#define LITERTLM_AMX_CHUNK(G, XT, kPrefetch, p, s, ahead, x)                              \
   do {                                                                                 \
-    if constexpr (kPrefetch) { /* each group's weight stream, kAmxPrefetch ahead */    \
+    if constexpr (kPrefetch) { /* each weight row's stream, `ahead` bytes ahead */     \
       for (int j_ = 0; j_ < (G); ++j_) {                                               \
-        const char* f_ = reinterpret_cast<const char*>((p) + j_ * (group_bytes) + kAmxPrefetch); \
+        const char* f_ = reinterpret_cast<const char*>((p) + j_ * (s).group + (ahead)); \
         _mm_prefetch(f_, _MM_HINT_T0);                                                 \
-        _mm_prefetch(f_ + 64, _MM_HINT_T0);                                            \
-        _mm_prefetch(f_ + 128, _MM_HINT_T0);                                           \
-        _mm_prefetch(f_ + 192, _MM_HINT_T0);                                           \
+        _mm_prefetch(f_ + (s).row, _MM_HINT_T0);                                       \
+        _mm_prefetch(f_ + 2 * (s).row, _MM_HINT_T0);                                   \
+        _mm_prefetch(f_ + 3 * (s).row, _MM_HINT_T0);                                   \
       }                                                                                \
     }                                                                                  \
     _tile_loadd(XT, (x), 64);                                                          \
-    _tile_loadd(4, (p), 64);                                                           \
+    _tile_loadd(4, (p), (s).row);                                                      \
     _tile_dpbssd(0, 4, XT);                                                            \
     if constexpr ((G) > 1) {                                                           \
-      _tile_loadd(5, (p) + (group_bytes), 64);                                         \
+      _tile_loadd(5, (p) + (s).group, (s).row);                                        \
       _tile_dpbssd(1, 5, XT);                                                          \
     }                                                                                  \
     if constexpr ((G) > 2) {                                                           \
-      _tile_loadd(4, (p) + 2 * (group_bytes), 64);                                     \
+      _tile_loadd(4, (p) + 2 * (s).group, (s).row);                                    \
       _tile_dpbssd(2, 4, XT);                                                          \
     }                                                                                  \
     if constexpr ((G) > 3) {                                                           \
-      _tile_loadd(5, (p) + 3 * (group_bytes), 64);                                     \
+      _tile_loadd(5, (p) + 3 * (s).group, (s).row);                                    \
       _tile_dpbssd(3, 5, XT);                                                          \
     }                                                                                  \
   } while (false)
 
-// G (1–4) weight groups starting at `wg` (stride group_bytes) against one column block.
+// G (1–4) weight groups starting at `wg` (I8Strides s) against one column block.
 template <int G, bool kPrefetch>
-void PassI8(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t chunks,
+void PassI8(const uint8_t* wg, const I8Strides& s, const int8_t* xt, int64_t chunks,
             int32_t (*acc)[kTileCols]) {
   _tile_zero(0);
   if constexpr (G > 1) _tile_zero(1);
   if constexpr (G > 2) _tile_zero(2);
   if constexpr (G > 3) _tile_zero(3);
+  // kAmxPrefetch in the packed layout's 256-byte steps; as many steps ahead in the row-major one.
+  const int64_t ahead = kAmxPrefetch * s.chunk / 256;
   int64_t c = 0;
   for (; c + 2 <= chunks; c += 2) {
-    LITERTLM_AMX_CHUNK(G, 6, kPrefetch, wg + c * 256, group_bytes, xt + c * kTileBytes);
-    LITERTLM_AMX_CHUNK(G, 7, kPrefetch, wg + (c + 1) * 256, group_bytes, xt + (c + 1) * kTileBytes);
+    LITERTLM_AMX_CHUNK(G, 6, kPrefetch, wg + c * s.chunk, s, ahead, xt + c * kTileBytes);
+    LITERTLM_AMX_CHUNK(G, 7, kPrefetch, wg + (c + 1) * s.chunk, s, ahead, xt + (c + 1) * kTileBytes);
   }
-  if (c < chunks) LITERTLM_AMX_CHUNK(G, 6, kPrefetch, wg + c * 256, group_bytes, xt + c * kTileBytes);
+  if (c < chunks) LITERTLM_AMX_CHUNK(G, 6, kPrefetch, wg + c * s.chunk, s, ahead, xt + c * kTileBytes);
   _tile_stored(0, acc[0], 64);
   if constexpr (G > 1) _tile_stored(1, acc[4], 64);
   if constexpr (G > 2) _tile_stored(2, acc[8], 64);
@@ -263,34 +266,34 @@ void PassI8(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t ch
 
 // PassI8 for a run-time number of groups (1–4).
 template <bool kPrefetch>
-void PassGroups(int groups, const uint8_t* wg, int64_t group_bytes, const int8_t* xt,
+void PassGroups(int groups, const uint8_t* wg, const I8Strides& s, const int8_t* xt,
                 int64_t chunks, int32_t (*acc)[kTileCols]) {
   switch (groups) {
-    case 4: PassI8<4, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
-    case 3: PassI8<3, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
-    case 2: PassI8<2, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
-    default: PassI8<1, kPrefetch>(wg, group_bytes, xt, chunks, acc); break;
+    case 4: PassI8<4, kPrefetch>(wg, s, xt, chunks, acc); break;
+    case 3: PassI8<3, kPrefetch>(wg, s, xt, chunks, acc); break;
+    case 2: PassI8<2, kPrefetch>(wg, s, xt, chunks, acc); break;
+    default: PassI8<1, kPrefetch>(wg, s, xt, chunks, acc); break;
   }
 }
 
 // 16 groups starting at `wg` against one column block, on 16-row tiles: A tile j holds chunk c
-// of rows 4i + j of the 16 groups (i < 16: one row per group, at stride group_bytes), so each
+// of rows 4i + j of the 16 groups (i < 16: one row per group, at the group stride), so each
 // product covers 16 weight rows (the tile unit does about 1.6× the work per second of 4-row
 // tiles). acc[16j + i][col] = the sum of row 4i + j.
-#define LITERTLM_AMX_CHUNK16(XT, p, group_bytes, x) \
-  do {                                              \
-    _tile_loadd(XT, (x), 64);                       \
-    _tile_loadd(4, (p), (group_bytes));             \
-    _tile_dpbssd(0, 4, XT);                         \
-    _tile_loadd(5, (p) + 64, (group_bytes));        \
-    _tile_dpbssd(1, 5, XT);                         \
-    _tile_loadd(4, (p) + 128, (group_bytes));       \
-    _tile_dpbssd(2, 4, XT);                         \
-    _tile_loadd(5, (p) + 192, (group_bytes));       \
-    _tile_dpbssd(3, 5, XT);                         \
+#define LITERTLM_AMX_CHUNK16(XT, p, s, x)        \
+  do {                                           \
+    _tile_loadd(XT, (x), 64);                    \
+    _tile_loadd(4, (p), (s).group);              \
+    _tile_dpbssd(0, 4, XT);                      \
+    _tile_loadd(5, (p) + (s).row, (s).group);    \
+    _tile_dpbssd(1, 5, XT);                      \
+    _tile_loadd(4, (p) + 2 * (s).row, (s).group); \
+    _tile_dpbssd(2, 4, XT);                      \
+    _tile_loadd(5, (p) + 3 * (s).row, (s).group); \
+    _tile_dpbssd(3, 5, XT);                      \
   } while (false)
 
-void Pass16(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t chunks,
+void Pass16(const uint8_t* wg, const I8Strides& s, const int8_t* xt, int64_t chunks,
             int32_t (*acc)[kTileCols]) {
   _tile_zero(0);
   _tile_zero(1);
@@ -298,10 +301,10 @@ void Pass16(const uint8_t* wg, int64_t group_bytes, const int8_t* xt, int64_t ch
   _tile_zero(3);
   int64_t c = 0;
   for (; c + 2 <= chunks; c += 2) {
-    LITERTLM_AMX_CHUNK16(6, wg + c * 256, group_bytes, xt + c * kTileBytes);
-    LITERTLM_AMX_CHUNK16(7, wg + (c + 1) * 256, group_bytes, xt + (c + 1) * kTileBytes);
+    LITERTLM_AMX_CHUNK16(6, wg + c * s.chunk, s, xt + c * kTileBytes);
+    LITERTLM_AMX_CHUNK16(7, wg + (c + 1) * s.chunk, s, xt + (c + 1) * kTileBytes);
   }
-  if (c < chunks) LITERTLM_AMX_CHUNK16(6, wg + c * 256, group_bytes, xt + c * kTileBytes);
+  if (c < chunks) LITERTLM_AMX_CHUNK16(6, wg + c * s.chunk, s, xt + c * kTileBytes);
   _tile_stored(0, acc[0], 64);
   _tile_stored(1, acc[16], 64);
   _tile_stored(2, acc[32], 64);
@@ -323,7 +326,7 @@ void GemmI8Amx(const I8GemmArgs& a) {
     xt = aligned;
   }
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
-  const int64_t group_bytes = chunks * 256;
+  const I8Strides s = I8StridesOf(w);
   const int64_t blocks = (a.m + kTileCols - 1) / kTileCols;
   alignas(64) int32_t acc[64][kTileCols] = {};
   // Panels of column blocks of about kPanelBytes stay in L2 while the row range's weights pass
@@ -341,7 +344,7 @@ void GemmI8Amx(const I8GemmArgs& a) {
     }
     for (int64_t g = g_begin; g < g_split; g += 16) {
       for (int64_t cb = cb0; cb < cb1; ++cb) {
-        Pass16(base + g * group_bytes, group_bytes, xt + cb * chunks * kTileBytes, chunks, acc);
+        Pass16(base + g * s.group, s, xt + cb * chunks * kTileBytes, chunks, acc);
         StoreTiles16(a, acc, g * 4, cb);
       }
     }
@@ -351,14 +354,14 @@ void GemmI8Amx(const I8GemmArgs& a) {
     }
     for (int64_t g = g_split; g < g_end; g += kMaxGroups) {
       const int groups = static_cast<int>(std::min<int64_t>(kMaxGroups, g_end - g));
-      const uint8_t* wg = base + g * group_bytes;
+      const uint8_t* wg = base + g * s.group;
       for (int64_t cb = cb0; cb < cb1; ++cb) {
         const int8_t* xb = xt + cb * chunks * kTileBytes;
         // Only the first column block of a panel meets the weights cold from memory.
         if (cb == cb0) {
-          PassGroups<true>(groups, wg, group_bytes, xb, chunks, acc);
+          PassGroups<true>(groups, wg, s, xb, chunks, acc);
         } else {
-          PassGroups<false>(groups, wg, group_bytes, xb, chunks, acc);
+          PassGroups<false>(groups, wg, s, xb, chunks, acc);
         }
         StoreTiles(a, acc, groups, g * 4, cb);
       }

@@ -37,17 +37,17 @@ inline __m256i DotI8(__m256i acc, __m256i ax, __m256i x, __m256i w, __m256i ones
   return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x)), ones));
 }
 
-// acc[r] for 4 packed rows starting at group pointer p, one activation row x.
-inline void DotGroupI8(const uint8_t* p, int64_t chunks, const int8_t* x, int32_t out[4]) {
+// acc[r] for the 4 rows of the group starting at p (I8Strides s), one activation row x.
+inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, const int8_t* x, int32_t out[4]) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                     _mm256_setzero_si256()};
-  for (int64_t c = 0; c < chunks; ++c, p += 256) {
+  for (int64_t c = 0; c < chunks; ++c, p += s.chunk) {
     for (int h = 0; h < 2; ++h) {
       __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + c * 64 + h * 32));
       __m256i ax = _mm256_abs_epi8(xv);
       for (int r = 0; r < 4; ++r) {
-        __m256i wv = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + r * 64 + h * 32));
+        __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + r * s.row + h * 32));
         acc[r] = DotI8(acc[r], ax, xv, wv, ones);
       }
     }
@@ -70,6 +70,7 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, const int32_t v[4
 void GemmI8(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides strides = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   // Blocks of weight rows small enough to stay in L2 while every activation row passes.
@@ -79,7 +80,7 @@ void GemmI8(const I8GemmArgs& a) {
     for (int64_t i = 0; i < a.m; ++i) {
       for (int64_t n = n0; n < n1; n += 4) {
         int32_t v[4];
-        DotGroupI8(base + (n / 4) * chunks * 256, chunks, a.xq + i * a.ldx, v);
+        DotGroupI8(base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, v);
         StoreI8(a, i, n, v);
       }
     }
@@ -95,16 +96,17 @@ inline void StoreF32x4(const Matrix& w, int64_t n, const __m256 f[4], float mul,
 void GemvI8WeightOnly(const FloatGemvArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides strides = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   for (int64_t n = a.n_begin; n < n_end; n += 4) {
-    const uint8_t* p = base + (n / 4) * chunks * 256;
+    const uint8_t* p = base + (n / 4) * strides.group;
     __m256 f[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+    for (int64_t c = 0; c < chunks; ++c, p += strides.chunk) {
       for (int q = 0; q < 8; ++q) {
         __m256 xv = _mm256_loadu_ps(a.x + c * 64 + q * 8);
         for (int r = 0; r < 4; ++r) {
-          __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + r * 64 + q * 8));
+          __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + r * strides.row + q * 8));
           f[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), xv, f[r]);
         }
       }

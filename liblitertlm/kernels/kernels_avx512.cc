@@ -80,22 +80,26 @@ template <int MR>
 void GemvI8Rows(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides s = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   const __m512i sign_flip = LITERTLM_SIGN_FLIP;
+  // Each of the 4 rows' streams is prefetched this far ahead: in the packed layout the 4 rows
+  // are one stream (a 256-byte step), in the row-major one 4 streams of 64-byte steps.
+  const int64_t ahead = kGemvPrefetch * s.chunk / 256;
   for (int64_t n = a.n_begin; n < n_end; n += 4) {
-    const uint8_t* p = base + (n / 4) * chunks * 256;
+    const uint8_t* p = base + (n / 4) * s.group;
     __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     __m512i bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
-    for (int64_t c = 0; c < chunks; ++c, p += 256) {
-      // Software prefetch kGemvPrefetch bytes ahead in the weight stream (one 256-byte step =
-      // 4 cache lines): keeps more DRAM reads in flight than the hardware prefetcher alone.
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 64), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 128), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 192), _MM_HINT_T0);
-      const __m512i w0 = _mm512_load_si512(p), w1 = _mm512_load_si512(p + 64);
-      const __m512i w2 = _mm512_load_si512(p + 128), w3 = _mm512_load_si512(p + 192);
+    for (int64_t c = 0; c < chunks; ++c, p += s.chunk) {
+      // Software prefetch ahead in the weight stream (one step = 4 cache lines): keeps more
+      // DRAM reads in flight than the hardware prefetcher alone.
+      _mm_prefetch(reinterpret_cast<const char*>(p + ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + s.row + ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + 2 * s.row + ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + 3 * s.row + ahead), _MM_HINT_T0);
+      const __m512i w0 = _mm512_loadu_si512(p), w1 = _mm512_loadu_si512(p + s.row);
+      const __m512i w2 = _mm512_loadu_si512(p + 2 * s.row), w3 = _mm512_loadu_si512(p + 3 * s.row);
       __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a.xq + c * 64), sign_flip);
       acc0 = _mm512_dpbusd_epi32(acc0, x, w0);
       acc1 = _mm512_dpbusd_epi32(acc1, x, w1);
@@ -137,8 +141,8 @@ void GemvI8(const I8GemmArgs& a) {
   if constexpr (MR > i) StoreI8(a, i0 + i, n, Reduce4(c##i##0, c##i##1, c##i##2, c##i##3))
 
 template <int MR, bool kPrefetch = false>
-inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int64_t i0,
-                    int64_t n) {
+inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, const I8Strides& s, int64_t chunks,
+                    int64_t i0, int64_t n) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i sign_flip = LITERTLM_SIGN_FLIP;
   LITERTLM_ACC_DECL(0);
@@ -146,16 +150,17 @@ inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int6
   LITERTLM_ACC_DECL(2);
   LITERTLM_ACC_DECL(3);
   const int8_t* x = a.xq + i0 * a.ldx;
+  const int64_t ahead = kGemvPrefetch * s.chunk / 256;
   for (int64_t c = 0; c < chunks; ++c) {
-    const uint8_t* p = wg + c * 256;
-    if constexpr (kPrefetch) {  // as GemvI8Rows: the weight stream, kGemvPrefetch bytes ahead
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 64), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 128), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kGemvPrefetch + 192), _MM_HINT_T0);
+    const uint8_t* p = wg + c * s.chunk;
+    if constexpr (kPrefetch) {  // as GemvI8Rows: each row's stream, ahead
+      _mm_prefetch(reinterpret_cast<const char*>(p + ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + s.row + ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + 2 * s.row + ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + 3 * s.row + ahead), _MM_HINT_T0);
     }
-    __m512i w0 = _mm512_load_si512(p), w1 = _mm512_load_si512(p + 64);
-    __m512i w2 = _mm512_load_si512(p + 128), w3 = _mm512_load_si512(p + 192);
+    __m512i w0 = _mm512_loadu_si512(p), w1 = _mm512_loadu_si512(p + s.row);
+    __m512i w2 = _mm512_loadu_si512(p + 2 * s.row), w3 = _mm512_loadu_si512(p + 3 * s.row);
     LITERTLM_ACC_STEP(0)
     LITERTLM_ACC_STEP(1)
     LITERTLM_ACC_STEP(2)
@@ -182,6 +187,7 @@ inline void MicroI8(const I8GemmArgs& a, const uint8_t* wg, int64_t chunks, int6
 void GemmI8(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides s = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   constexpr int kMr = 4;
@@ -190,20 +196,20 @@ void GemmI8(const I8GemmArgs& a) {
   for (int64_t i0 = 0; i0 < a.m; i0 += mc) {
     const int64_t i1 = std::min(a.m, i0 + mc);
     for (int64_t n = a.n_begin; n < n_end; n += 4) {
-      const uint8_t* wg = base + (n / 4) * chunks * 256;
+      const uint8_t* wg = base + (n / 4) * s.group;
       int64_t i = i0;
       // The first activation rows meet this weight group cold from memory: prefetch ahead in
       // the weight stream (batched decode, M = 2–8 sequences on Gemma 3's LM head, 1 thread:
       // 18.8 → 14.7 ms at M = 2, 20.1 → 17.4 ms at M = 4).
       if (i + kMr <= i1) {
-        MicroI8<kMr, true>(a, wg, chunks, i, n);
+        MicroI8<kMr, true>(a, wg, s, chunks, i, n);
         i += kMr;
       }
-      for (; i + kMr <= i1; i += kMr) MicroI8<kMr>(a, wg, chunks, i, n);
+      for (; i + kMr <= i1; i += kMr) MicroI8<kMr>(a, wg, s, chunks, i, n);
       switch (i1 - i) {
-        case 3: MicroI8<3>(a, wg, chunks, i, n); break;
-        case 2: MicroI8<2>(a, wg, chunks, i, n); break;
-        case 1: MicroI8<1>(a, wg, chunks, i, n); break;
+        case 3: MicroI8<3>(a, wg, s, chunks, i, n); break;
+        case 2: MicroI8<2>(a, wg, s, chunks, i, n); break;
+        case 1: MicroI8<1>(a, wg, s, chunks, i, n); break;
         default: break;
       }
     }
@@ -223,18 +229,19 @@ inline __m512 I8x16ToF32(__m128i v) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_e
 void GemvI8WeightOnly(const FloatGemvArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides s = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   for (int64_t n = a.n_begin; n < n_end; n += 4) {
-    const uint8_t* p = base + (n / 4) * chunks * 256;
+    const uint8_t* p = base + (n / 4) * s.group;
     __m512 f[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                    _mm512_setzero_ps()};
-    for (int64_t c = 0; c < chunks; ++c, p += 256) {
+    for (int64_t c = 0; c < chunks; ++c, p += s.chunk) {
       const float* x = a.x + c * 64;
       __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
       __m512 x2 = _mm512_loadu_ps(x + 32), x3 = _mm512_loadu_ps(x + 48);
       for (int r = 0; r < 4; ++r) {
-        __m512i v = _mm512_load_si512(p + r * 64);
+        __m512i v = _mm512_loadu_si512(p + r * s.row);
         f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_castsi512_si128(v)), x0, f[r]);
         f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_extracti32x4_epi32(v, 1)), x1, f[r]);
         f[r] = _mm512_fmadd_ps(I8x16ToF32(_mm512_extracti32x4_epi32(v, 2)), x2, f[r]);

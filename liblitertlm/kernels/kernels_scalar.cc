@@ -16,16 +16,22 @@ inline const uint8_t* RowChunk(const Matrix& w, int64_t chunks, int64_t n, int64
   return static_cast<const uint8_t*>(w.data) + ((n / 4) * chunks + c) * 256 + (n % 4) * 64;
 }
 
+// Chunk c of row n of an int8 matrix the int8 kernels read (packed or row-major, I8Strides).
+inline const int8_t* I8Chunk(const Matrix& w, const I8Strides& s, int64_t n, int64_t c) {
+  return static_cast<const int8_t*>(w.data) + (n / 4) * s.group + (n % 4) * s.row + c * s.chunk;
+}
+
 void GemmI8(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides strides = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   for (int64_t n = a.n_begin; n < n_end; ++n) {
     for (int64_t i = 0; i < a.m; ++i) {
       const int8_t* x = a.xq + i * a.ldx;
       int32_t acc = 0;
       for (int64_t c = 0; c < chunks; ++c) {
-        const int8_t* p = reinterpret_cast<const int8_t*>(RowChunk(w, chunks, n, c));
+        const int8_t* p = I8Chunk(w, strides, n, c);
         for (int j = 0; j < 64; ++j) acc += static_cast<int32_t>(p[j]) * x[c * 64 + j];
       }
       if (a.acc) {
@@ -41,11 +47,12 @@ void GemmI8(const I8GemmArgs& a) {
 void GemvI8WeightOnly(const FloatGemvArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
+  const I8Strides strides = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   for (int64_t n = a.n_begin; n < n_end; ++n) {
     float acc = 0.0f;
     for (int64_t c = 0; c < chunks; ++c) {
-      const int8_t* p = reinterpret_cast<const int8_t*>(RowChunk(w, chunks, n, c));
+      const int8_t* p = I8Chunk(w, strides, n, c);
       for (int j = 0; j < 64; ++j) acc += static_cast<float>(p[j]) * a.x[c * 64 + j];
     }
     a.y[n] = acc * w.scales[n];

@@ -394,8 +394,7 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
     LinearI4Rows16(ctx, w, x, m, y);
     return;
   }
-  if (w.dtype == DType::kI8 && w.asymmetric_activations && w.layout == MatrixLayout::kPacked4x64 &&
-      w.row_sums != nullptr) {
+  if (w.asymmetric_activations && I8KernelsRead(w)) {
     LinearI8Asymmetric(ctx, w, x, m, y);
     return;
   }
@@ -416,7 +415,7 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
     Linear(ctx, weight_only, rounded, m, y);
     return;
   }
-  if (w.layout == MatrixLayout::kRowMajor) {
+  if (w.layout == MatrixLayout::kRowMajor && !RowMajorI8InPlace(w)) {
     if (w.dtype == DType::kF32) {
       LinearF32(ctx, w, x, m, y);
     } else {

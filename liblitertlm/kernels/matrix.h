@@ -3,7 +3,9 @@
 //
 // Two byte layouts (see kernels/quantize.h for the exact per-row encodings):
 //  - kRowMajor: the stored (.litertlm file) layout. Row n occupies RowBytes(dtype, K) contiguous
-//    bytes; scales are row-major (kI8: N floats; kI4Block*: N × K/B floats).
+//    bytes; scales are row-major (kI8: N floats; kI4Block*: N × K/B floats). The int8 kernels
+//    read a kI8 one where it lies when K % 64 == 0, N % 4 == 0 and row_sums are set
+//    (RowMajorI8InPlace, kernels/pack.h): a TFLite file's int8 weights need no packed copy.
 //  - kPacked4x64: the load-time layout the fast kernels read as one sequential stream (see
 //    kernels/pack.h). Rows are grouped by 4 (N padded to a multiple of 4 with zero rows); each
 //    row's byte stream is cut into 64-byte chunks (padded with zero bytes); group g stores
@@ -35,7 +37,8 @@ struct Matrix {
   // for kPacked4x64 (see kernels/pack.h). Unused for float types.
   const float* scales = nullptr;
   MatrixLayout layout = MatrixLayout::kRowMajor;
-  // kI8 + kPacked4x64 only: sum of each (padded) row's int8 weights, for the u8/s8 offset trick.
+  // kI8 (kPacked4x64, or kRowMajor in place): sum of each (padded) row's int8 weights, for the
+  // u8/s8 offset trick.
   const int32_t* row_sums = nullptr;
   // kI8 only: true = dynamic_int8, false = weight-only int8 (see above).
   bool dynamic_activations = true;

@@ -268,3 +268,72 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int
 }
 
 }  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LITERTLM_PACK_CLONES __attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
+#else
+#define LITERTLM_PACK_CLONES
+#endif
+
+// Rows [row_begin, row_end): sums[n] = Σ q[n, k], as 64 lane sums over the row's 64-byte chunks
+// (so the loops vectorize), and the smallest weight seen (to refuse -128).
+LITERTLM_PACK_CLONES
+int8_t RowSumsRange(const int8_t* q, int64_t cols, int64_t row_begin, int64_t row_end, int32_t* sums) {
+  int8_t lowest = 0;
+  for (int64_t n = row_begin; n < row_end; ++n) {
+    const int8_t* row = q + n * cols;
+    int32_t lane[64] = {};
+    int8_t low[64];
+    for (int j = 0; j < 64; ++j) low[j] = 0;
+    for (int64_t k = 0; k < cols; k += 64) {
+      for (int j = 0; j < 64; ++j) {
+        lane[j] += row[k + j];
+        low[j] = row[k + j] < low[j] ? row[k + j] : low[j];
+      }
+    }
+    int32_t sum = 0;
+    for (int j = 0; j < 64; ++j) {
+      sum += lane[j];
+      lowest = low[j] < lowest ? low[j] : lowest;
+    }
+    sums[n] = sum;
+  }
+  return lowest;
+}
+
+}  // namespace
+
+Status ComputeI8RowSums(const Matrix& stored, int32_t* sums, int threads) {
+  if (stored.dtype != DType::kI8 || stored.layout != MatrixLayout::kRowMajor || stored.cols % 64 != 0 ||
+      stored.rows % 4 != 0) {
+    return InvalidArgumentError("ComputeI8RowSums: needs a row-major int8 matrix with cols % 64 == 0 and rows % 4 == 0");
+  }
+  const int8_t* q = static_cast<const int8_t*>(stored.data);
+  const int64_t parts = std::clamp<int64_t>(
+      std::min<int64_t>(threads, stored.rows * stored.cols / (int64_t{1} << 20)), 1, stored.rows);
+  std::vector<int8_t> lowest(static_cast<size_t>(parts), 0);
+  auto run = [&](int64_t p) {
+    lowest[static_cast<size_t>(p)] =
+        RowSumsRange(q, stored.cols, stored.rows * p / parts, stored.rows * (p + 1) / parts, sums);
+  };
+  std::vector<std::thread> helpers;
+  for (int64_t p = 1; p < parts; ++p) helpers.emplace_back(run, p);
+  run(0);
+  for (std::thread& helper : helpers) helper.join();
+  if (*std::min_element(lowest.begin(), lowest.end()) == -128) {
+    for (int64_t n = 0; n < stored.rows; ++n) {
+      for (int64_t k = 0; k < stored.cols; ++k) {
+        if (q[n * stored.cols + k] == -128) {
+          return InvalidArgumentError("int8 weight -128 at row " + std::to_string(n) + ", col " +
+                                      std::to_string(k) + " (the int8 kernels take -127..127)");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace litertlm

@@ -64,6 +64,39 @@ inline int64_t PackedChunks(DType dtype, int64_t cols) {
 // Elements of K covered by one 64-byte chunk (64 int8, 32 f16/bf16, 128 int4, 16 f32).
 int64_t ElementsPerChunk(DType dtype);
 
+// Where the int8 kernels find the 64 bytes of chunk c of weight row n = 4g + r:
+//     data + g·group + r·row + c·chunk.
+// kPacked4x64: {C·256, 64, 256}. kRowMajor (a stored int8 matrix used in place, without a
+// packed copy; see RowMajorI8InPlace): {4·K, K, 64}.
+struct I8Strides {
+  int64_t group;
+  int64_t row;
+  int64_t chunk;
+};
+inline I8Strides I8StridesOf(const Matrix& w) {
+  if (w.layout == MatrixLayout::kRowMajor) return {4 * w.cols, w.cols, 64};
+  return {PackedChunks(w.dtype, w.cols) * 256, 64, 256};
+}
+
+// True if the int8 kernels can read this kI8 kRowMajor matrix where it lies: whole 64-byte
+// chunks (K % 64 == 0), whole 4-row groups (N % 4 == 0; the kernels read 4 rows at a time)
+// and row sums set (ComputeI8RowSums).
+inline bool RowMajorI8InPlace(const Matrix& w) {
+  return w.dtype == DType::kI8 && w.layout == MatrixLayout::kRowMajor && w.cols % 64 == 0 &&
+         w.rows % 4 == 0 && w.row_sums != nullptr && w.scales != nullptr;
+}
+// True if the int8 kernels (KernelTable's gemv_i8, gemm_i8, gemm_i8_tiles, gemv_i8_weight_only)
+// read w: kPacked4x64, or kRowMajor in place.
+inline bool I8KernelsRead(const Matrix& w) {
+  return w.dtype == DType::kI8 &&
+         ((w.layout == MatrixLayout::kPacked4x64 && w.row_sums != nullptr) || RowMajorI8InPlace(w));
+}
+
+// sums[n] = Σ_k q[n, k] of a kRowMajor kI8 matrix with K % 64 == 0 and N % 4 == 0, over up to
+// `threads` threads. InvalidArgument for other shapes or a weight of -128 (the kernels' formats
+// are symmetric, -127..127), naming its row and column.
+Status ComputeI8RowSums(const Matrix& stored, int32_t* sums, int threads = 1);
+
 // Packs a kRowMajor kI8 / kI4Block32 / kI4Block128 / kF16 / kBF16 matrix (keeps
 // `dynamic_activations`). InvalidArgument for other dtypes, an already packed matrix, an int4
 // matrix with cols % 128 != 0, or an int8 weight of -128 (the format is symmetric, -127..127).

@@ -175,6 +175,9 @@ class WeightBuilder {
     if (needs_scales && m.scales == nullptr)
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has no scales");
     if (IsInt4(v.dtype)) return Rows16(spec, m);
+    if (options_.int8_in_place && v.dtype == DType::kI8 && m.cols % 64 == 0 && m.rows % 4 == 0) {
+      return RowMajorInPlace(spec, m);
+    }
     auto packed = PackMatrix(m);
     if (!packed.ok())
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
@@ -186,6 +189,23 @@ class WeightBuilder {
     out.asymmetric_activations = options_.int8_asymmetric_activations;
     out.activations16 = options_.int8_activations16;
     return out;
+  }
+
+  // A stored row-major int8 matrix the int8 kernels read where it lies (kernels/pack.h,
+  // RowMajorI8InPlace): no copy, the bytes stay file-backed pages of the mapping; only the row
+  // sums the VNNI kernels' offset trick needs are computed (one read pass).
+  StatusOr<Matrix> RowMajorInPlace(const TensorSpec& spec, Matrix m) {
+    auto sums = std::make_unique<PackedMatrix>();
+    sums->row_sums = AlignedBuffer(static_cast<size_t>(m.rows) * sizeof(int32_t));
+    int32_t* row_sums = reinterpret_cast<int32_t*>(sums->row_sums.data());
+    if (Status st = ComputeI8RowSums(m, row_sums, options_.pack_threads); !st.ok()) {
+      return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " + st.message());
+    }
+    m.layout = MatrixLayout::kRowMajor;
+    m.row_sums = row_sums;
+    sums->view = m;
+    w_->packed.push_back(std::move(sums));
+    return m;
   }
 
   // int4 matrices (stored row-major or kPacked4x64) are re-laid out into kInt4Rows16, the layout

@@ -64,8 +64,13 @@ struct WeightLoadOptions {
   // speed). On for checkpoint directories and GGUF files run directly; converted .litertlm files
   // were checked when they were written, and their loads stay zero-copy.
   bool reject_non_finite = false;
-  // Threads for the load-time re-layout of large int4 matrices (kInt4Rows16, kernels/pack.h).
+  // Threads for the load-time re-layout of large int4 matrices (kInt4Rows16, kernels/pack.h)
+  // and the row sums of int8 matrices used in place.
   int pack_threads = 1;
+  // Row-major int8 projections with K % 64 == 0 and N % 4 == 0 (TFLite files, checkpoints
+  // quantized on the fly) are read by the int8 kernels where they lie instead of being packed
+  // into a kPacked4x64 copy (kernels/pack.h, I8Strides). false packs them (for comparison).
+  bool int8_in_place = true;
 };
 
 // Checks every tensor of the architecture's table against `source` (present, shape as the

@@ -43,7 +43,10 @@ struct Shape {
   int64_t n, k;
 };
 // N, K not multiples of the vector widths (K multiple of 128 where int4 needs it).
-const Shape kI8Shapes[] = {{1, 1}, {3, 17}, {4, 64}, {5, 63}, {7, 65}, {13, 200}, {33, 640}, {64, 1000}, {130, 1024}};
+// {8, 128}, {68, 640} and {200, 1024} are also read in place as stored (K % 64 == 0, N % 4 == 0;
+// 200 rows: three runs of 16-row AMX tiles and a 4-row tail).
+const Shape kI8Shapes[] = {{1, 1},    {3, 17},    {4, 64},     {5, 63},     {7, 65},    {13, 200},
+                           {33, 640}, {64, 1000}, {130, 1024}, {8, 128},    {68, 640},  {200, 1024}};
 const Shape kI4Shapes[] = {{1, 128}, {3, 256}, {5, 384}, {13, 640}, {66, 1024}};
 
 // The fixed shapes plus seeded random ones (K a multiple of `k_multiple`).
@@ -148,89 +151,127 @@ TEST(KernelsTest, QuantizeRow16SplitsExactlyAndIsBitIdenticalAcrossLevels) {
 }
 
 // Exact int32 accumulators: scalar (packed) vs naive (stored), and every level vs scalar.
+// The int8 kernels read a matrix packed (kPacked4x64) or, where RowMajorI8InPlace allows, as
+// stored (kRowMajor with row sums): every kernel, both layouts, the same exact sums.
 TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
   uint32_t seed = 10;
   for (const Shape& s : ShapesWithRandom(std::begin(kI8Shapes), std::end(kI8Shapes), 1)) {
     Quantized w = Make(s.n, s.k, DType::kI8, seed++);
-    const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
-    // m beyond 16 and 32: the AMX kernel's column blocks of 16 activation rows.
-    for (int64_t m : {1, 2, 5, 6, 7, 13, 18, 33}) {
-      auto x = RandomVector(static_cast<size_t>(m * s.k), seed++);
-      std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
-      std::vector<float> xs(static_cast<size_t>(m));
-      for (int64_t i = 0; i < m; ++i) xs[i] = QuantizeActivationRow(x.data() + i * s.k, s.k, ldx, xq.data() + i * ldx);
-      std::vector<int32_t> naive(static_cast<size_t>(m * s.n));
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t n = 0; n < s.n; ++n) {
-          int32_t acc = 0;
-          for (int64_t k = 0; k < s.k; ++k)
-            acc += static_cast<int8_t>(w.q.data[static_cast<size_t>(n * s.k + k)]) * xq[static_cast<size_t>(i * ldx + k)];
-          naive[static_cast<size_t>(i * s.n + n)] = acc;
-        }
-      // mode 0: gemv_i8 one row at a time; 1: gemm_i8; 2: gemv_i8 two rows at a time (the
-      // 16-bit activation route's hi/lo pair), the last row alone when m is odd; 3 and 4:
-      // gemm_i8_tiles (AMX), its activations laid out once by the caller as Linear does (3) or
-      // by the kernel itself (4). Every m, although Linear takes the tiles only from
-      // tiles_min_rows on.
-      auto run = [&](const KernelTable& t, int mode) {
-        std::vector<int32_t> acc(static_cast<size_t>(m * s.n), -1);
-        I8GemmArgs a;
-        a.w = &w.packed->view;
-        a.xq = xq.data();
-        a.xscale = xs.data();
-        a.m = m;
-        a.ldx = ldx;
-        a.acc = acc.data();
-        a.ldy = s.n;
-        std::vector<int8_t> tiles;
-        if (mode == 3) {
-          tiles.resize(static_cast<size_t>(t.i8_tiles_bytes(m, ldx)));
-          t.pack_i8_tiles(xq.data(), m, ldx, tiles.data());
-          a.xq_tiles = tiles.data();
-        }
-        // Two row ranges, as two threads would split them.
-        int64_t mid = PackedRows(s.n) / 8 * 4;
-        for (auto [b, e] : {std::pair<int64_t, int64_t>{0, mid}, {mid, PackedRows(s.n)}}) {
-          a.n_begin = b;
-          a.n_end = e;
-          if (mode == 1) {
-            t.gemm_i8(a);
-          } else if (mode >= 3) {
-            t.gemm_i8_tiles(a);
-          } else {
-            const int64_t step = mode == 2 ? 2 : 1;
-            for (int64_t i = 0; i < m; i += step) {
-              I8GemmArgs r = a;
-              r.m = std::min<int64_t>(step, m - i);
-              r.xq = xq.data() + i * ldx;
-              r.xscale = xs.data() + i;
-              r.acc = acc.data() + i * s.n;
-              t.gemv_i8(r);
+    std::vector<int32_t> stored_sums(static_cast<size_t>(s.n));
+    Matrix stored = w.q.view();
+    std::vector<std::pair<std::string, const Matrix*>> layouts = {{"packed", &w.packed->view}};
+    if (s.k % 64 == 0 && s.n % 4 == 0) {
+      ASSERT_TRUE(ComputeI8RowSums(stored, stored_sums.data(), 2).ok());
+      stored.row_sums = stored_sums.data();
+      ASSERT_TRUE(RowMajorI8InPlace(stored));
+      ASSERT_TRUE(std::equal(stored_sums.begin(), stored_sums.end(), w.packed->view.row_sums));
+      layouts.emplace_back("row-major", &stored);
+    }
+    for (const auto& [layout, view] : layouts) {
+      const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
+      // m beyond 16 and 32: the AMX kernel's column blocks of 16 activation rows.
+      for (int64_t m : {1, 2, 5, 6, 7, 13, 18, 33}) {
+        auto x = RandomVector(static_cast<size_t>(m * s.k), seed++);
+        std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
+        std::vector<float> xs(static_cast<size_t>(m));
+        for (int64_t i = 0; i < m; ++i) xs[i] = QuantizeActivationRow(x.data() + i * s.k, s.k, ldx, xq.data() + i * ldx);
+        std::vector<int32_t> naive(static_cast<size_t>(m * s.n));
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t n = 0; n < s.n; ++n) {
+            int32_t acc = 0;
+            for (int64_t k = 0; k < s.k; ++k)
+              acc += static_cast<int8_t>(w.q.data[static_cast<size_t>(n * s.k + k)]) * xq[static_cast<size_t>(i * ldx + k)];
+            naive[static_cast<size_t>(i * s.n + n)] = acc;
+          }
+        // mode 0: gemv_i8 one row at a time; 1: gemm_i8; 2: gemv_i8 two rows at a time (the
+        // 16-bit activation route's hi/lo pair), the last row alone when m is odd; 3 and 4:
+        // gemm_i8_tiles (AMX), its activations laid out once by the caller as Linear does (3) or
+        // by the kernel itself (4). Every m, although Linear takes the tiles only from
+        // tiles_min_rows on.
+        auto run = [&](const KernelTable& t, int mode) {
+          std::vector<int32_t> acc(static_cast<size_t>(m * s.n), -1);
+          I8GemmArgs a;
+          a.w = view;
+          a.xq = xq.data();
+          a.xscale = xs.data();
+          a.m = m;
+          a.ldx = ldx;
+          a.acc = acc.data();
+          a.ldy = s.n;
+          std::vector<int8_t> tiles;
+          if (mode == 3) {
+            tiles.resize(static_cast<size_t>(t.i8_tiles_bytes(m, ldx)));
+            t.pack_i8_tiles(xq.data(), m, ldx, tiles.data());
+            a.xq_tiles = tiles.data();
+          }
+          // Two row ranges, as two threads would split them.
+          int64_t mid = PackedRows(s.n) / 8 * 4;
+          for (auto [b, e] : {std::pair<int64_t, int64_t>{0, mid}, {mid, PackedRows(s.n)}}) {
+            a.n_begin = b;
+            a.n_end = e;
+            if (mode == 1) {
+              t.gemm_i8(a);
+            } else if (mode >= 3) {
+              t.gemm_i8_tiles(a);
+            } else {
+              const int64_t step = mode == 2 ? 2 : 1;
+              for (int64_t i = 0; i < m; i += step) {
+                I8GemmArgs r = a;
+                r.m = std::min<int64_t>(step, m - i);
+                r.xq = xq.data() + i * ldx;
+                r.xscale = xs.data() + i;
+                r.acc = acc.data() + i * s.n;
+                t.gemv_i8(r);
+              }
             }
           }
+          return acc;
+        };
+        std::string where = layout + " n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(m);
+        ASSERT_EQ(run(ScalarKernels(), 1), naive) << where;
+        EXPECT_EQ(run(ScalarKernels(), 2), naive) << where;
+        for (const KernelTable* t : FastTables()) {
+          EXPECT_EQ(run(*t, 0), naive) << t->name << " gemv " << where;
+          EXPECT_EQ(run(*t, 2), naive) << t->name << " gemv, two rows " << where;
+          EXPECT_EQ(run(*t, 1), naive) << t->name << " gemm " << where;
+          if (t->gemm_i8_tiles != nullptr) {
+            EXPECT_EQ(run(*t, 3), naive) << t->name << " tiles, laid out by the caller " << where;
+            EXPECT_EQ(run(*t, 4), naive) << t->name << " tiles, laid out by the kernel " << where;
+          }
         }
-        return acc;
-      };
-      std::string where = "n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(m);
-      ASSERT_EQ(run(ScalarKernels(), 1), naive) << where;
-      EXPECT_EQ(run(ScalarKernels(), 2), naive) << where;
-      for (const KernelTable* t : FastTables()) {
-        EXPECT_EQ(run(*t, 0), naive) << t->name << " gemv " << where;
-        EXPECT_EQ(run(*t, 2), naive) << t->name << " gemv, two rows " << where;
-        EXPECT_EQ(run(*t, 1), naive) << t->name << " gemm " << where;
-        if (t->gemm_i8_tiles != nullptr) {
-          EXPECT_EQ(run(*t, 3), naive) << t->name << " tiles, laid out by the caller " << where;
-          EXPECT_EQ(run(*t, 4), naive) << t->name << " tiles, laid out by the kernel " << where;
+        // The 16-bit epilogue (split16: rows 2j, 2j + 1 are one activation row's hi and lo) equals
+        // float(256·acc[2j] + acc[2j + 1]) · xscale · wscale, as the unfused route computes it.
+        if (m % 2 == 0) {
+          for (const auto& [t, kernel] : GemmKernels()) {
+            if (!t->gemm_i8_split16) continue;
+            std::vector<float> y(static_cast<size_t>(m / 2 * s.n), NAN);
+            I8GemmArgs a;
+            a.w = view;
+            a.xq = xq.data();
+            a.xscale = xs.data();
+            a.m = m;
+            a.ldx = ldx;
+            a.n_begin = 0;
+            a.n_end = PackedRows(s.n);
+            a.y = y.data();
+            a.ldy = s.n;
+            a.split16 = true;
+            kernel(a);
+            for (int64_t j = 0; j < m / 2; ++j)
+              for (int64_t n = 0; n < s.n; ++n) {
+                const int64_t q = int64_t{naive[static_cast<size_t>(2 * j * s.n + n)]} * 256 +
+                                  naive[static_cast<size_t>((2 * j + 1) * s.n + n)];
+                ASSERT_EQ(y[static_cast<size_t>(j * s.n + n)],
+                          static_cast<float>(q) * xs[static_cast<size_t>(j)] * w.q.scales[static_cast<size_t>(n)])
+                    << t->name << " split16 " << where;
+              }
+          }
         }
-      }
-      // The 16-bit epilogue (split16: rows 2j, 2j + 1 are one activation row's hi and lo) equals
-      // float(256·acc[2j] + acc[2j + 1]) · xscale · wscale, as the unfused route computes it.
-      if (m % 2 == 0) {
+        // The float epilogue equals acc · xscale · wscale.
         for (const auto& [t, kernel] : GemmKernels()) {
-          if (!t->gemm_i8_split16) continue;
-          std::vector<float> y(static_cast<size_t>(m / 2 * s.n), NAN);
+          std::vector<float> y(static_cast<size_t>(m * s.n));
           I8GemmArgs a;
-          a.w = &w.packed->view;
+          a.w = view;
           a.xq = xq.data();
           a.xscale = xs.data();
           a.m = m;
@@ -239,78 +280,54 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
           a.n_end = PackedRows(s.n);
           a.y = y.data();
           a.ldy = s.n;
-          a.split16 = true;
           kernel(a);
-          for (int64_t j = 0; j < m / 2; ++j)
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t n = 0; n < s.n; ++n)
+              ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
+                        static_cast<float>(naive[static_cast<size_t>(i * s.n + n)]) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)]);
+        }
+        // With activation zero points (XNNPACK's qd8 rows): float(acc − zp·Σ_k w) · xscale · wscale,
+        // from every gemm kernel and from gemv_i8 one row at a time, the scalar level included.
+        std::vector<int32_t> zps(static_cast<size_t>(m));
+        for (int64_t i = 0; i < m; ++i) zps[static_cast<size_t>(i)] = static_cast<int32_t>((i * 37 + s.n) % 255) - 128;
+        auto zp_kernels = GemmKernels();
+        zp_kernels.emplace_back(&ScalarKernels(), ScalarKernels().gemm_i8);
+        for (const KernelTable* t : FastTables()) zp_kernels.emplace_back(t, nullptr);  // gemv_i8
+        for (const auto& [t, kernel] : zp_kernels) {
+          std::vector<float> y(static_cast<size_t>(m * s.n), NAN);
+          I8GemmArgs a;
+          a.w = view;
+          a.xscale = xs.data();
+          a.ldx = ldx;
+          a.n_begin = 0;
+          a.n_end = PackedRows(s.n);
+          a.ldy = s.n;
+          a.zero_point = zps.data();
+          if (kernel != nullptr) {
+            a.xq = xq.data();
+            a.m = m;
+            a.y = y.data();
+            kernel(a);
+          } else {
+            for (int64_t i = 0; i < m; ++i) {
+              I8GemmArgs r = a;
+              r.m = 1;
+              r.xq = xq.data() + i * ldx;
+              r.xscale = xs.data() + i;
+              r.zero_point = zps.data() + i;
+              r.y = y.data() + i * s.n;
+              t->gemv_i8(r);
+            }
+          }
+          for (int64_t i = 0; i < m; ++i)
             for (int64_t n = 0; n < s.n; ++n) {
-              const int64_t q = int64_t{naive[static_cast<size_t>(2 * j * s.n + n)]} * 256 +
-                                naive[static_cast<size_t>((2 * j + 1) * s.n + n)];
-              ASSERT_EQ(y[static_cast<size_t>(j * s.n + n)],
-                        static_cast<float>(q) * xs[static_cast<size_t>(j)] * w.q.scales[static_cast<size_t>(n)])
-                  << t->name << " split16 " << where;
+              const int32_t acc = naive[static_cast<size_t>(i * s.n + n)] -
+                                  zps[static_cast<size_t>(i)] * view->row_sums[n];
+              ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
+                        static_cast<float>(acc) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)])
+                  << t->name << (kernel != nullptr ? " gemm" : " gemv") << " zero points " << where;
             }
         }
-      }
-      // The float epilogue equals acc · xscale · wscale.
-      for (const auto& [t, kernel] : GemmKernels()) {
-        std::vector<float> y(static_cast<size_t>(m * s.n));
-        I8GemmArgs a;
-        a.w = &w.packed->view;
-        a.xq = xq.data();
-        a.xscale = xs.data();
-        a.m = m;
-        a.ldx = ldx;
-        a.n_begin = 0;
-        a.n_end = PackedRows(s.n);
-        a.y = y.data();
-        a.ldy = s.n;
-        kernel(a);
-        for (int64_t i = 0; i < m; ++i)
-          for (int64_t n = 0; n < s.n; ++n)
-            ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
-                      static_cast<float>(naive[static_cast<size_t>(i * s.n + n)]) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)]);
-      }
-      // With activation zero points (XNNPACK's qd8 rows): float(acc − zp·Σ_k w) · xscale · wscale,
-      // from every gemm kernel and from gemv_i8 one row at a time, the scalar level included.
-      std::vector<int32_t> zps(static_cast<size_t>(m));
-      for (int64_t i = 0; i < m; ++i) zps[static_cast<size_t>(i)] = static_cast<int32_t>((i * 37 + s.n) % 255) - 128;
-      auto zp_kernels = GemmKernels();
-      zp_kernels.emplace_back(&ScalarKernels(), ScalarKernels().gemm_i8);
-      for (const KernelTable* t : FastTables()) zp_kernels.emplace_back(t, nullptr);  // gemv_i8
-      for (const auto& [t, kernel] : zp_kernels) {
-        std::vector<float> y(static_cast<size_t>(m * s.n), NAN);
-        I8GemmArgs a;
-        a.w = &w.packed->view;
-        a.xscale = xs.data();
-        a.ldx = ldx;
-        a.n_begin = 0;
-        a.n_end = PackedRows(s.n);
-        a.ldy = s.n;
-        a.zero_point = zps.data();
-        if (kernel != nullptr) {
-          a.xq = xq.data();
-          a.m = m;
-          a.y = y.data();
-          kernel(a);
-        } else {
-          for (int64_t i = 0; i < m; ++i) {
-            I8GemmArgs r = a;
-            r.m = 1;
-            r.xq = xq.data() + i * ldx;
-            r.xscale = xs.data() + i;
-            r.zero_point = zps.data() + i;
-            r.y = y.data() + i * s.n;
-            t->gemv_i8(r);
-          }
-        }
-        for (int64_t i = 0; i < m; ++i)
-          for (int64_t n = 0; n < s.n; ++n) {
-            const int32_t acc = naive[static_cast<size_t>(i * s.n + n)] -
-                                zps[static_cast<size_t>(i)] * w.packed->view.row_sums[n];
-            ASSERT_EQ(y[static_cast<size_t>(i * s.n + n)],
-                      static_cast<float>(acc) * xs[static_cast<size_t>(i)] * w.q.scales[static_cast<size_t>(n)])
-                << t->name << (kernel != nullptr ? " gemm" : " gemv") << " zero points " << where;
-          }
       }
     }
   }
