@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "api/engine_impl.h"
@@ -118,19 +119,30 @@ std::unique_ptr<ChatTemplate> TemplateFromAffixes(const proto::PromptTemplates& 
   return ChatTemplate::FromPromptTemplates(std::move(pt));
 }
 
-// Tokenizer, template and defaults from a .litertlm file's sections and LlmMetadata.
-Status FillFromLitertlm(const std::string& path, Engine::Impl* impl) {
+// A .litertlm file's tokenizer, read through a reader of its own: it does not depend on the
+// weights, so Engine::Create builds it while the model loads (parsing Gemma 3's 262,144-token
+// tokenizer.json takes about as long as mapping the model's weights).
+StatusOr<std::unique_ptr<Tokenizer>> LitertlmTokenizer(const std::string& path) {
+  format::ReaderOptions sections_only;  // the model's sections are the loader's to check
+  sections_only.require_model_sections = false;
+  ASSIGN_OR_RETURN(auto reader, format::LitertlmReader::Open(path, sections_only));
+  const TokenizerKind kind = reader->tokenizer_kind() == format::TokenizerKind::kSentencePiece
+                                 ? TokenizerKind::kSentencePiece
+                                 : TokenizerKind::kHfTokenizerJson;
+  ASSIGN_OR_RETURN(std::string bytes, reader->TokenizerBytes());
+  return Tokenizer::FromBytes(kind, bytes, path + ":tokenizer");
+}
+
+// Template and defaults from a .litertlm file's LlmMetadata; `tokenizer` is the file's own
+// (LitertlmTokenizer).
+Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> tokenizer, Engine::Impl* impl) {
   const WeightSource* weights = impl->model->impl().source.get();
   const format::LitertlmReader* file = nullptr;
   if (const auto* own = dynamic_cast<const format::LitertlmWeightSource*>(weights)) file = &own->reader();
   if (const auto* google = dynamic_cast<const format::TfliteWeightSource*>(weights)) file = google->litertlm();
   if (file == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
   const format::LitertlmReader& reader = *file;
-  const TokenizerKind kind = reader.tokenizer_kind() == format::TokenizerKind::kSentencePiece
-                                 ? TokenizerKind::kSentencePiece
-                                 : TokenizerKind::kHfTokenizerJson;
-  ASSIGN_OR_RETURN(std::string bytes, reader.TokenizerBytes());
-  ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromBytes(kind, bytes, path + ":tokenizer"));
+  impl->tokenizer = std::move(tokenizer);
   const Arch arch = impl->model->impl().config.arch;
   const proto::LlmMetadata* md = reader.metadata();
   if (md == nullptr) return InvalidArgumentError(path + ": no LlmMetadata section");
@@ -191,11 +203,19 @@ StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
   LoadOptions load;
   load.num_threads = options.num_threads;
   load.lock_in_memory = options.lock_in_memory;
-  ASSIGN_OR_RETURN(impl->model, ModelLoader::Load(path, load));
-  switch (DetectModelFileKind(path)) {
-    case ModelFileKind::kLitertlm:
-      RETURN_IF_ERROR(FillFromLitertlm(path, impl.get()));
+  const ModelFileKind kind = DetectModelFileKind(path);
+  std::future<StatusOr<std::unique_ptr<Tokenizer>>> tokenizer;
+  if (kind == ModelFileKind::kLitertlm) tokenizer = std::async(std::launch::async, LitertlmTokenizer, path);
+  auto model = ModelLoader::Load(path, load);
+  // A model that fails to load is the error to report (a damaged file fails both).
+  if (!model.ok()) return model.status();
+  impl->model = std::move(model).value();
+  switch (kind) {
+    case ModelFileKind::kLitertlm: {
+      ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> own, tokenizer.get());
+      RETURN_IF_ERROR(FillFromLitertlm(path, std::move(own), impl.get()));
       break;
+    }
     case ModelFileKind::kCheckpointDir:
       RETURN_IF_ERROR(FillFromCheckpoint(path, impl.get()));
       break;

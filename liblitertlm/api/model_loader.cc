@@ -13,6 +13,7 @@
 #include "format/litertlm_weight_source.h"
 #include "format/tflite_weight_source.h"
 #include "format/llm_metadata.pb.h"
+#include "kernels/blas.h"
 #include "model/config_parser.h"
 #include "model/loaded_model.h"
 #include "util/cpu_info.h"
@@ -92,8 +93,9 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGoogleLitertlm(std::shared_ptr<const 
   ASSIGN_OR_RETURN(auto source, format::TfliteWeightSource::Create(std::move(reader)));
   ModelConfig config = source->import().config;
   const WeightLoadOptions weight_options = GoogleWeightOptions(source->import());
-  // Each int8 weight is packed into the kernels' layout at load; its mapped pages are dropped as
-  // soon as its copy exists (WeightSource::DropPages), so the peak stays near the packed size.
+  // int8 weights are used in place (only their row sums are computed, kernels/pack.h); those the
+  // kernels cannot read as stored are packed, and their mapped pages dropped as soon as the copy
+  // exists (WeightSource::DropPages), so the peak stays near the model's size.
   return BuildModelImpl(std::move(config), std::move(source), path, options, weight_options);
 }
 
@@ -200,6 +202,11 @@ StatusOr<bool> ModelLoader::Verify(const std::string& path) {
 StatusOr<std::shared_ptr<const Model>> ModelLoader::Load(const std::string& path,
                                                          const LoadOptions& options) {
   if (options.num_threads < 0) return InvalidArgumentError("LoadOptions.num_threads must be >= 0");
+  // OpenBLAS's workers spin on the cores from the moment the library loads until the first
+  // kernel context stops them (kernels/blas.h): stopped now, they do not take a core from the
+  // load and the tokenizer built beside it (Gemma 3 270M, 2 cores: 23 % of a load's samples
+  // were their sched_yield).
+  BlasSetNumThreads(1);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFoundError(path + ": no such file or directory");
   if (options.lock_in_memory && DetectModelFileKind(path) != ModelFileKind::kLitertlm) {

@@ -11,6 +11,7 @@
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 namespace litertlm {
@@ -304,6 +305,24 @@ int8_t RowSumsRange(const int8_t* q, int64_t cols, int64_t row_begin, int64_t ro
   return lowest;
 }
 
+// The matrix is usually a file mapping read for the first time: mapping its pages in one call
+// (MADV_POPULATE_READ, Linux 5.14) costs a fraction of taking a page fault per 4 KiB page.
+// Elsewhere (older kernels, heap memory) the call fails or does nothing; the reads still work.
+void PopulateForRead(const int8_t* data, int64_t bytes) {
+#if defined(__linux__)
+#ifndef MADV_POPULATE_READ
+  constexpr int MADV_POPULATE_READ = 22;
+#endif
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data) / page * page;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + static_cast<uintptr_t>(bytes);
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 }  // namespace
 
 Status ComputeI8RowSums(const Matrix& stored, int32_t* sums, int threads) {
@@ -316,8 +335,9 @@ Status ComputeI8RowSums(const Matrix& stored, int32_t* sums, int threads) {
       std::min<int64_t>(threads, stored.rows * stored.cols / (int64_t{1} << 20)), 1, stored.rows);
   std::vector<int8_t> lowest(static_cast<size_t>(parts), 0);
   auto run = [&](int64_t p) {
-    lowest[static_cast<size_t>(p)] =
-        RowSumsRange(q, stored.cols, stored.rows * p / parts, stored.rows * (p + 1) / parts, sums);
+    const int64_t begin = stored.rows * p / parts, end = stored.rows * (p + 1) / parts;
+    PopulateForRead(q + begin * stored.cols, (end - begin) * stored.cols);
+    lowest[static_cast<size_t>(p)] = RowSumsRange(q, stored.cols, begin, end, sums);
   };
   std::vector<std::thread> helpers;
   for (int64_t p = 1; p < parts; ++p) helpers.emplace_back(run, p);
