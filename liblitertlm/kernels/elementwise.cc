@@ -6,17 +6,6 @@
 
 namespace litertlm {
 
-void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out) {
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) sum += x[i] * x[i];
-  const float inv = 1.0f / std::sqrt(sum / static_cast<float>(n) + eps);
-  if (plus_one) {
-    for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * inv) * (1.0f + w[i]);
-  } else {
-    for (int64_t i = 0; i < n; ++i) out[i] = w[i] * (x[i] * inv);
-  }
-}
-
 void RopeAngles(int64_t d, int64_t pos, const float* inv_freq, float* cos, float* sin) {
   const float p = static_cast<float>(pos);
   for (int64_t i = 0; i < d / 2; ++i) {
@@ -77,6 +66,27 @@ inline float ExpNoLibm(float x) {
 }
 
 }  // namespace
+
+// The sum of squares in kLanes independent partial sums (lane l takes x[l], x[l + 16], ...),
+// added in lane order at the end, so the loop vectorizes: one serial sum cost a float add's
+// latency per element, 5 % of a 512-token prefill of Gemma 3 270M.
+LITERTLM_ISA_CLONES
+void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out) {
+  constexpr int64_t kLanes = 16;
+  const int64_t full = n / kLanes * kLanes;
+  float lane[kLanes] = {};
+  for (int64_t i = 0; i < full; i += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) lane[l] += x[i + l] * x[i + l];
+  float sum = 0.0f;
+  for (int64_t l = 0; l < kLanes; ++l) sum += lane[l];
+  for (int64_t i = full; i < n; ++i) sum += x[i] * x[i];
+  const float inv = 1.0f / std::sqrt(sum / static_cast<float>(n) + eps);
+  if (plus_one) {
+    for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * inv) * (1.0f + w[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = w[i] * (x[i] * inv);
+  }
+}
 
 LITERTLM_ISA_CLONES
 void SoftmaxInPlace(float* x, int64_t n) {
