@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 #include <string_view>
+#include <vector>
 
 #include "kernels/blas.h"
 #include "kernels/quantize.h"
@@ -386,7 +387,79 @@ bool UseInt8Gemm(const KernelContext& ctx) {
   }
 }
 
+// The int8 kernels' routes (activations quantized per row on the fly); kNone: another path.
+enum class I8Route { kNone, kAsymmetric, kDynamic8, kDynamic16 };
+I8Route RouteOf(const KernelContext& ctx, const Matrix& w, int64_t m) {
+  if (w.layout == MatrixLayout::kInt4Rows16 || !I8KernelsRead(w)) return I8Route::kNone;
+  if (w.asymmetric_activations) return I8Route::kAsymmetric;
+  if (!w.dynamic_activations || !(m == 1 || UseInt8Gemm(ctx))) return I8Route::kNone;
+  return w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit
+             ? I8Route::kDynamic16
+             : I8Route::kDynamic8;
+}
+
+// Several matrices' products on activations quantized once (LinearSameInput): m > 1 rows, every
+// matrix on `route` with K = cols; a 16-bit route only where the kernels combine the halves.
+void LinearI8SharedInput(KernelContext& ctx, I8Route route, std::span<const Matrix* const> ws,
+                         const float* x, int64_t m, std::span<float* const> ys) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t cols = ws[0]->cols;
+  const int64_t ldx = PackedChunks(DType::kI8, cols) * 64;
+  const bool split16 = route == I8Route::kDynamic16;
+  const int64_t rows = split16 ? 2 * m : m;
+  int8_t* xq = ctx.xq(static_cast<size_t>(rows * ldx));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  int32_t* zp = route == I8Route::kAsymmetric ? ctx.acc(static_cast<size_t>(m)) : nullptr;
+  ForEachActivationRow(ctx, m, [&](int64_t i) {
+    const float* xi = x + i * cols;
+    switch (route) {
+      case I8Route::kAsymmetric: xs[i] = AsymmetricQuantizeActivationRow(xi, cols, ldx, xq + i * ldx, &zp[i]); break;
+      case I8Route::kDynamic16: xs[i] = kt.quantize_row16(xi, cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx); break;
+      default: xs[i] = kt.quantize_row(xi, cols, ldx, xq + i * ldx); break;
+    }
+  });
+  std::vector<I8GemmArgs> args;
+  for (size_t j = 0; j < ws.size(); ++j) {
+    I8GemmArgs a = I8Args(*ws[j], xq, xs, rows, ldx);
+    a.y = ys[j];
+    a.zero_point = zp;
+    a.split16 = split16;
+    args.push_back(a);
+  }
+  const I8Plan plan = PlanI8(ctx, args[0], false);  // lays out the activations for the tiles once
+  // One job over every matrix's row groups: chunk c of the concatenation may span two matrices.
+  std::vector<int64_t> first_group = {0};
+  for (const Matrix* w : ws) first_group.push_back(first_group.back() + (w->rows + plan.group_rows - 1) / plan.group_rows);
+  const int64_t groups = first_group.back();
+  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, plan.group_rows * cols));
+  const int64_t chunk = std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
+  ctx.pool().ParallelForDynamic(groups, chunk, [&](int64_t g0, int64_t g1) {
+    for (size_t j = 0; j < ws.size(); ++j) {
+      const int64_t lo = std::max(g0, first_group[j]), hi = std::min(g1, first_group[j + 1]);
+      if (lo >= hi) continue;
+      I8GemmArgs part = args[j];
+      part.xq_tiles = args[0].xq_tiles;
+      part.n_begin = (lo - first_group[j]) * plan.group_rows;
+      part.n_end = (hi - first_group[j]) * plan.group_rows;
+      plan.kernel(part);
+    }
+  });
+}
+
 }  // namespace
+
+void LinearSameInput(KernelContext& ctx, std::span<const Matrix* const> ws, const float* x, int64_t m,
+                     std::span<float* const> ys) {
+  if (ws.empty() || m <= 0) return;
+  const I8Route route = RouteOf(ctx, *ws[0], m);
+  bool shared = m > 1 && route != I8Route::kNone && (route != I8Route::kDynamic16 || ctx.kernels().gemm_i8_split16);
+  for (const Matrix* w : ws) shared = shared && w->cols == ws[0]->cols && w->rows > 0 && RouteOf(ctx, *w, m) == route;
+  if (!shared) {
+    for (size_t j = 0; j < ws.size(); ++j) Linear(ctx, *ws[j], x, m, ys[j]);
+    return;
+  }
+  LinearI8SharedInput(ctx, route, ws, x, m, ys);
+}
 
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   if (m <= 0 || w.rows <= 0) return;
@@ -394,9 +467,11 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
     LinearI4Rows16(ctx, w, x, m, y);
     return;
   }
-  if (w.asymmetric_activations && I8KernelsRead(w)) {
-    LinearI8Asymmetric(ctx, w, x, m, y);
-    return;
+  switch (RouteOf(ctx, w, m)) {
+    case I8Route::kAsymmetric: LinearI8Asymmetric(ctx, w, x, m, y); return;
+    case I8Route::kDynamic16: LinearI8Dynamic16(ctx, w, x, m, y); return;
+    case I8Route::kDynamic8: LinearI8Dynamic(ctx, w, x, m, y); return;
+    case I8Route::kNone: break;
   }
   // int4 weights with XNNPACK's qd8 activations (Google's int4 TFLite files): the rounded
   // activations times the dequantized weights, in fp32 (XNNPACK's integer sum up to summation order).
@@ -424,14 +499,8 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
     return;
   }
   switch (w.dtype) {
-    case DType::kI8:
-      if (w.dynamic_activations && (m == 1 || UseInt8Gemm(ctx))) {
-        if (w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit) {
-          LinearI8Dynamic16(ctx, w, x, m, y);
-        } else {
-          LinearI8Dynamic(ctx, w, x, m, y);
-        }
-      } else if (m == 1) {
+    case DType::kI8:  // the int8 kernels' routes were taken above (RouteOf)
+      if (m == 1) {
         LinearFloatGemv(ctx, w, x, y);
       } else {
         LinearDequantBlas(ctx, w, x, m, y);

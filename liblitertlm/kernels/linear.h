@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "kernels/matrix.h"
@@ -104,6 +105,13 @@ class KernelContext {
 // y[m, n] = Σ_k x[m, k] · W[n, k] for m < M: x is M × W.cols (row-major, fp32), y is M × W.rows.
 // M = 1 is the decode path (a GEMV; never sent through sgemm).
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y);
+
+// Linear of several matrices on one input (q/k/v, gate/up): y[j] = Linear(w[j], x). When they all
+// take the same int8 route and m > 1, x is quantized (and laid out for the tiles) once and the
+// products run as one job across the pool; otherwise each matrix is one Linear. Results equal
+// the separate calls'.
+void LinearSameInput(KernelContext& ctx, std::span<const Matrix* const> w, const float* x, int64_t m,
+                     std::span<float* const> y);
 
 // Same, with a per-calling-thread single-threaded context (convenience for tools and tests; the
 // model should pass its Session's KernelContext).

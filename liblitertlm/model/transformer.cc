@@ -304,9 +304,9 @@ void Transformer::AttentionLayer(int layer, int64_t m, int start, KvCache& cache
     for (int64_t t = t0; t < t1; ++t)
       RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
   });
-  Linear(ctx, w.q_proj, s.h.data(), m, s.q.data());
-  Linear(ctx, w.k_proj, s.h.data(), m, s.k.data());
-  Linear(ctx, w.v_proj, s.h.data(), m, s.v.data());
+  const Matrix* qkv[] = {&w.q_proj, &w.k_proj, &w.v_proj};
+  float* qkv_out[] = {s.q.data(), s.k.data(), s.v.data()};
+  LinearSameInput(ctx, qkv, s.h.data(), m, qkv_out);
   AddBias(s.q.data(), w.q_bias, m, qd);
   AddBias(s.k.data(), w.k_bias, m, kvd);
   AddBias(s.v.data(), w.v_bias, m, kvd);
@@ -340,8 +340,9 @@ void Transformer::MlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContex
     for (int64_t t = t0; t < t1; ++t)
       RmsNorm(s.x.data() + t * e, pre_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
   });
-  Linear(ctx, w.gate_proj, s.h.data(), m, s.gate.data());
-  Linear(ctx, w.up_proj, s.h.data(), m, s.up.data());
+  const Matrix* gate_up[] = {&w.gate_proj, &w.up_proj};
+  float* gate_up_out[] = {s.gate.data(), s.up.data()};
+  LinearSameInput(ctx, gate_up, s.h.data(), m, gate_up_out);
   // The gated activation over the flat m·f values, in pieces of whole 64-value blocks so that
   // every value takes the same (vector or tail) path as in one call over all of them.
   const int64_t total = m * f, blocks = (total + 63) / 64;

@@ -292,6 +292,68 @@ TEST(LinearTest, DecodePathDoesNotAllocate) {
 namespace litertlm {
 namespace {
 
+// LinearSameInput (q/k/v, gate/up) gives each matrix exactly what its own Linear gives, on every
+// int8 route (16-bit, 8-bit and qd8 activations; packed and row-major in place), at every level
+// and thread count, and when one matrix takes another route (fp32) the calls fall back to Linear.
+TEST(LinearTest, SameInputEqualsSeparateCalls) {
+  const int64_t k = 640;
+  const int64_t rows[] = {1024, 256, 260};  // q, k, v-like; 260: not a multiple of the 64-row blocks
+  std::vector<QuantizedMatrix> q;
+  std::vector<std::unique_ptr<PackedMatrix>> packed;
+  std::vector<std::vector<int32_t>> sums;
+  for (size_t j = 0; j < 3; ++j) {
+    auto w = RandomVector(static_cast<size_t>(rows[j] * k), 40 + static_cast<uint32_t>(j));
+    q.push_back(std::move(QuantizeMatrix(w.data(), rows[j], k, DType::kI8)).value());
+    packed.push_back(std::move(PackMatrix(q.back().view(true))).value());
+    sums.emplace_back(static_cast<size_t>(rows[j]));
+    ASSERT_TRUE(ComputeI8RowSums(q.back().view(true), sums.back().data()).ok());
+  }
+  auto f32 = RandomVector(static_cast<size_t>(rows[2] * k), 50);
+  Matrix f32_view;
+  f32_view.rows = rows[2];
+  f32_view.cols = k;
+  f32_view.data = f32.data();
+  enum Variant { kPacked16, kPacked8, kRowMajor16, kAsymmetric, kMixed };
+  for (Variant variant : {kPacked16, kPacked8, kRowMajor16, kAsymmetric, kMixed}) {
+    std::vector<Matrix> views;
+    for (size_t j = 0; j < 3; ++j) {
+      Matrix v = packed[j]->view;
+      if (variant == kRowMajor16) {
+        v = q[j].view(true);
+        v.row_sums = sums[j].data();
+      }
+      v.asymmetric_activations = variant == kAsymmetric;
+      v.activations16 = variant != kPacked8;
+      views.push_back(v);
+    }
+    if (variant == kMixed) views[2] = f32_view;
+    const Matrix* ws[] = {&views[0], &views[1], &views[2]};
+    for (int64_t m : {1, 5, 40}) {
+      auto x = RandomVector(static_cast<size_t>(m * k), 60 + static_cast<uint32_t>(m));
+      for (int threads : {1, 2}) {
+        for (const KernelTable* kt : SupportedKernels()) {
+          KernelContext ctx(threads);
+          ctx.set_kernels(kt);
+          ctx.set_int8_gemm_path(KernelContext::Int8GemmPath::kInt8);
+          std::vector<std::vector<float>> want(3), got(3);
+          float* outs[3];
+          for (size_t j = 0; j < 3; ++j) {
+            want[j].assign(static_cast<size_t>(m * views[j].rows), NAN);
+            got[j].assign(static_cast<size_t>(m * views[j].rows), NAN);
+            Linear(ctx, views[j], x.data(), m, want[j].data());
+            outs[j] = got[j].data();
+          }
+          LinearSameInput(ctx, ws, x.data(), m, outs);
+          for (size_t j = 0; j < 3; ++j) {
+            EXPECT_EQ(got[j], want[j]) << "variant " << variant << " matrix " << j << " m=" << m
+                                       << " threads=" << threads << " " << kt->name;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Matrix::asymmetric_activations (XNNPACK's qd8): rows through the integer GEMV (m = 1) / GEMM
 // (m = 3) equal the fp32 reference — each row rounded by AsymmetricRoundActivationRow times the
 // dequantized weights — to float rounding, at shapes with padding (K not a multiple of 64, N not
