@@ -66,9 +66,9 @@ void Transformer::BatchAttentionLayer(int layer, std::span<KvCache* const> cache
   const float eps = static_cast<float>(c.rms_norm_eps);
   for (int64_t t = 0; t < m; ++t)
     RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, c.norm_weight_plus_one, s.h.data() + t * e);
-  Linear(ctx, w.q_proj, s.h.data(), m, s.q.data());
-  Linear(ctx, w.k_proj, s.h.data(), m, s.k.data());
-  Linear(ctx, w.v_proj, s.h.data(), m, s.v.data());
+  const Matrix* qkv[] = {&w.q_proj, &w.k_proj, &w.v_proj};
+  float* qkv_out[] = {s.q.data(), s.k.data(), s.v.data()};
+  LinearSameInput(ctx, qkv, s.h.data(), m, qkv_out);
   AddBiasRows(s.q.data(), w.q_bias, m, qd);
   AddBiasRows(s.k.data(), w.k_bias, m, kvd);
   AddBiasRows(s.v.data(), w.v_bias, m, kvd);
