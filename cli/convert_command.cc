@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -30,7 +31,7 @@ struct ConvertArgs {
   std::string quantize = "dynamic_int8";
   std::string format = "liblitertlm";
   int kv_cache_max_len = 1280;
-  int prefill_seq_len = 256;
+  std::vector<int> prefill_seq_lens = {256};
   std::string output_dir;
   std::optional<double> min_agreement;
   bool skip_validation = false;
@@ -78,7 +79,7 @@ int Run(const ConvertArgs& args) {
   }
   options.quantization = *quantization;
   options.kv_cache_max_len = args.kv_cache_max_len;
-  options.prefill_seq_len = args.prefill_seq_len;
+  options.prefill_seq_lens = args.prefill_seq_lens;
   options.validate = !args.skip_validation;
   options.min_agreement = args.min_agreement;
   options.num_threads = args.threads;
@@ -108,9 +109,11 @@ Command RegisterConvertCommand(CLI::App& app) {
   sub->add_option("--kv-cache-max-len", args->kv_cache_max_len,
                   "Maximum KV cache length (default 1280; with --format tflite the caches' length)")
       ->check(IntegerIn(1, kMaxIntFlag));
-  sub->add_option("--prefill-seq-len", args->prefill_seq_len,
-                  "Prefill sequence length (default 256; recorded with 8,64,128,256,512,1024 "
-                  "clipped to the KV length; with --format tflite the prefill_<N> signature)")
+  sub->add_option("--prefill-seq-len", args->prefill_seq_lens,
+                  "Prefill sequence length(s), comma-separated (default 256; recorded with "
+                  "8,64,128,256,512,1024 clipped to the KV length; with --format tflite one prefill_<N> "
+                  "signature each, as Google's --prefill_lengths=128,256,512)")
+      ->delimiter(',')
       ->check(IntegerIn(1, kMaxIntFlag));
   sub->add_option("--output-dir", args->output_dir, "Write DIR/{name}.litertlm instead");
   sub->add_option("--min-agreement", args->min_agreement,

@@ -36,6 +36,11 @@ void PrintSections(const LitertlmFileInfo& info) {
                 static_cast<unsigned long long>(s.end_offset - s.begin_offset));
     for (const auto& [key, value] : s.items) std::printf("  %s=%s", key.c_str(), value.c_str());
     std::printf("\n");
+    if (!s.signatures.empty()) {
+      std::printf("      signatures:");
+      for (const std::string& key : s.signatures) std::printf(" %s", key.c_str());
+      std::printf("\n");
+    }
   }
 }
 

@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "litertlm/export.h"
 #include "litertlm/status.h"
@@ -91,9 +92,10 @@ struct ConvertOptions {
   Quantization quantization = Quantization::kDynamicInt8;
   FileFormat format = FileFormat::kLiblitertlm;
   // As Google's converter: the KV caches' length (the longest context), and the prefill
-  // signature's token count (kTflite writes signature prefill_<prefill_seq_len>).
+  // signatures' token counts (kTflite writes one signature prefill_<T> per length, as
+  // litert-torch's --prefill_lengths=128,256,512 does; each in [1, kv_cache_max_len]).
   int kv_cache_max_len = 1280;
-  int prefill_seq_len = 256;
+  std::vector<int> prefill_seq_lens = {256};
   // Compare the converted weights with the fp32 source before installing the file.
   bool validate = true;
   // Threshold on top-1 agreement; unset = DefaultMinAgreement(quantization).

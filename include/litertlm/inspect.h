@@ -27,6 +27,8 @@ struct LitertlmSectionSummary {
   uint64_t begin_offset = 0;  // absolute, inclusive
   uint64_t end_offset = 0;    // absolute, exclusive
   std::vector<std::pair<std::string, std::string>> items;  // section key/values, as text
+  // TFLiteModel sections: the model's signature keys ("prefill_128", "decode", ...), in file order.
+  std::vector<std::string> signatures;
 };
 
 struct DTypeSummary {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "format/litertlm_reader.h"
+#include "format/tflite_model.h"
 #include "format/llm_metadata_text.h"
 #include "util/status_macros.h"
 
@@ -60,7 +61,12 @@ StatusOr<LitertlmFileInfo> InspectLitertlmFile(const std::string& path) {
   info.header_end = reader->header_end();
   info.system_metadata = ToText(reader->system_metadata());
   for (const format::SectionInfo& s : reader->sections()) {
-    info.sections.push_back({format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items)});
+    LitertlmSectionSummary summary{format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items), {}};
+    if (s.type == static_cast<uint8_t>(format::SectionType::kTfliteModel)) {
+      ASSIGN_OR_RETURN(auto model, format::TfliteModel::Open(reader->SectionBytes(s), path + ": TFLiteModel section"));
+      summary.signatures = model->SignatureKeys();
+    }
+    info.sections.push_back(std::move(summary));
   }
   if (reader->metadata() != nullptr) info.metadata_text = format::LlmMetadataToText(*reader->metadata());
   info.tokenizer = TokenizerName(reader->tokenizer_kind());

@@ -39,12 +39,17 @@ double Seconds(Clock::time_point start) {
 
 Status CheckOptions(const ConvertOptions& o) {
   if (o.kv_cache_max_len <= 0) return InvalidArgumentError("kv_cache_max_len must be > 0");
-  if (o.prefill_seq_len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0");
+  if (o.prefill_seq_lens.empty()) return InvalidArgumentError("prefill_seq_lens: at least one length is needed");
+  for (int len : o.prefill_seq_lens) {
+    if (len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0, got " + std::to_string(len));
+  }
   if (o.format == FileFormat::kTflite) {
     RETURN_IF_ERROR(converter::CheckTfliteQuantization(o.quantization));
-    if (o.prefill_seq_len > o.kv_cache_max_len) {
-      return InvalidArgumentError("prefill_seq_len " + std::to_string(o.prefill_seq_len) +
-                                  " is larger than kv_cache_max_len " + std::to_string(o.kv_cache_max_len));
+    for (int len : o.prefill_seq_lens) {
+      if (len > o.kv_cache_max_len) {
+        return InvalidArgumentError("prefill_seq_len " + std::to_string(len) + " is larger than kv_cache_max_len " +
+                                    std::to_string(o.kv_cache_max_len));
+      }
     }
   }
   if (o.num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
@@ -217,7 +222,7 @@ StatusOr<litert::lm::proto::LlmMetadata> BuildMetadata(const ConversionSource& s
                                                        const ConvertOptions& options) {
   format::MetadataOptions m;
   m.kv_cache_max_len = options.kv_cache_max_len;
-  m.prefill_seq_len = options.prefill_seq_len;
+  m.prefill_seq_lens = options.prefill_seq_lens;
   m.quantization = QuantizationName(options.quantization);
   m.source_model = options.source_name.empty() ? src.path : options.source_name;
   m.converter_version = std::string("liblitertlm ") + Version();

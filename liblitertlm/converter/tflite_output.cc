@@ -63,7 +63,7 @@ StatusOr<std::shared_ptr<const std::vector<uint8_t>>> WriteTfliteModelSection(Co
   RETURN_IF_ERROR(CheckTfliteQuantization(options.quantization));
   format::TfliteLlmOptions o;
   o.int8_weights = options.quantization != Quantization::kFp32;
-  o.prefill_lengths = {options.prefill_seq_len};
+  o.prefill_lengths = options.prefill_seq_lens;
   o.kv_cache_len = options.kv_cache_max_len;
   auto values = [&src](const std::string& name) -> StatusOr<std::vector<float>> {
     auto v = FloatValues(src, name);

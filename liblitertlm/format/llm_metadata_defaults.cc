@@ -73,9 +73,9 @@ void SetAffixes(proto::PromptAffixes* affixes, const FamilyDefaults& f, const st
 
 }  // namespace
 
-std::vector<int32_t> PrefillSeqLens(int prefill_seq_len, int kv_cache_max_len) {
+std::vector<int32_t> PrefillSeqLens(const std::vector<int>& prefill_seq_lens, int kv_cache_max_len) {
   std::vector<int32_t> lens = {8, 64, 128, 256, 512, 1024};
-  lens.push_back(prefill_seq_len);
+  lens.insert(lens.end(), prefill_seq_lens.begin(), prefill_seq_lens.end());
   std::sort(lens.begin(), lens.end());
   lens.erase(std::unique(lens.begin(), lens.end()), lens.end());
   std::erase_if(lens, [&](int32_t l) { return l <= 0 || l > kv_cache_max_len; });
@@ -96,10 +96,11 @@ StatusOr<proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type
     return InvalidArgumentError("--kv-cache-max-len must be >= 1, got " +
                                 std::to_string(options.kv_cache_max_len));
   }
-  if (options.prefill_seq_len < 1 || options.prefill_seq_len > options.kv_cache_max_len) {
-    return InvalidArgumentError("--prefill-seq-len must be in [1, --kv-cache-max-len=" +
-                                std::to_string(options.kv_cache_max_len) + "], got " +
-                                std::to_string(options.prefill_seq_len));
+  for (int len : options.prefill_seq_lens) {
+    if (len < 1 || len > options.kv_cache_max_len) {
+      return InvalidArgumentError("--prefill-seq-len must be in [1, --kv-cache-max-len=" +
+                                  std::to_string(options.kv_cache_max_len) + "], got " + std::to_string(len));
+    }
   }
   proto::LlmMetadata m;
   if (family->start) {
@@ -133,7 +134,7 @@ StatusOr<proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type
   info->set_source_model(options.source_model);
   info->set_quantization(options.quantization);
   info->set_kv_cache_max_len(options.kv_cache_max_len);
-  for (int32_t len : PrefillSeqLens(options.prefill_seq_len, options.kv_cache_max_len)) {
+  for (int32_t len : PrefillSeqLens(options.prefill_seq_lens, options.kv_cache_max_len)) {
     info->add_prefill_seq_lens(len);
   }
   return m;

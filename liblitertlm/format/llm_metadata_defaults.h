@@ -25,7 +25,7 @@ namespace litertlm::format {
 
 struct MetadataOptions {
   int kv_cache_max_len = 1280;
-  int prefill_seq_len = 256;
+  std::vector<int> prefill_seq_lens = {256};  // each in [1, kv_cache_max_len]
   std::string quantization;       // recorded in conversion_info
   std::string source_model;       // Hugging Face id or directory, recorded in conversion_info
   std::string converter_version;  // recorded in conversion_info
@@ -47,8 +47,8 @@ StatusOr<litert::lm::proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_vie
                                                                  const TokenLookup& lookup);
 
 // The prefill lengths recorded in a file: the seed list 8,64,128,256,512,1024 plus
-// `prefill_seq_len`, keeping those ≤ kv_cache_max_len, ascending, unique.
-std::vector<int32_t> PrefillSeqLens(int prefill_seq_len, int kv_cache_max_len);
+// `prefill_seq_lens`, keeping those ≤ kv_cache_max_len, ascending, unique.
+std::vector<int32_t> PrefillSeqLens(const std::vector<int>& prefill_seq_lens, int kv_cache_max_len);
 
 }  // namespace litertlm::format
 

@@ -105,6 +105,15 @@ int32_t TfliteModel::OpCode(const tflite::Operator& op) const {
   return std::max<int32_t>(c->builtin_code(), c->deprecated_builtin_code());
 }
 
+std::vector<std::string> TfliteModel::SignatureKeys() const {
+  std::vector<std::string> keys;
+  if (model_->signature_defs() == nullptr) return keys;
+  for (const tflite::SignatureDef* sd : *model_->signature_defs()) {
+    if (sd->signature_key() != nullptr) keys.push_back(sd->signature_key()->str());
+  }
+  return keys;
+}
+
 const tflite::SubGraph* TfliteModel::SignatureSubgraph(std::string_view key) const {
   if (model_->signature_defs() == nullptr) return nullptr;
   for (const tflite::SignatureDef* sd : *model_->signature_defs()) {

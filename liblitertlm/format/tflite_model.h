@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "litertlm/status.h"
@@ -73,6 +74,8 @@ class TfliteModel {
   std::span<const uint8_t> bytes() const { return bytes_; }
   // The builtin operator number of `op` (max of the deprecated byte and the int field).
   int32_t OpCode(const tflite::Operator& op) const;
+  // The signature keys ("prefill_128", "decode", ...), in file order.
+  std::vector<std::string> SignatureKeys() const;
   // The subgraph of signature `key`, or nullptr.
   const tflite::SubGraph* SignatureSubgraph(std::string_view key) const;
   // Tensor `index` of the signature's inputs / outputs named `name`, or nullopt.

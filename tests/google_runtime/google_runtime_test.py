@@ -92,6 +92,25 @@ class GoogleRuntimeTest(unittest.TestCase):
                 self.assertGreater(len(ours), 8, f"{checkpoint} {quantize}: too little text compared")
                 self.assertEqual(google, ours, f"{checkpoint} {quantize}: Google's runtime and ours differ")
 
+    def test_several_prefill_lengths(self):
+        # `--prefill-seq-len 8,16,32` writes one prefill_<T> signature per length over the same
+        # weight buffers (as litert-torch's --prefill_lengths=...): Google's runtime picks among
+        # them, and its greedy text still equals ours.
+        single = self.convert("qwen3_gqa", "dynamic_int8")
+        out_dir = os.path.join(self.tmp, "prefill_lengths")
+        subprocess.run([CLI, "convert", os.path.join(MODELS, "qwen3_gqa"), "--format", "tflite", "--quantize",
+                        "dynamic_int8", "--prefill-seq-len", "16,8,32", "--kv-cache-max-len", "64",
+                        "--output-dir", out_dir], capture_output=True, text=True, check=True)
+        path = os.path.join(out_dir, "qwen3_gqa.litertlm")
+        listing = subprocess.run([CLI, "inspect", path], capture_output=True, text=True, check=True).stdout
+        self.assertIn("signatures: prefill_8 prefill_16 prefill_32 decode", listing)
+        # The weights are shared: two more prefill graphs add their operators (about 70 KB each
+        # on this 2-layer model), not two more copies of the weights.
+        self.assertLess(os.path.getsize(path), 1.5 * os.path.getsize(single))
+        ours = our_text(CLI, path, TEXT_PROMPT, STEPS)
+        self.assertEqual(google_text(path, TEXT_PROMPT, STEPS), ours)
+        self.assertEqual(our_text(CLI, single, TEXT_PROMPT, STEPS), ours)
+
     def test_conversation_with_the_files_own_defaults(self):
         # A conversation (what `litert-lm serve` runs) uses the file's LlmMetadata: its chat template
         # and default sampler. Google's CPU sampler refuses some types (TOP_K: "Sampler type: 1 not

@@ -101,7 +101,7 @@ TEST(Convert, BadOptionsAreRejected) {
   EXPECT_EQ(Convert(Fixture("qwen3_gqa"), dir + "/a.litertlm", o).status().code(),
             StatusCode::kInvalidArgument);
   o = {};
-  o.prefill_seq_len = 4096;  // > kv_cache_max_len
+  o.prefill_seq_lens = {4096};  // > kv_cache_max_len
   auto r = Convert(Fixture("qwen3_gqa"), dir + "/a.litertlm", o);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("--prefill-seq-len"), std::string::npos);

@@ -29,7 +29,7 @@ TEST_P(TfliteFormatTest, Fp32FileGivesTheCheckpointsLogits) {
   ConvertOptions options;
   options.format = FileFormat::kTflite;
   options.quantization = Quantization::kFp32;
-  options.prefill_seq_len = 8;
+  options.prefill_seq_lens = {8};
   options.kv_cache_max_len = 64;
   auto result = Convert(fixture, out, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();

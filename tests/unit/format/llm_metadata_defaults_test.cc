@@ -84,16 +84,16 @@ TEST(LlmMetadataDefaults, BadOptionsAndUnknownFamily) {
   EXPECT_EQ(BuildDefaultLlmMetadata("llama", {}, lookup).status().code(),
             StatusCode::kUnimplemented);
   MetadataOptions options;
-  options.prefill_seq_len = 2000;
+  options.prefill_seq_lens = {256, 2000};
   auto s = BuildDefaultLlmMetadata("qwen3", options, lookup);
   EXPECT_THAT(s.status().message(), HasSubstr("--prefill-seq-len must be in [1, --kv-cache-max-len=1280]"));
 }
 
 TEST(LlmMetadataDefaults, PrefillSeqLensClipToKvLength) {
-  EXPECT_THAT(PrefillSeqLens(256, 1280), ElementsAre(8, 64, 128, 256, 512, 1024));
-  EXPECT_THAT(PrefillSeqLens(100, 200), ElementsAre(8, 64, 100, 128));
-  EXPECT_THAT(PrefillSeqLens(2048, 4096), ElementsAre(8, 64, 128, 256, 512, 1024, 2048));
-  EXPECT_THAT(PrefillSeqLens(8, 8), ElementsAre(8));
+  EXPECT_THAT(PrefillSeqLens({256}, 1280), ElementsAre(8, 64, 128, 256, 512, 1024));
+  EXPECT_THAT(PrefillSeqLens({100}, 200), ElementsAre(8, 64, 100, 128));
+  EXPECT_THAT(PrefillSeqLens({2048, 100, 2048}, 4096), ElementsAre(8, 64, 100, 128, 256, 512, 1024, 2048));
+  EXPECT_THAT(PrefillSeqLens({8}, 8), ElementsAre(8));
 }
 
 }  // namespace
