@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/model_family.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
@@ -246,9 +247,11 @@ Status WriteGemma3(const Meta& m, const CommonConfig& c, Writer& w) {
   return Status::Ok();
 }
 
-void WriteQwen3(const GgufFile& g, const CommonConfig& c, Writer& w) {
-  Key(w, "architectures"); w.StartArray(); w.String("Qwen3ForCausalLM"); w.EndArray();
-  Key(w, "model_type"); w.String("qwen3");
+// Families without extra keys (Qwen3, Llama): names from the family record, SiLU, no sliding.
+void WriteSiluFamily(const GgufFile& g, const ModelFamily& family, const CommonConfig& c, Writer& w) {
+  const std::string arch(family.hf_architectures[0]), type(family.model_types[0]);
+  Key(w, "architectures"); w.StartArray(); w.String(arch.c_str()); w.EndArray();
+  Key(w, "model_type"); w.String(type.c_str());
   WriteCommon(w, c);
   Key(w, "hidden_act"); w.String("silu");
   Key(w, "attention_bias"); w.Bool(g.FindTensor("blk.0.attn_q.bias") != nullptr);
@@ -260,9 +263,16 @@ void WriteQwen3(const GgufFile& g, const CommonConfig& c, Writer& w) {
 
 StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
   ASSIGN_OR_RETURN(std::string arch, gguf.GetString("general.architecture"));
-  if (arch != "gemma3" && arch != "qwen3") {
+  const ModelFamily* family = FindFamilyByGgufArchitecture(arch);
+  if (family == nullptr) {
     return UnimplementedError(gguf.origin() + ": GGUF architecture '" + arch +
-                              "' is not supported (supported: gemma3, qwen3)");
+                              "' is not supported (supported: " + SupportedGgufArchitectures() + ")");
+  }
+  if (gguf.FindTensor("rope_freqs.weight") != nullptr) {
+    // llama.cpp stores Llama 3 rope scaling as precomputed per-frequency factors, which no
+    // config.json rope_scaling expresses.
+    return UnimplementedError(gguf.origin() + ": tensor 'rope_freqs.weight' (per-frequency RoPE "
+                              "factors, e.g. Llama 3 rope scaling) is not supported");
   }
   Meta meta(gguf, arch);
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommon(meta));
@@ -270,10 +280,10 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
   Writer w(buffer);
   w.SetIndent(' ', 2);
   w.StartObject();
-  if (arch == "gemma3") {
+  if (family->arch == Arch::kGemma3) {
     RETURN_IF_ERROR(WriteGemma3(meta, common, w));
   } else {
-    WriteQwen3(gguf, common, w);
+    WriteSiluFamily(gguf, *family, common, w);
   }
   RETURN_IF_ERROR(WriteTokenIds(gguf, w));
   w.EndObject();

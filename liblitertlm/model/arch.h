@@ -25,6 +25,7 @@ std::string SupportedArchitectures();
 
 Status ParseQwen3Config(const JsonObjectReader& reader, ModelConfig* config);
 Status ParseGemma3Config(const JsonObjectReader& reader, ModelConfig* config);
+Status ParseLlamaConfig(const JsonObjectReader& reader, ModelConfig* config);
 
 // Shared by the architecture parsers: layer_types / sliding_window_pattern → layer_sliding.
 Status ParseLayerTypes(const JsonObjectReader& reader, ModelConfig* config);

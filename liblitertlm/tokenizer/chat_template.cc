@@ -24,6 +24,25 @@ constexpr std::array<std::string_view, 5> kGemma3Markers = {
     "| trim",
 };
 
+// Llama 3.0 instruct. Llama 3.1+ templates also hold these but add a dated system block, tools
+// and ipython turns, which this renderer does not implement: kLlama31Markers excludes them.
+constexpr std::array<std::string_view, 5> kLlama3Markers = {
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "bos_token",
+    "| trim",
+};
+constexpr std::array<std::string_view, 1> kLlama31Markers = {"Cutting Knowledge Date"};
+
+template <size_t N>
+bool ContainsAny(std::string_view text, const std::array<std::string_view, N>& markers) {
+  for (std::string_view m : markers) {
+    if (text.find(m) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 template <size_t N>
 bool ContainsAll(std::string_view text, const std::array<std::string_view, N>& markers) {
   for (std::string_view m : markers) {
@@ -73,6 +92,8 @@ size_t DecodeUtf8(std::string_view s, size_t pos, uint32_t* cp) {
 std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template) {
   if (ContainsAll(jinja_template, kQwen3Markers)) return ChatTemplateFamily::kQwen3;
   if (ContainsAll(jinja_template, kGemma3Markers)) return ChatTemplateFamily::kGemma3;
+  if (ContainsAll(jinja_template, kLlama3Markers) && !ContainsAny(jinja_template, kLlama31Markers))
+    return ChatTemplateFamily::kLlama3;
   return std::nullopt;
 }
 
@@ -83,8 +104,8 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
   std::optional<ChatTemplateFamily> family = DetectChatTemplateFamily(jinja_template);
   if (!family) {
     return UnimplementedError(
-        "chat_template: unsupported chat template (liblitertlm renders the Qwen3 and Gemma3 "
-        "template families natively and found neither's markers); use prompt templates "
+        "chat_template: unsupported chat template (liblitertlm renders the Qwen3, Gemma3 and "
+        "Llama 3 template families natively and found none's markers); use prompt templates "
         "(e.g. --no-chat-template) for this model");
   }
   switch (*family) {
@@ -92,6 +113,8 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
       return NewQwen3ChatTemplate();
     case ChatTemplateFamily::kGemma3:
       return NewGemma3ChatTemplate(std::string(bos_token));
+    case ChatTemplateFamily::kLlama3:
+      return NewLlama3ChatTemplate(std::string(bos_token));
     case ChatTemplateFamily::kPromptTemplates:
       break;
   }

@@ -29,6 +29,7 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
 
 std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate();
 std::unique_ptr<ChatTemplate> NewGemma3ChatTemplate(std::string bos_token);
+std::unique_ptr<ChatTemplate> NewLlama3ChatTemplate(std::string bos_token);
 std::unique_ptr<ChatTemplate> NewPromptTemplatesChatTemplate(PromptTemplates templates);
 
 // Python string semantics the templates rely on.

@@ -124,7 +124,7 @@ TEST(GgufTensorNameTest, Gemma3AndQwen3Tables) {
   EXPECT_EQ(GgufToHfTensorName("gemma3", "blk.02.attn_q.weight"), std::nullopt);
   EXPECT_EQ(GgufToHfTensorName("gemma3", "blk.x.attn_q.weight"), std::nullopt);
   EXPECT_EQ(GgufToHfTensorName("gemma3", "rope_freqs.weight"), std::nullopt);
-  EXPECT_EQ(GgufToHfTensorName("llama", "token_embd.weight"), std::nullopt);
+  EXPECT_EQ(GgufToHfTensorName("falcon", "token_embd.weight"), std::nullopt);
 }
 
 TEST(GgufWeightSourceTest, Gemma3NamesShapesAndNormShift) {
@@ -193,10 +193,10 @@ TEST(GgufWeightSourceTest, RejectsUnmappableFiles) {
   layer.AddF32Tensor("blk.1.attn_norm.weight", {kHidden}, Ramp(kHidden, 1));
   EXPECT_THAT(OpenBuilt(layer, "layer.gguf").status().message(),
               HasSubstr("tensor 'blk.1.attn_norm.weight' names layer 1 but gemma3.block_count is 1"));
-  GgufBuilder arch = TinyModel("llama", 1);
-  auto a = OpenBuilt(arch, "llama.gguf");
+  GgufBuilder arch = TinyModel("falcon", 1);
+  auto a = OpenBuilt(arch, "falcon.gguf");
   EXPECT_EQ(a.status().code(), StatusCode::kUnimplemented);
-  EXPECT_THAT(a.status().message(), HasSubstr("GGUF architecture 'llama' is not supported"));
+  EXPECT_THAT(a.status().message(), HasSubstr("GGUF architecture 'falcon' is not supported"));
 }
 
 TEST(GgufWeightSourceTest, UnsupportedQuantTypeNamesTensor) {

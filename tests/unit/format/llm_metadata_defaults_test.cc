@@ -81,7 +81,7 @@ TEST(LlmMetadataDefaults, TokenizerDisagreementFailsLoudly) {
 
 TEST(LlmMetadataDefaults, BadOptionsAndUnknownFamily) {
   auto lookup = MapLookup({{"<|im_end|>", 151645}});
-  EXPECT_EQ(BuildDefaultLlmMetadata("llama", {}, lookup).status().code(),
+  EXPECT_EQ(BuildDefaultLlmMetadata("mistral", {}, lookup).status().code(),
             StatusCode::kUnimplemented);
   MetadataOptions options;
   options.prefill_seq_len = 2000;

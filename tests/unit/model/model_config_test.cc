@@ -74,10 +74,10 @@ TEST(ModelConfigTest, ParsesGemma3LegacyPatternAndLocalBase) {
 }
 
 TEST(ModelConfigTest, UnknownArchitectureListsSupported) {
-  auto c = ParseModelConfig(R"({"architectures": ["LlamaForCausalLM"]})", "ckpt/config.json");
+  auto c = ParseModelConfig(R"({"architectures": ["MistralForCausalLM"]})", "ckpt/config.json");
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("ckpt/config.json"));
-  EXPECT_THAT(c.status().message(), HasSubstr("LlamaForCausalLM"));
+  EXPECT_THAT(c.status().message(), HasSubstr("MistralForCausalLM"));
   EXPECT_THAT(c.status().message(), HasSubstr("Qwen3ForCausalLM"));
 }
 
