@@ -32,6 +32,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string TokenizerConfigPath(const std::string& family) {
+  // Llama 3: the tiny fixture tokenizer's (its template is the Llama 3 instruct one).
+  if (family == "llama3") return GoldenDir() + "/models/llama3_gqa/tokenizer_config.json";
   return SharedDir() + "/fixtures/tokenizers/" + family +
          "/tokenizer_config.json";
 }
@@ -117,6 +119,25 @@ TEST(ChatTemplateReferenceTest, Qwen3MatchesTransformers) {
 
 TEST(ChatTemplateReferenceTest, Gemma3MatchesTransformers) {
   CheckFamily("gemma3", ChatTemplateFamily::kGemma3);
+}
+
+TEST(ChatTemplateReferenceTest, Llama3MatchesTransformers) {
+  CheckFamily("llama3", ChatTemplateFamily::kLlama3);
+}
+
+TEST(ChatTemplateTest, Llama3WritesBosAndDatedVariantIsNotTakenForIt) {
+  auto llama = LoadRealTemplate("llama3");
+  ASSERT_NE(llama, nullptr);
+  EXPECT_TRUE(llama->writes_bos());
+  // The Llama 3.1+ template (dated system block, tools) holds every Llama 3 marker too; it must
+  // not be rendered as Llama 3.0.
+  std::string text = ReadFile(TokenizerConfigPath("llama3"));
+  auto doc = ParseJson(text, "tokenizer_config.json");
+  ASSERT_TRUE(doc.ok());
+  std::string dated = std::string("{{- \"Cutting Knowledge Date: December 2023\\n\" }}") +
+                      (**doc)["chat_template"].GetString();
+  EXPECT_EQ(DetectChatTemplateFamily(dated), std::nullopt);
+  EXPECT_EQ(DetectChatTemplateFamily((**doc)["chat_template"].GetString()), ChatTemplateFamily::kLlama3);
 }
 
 TEST(ChatTemplateTest, Gemma3WritesBosQwen3DoesNot) {
