@@ -24,8 +24,8 @@ constexpr std::array<std::string_view, 5> kGemma3Markers = {
     "| trim",
 };
 
-// Llama 3.0 instruct. Llama 3.1+ templates also hold these but add a dated system block, tools
-// and ipython turns, which this renderer does not implement: kLlama31Markers excludes them.
+// Llama 3.0 instruct. Llama 3.1+ templates hold these too, plus the dated system block
+// (kLlama31Markers); 3.2 dates it with strftime_now.
 constexpr std::array<std::string_view, 5> kLlama3Markers = {
     "<|start_header_id|>",
     "<|end_header_id|>",
@@ -33,7 +33,14 @@ constexpr std::array<std::string_view, 5> kLlama3Markers = {
     "bos_token",
     "| trim",
 };
-constexpr std::array<std::string_view, 1> kLlama31Markers = {"Cutting Knowledge Date"};
+constexpr std::array<std::string_view, 5> kLlama31Markers = {
+    "Cutting Knowledge Date: December 2023\\n",
+    "Today Date: ",
+    "date_string",
+    "system_message",
+    "messages[1:]",
+};
+constexpr std::string_view kLlama31FixedDate = "26 Jul 2024";
 
 template <size_t N>
 bool ContainsAny(std::string_view text, const std::array<std::string_view, N>& markers) {
@@ -92,7 +99,8 @@ size_t DecodeUtf8(std::string_view s, size_t pos, uint32_t* cp) {
 std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template) {
   if (ContainsAll(jinja_template, kQwen3Markers)) return ChatTemplateFamily::kQwen3;
   if (ContainsAll(jinja_template, kGemma3Markers)) return ChatTemplateFamily::kGemma3;
-  if (ContainsAll(jinja_template, kLlama3Markers) && !ContainsAny(jinja_template, kLlama31Markers))
+  if (ContainsAll(jinja_template, kLlama3Markers) &&
+      (ContainsAll(jinja_template, kLlama31Markers) || !ContainsAny(jinja_template, kLlama31Markers)))
     return ChatTemplateFamily::kLlama3;
   return std::nullopt;
 }
@@ -114,7 +122,10 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
     case ChatTemplateFamily::kGemma3:
       return NewGemma3ChatTemplate(std::string(bos_token));
     case ChatTemplateFamily::kLlama3:
-      return NewLlama3ChatTemplate(std::string(bos_token));
+      if (!ContainsAll(jinja_template, kLlama31Markers)) return NewLlama3ChatTemplate(std::string(bos_token));
+      if (jinja_template.find("strftime_now") != std::string_view::npos)
+        return NewDatedLlama3ChatTemplate(std::string(bos_token), &LocalDateForChatTemplate);
+      return NewDatedLlama3ChatTemplate(std::string(bos_token), [] { return std::string(kLlama31FixedDate); });
     case ChatTemplateFamily::kPromptTemplates:
       break;
   }

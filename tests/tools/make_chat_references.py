@@ -18,10 +18,13 @@ that family and keeps the others of an existing --out file:
       --out tests/golden/chat/chat_template_reference.json
 """
 import argparse
+import datetime
 import hashlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 import jinja2
 import tokenizers
@@ -116,7 +119,7 @@ def family_cases(family, tok):
             for et in thinking:
                 if not agp and et is not None:
                     continue
-                if family in ("gemma3", "llama3") and et is True:
+                if family in ("gemma3", "llama3", "llama3_2") and et is True:
                     continue
                 r = render(tok, msgs, agp, et)
                 case = {"name": f"{name}/agp={int(agp)}/think={et}", "messages": msgs,
@@ -147,8 +150,17 @@ def main():
             "gemma3": os.path.join(args.tokenizers, "gemma3"),
             "llama3": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden",
                                    "models", "llama3_gqa")}
-    config_names = {"llama3": "tests/golden/models/llama3_gqa/tokenizer_config.json"}
-    for family in args.only or ("qwen3", "gemma3", "llama3"):
+    config_names = {"llama3": "tests/golden/models/llama3_gqa/tokenizer_config.json",
+                    "llama3_2": "tests/golden/chat/llama3_2_tokenizer_config.json"}
+    # Llama 3.2: the fixture tokenizer with the dated template of Llama-3.2-*-Instruct (written
+    # into tests/golden/chat/llama3_2_tokenizer_config.json), in a scratch directory.
+    scratch = tempfile.mkdtemp()
+    here = os.path.dirname(os.path.abspath(__file__))
+    shutil.copy(os.path.join(dirs["llama3"], "tokenizer.json"), scratch)
+    shutil.copy(os.path.join(here, "..", "golden", "chat", "llama3_2_tokenizer_config.json"),
+                os.path.join(scratch, "tokenizer_config.json"))
+    dirs["llama3_2"] = scratch
+    for family in args.only or ("qwen3", "gemma3", "llama3", "llama3_2"):
         d = dirs[family]
         tok = AutoTokenizer.from_pretrained(d)
         with open(os.path.join(d, "tokenizer_config.json"), "rb") as f:
@@ -163,6 +175,11 @@ def main():
             "bos_token": tok.bos_token, "eos_token": tok.eos_token,
             "cases": cases,
         }
+        if family == "llama3_2":
+            # transformers' strftime_now("%d %b %Y") (local time) dated these renderings.
+            date = datetime.datetime.now().strftime("%d %b %Y")
+            assert all(date in c["expected"] for c in cases if "expected" in c), date
+            out["families"][family]["date_string"] = date
         if args.only:  # rendered by other versions than the kept families
             out["families"][family]["versions"] = versions
             out["families"][family]["command"] = " ".join(["/work/venvs/ref/bin/python"] + sys.argv)
