@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/gguf_dequant.h"
 #include "format/model_family.h"
 #include "util/status_macros.h"
 
@@ -268,11 +269,17 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
     return UnimplementedError(gguf.origin() + ": GGUF architecture '" + arch +
                               "' is not supported (supported: " + SupportedGgufArchitectures() + ")");
   }
-  if (gguf.FindTensor("rope_freqs.weight") != nullptr) {
-    // llama.cpp stores Llama 3 rope scaling as precomputed per-frequency factors, which no
-    // config.json rope_scaling expresses.
-    return UnimplementedError(gguf.origin() + ": tensor 'rope_freqs.weight' (per-frequency RoPE "
-                              "factors, e.g. Llama 3 rope scaling) is not supported");
+  std::vector<float> freq_factors;
+  if (const GgufTensorInfo* t = gguf.FindTensor("rope_freqs.weight"); t != nullptr) {
+    // llama.cpp stores Llama 3 rope scaling as precomputed per-frequency divisors, which no
+    // config.json rope_scaling expresses: they are passed on as "rope_freq_factors".
+    if (!family->gguf_rope_freqs) {
+      return UnimplementedError(gguf.origin() + ": tensor 'rope_freqs.weight' (per-frequency RoPE "
+                                "factors) is not supported for architecture " + arch);
+    }
+    freq_factors.resize(static_cast<size_t>(t->n_elements));
+    RETURN_IF_ERROR(DequantizeGgml(*t->type, gguf.TensorData(*t), freq_factors,
+                                   gguf.origin() + ": tensor 'rope_freqs.weight'"));
   }
   Meta meta(gguf, arch);
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommon(meta));
@@ -284,6 +291,15 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
     RETURN_IF_ERROR(WriteGemma3(meta, common, w));
   } else {
     WriteSiluFamily(gguf, *family, common, w);
+  }
+  if (!freq_factors.empty()) {
+    Key(w, "rope_freq_factors");
+    w.StartArray();
+    for (float f : freq_factors) {
+      const std::string s = ShortFloat(f);
+      w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
+    }
+    w.EndArray();
   }
   RETURN_IF_ERROR(WriteTokenIds(gguf, w));
   w.EndObject();

@@ -138,6 +138,8 @@ StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::FromFile(
     }
   }
   for (const GgufTensorInfo& t : file->tensors()) {
+    // Not a weight: its rope divisors go into the config (format/gguf_hf_config.h).
+    if (family.gguf_rope_freqs && t.name == "rope_freqs.weight") continue;
     std::optional<std::string> hf = GgufToHfTensorName(arch, t.name);
     if (!hf) {
       return InvalidArgumentError(origin + ": tensor '" + t.name +

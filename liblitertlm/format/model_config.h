@@ -30,6 +30,9 @@ struct RopeConfig {
   double theta = 10000.0;
   double linear_factor = 1.0;  // "linear" rope scaling; 1 = none
   std::optional<Llama3RopeScaling> llama3;
+  // Per-frequency divisors, inv_freq[i] /= freq_factors[i] (llama.cpp's rope_freqs tensor, the
+  // form its GGUF files give Llama 3 scaling in); empty = none.
+  std::vector<float> freq_factors;
 };
 
 // transformers' Llama 3 adjustment of one inverse frequency (computed in fp32 as it does).

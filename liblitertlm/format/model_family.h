@@ -54,6 +54,7 @@ struct ModelFamily {
   std::string_view gguf_architecture;                  // llama.cpp general.architecture
   bool gguf_norms_plus_one = false;    // llama.cpp stores RMSNorm weights as 1 + w (Gemma)
   bool gguf_qk_rows_permuted = false;  // llama.cpp permutes q/k rows for its rope (Llama)
+  bool gguf_rope_freqs = false;        // rope_freqs.weight: per-frequency rope divisors (Llama 3)
   std::optional<FamilyToken> start;    // written before the prompt (BOS), if any
   std::span<const FamilyToken> stops;
   FamilySampler sampler;

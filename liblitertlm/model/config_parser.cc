@@ -213,6 +213,21 @@ Status ParseRopeObject(const rapidjson::Value& obj, const std::string& where, do
 }
 }  // namespace
 
+Status ParseRopeFreqFactors(const JsonObjectReader& r, int head_dim, RopeConfig* rope) {
+  ASSIGN_OR_RETURN(const rapidjson::Value* list, r.Array("rope_freq_factors"));
+  if (list == nullptr) return Status::Ok();
+  if (static_cast<int>(list->Size()) != head_dim / 2)
+    return InvalidArgumentError(r.Where("rope_freq_factors") + " has " + std::to_string(list->Size()) +
+                                " entries, head_dim / 2 = " + std::to_string(head_dim / 2) + " expected");
+  for (const auto& v : list->GetArray()) {
+    const double f = v.IsNumber() ? v.GetDouble() : 0.0;
+    if (!(f > 0) || !std::isfinite(f))
+      return InvalidArgumentError(r.Where("rope_freq_factors") + " must hold positive numbers");
+    rope->freq_factors.push_back(static_cast<float>(f));
+  }
+  return Status::Ok();
+}
+
 Status ParseRope(const JsonObjectReader& r, const char* layer_type, const char* legacy_theta_field,
                  double default_theta, bool legacy_scaling_applies, RopeConfig* rope) {
   ASSIGN_OR_RETURN(const rapidjson::Value* params, r.Object("rope_parameters"));

@@ -17,6 +17,7 @@ Status ParseLlamaConfig(const JsonObjectReader& r, ModelConfig* c) {
   if (mlp_bias.value_or(false)) return UnimplementedError(r.Where("mlp_bias") + ": MLP biases are not supported");
   c->layer_sliding.assign(c->num_layers, false);
   RETURN_IF_ERROR(ParseRope(r, "full_attention", "rope_theta", 10000.0, true, &c->rope_global));
+  RETURN_IF_ERROR(ParseRopeFreqFactors(r, c->head_dim, &c->rope_global));
   c->rope_local = c->rope_global;
   return Status::Ok();
 }

@@ -474,14 +474,31 @@ TEST(GgufLlamaTest, ConfigAndRopeFactorsTensor) {
   EXPECT_STREQ(c["architectures"][0].GetString(), "LlamaForCausalLM");
   EXPECT_STREQ(c["model_type"].GetString(), "llama");
   EXPECT_TRUE(c["tie_word_embeddings"].GetBool());
-  // Llama 3 rope scaling as llama.cpp stores it (precomputed factors) is refused, not ignored.
+  EXPECT_FALSE(c.HasMember("rope_freq_factors"));
+  // Llama 3 rope scaling as llama.cpp stores it (a rope_freqs tensor of divisors) goes into the
+  // config as rope_freq_factors, and is no weight.
   GgufBuilder scaled = TinyModel("llama", 1);
   scaled.AddF32Tensor("rope_freqs.weight", {kHeadDim / 2}, Ramp(kHeadDim / 2, 1.0f));
-  auto g = GgufFile::Open(testing::WriteTempFile("cfg_llama_freqs.gguf", scaled.Build()));
+  const std::string path = testing::WriteTempFile("cfg_llama_freqs.gguf", scaled.Build());
+  auto g = GgufFile::Open(path);
   ASSERT_TRUE(g.ok());
-  Status s = GgufToHfConfigJson(**g).status();
+  auto scaled_json = GgufToHfConfigJson(**g);
+  ASSERT_TRUE(scaled_json.ok()) << scaled_json.status().ToString();
+  auto scaled_doc = ParseJson(*scaled_json, "config.json");
+  const rapidjson::Value& factors = (**scaled_doc)["rope_freq_factors"];
+  ASSERT_EQ(factors.Size(), static_cast<unsigned>(kHeadDim / 2));
+  for (int i = 0; i < kHeadDim / 2; ++i) EXPECT_EQ(factors[i].GetDouble(), 1.0 + 0.5 * i);
+  auto src = GgufWeightSource::Open(path);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  for (const std::string& name : (*src)->TensorNames()) EXPECT_EQ(name.find("rope"), std::string::npos);
+  // Other families have no such tensor: refused, not ignored.
+  GgufBuilder gemma = TinyModel("gemma3", 1);
+  gemma.AddF32Tensor("rope_freqs.weight", {kHeadDim / 2}, Ramp(kHeadDim / 2, 1.0f));
+  auto gg = GgufFile::Open(testing::WriteTempFile("cfg_gemma_freqs.gguf", gemma.Build()));
+  ASSERT_TRUE(gg.ok());
+  Status s = GgufToHfConfigJson(**gg).status();
   EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
-  EXPECT_THAT(s.message(), HasSubstr("cfg_llama_freqs.gguf: tensor 'rope_freqs.weight'"));
+  EXPECT_THAT(s.message(), HasSubstr("cfg_gemma_freqs.gguf: tensor 'rope_freqs.weight'"));
 }
 
 }  // namespace

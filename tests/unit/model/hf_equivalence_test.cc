@@ -233,6 +233,35 @@ TEST(HfEquivalenceGguf, LlamaGgufEqualsItsCheckpointExactly) {
   ExpectClose(b, prefill, "tiny_llama.gguf prefill");
 }
 
+// tests/golden/gguf/tiny_llama3_scaled.gguf: llama3_gqa with its Llama 3 rope scaling as
+// llama.cpp stores it (rope_freqs.weight divisors, not config keys). It must match transformers'
+// references for the checkpoint (the divisors differ from transformers' own fp32 computation by
+// ~1e-7 relative, so not bit for bit), and without the divisors it would be off by up to 5.7.
+TEST(HfEquivalenceGguf, LlamaGgufWithRopeFreqsMatchesTransformers) {
+  const std::string dir = testing::GoldenDir() + "/models/llama3_gqa";
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  auto model = ModelLoader::Load(testing::GoldenDir() + "/gguf/tiny_llama3_scaled.gguf");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const int vocab = (*model)->info().vocab_size;
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  const auto prefill = Values<float>(**ref, "prefill_logits");
+  const auto decode_ids = Values<int32_t>(**ref, "decode_ids");
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  std::vector<float> all;
+  ASSERT_TRUE((*session)->PrefillAllLogits(prompt, &all).ok());
+  for (size_t p = 0; p < prompt.size(); ++p) {
+    ExpectClose(std::span(all).subspan(p * vocab, vocab), std::span(prefill).subspan(p * vocab, vocab),
+                "tiny_llama3_scaled.gguf prefill position " + std::to_string(p));
+  }
+  for (size_t i = 0; i + 1 < decode_ids.size(); ++i) {
+    ASSERT_EQ(ArgMax((*session)->LastLogits()), decode_ids[i]) << "greedy token " << i;
+    const TokenId next = decode_ids[i];
+    ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+  }
+}
+
 TEST(HfEquivalenceFixtures, AllFixturesPresent) {
   // qwen3_gqa, qwen3_tied, gemma3_sliding, gemma3_mqa at least: an empty list must not pass.
   EXPECT_GE(FixtureDirs().size(), 4u) << "fixtures missing under " << testing::GoldenDir();
