@@ -277,6 +277,10 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
       return UnimplementedError(gguf.origin() + ": tensor 'rope_freqs.weight' (per-frequency RoPE "
                                 "factors) is not supported for architecture " + arch);
     }
+    if (t->n_elements <= 0 || t->n_elements > kMaxLayers) {  // head_dim / 2 values
+      return InvalidArgumentError(gguf.origin() + ": tensor 'rope_freqs.weight' has " +
+                                  std::to_string(t->n_elements) + " values");
+    }
     freq_factors.resize(static_cast<size_t>(t->n_elements));
     RETURN_IF_ERROR(DequantizeGgml(*t->type, gguf.TensorData(*t), freq_factors,
                                    gguf.origin() + ": tensor 'rope_freqs.weight'"));
