@@ -86,6 +86,7 @@ StatusOr<ModelDefaults> FamilyDefaults(const Model& model, const Tokenizer& toke
   };
   ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(c, tokenizer));
   for (const FamilyToken& stop : family->stops) {
+    if (stop.optional && !tokenizer.TokenToId(stop.text)) continue;
     ASSIGN_OR_RETURN(TokenId id, require(stop.text));
     AddUnique(&d.stop_token_ids, id);
   }

@@ -87,7 +87,8 @@ StatusOr<proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type
                                               family->start->id, lookup, options));
     m.mutable_start_token()->mutable_token_ids()->add_ids(id);
   }
-  for (const auto& [text, id] : family->stops) {
+  for (const auto& [text, id, optional] : family->stops) {
+    if (optional && !lookup(text)) continue;
     ASSIGN_OR_RETURN(int32_t resolved, ResolveToken(*family, text, id, lookup, options));
     m.add_stop_tokens()->mutable_token_ids()->add_ids(resolved);
   }

@@ -21,8 +21,9 @@ constexpr SV kGemma3Orgs[] = {"google"};
 constexpr SV kLlamaArchs[] = {"LlamaForCausalLM"};
 constexpr SV kLlamaTypes[] = {"llama"};
 // Llama 3.x: <|eot_id|> ends a turn, <|eom_id|> a tool message, <|end_of_text|> the text.
-constexpr FamilyToken kLlama3Stops[] = {{"<|eot_id|>", 128009}, {"<|end_of_text|>", 128001},
-                                        {"<|eom_id|>", 128008}};
+constexpr FamilyToken kLlama3Stops[] = {{"<|eot_id|>", 128009},
+                                        {"<|end_of_text|>", 128001},
+                                        {"<|eom_id|>", 128008, /*optional=*/true}};
 // Llama-architecture checkpoints with ChatML tokens (SmolLM2: <|im_end|> is id 2).
 constexpr FamilyToken kChatMlLlamaStops[] = {{"<|im_end|>", 2}};
 constexpr SV kChatMlLlamaOrgs[] = {"HuggingFaceTB"};
@@ -93,7 +94,7 @@ const ModelFamily kFamilies[] = {
 bool HasAllTokens(const ModelFamily& f, const HasTokenFn& lookup) {
   if (f.start && !lookup(f.start->text)) return false;
   for (const FamilyToken& t : f.stops) {
-    if (!lookup(t.text)) return false;
+    if (!t.optional && !lookup(t.text)) return false;
   }
   return true;
 }

@@ -4,7 +4,8 @@
 // its config parser in model/, and a chat-template renderer when its template is new).
 //
 // A model_type may have several rows (Llama checkpoints come with Llama 3 or ChatML tokens, e.g.
-// SmolLM2): the first row whose start and stop tokens the tokenizer all has is used.
+// SmolLM2): the first row whose start and (non-optional) stop tokens the tokenizer all has is
+// used.
 #ifndef LITERTLM_FORMAT_MODEL_FAMILY_H_
 #define LITERTLM_FORMAT_MODEL_FAMILY_H_
 
@@ -24,6 +25,7 @@ namespace litertlm {
 struct FamilyToken {
   std::string_view text;
   int32_t id = 0;
+  bool optional = false;  // used when the tokenizer has it (Llama 3.0 has no <|eom_id|>)
 };
 
 // LlmMetadata llm_model_type written for the family.
