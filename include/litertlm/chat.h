@@ -13,7 +13,10 @@
 // families it implements natively from the template text and renders them in C++:
 //   - kQwen3:  the Qwen3 template (`<|im_start|>` turns, `<think>` reasoning, `enable_thinking`);
 //   - kGemma3: the Gemma3 instruction-tuned template (`<start_of_turn>` turns, system prompt folded
-//              into the first user turn, `assistant` written as `model`, contents trimmed).
+//              into the first user turn, `assistant` written as `model`, contents trimmed);
+//   - kLlama3: the Llama 3 instruct templates (`<|start_header_id|>{role}<|end_header_id|>\n\n`
+//              turns ending in `<|eot_id|>`, contents trimmed); 3.1+ also open with a system turn
+//              "Cutting Knowledge Date: December 2023\nToday Date: …" (3.2: today's local date).
 // Any other template is UNIMPLEMENTED (the message says so); models without a usable template can
 // use FromPromptTemplates() (prefix/suffix per role, as in LiteRT-LM's prompt_templates metadata).
 // Not supported (transformers features outside this API): tools / tool calls / `tool` messages,
@@ -57,6 +60,7 @@ enum class ChatTemplateFamily {
   kQwen3 = 0,
   kGemma3 = 1,
   kPromptTemplates = 2,  // FromPromptTemplates(): plain prefix/suffix per role
+  kLlama3 = 3,
 };
 
 // One role's wrapping in a prompt-template fallback: prefix + content + suffix.

@@ -52,8 +52,10 @@ struct SamplerOptions {
 // Sampler defaults of a model family, by `architecture` (config.json "architectures"[0]), as
 // recorded in the project's seed documents (the LiteRT-LM metadata of the litert-community
 // conversions): Qwen3ForCausalLM → temperature 0.6, top_k 20, top_p 0.95; Gemma3ForCausalLM /
-// Gemma3ForConditionalGeneration → temperature 1.0, top_k 1 (greedy), top_p 0.95. nullopt for
-// other architectures. The model's own metadata, when present, takes precedence over these.
+// Gemma3ForConditionalGeneration → temperature 1.0, top_k 1 (greedy), top_p 0.95;
+// LlamaForCausalLM → temperature 0.6, top_k 50, top_p 0.9 (Llama-3.2-Instruct's
+// generation_config, with transformers' default top_k). nullopt for other architectures. The
+// model's own metadata, when present, takes precedence over these.
 LITERTLM_API std::optional<SamplerOptions> DefaultSamplerOptions(std::string_view architecture);
 
 class LITERTLM_API Sampler {

@@ -10,6 +10,7 @@
 #include "format/tflite_weight_source.h"
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
+#include "format/model_family.h"
 #include "model/loaded_model.h"
 #include "util/status_macros.h"
 
@@ -26,10 +27,32 @@ StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// The family's turns as prompt templates (the fallback when a model has no template we render).
+PromptTemplates FamilyPromptTemplates(const ModelFamily& f) {
+  auto affix = [&](std::string_view role) {
+    return PromptAffix{std::string(f.turns.turn_start) + std::string(role) + std::string(f.turns.role_end),
+                       std::string(f.turns.turn_end)};
+  };
+  PromptTemplates pt;
+  if (f.turns.has_system_role) pt.system = affix("system");
+  pt.user = affix("user");
+  pt.assistant = affix(f.turns.model_role);
+  return pt;
+}
+
+// The family of a loaded model, chosen among the rows of its architecture by the tokens the
+// tokenizer has.
+StatusOr<const ModelFamily*> FamilyOf(const ModelConfig& c, const Tokenizer& tokenizer) {
+  const ModelFamily* family = FindFamilyByArch(
+      c.arch, [&](std::string_view text) -> std::optional<int32_t> { return tokenizer.TokenToId(text); });
+  if (family == nullptr) return InternalError(c.architecture + ": no model family record");
+  return family;
+}
+
 // The checkpoint's chat template; the family's prompt templates when it has none we support.
 // `*own` tells whether the checkpoint has a chat template at all (even one we do not implement).
-StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const std::string& dir, Arch arch,
-                                                               bool* own) {
+StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const std::string& dir,
+                                                               const ModelFamily& family, bool* own) {
   const std::string path = (fs::path(dir) / "tokenizer_config.json").string();
   std::error_code ec;
   *own = false;
@@ -41,8 +64,7 @@ StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const std::string
     const StatusCode code = tmpl.status().code();
     if (code != StatusCode::kNotFound && code != StatusCode::kUnimplemented) return tmpl.status();
   }
-  return ChatTemplate::FromPromptTemplates(arch == Arch::kGemma3 ? PromptTemplates::GemmaTurns()
-                                                                 : PromptTemplates::ChatML());
+  return ChatTemplate::FromPromptTemplates(FamilyPromptTemplates(family));
 }
 
 void AddUnique(std::vector<TokenId>* ids, TokenId id) {
@@ -57,23 +79,22 @@ StatusOr<ModelDefaults> FamilyDefaults(const Model& model, const Tokenizer& toke
   ModelDefaults d;
   d.sampler = DefaultSamplerOptions(c.architecture).value_or(SamplerOptions{});
   d.max_context = c.max_position_embeddings;
-  auto require = [&](const char* token) -> StatusOr<TokenId> {
+  auto require = [&](std::string_view token) -> StatusOr<TokenId> {
     auto id = tokenizer.TokenToId(token);
-    if (!id) return FailedPreconditionError(std::string("the tokenizer has no '") + token + "' token");
+    if (!id) return FailedPreconditionError("the tokenizer has no '" + std::string(token) + "' token");
     return *id;
   };
-  if (c.arch == Arch::kQwen3) {
-    ASSIGN_OR_RETURN(TokenId im_end, require("<|im_end|>"));
-    AddUnique(&d.stop_token_ids, im_end);
-  } else {
-    ASSIGN_OR_RETURN(TokenId eos, require("<eos>"));
-    ASSIGN_OR_RETURN(TokenId end_of_turn, require("<end_of_turn>"));
-    AddUnique(&d.stop_token_ids, eos);
-    AddUnique(&d.stop_token_ids, end_of_turn);
-    ASSIGN_OR_RETURN(TokenId bos, require("<bos>"));
-    d.start_token_id = bos;  // Generate/Complete write it unless the prompt starts with it
-    d.max_tokens = 4096;
+  ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(c, tokenizer));
+  for (const FamilyToken& stop : family->stops) {
+    if (stop.optional && !tokenizer.TokenToId(stop.text)) continue;
+    ASSIGN_OR_RETURN(TokenId id, require(stop.text));
+    AddUnique(&d.stop_token_ids, id);
   }
+  if (family->start) {
+    ASSIGN_OR_RETURN(TokenId bos, require(family->start->text));
+    d.start_token_id = bos;  // Generate/Complete write it unless the prompt starts with it
+  }
+  d.max_tokens = family->checkpoint_max_tokens;
   for (int id : c.eos_token_ids) {
     if (id >= 0 && id < c.vocab_size) AddUnique(&d.stop_token_ids, id);
   }
@@ -111,8 +132,8 @@ SamplerOptions SamplerFromMetadata(const proto::SamplerParameters& p, SamplerOpt
   return s;
 }
 
-std::unique_ptr<ChatTemplate> TemplateFromAffixes(const proto::PromptTemplates& t, Arch arch) {
-  PromptTemplates pt = arch == Arch::kGemma3 ? PromptTemplates::GemmaTurns() : PromptTemplates::ChatML();
+std::unique_ptr<ChatTemplate> TemplateFromAffixes(const proto::PromptTemplates& t, const ModelFamily& family) {
+  PromptTemplates pt = FamilyPromptTemplates(family);
   if (t.has_user()) pt.user = {t.user().prefix(), t.user().suffix()};
   if (t.has_model()) pt.assistant = {t.model().prefix(), t.model().suffix()};
   if (t.has_system()) pt.system = PromptAffix{t.system().prefix(), t.system().suffix()};
@@ -143,7 +164,7 @@ Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> toke
   if (file == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
   const format::LitertlmReader& reader = *file;
   impl->tokenizer = std::move(tokenizer);
-  const Arch arch = impl->model->impl().config.arch;
+  ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(impl->model->impl().config, *impl->tokenizer));
   const proto::LlmMetadata* md = reader.metadata();
   if (md == nullptr) return InvalidArgumentError(path + ": no LlmMetadata section");
   auto token_text = [&](std::optional<TokenId> id) {
@@ -163,7 +184,7 @@ Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> toke
       return Status(tmpl.status().code(), path + ": jinja_prompt_template: " + tmpl.status().message());
     }
   }
-  if (impl->chat_template == nullptr) impl->chat_template = TemplateFromAffixes(md->prompt_templates(), arch);
+  if (impl->chat_template == nullptr) impl->chat_template = TemplateFromAffixes(md->prompt_templates(), *family);
   ASSIGN_OR_RETURN(impl->defaults,
                    FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
   ModelDefaults& d = impl->defaults;
@@ -187,7 +208,8 @@ Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> toke
 Status FillFromCheckpoint(const std::string& path, Engine::Impl* impl) {
   const ModelConfig& c = impl->model->impl().config;
   ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromFile(path));
-  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, c.arch, &impl->own_chat_template));
+  ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(c, *impl->tokenizer));
+  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, *family, &impl->own_chat_template));
   ASSIGN_OR_RETURN(impl->defaults,
                    FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
   return Status::Ok();

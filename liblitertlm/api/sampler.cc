@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "format/model_family.h"
 #include "litertlm/sampler.h"
 #include "sampling/sampler_impl.h"
 #include "util/status_macros.h"
@@ -16,20 +17,13 @@ StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const SamplerOptions& options
 }
 
 std::optional<SamplerOptions> DefaultSamplerOptions(std::string_view architecture) {
+  const ModelFamily* family = FindFamilyByHfArchitecture(architecture);
+  if (family == nullptr) return std::nullopt;
   SamplerOptions o;
-  if (architecture == "Qwen3ForCausalLM") {
-    o.temperature = 0.6f;
-    o.top_k = 20;
-    o.top_p = 0.95f;
-    return o;
-  }
-  if (architecture == "Gemma3ForCausalLM" || architecture == "Gemma3ForConditionalGeneration") {
-    o.temperature = 1.0f;
-    o.top_k = 1;
-    o.top_p = 0.95f;
-    return o;
-  }
-  return std::nullopt;
+  o.temperature = family->sampler.temperature;
+  o.top_k = family->sampler.top_k;
+  o.top_p = family->sampler.top_p;
+  return o;
 }
 
 }  // namespace litertlm

@@ -10,6 +10,7 @@
 #include "format/gguf_vocab.h"
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
+#include "format/model_family.h"
 #include "model/config_parser.h"
 #include "util/json.h"
 #include "util/status_macros.h"
@@ -102,7 +103,8 @@ StatusOr<ConversionSource> OpenGguf(const std::string& path) {
 }  // namespace
 
 std::string ConversionSource::model_type() const {
-  return config.arch == Arch::kGemma3 ? "gemma3_text" : "qwen3";
+  const ModelFamily* family = FindFamilyByArch(config.arch);
+  return family == nullptr ? std::string() : std::string(family->model_types[0]);
 }
 
 StatusOr<ConversionSource> OpenConversionSource(const std::string& path) {

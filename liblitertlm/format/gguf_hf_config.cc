@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "format/gguf_dequant.h"
+#include "format/model_family.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
@@ -246,9 +248,11 @@ Status WriteGemma3(const Meta& m, const CommonConfig& c, Writer& w) {
   return Status::Ok();
 }
 
-void WriteQwen3(const GgufFile& g, const CommonConfig& c, Writer& w) {
-  Key(w, "architectures"); w.StartArray(); w.String("Qwen3ForCausalLM"); w.EndArray();
-  Key(w, "model_type"); w.String("qwen3");
+// Families without extra keys (Qwen3, Llama): names from the family record, SiLU, no sliding.
+void WriteSiluFamily(const GgufFile& g, const ModelFamily& family, const CommonConfig& c, Writer& w) {
+  const std::string arch(family.hf_architectures[0]), type(family.model_types[0]);
+  Key(w, "architectures"); w.StartArray(); w.String(arch.c_str()); w.EndArray();
+  Key(w, "model_type"); w.String(type.c_str());
   WriteCommon(w, c);
   Key(w, "hidden_act"); w.String("silu");
   Key(w, "attention_bias"); w.Bool(g.FindTensor("blk.0.attn_q.bias") != nullptr);
@@ -260,9 +264,26 @@ void WriteQwen3(const GgufFile& g, const CommonConfig& c, Writer& w) {
 
 StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
   ASSIGN_OR_RETURN(std::string arch, gguf.GetString("general.architecture"));
-  if (arch != "gemma3" && arch != "qwen3") {
+  const ModelFamily* family = FindFamilyByGgufArchitecture(arch);
+  if (family == nullptr) {
     return UnimplementedError(gguf.origin() + ": GGUF architecture '" + arch +
-                              "' is not supported (supported: gemma3, qwen3)");
+                              "' is not supported (supported: " + SupportedGgufArchitectures() + ")");
+  }
+  std::vector<float> freq_factors;
+  if (const GgufTensorInfo* t = gguf.FindTensor("rope_freqs.weight"); t != nullptr) {
+    // llama.cpp stores Llama 3 rope scaling as precomputed per-frequency divisors, which no
+    // config.json rope_scaling expresses: they are passed on as "rope_freq_factors".
+    if (!family->gguf_rope_freqs) {
+      return UnimplementedError(gguf.origin() + ": tensor 'rope_freqs.weight' (per-frequency RoPE "
+                                "factors) is not supported for architecture " + arch);
+    }
+    if (t->n_elements <= 0 || t->n_elements > kMaxLayers) {  // head_dim / 2 values
+      return InvalidArgumentError(gguf.origin() + ": tensor 'rope_freqs.weight' has " +
+                                  std::to_string(t->n_elements) + " values");
+    }
+    freq_factors.resize(static_cast<size_t>(t->n_elements));
+    RETURN_IF_ERROR(DequantizeGgml(*t->type, gguf.TensorData(*t), freq_factors,
+                                   gguf.origin() + ": tensor 'rope_freqs.weight'"));
   }
   Meta meta(gguf, arch);
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommon(meta));
@@ -270,10 +291,19 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
   Writer w(buffer);
   w.SetIndent(' ', 2);
   w.StartObject();
-  if (arch == "gemma3") {
+  if (family->arch == Arch::kGemma3) {
     RETURN_IF_ERROR(WriteGemma3(meta, common, w));
   } else {
-    WriteQwen3(gguf, common, w);
+    WriteSiluFamily(gguf, *family, common, w);
+  }
+  if (!freq_factors.empty()) {
+    Key(w, "rope_freq_factors");
+    w.StartArray();
+    for (float f : freq_factors) {
+      const std::string s = ShortFloat(f);
+      w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
+    }
+    w.EndArray();
   }
   RETURN_IF_ERROR(WriteTokenIds(gguf, w));
   w.EndObject();

@@ -1,4 +1,4 @@
-// Hugging Face config.json text for a GGUF model (gemma3 or qwen3), built from GGUF metadata, so a
+// Hugging Face config.json text for a GGUF model (gemma3, qwen3 or llama), built from GGUF metadata, so a
 // GGUF can be converted through the same config path as a Hugging Face checkpoint.
 //
 // Facts not stored in the file follow llama.cpp's defaults for the architecture (src/llama-model.cpp
@@ -22,8 +22,10 @@ namespace litertlm {
 // bos_token_id / eos_token_id / pad_token_id (when the file has them), torch_dtype; for gemma3 also
 // hidden_activation, query_pre_attn_scalar, sliding_window, sliding_window_pattern, layer_types,
 // rope_local_base_freq, rope_scaling, final_logit_softcapping, attn_logit_softcapping; for qwen3
-// hidden_act, attention_bias, use_sliding_window. Errors name the file and the missing or
-// ill-typed key; UNIMPLEMENTED for another architecture.
+// hidden_act, attention_bias, use_sliding_window (and for llama the same, with LlamaForCausalLM);
+// "rope_freq_factors" (a key of ours, not Hugging Face's) carries a llama file's
+// rope_freqs.weight, llama.cpp's form of Llama 3 rope scaling (inv_freq[i] / factor[i]).
+// Errors name the file and the missing or ill-typed key; UNIMPLEMENTED for another architecture.
 StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf);
 
 }  // namespace litertlm

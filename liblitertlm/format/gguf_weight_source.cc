@@ -1,10 +1,12 @@
 #include "format/gguf_weight_source.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <utility>
 
 #include "format/gguf_dequant.h"
+#include "format/model_family.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
@@ -42,7 +44,7 @@ constexpr std::array<NamePair, 3> kGemma3LayerNames = {{
     {"post_ffw_norm", "post_feedforward_layernorm"},
 }};
 
-// Qwen3's single pre-MLP norm is HF's post_attention_layernorm.
+// Qwen3's and Llama's single pre-MLP norm is HF's post_attention_layernorm.
 constexpr std::array<NamePair, 1> kQwen3LayerNames = {{
     {"ffn_norm", "post_attention_layernorm"},
 }};
@@ -85,7 +87,7 @@ std::optional<int64_t> ParseLayer(std::string_view stem, std::string_view* rest)
 }  // namespace
 
 bool IsSupportedGgufArchitecture(std::string_view arch) {
-  return arch == "gemma3" || arch == "qwen3";
+  return FindFamilyByGgufArchitecture(arch) != nullptr;
 }
 
 std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string_view gguf_name) {
@@ -99,7 +101,10 @@ std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string
   std::optional<int64_t> layer = ParseLayer(stem, &rest);
   if (!layer) return std::nullopt;
   std::optional<std::string_view> hf = Lookup(kLayerNames, rest);
-  if (!hf) hf = arch == "gemma3" ? Lookup(kGemma3LayerNames, rest) : Lookup(kQwen3LayerNames, rest);
+  if (!hf) {
+    const bool sandwich = FindFamilyByGgufArchitecture(arch)->arch == Arch::kGemma3;
+    hf = sandwich ? Lookup(kGemma3LayerNames, rest) : Lookup(kQwen3LayerNames, rest);
+  }
   if (!hf) return std::nullopt;
   return "model.layers." + std::to_string(*layer) + "." + std::string(*hf) + std::string(suffix);
 }
@@ -115,12 +120,26 @@ StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::FromFile(
   ASSIGN_OR_RETURN(std::string arch, file->GetString("general.architecture"));
   if (!IsSupportedGgufArchitecture(arch)) {
     return UnimplementedError(origin + ": GGUF architecture '" + arch +
-                              "' is not supported (supported: gemma3, qwen3)");
+                              "' is not supported (supported: " + SupportedGgufArchitectures() + ")");
   }
   ASSIGN_OR_RETURN(int64_t block_count, file->GetInt(arch + ".block_count"));
   std::unique_ptr<GgufWeightSource> source(new GgufWeightSource());
   source->arch_ = arch;
+  const ModelFamily& family = *FindFamilyByGgufArchitecture(arch);
+  source->norms_plus_one_ = family.gguf_norms_plus_one;
+  if (family.gguf_qk_rows_permuted) {
+    ASSIGN_OR_RETURN(source->q_heads_, file->GetInt(arch + ".attention.head_count"));
+    source->kv_heads_ = source->q_heads_;
+    if (file->HasKey(arch + ".attention.head_count_kv")) {
+      ASSIGN_OR_RETURN(source->kv_heads_, file->GetInt(arch + ".attention.head_count_kv"));
+    }
+    if (source->q_heads_ <= 0 || source->kv_heads_ <= 0) {
+      return InvalidArgumentError(origin + ": " + arch + ".attention.head_count(_kv) must be > 0");
+    }
+  }
   for (const GgufTensorInfo& t : file->tensors()) {
+    // Not a weight: its rope divisors go into the config (format/gguf_hf_config.h).
+    if (family.gguf_rope_freqs && t.name == "rope_freqs.weight") continue;
     std::optional<std::string> hf = GgufToHfTensorName(arch, t.name);
     if (!hf) {
       return InvalidArgumentError(origin + ": tensor '" + t.name +
@@ -153,9 +172,41 @@ const GgufTensorInfo* GgufWeightSource::SourceTensor(const std::string& hf_name)
 
 bool GgufWeightSource::IsShiftedNorm(const std::string& hf_name) const {
   constexpr std::string_view kSuffix = "norm.weight";
-  return arch_ == "gemma3" && hf_name.size() >= kSuffix.size() &&
+  return norms_plus_one_ && hf_name.size() >= kSuffix.size() &&
          std::string_view(hf_name).substr(hf_name.size() - kSuffix.size()) == kSuffix;
 }
+
+int64_t GgufWeightSource::PermutedHeads(const std::string& hf_name) const {
+  if (q_heads_ == 0) return 0;
+  const std::string_view n = hf_name;
+  if (n.ends_with("self_attn.q_proj.weight") || n.ends_with("self_attn.q_proj.bias")) return q_heads_;
+  if (n.ends_with("self_attn.k_proj.weight") || n.ends_with("self_attn.k_proj.bias")) return kv_heads_;
+  return 0;
+}
+
+namespace {
+// Undoes llama.cpp's q/k permutation for its interleaved rope: within each head of `rows / heads`
+// rows, stored row 2i + j holds Hugging Face row j * (rows_per_head / 2) + i.
+Status UnpermuteRows(std::vector<float>* data, int64_t rows, int64_t heads, const std::string& what) {
+  if (rows % heads != 0 || (rows / heads) % 2 != 0) {
+    return InvalidArgumentError(what + ": " + std::to_string(rows) + " rows do not split into " +
+                                std::to_string(heads) + " heads of an even size");
+  }
+  const int64_t per_head = rows / heads, half = per_head / 2;
+  const int64_t cols = static_cast<int64_t>(data->size()) / rows;
+  std::vector<float> out(data->size());
+  for (int64_t h = 0; h < heads; ++h) {
+    for (int64_t i = 0; i < half; ++i) {
+      for (int64_t j = 0; j < 2; ++j) {
+        const float* src = data->data() + (h * per_head + 2 * i + j) * cols;
+        std::copy(src, src + cols, out.data() + (h * per_head + j * half + i) * cols);
+      }
+    }
+  }
+  *data = std::move(out);
+  return Status::Ok();
+}
+}  // namespace
 
 StatusOr<TensorView> GgufWeightSource::Tensor(const std::string& name) const {
   const GgufTensorInfo* info = SourceTensor(name);
@@ -166,7 +217,8 @@ StatusOr<TensorView> GgufWeightSource::Tensor(const std::string& name) const {
   view.dtype = DType::kF32;
   view.shape = info->RowMajorShape();
   const bool shift = IsShiftedNorm(name);
-  if (info->type->type == GgmlType::kF32 && !shift) {
+  const int64_t permuted_heads = PermutedHeads(name);
+  if (info->type->type == GgmlType::kF32 && !shift && permuted_heads == 0) {
     view.data = file_->TensorData(*info);  // already fp32 in the right order: no copy
     return view;
   }
@@ -183,6 +235,10 @@ StatusOr<TensorView> GgufWeightSource::Tensor(const std::string& name) const {
                                  origin() + ": tensor '" + info->name + "'"));
   if (shift) {
     for (float& v : *buffer) v -= 1.0f;  // stored (1 + w) → HF w
+  }
+  if (permuted_heads > 0) {
+    const int64_t rows = view.shape.empty() ? 0 : view.shape[0];
+    RETURN_IF_ERROR(UnpermuteRows(buffer.get(), rows, permuted_heads, origin() + ": tensor '" + info->name + "'"));
   }
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = buffers_.try_emplace(name, std::move(buffer));

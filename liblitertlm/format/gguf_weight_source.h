@@ -10,8 +10,9 @@
 //    first, as in PyTorch. The bytes are already row-major, so no data moves;
 //  - gemma3 RMSNorm weights: the converter stores (1 + w) for every tensor whose HF name ends in
 //    "norm.weight" (Gemma3RMSNorm computes x * (1 + w)); Tensor() returns w = stored - 1 in fp32;
-//  - no Q/K row permutation: llama.cpp permutes Q/K only for its "llama"-style rope (LlamaModel);
-//    gemma3 and qwen3 use NEOX rope and are stored unpermuted.
+//  - Q/K row permutation: llama.cpp permutes q_proj/k_proj rows for its "llama"-style
+//    (interleaved) rope (LlamaModel); Tensor() undoes it for those families
+//    (ModelFamily::gguf_qk_rows_permuted). gemma3 and qwen3 use NEOX rope and are stored unpermuted.
 //
 // Tensor() dequantizes on first use into an fp32 buffer owned by the source (F32 tensors that need
 // no change are viewed in place in the mapped file). Memory therefore grows with the tensors
@@ -78,9 +79,14 @@ class GgufWeightSource : public WeightSource {
  private:
   GgufWeightSource() = default;
   bool IsShiftedNorm(const std::string& hf_name) const;
+  // The head count whose q/k row permutation Tensor(hf_name) undoes; 0 when none.
+  int64_t PermutedHeads(const std::string& hf_name) const;
 
   std::unique_ptr<GgufFile> file_;
   std::string arch_;
+  bool norms_plus_one_ = false;
+  int64_t q_heads_ = 0;   // > 0: q/k rows are stored permuted (llama.cpp llama-style rope)
+  int64_t kv_heads_ = 0;
   std::vector<std::string> names_;                  // HF names, file order
   std::map<std::string, const GgufTensorInfo*> by_hf_name_;
   mutable std::mutex mu_;

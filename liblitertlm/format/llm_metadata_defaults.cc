@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "format/model_family.h"
 #include "util/status_macros.h"
 
 namespace litertlm::format {
@@ -9,42 +10,23 @@ namespace {
 
 namespace proto = ::litert::lm::proto;
 
-struct FamilyDefaults {
-  const char* name;
-  std::optional<std::pair<const char*, int32_t>> start;
-  std::vector<std::pair<const char*, int32_t>> stops;
-  proto::SamplerParameters::Type sampler_type;
-  int32_t top_k;
-  float top_p;
-  float temperature;
-  int32_t max_tokens;
-  const char* turn_start;  // "<|im_start|>"
-  const char* turn_end;    // "<|im_end|>\n"
-  const char* model_role;  // "assistant" / "model"
-  bool has_system_role;
-};
-
-const FamilyDefaults kQwen3 = {"Qwen3",      std::nullopt, {{"<|im_end|>", 151645}},
-                               proto::SamplerParameters::TOP_P, 20, 0.95f, 0.6f, 40960,
-                               "<|im_start|>", "<|im_end|>\n", "assistant", true};
 // Gemma 3 decodes greedily by default (k = 1), recorded as TOP_P with k = 1: Google's CPU sampler
 // implements TOP_P (which also applies k) but refuses TOP_K ("Sampler type: 1 not implemented yet",
 // litert_lm 0.18.1), so a TOP_K file fails every conversation and `litert-lm serve` request there.
-const FamilyDefaults kGemma3 = {"Gemma3", std::make_pair("<bos>", 2),
-                                {{"<eos>", 1}, {"<end_of_turn>", 106}},
-                                proto::SamplerParameters::TOP_P, 1, 0.95f, 1.0f, 4096,
-                                "<start_of_turn>", "<end_of_turn>\n", "model", false};
+// Every family is therefore recorded as TOP_P.
+using FamilyDefaults = ModelFamily;
 
-Status CheckToken(const FamilyDefaults& family, const char* text, int32_t id,
+Status CheckToken(const FamilyDefaults& family, std::string_view text, int32_t id,
                   const TokenLookup& lookup) {
   std::optional<int32_t> actual = lookup(text);
   if (!actual.has_value()) {
-    return FailedPreconditionError(std::string("tokenizer has no token '") + text + "', which the " +
-                                   family.name + " defaults use as id " + std::to_string(id));
+    return FailedPreconditionError("tokenizer has no token '" + std::string(text) + "', which the " +
+                                   std::string(family.name) + " defaults use as id " +
+                                   std::to_string(id));
   }
   if (*actual != id) {
-    return FailedPreconditionError(std::string("tokenizer maps '") + text + "' to id " +
-                                   std::to_string(*actual) + " but the " + family.name +
+    return FailedPreconditionError("tokenizer maps '" + std::string(text) + "' to id " +
+                                   std::to_string(*actual) + " but the " + std::string(family.name) +
                                    " defaults use " + std::to_string(id));
   }
   return Status::Ok();
@@ -52,7 +34,7 @@ Status CheckToken(const FamilyDefaults& family, const char* text, int32_t id,
 
 // The id to record for `text`: the family default after checking the tokenizer agrees, or (with
 // ids_from_tokenizer) the tokenizer's own id, which must exist.
-StatusOr<int32_t> ResolveToken(const FamilyDefaults& family, const char* text, int32_t id,
+StatusOr<int32_t> ResolveToken(const FamilyDefaults& family, std::string_view text, int32_t id,
                                const TokenLookup& lookup, const MetadataOptions& options) {
   if (!options.ids_from_tokenizer) {
     RETURN_IF_ERROR(CheckToken(family, text, id, lookup));
@@ -60,15 +42,15 @@ StatusOr<int32_t> ResolveToken(const FamilyDefaults& family, const char* text, i
   }
   std::optional<int32_t> actual = lookup(text);
   if (!actual.has_value()) {
-    return FailedPreconditionError(std::string("tokenizer has no token '") + text +
-                                   "', which the " + family.name + " defaults need");
+    return FailedPreconditionError("tokenizer has no token '" + std::string(text) +
+                                   "', which the " + std::string(family.name) + " defaults need");
   }
   return *actual;
 }
 
-void SetAffixes(proto::PromptAffixes* affixes, const FamilyDefaults& f, const std::string& role) {
-  affixes->set_prefix(f.turn_start + role + "\n");
-  affixes->set_suffix(f.turn_end);
+void SetAffixes(proto::PromptAffixes* affixes, const FamilyDefaults& f, std::string_view role) {
+  affixes->set_prefix(std::string(f.turns.turn_start) + std::string(role) + std::string(f.turns.role_end));
+  affixes->set_suffix(std::string(f.turns.turn_end));
 }
 
 }  // namespace
@@ -85,12 +67,10 @@ std::vector<int32_t> PrefillSeqLens(const std::vector<int>& prefill_seq_lens, in
 StatusOr<proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type,
                                                      const MetadataOptions& options,
                                                      const TokenLookup& lookup) {
-  const FamilyDefaults* family = nullptr;
-  if (model_type == "qwen3") family = &kQwen3;
-  if (model_type == "gemma3" || model_type == "gemma3_text") family = &kGemma3;
+  const FamilyDefaults* family = FindFamilyByModelType(model_type, lookup);
   if (family == nullptr) {
     return UnimplementedError("no LlmMetadata defaults for model_type '" + std::string(model_type) +
-                              "' (supported: qwen3, gemma3, gemma3_text)");
+                              "' (supported: " + SupportedModelTypes() + ")");
   }
   if (options.kv_cache_max_len < 1) {
     return InvalidArgumentError("--kv-cache-max-len must be >= 1, got " +
@@ -104,29 +84,36 @@ StatusOr<proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type
   }
   proto::LlmMetadata m;
   if (family->start) {
-    ASSIGN_OR_RETURN(int32_t id, ResolveToken(*family, family->start->first,
-                                              family->start->second, lookup, options));
+    ASSIGN_OR_RETURN(int32_t id, ResolveToken(*family, family->start->text,
+                                              family->start->id, lookup, options));
     m.mutable_start_token()->mutable_token_ids()->add_ids(id);
   }
-  for (const auto& [text, id] : family->stops) {
+  for (const auto& [text, id, optional] : family->stops) {
+    if (optional && !lookup(text)) continue;
     ASSIGN_OR_RETURN(int32_t resolved, ResolveToken(*family, text, id, lookup, options));
     m.add_stop_tokens()->mutable_token_ids()->add_ids(resolved);
   }
   SetAffixes(m.mutable_prompt_templates()->mutable_user(), *family, "user");
-  SetAffixes(m.mutable_prompt_templates()->mutable_model(), *family, family->model_role);
-  if (family->has_system_role) {
+  SetAffixes(m.mutable_prompt_templates()->mutable_model(), *family, family->turns.model_role);
+  if (family->turns.has_system_role) {
     SetAffixes(m.mutable_prompt_templates()->mutable_system(), *family, "system");
   }
   proto::SamplerParameters* sampler = m.mutable_sampler_params();
-  sampler->set_type(family->sampler_type);
-  sampler->set_k(family->top_k);
-  sampler->set_p(family->top_p);
-  sampler->set_temperature(family->temperature);
-  m.set_max_num_tokens(std::min(family->max_tokens, options.kv_cache_max_len));
-  if (family == &kQwen3) {
-    m.mutable_llm_model_type()->mutable_qwen3();
-  } else {
-    m.mutable_llm_model_type()->mutable_gemma3();
+  sampler->set_type(proto::SamplerParameters::TOP_P);
+  sampler->set_k(family->sampler.top_k);
+  sampler->set_p(family->sampler.top_p);
+  sampler->set_temperature(family->sampler.temperature);
+  m.set_max_num_tokens(std::min(family->metadata_max_tokens, options.kv_cache_max_len));
+  switch (family->metadata_type) {
+    case MetadataModelType::kQwen3:
+      m.mutable_llm_model_type()->mutable_qwen3();
+      break;
+    case MetadataModelType::kGemma3:
+      m.mutable_llm_model_type()->mutable_gemma3();
+      break;
+    case MetadataModelType::kGeneric:
+      m.mutable_llm_model_type()->mutable_generic_model();
+      break;
   }
   if (!options.jinja_template.empty()) m.set_jinja_prompt_template(options.jinja_template);
   proto::ConversionInfo* info = m.mutable_conversion_info();

@@ -1,9 +1,14 @@
-// The LlmMetadata a conversion writes, per model family, with the defaults the seed documents
-// give (litertlm-format.md §2, issue 5):
+// The LlmMetadata a conversion writes, per model family, from the family records
+// (format/model_family.cc), with the defaults the seed documents give (litertlm-format.md §2,
+// issue 5):
 //   Qwen3  — no start token; stop 151645 "<|im_end|>"; top-p sampler k=20 p=0.95 T=0.6;
 //            "<|im_start|>{user,assistant,system}\n" … "<|im_end|>\n"; llm_model_type qwen3 {}.
 //   Gemma3 — start 2 "<bos>"; stops 1 "<eos>" and 106 "<end_of_turn>"; greedy (top-k k=1)
 //            p=0.95 T=1.0; "<start_of_turn>{user,model}\n" … "<end_of_turn>\n"; gemma3 {}.
+//   Llama 3 — start "<|begin_of_text|>"; stops "<|eot_id|>", "<|end_of_text|>", "<|eom_id|>";
+//            top-p k=50 p=0.9 T=0.6; "<|start_header_id|>{role}<|end_header_id|>\n\n" …
+//            "<|eot_id|>"; generic_model {}. Llama checkpoints with ChatML tokens (SmolLM2): Qwen3's
+//            turns and "<|im_end|>", no start token.
 // max_num_tokens = min(family maximum (Qwen3 40960, Gemma3 4096), kv_cache_max_len): the file can
 // never promise more context than its KV cache holds.
 // Every default token id is checked against the tokenizer (TokenLookup); a mismatch is an error,
@@ -39,7 +44,8 @@ struct MetadataOptions {
 // The id the tokenizer gives the special token `text`, or nullopt if it has none.
 using TokenLookup = std::function<std::optional<int32_t>(std::string_view text)>;
 
-// `model_type` is config.json's "model_type": "qwen3", "gemma3" or "gemma3_text".
+// `model_type` is config.json's "model_type": "qwen3", "gemma3", "gemma3_text" or "llama" (the
+// Llama row is chosen by the tokens `lookup` knows).
 // UNIMPLEMENTED for other families; INVALID_ARGUMENT for bad lengths; FAILED_PRECONDITION when the
 // tokenizer disagrees with a default token id (message names the token and both ids).
 StatusOr<litert::lm::proto::LlmMetadata> BuildDefaultLlmMetadata(std::string_view model_type,

@@ -11,14 +11,44 @@
 
 namespace litertlm {
 
-enum class Arch { kQwen3, kGemma3 };
+enum class Arch { kQwen3, kGemma3, kLlama };
 enum class Activation { kSilu, kGeluTanh, kGeluExact };
 
-// Rotary embedding for one kind of layer. inv_freq[i] = 1 / theta^(2i/d) / factor.
+// Llama 3 frequency-dependent RoPE scaling (rope_type "llama3"): with wavelength λ = 2π / f,
+// frequencies with λ > original_max / low_freq_factor are divided by `factor`, those with
+// λ < original_max / high_freq_factor are kept, and the band between is interpolated.
+struct Llama3RopeScaling {
+  double factor = 1.0;
+  double low_freq_factor = 1.0;
+  double high_freq_factor = 4.0;
+  double original_max_position_embeddings = 8192;
+};
+
+// Rotary embedding for one kind of layer. inv_freq[i] = 1 / theta^(2i/d) / factor, then the
+// Llama 3 adjustment when `llama3` is set.
 struct RopeConfig {
   double theta = 10000.0;
   double linear_factor = 1.0;  // "linear" rope scaling; 1 = none
+  std::optional<Llama3RopeScaling> llama3;
+  // Per-frequency divisors, inv_freq[i] /= freq_factors[i] (llama.cpp's rope_freqs tensor, the
+  // form its GGUF files give Llama 3 scaling in); empty = none.
+  std::vector<float> freq_factors;
 };
+
+// transformers' Llama 3 adjustment of one inverse frequency (computed in fp32 as it does).
+inline float Llama3ScaledInvFreq(const Llama3RopeScaling& s, float inv_freq) {
+  const float pi2 = static_cast<float>(2.0 * 3.14159265358979323846);
+  const float wavelen = (1.0f / inv_freq) * pi2;
+  const float old_len = static_cast<float>(s.original_max_position_embeddings);
+  const float low_wavelen = old_len / static_cast<float>(s.low_freq_factor);
+  const float high_wavelen = old_len / static_cast<float>(s.high_freq_factor);
+  const float factor = static_cast<float>(s.factor);
+  const float scaled = wavelen > low_wavelen ? inv_freq / factor : inv_freq;
+  if (wavelen < high_wavelen || wavelen > low_wavelen) return scaled;
+  const float smooth = (old_len / wavelen - static_cast<float>(s.low_freq_factor)) /
+                       static_cast<float>(s.high_freq_factor - s.low_freq_factor);
+  return (1.0f - smooth) * scaled / factor + smooth * scaled;
+}
 
 struct ModelConfig {
   Arch arch = Arch::kQwen3;

@@ -7,6 +7,7 @@
 
 #include <flatbuffers/flexbuffers.h>
 
+#include "format/model_family.h"
 #include "format/tflite_graph.h"
 #include "format/tflite_importer_state.h"
 #include "util/status_macros.h"
@@ -562,7 +563,7 @@ Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
   }
   c.rms_norm_eps = eps;
   c.arch = arch_hint.value_or(c.sandwich_norms ? Arch::kGemma3 : Arch::kQwen3);
-  c.architecture = c.arch == Arch::kGemma3 ? "Gemma3ForCausalLM" : "Qwen3ForCausalLM";
+  c.architecture = std::string(FindFamilyByArch(c.arch)->hf_architectures[0]);
   // Gemma's embedding scale: a MUL by sqrt(hidden) right after the lookup.
   const int mul = g_.ConsumerWithCode(embedding_out_, TfliteOp::kMul);
   if (mul >= 0) {

@@ -226,6 +226,8 @@ int LlmGraphWriter::RopeTable(const RopeConfig& rope, int posf, int T, int* sin)
   std::vector<float> inv_freq(D / 2);
   for (int i = 0; i < D / 2; ++i) {
     inv_freq[i] = static_cast<float>(1.0 / std::pow(rope.theta, 2.0 * i / D) / rope.linear_factor);
+    if (rope.llama3) inv_freq[i] = Llama3ScaledInvFreq(*rope.llama3, inv_freq[i]);
+    if (!rope.freq_factors.empty()) inv_freq[i] /= rope.freq_factors[i];
   }
   const int ang = Binary(TfliteOp::kMul, posf, F32({1, 1, D / 2}, inv_freq), {1, T, D / 2});
   TfliteOpOptions cat2;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "format/model_family.h"
 #include "hub/hub_paths.h"
 #include "util/json.h"
 #include "util/status_macros.h"
@@ -15,6 +16,16 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 }
 
 bool TopLevel(const std::string& f) { return f.find('/') == std::string::npos; }
+
+// Organisations whose checkpoints are converted (the model family records' hub_orgs).
+bool IsConvertibleOrg(std::string_view org) {
+  for (const ModelFamily& f : ModelFamilies()) {
+    for (std::string_view o : f.hub_orgs) {
+      if (o == org) return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -51,7 +62,7 @@ StatusOr<ModelName> ClassifyModelName(const std::string& model) {
   n.name = model.substr(slash + 1);
   if (n.org == "litert-community") {
     n.source = ModelSource::kPreconverted;
-  } else if (n.org == "Qwen" || n.org == "google") {
+  } else if (IsConvertibleOrg(n.org)) {
     n.source = ModelSource::kConvertible;
   } else {
     return InvalidArgumentError("unsupported model '" + model + "'. " + SupportedModelsText());
@@ -108,11 +119,11 @@ Status CheckConvertibleConfig(const std::string& text, const std::string& repo) 
   if (!doc->IsObject()) return InvalidArgumentError(origin + ": not a JSON object");
   JsonObjectReader r(*doc, origin);
   ASSIGN_OR_RETURN(std::optional<std::string> type, r.String("model_type"));
-  if (type && (*type == "qwen3" || *type == "gemma3_text")) return Status::Ok();
+  const ModelFamily* family = type ? FindFamilyByModelType(*type) : nullptr;
+  if (family != nullptr && family->model_types[0] == *type) return Status::Ok();
   return InvalidArgumentError("unsupported model '" + repo + "': model_type '" +
-                              type.value_or("(none)") +
-                              "' cannot be converted (qwen3 and gemma3_text can). " +
-                              SupportedModelsText());
+                              type.value_or("(none)") + "' cannot be converted (" +
+                              SupportedModelTypes() + " can). " + SupportedModelsText());
 }
 
 }  // namespace litertlm::hub

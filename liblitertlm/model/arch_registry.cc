@@ -6,9 +6,10 @@
 namespace litertlm {
 namespace {
 
-constexpr std::array<ArchSpec, 2> kArchSpecs = {{
+constexpr std::array<ArchSpec, 3> kArchSpecs = {{
     {"Qwen3ForCausalLM", Arch::kQwen3, &ParseQwen3Config},
     {"Gemma3ForCausalLM", Arch::kGemma3, &ParseGemma3Config},
+    {"LlamaForCausalLM", Arch::kLlama, &ParseLlamaConfig},
 }};
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "format/model_family.h"
 #include "model/arch.h"
 #include "util/json.h"
 #include "util/status_macros.h"
@@ -40,8 +41,11 @@ StatusOr<std::string> ArchitectureName(const JsonObjectReader& r) {
   }
   // Configs written without `architectures` still carry model_type.
   ASSIGN_OR_RETURN(auto model_type, r.String("model_type"));
-  if (model_type == "qwen3") return std::string("Qwen3ForCausalLM");
-  if (model_type == "gemma3_text") return std::string("Gemma3ForCausalLM");
+  if (model_type) {
+    if (const ModelFamily* family = FindFamilyByModelType(*model_type)) {
+      return std::string(family->hf_architectures[0]);
+    }
+  }
   return InvalidArgumentError(r.Where("architectures") + " is missing");
 }
 
@@ -164,6 +168,27 @@ Status ParseLayerTypes(const JsonObjectReader& r, ModelConfig* c) {
 }
 
 namespace {
+// rope_type "llama3": factor, low_freq_factor, high_freq_factor, original_max_position_embeddings,
+// all required (transformers refuses the config without them).
+Status ParseLlama3Scaling(const JsonObjectReader& r, RopeConfig* rope) {
+  Llama3RopeScaling s;
+  const std::pair<const char*, double*> fields[] = {
+      {"factor", &s.factor},
+      {"low_freq_factor", &s.low_freq_factor},
+      {"high_freq_factor", &s.high_freq_factor},
+      {"original_max_position_embeddings", &s.original_max_position_embeddings}};
+  for (const auto& [name, out] : fields) {
+    ASSIGN_OR_RETURN(auto v, r.Double(name));
+    if (!v || !(*v > 0) || !std::isfinite(*v))
+      return InvalidArgumentError(r.Where(name) + " must be a positive number for rope_type llama3");
+    *out = *v;
+  }
+  if (!(s.high_freq_factor > s.low_freq_factor))
+    return InvalidArgumentError(r.Where("high_freq_factor") + " must exceed low_freq_factor");
+  rope->llama3 = s;
+  return Status::Ok();
+}
+
 Status ParseRopeObject(const rapidjson::Value& obj, const std::string& where, double default_theta,
                        RopeConfig* rope) {
   JsonObjectReader r(obj, where);
@@ -178,6 +203,8 @@ Status ParseRopeObject(const rapidjson::Value& obj, const std::string& where, do
     ASSIGN_OR_RETURN(auto factor, r.Double("factor"));
     if (!factor || !(*factor > 0)) return InvalidArgumentError(r.Where("factor") + " must be positive");
     rope->linear_factor = *factor;
+  } else if (t == "llama3") {
+    RETURN_IF_ERROR(ParseLlama3Scaling(r, rope));
   } else if (t != "default") {
     return UnimplementedError(r.Where("rope_type") + ": rope scaling '" + t + "' is not supported");
   }
@@ -185,6 +212,21 @@ Status ParseRopeObject(const rapidjson::Value& obj, const std::string& where, do
   return Status::Ok();
 }
 }  // namespace
+
+Status ParseRopeFreqFactors(const JsonObjectReader& r, int head_dim, RopeConfig* rope) {
+  ASSIGN_OR_RETURN(const rapidjson::Value* list, r.Array("rope_freq_factors"));
+  if (list == nullptr) return Status::Ok();
+  if (static_cast<int>(list->Size()) != head_dim / 2)
+    return InvalidArgumentError(r.Where("rope_freq_factors") + " has " + std::to_string(list->Size()) +
+                                " entries, head_dim / 2 = " + std::to_string(head_dim / 2) + " expected");
+  for (const auto& v : list->GetArray()) {
+    const double f = v.IsNumber() ? v.GetDouble() : 0.0;
+    if (!(f > 0) || !std::isfinite(f))
+      return InvalidArgumentError(r.Where("rope_freq_factors") + " must hold positive numbers");
+    rope->freq_factors.push_back(static_cast<float>(f));
+  }
+  return Status::Ok();
+}
 
 Status ParseRope(const JsonObjectReader& r, const char* layer_type, const char* legacy_theta_field,
                  double default_theta, bool legacy_scaling_applies, RopeConfig* rope) {

@@ -89,6 +89,8 @@ std::vector<float> InvFreq(const RopeConfig& rope, int d) {
     const float exponent = static_cast<float>(2 * i) / static_cast<float>(d);
     f[i] = 1.0f / std::pow(static_cast<float>(rope.theta), exponent) /
            static_cast<float>(rope.linear_factor);
+    if (rope.llama3) f[i] = Llama3ScaledInvFreq(*rope.llama3, f[i]);
+    if (!rope.freq_factors.empty()) f[i] /= rope.freq_factors[i];
   }
   return f;
 }

@@ -24,6 +24,32 @@ constexpr std::array<std::string_view, 5> kGemma3Markers = {
     "| trim",
 };
 
+// Llama 3.0 instruct. Llama 3.1+ templates hold these too, plus the dated system block
+// (kLlama31Markers); 3.2 dates it with strftime_now.
+constexpr std::array<std::string_view, 5> kLlama3Markers = {
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "bos_token",
+    "| trim",
+};
+constexpr std::array<std::string_view, 5> kLlama31Markers = {
+    "Cutting Knowledge Date: December 2023\\n",
+    "Today Date: ",
+    "date_string",
+    "system_message",
+    "messages[1:]",
+};
+constexpr std::string_view kLlama31FixedDate = "26 Jul 2024";
+
+template <size_t N>
+bool ContainsAny(std::string_view text, const std::array<std::string_view, N>& markers) {
+  for (std::string_view m : markers) {
+    if (text.find(m) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 template <size_t N>
 bool ContainsAll(std::string_view text, const std::array<std::string_view, N>& markers) {
   for (std::string_view m : markers) {
@@ -73,6 +99,9 @@ size_t DecodeUtf8(std::string_view s, size_t pos, uint32_t* cp) {
 std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template) {
   if (ContainsAll(jinja_template, kQwen3Markers)) return ChatTemplateFamily::kQwen3;
   if (ContainsAll(jinja_template, kGemma3Markers)) return ChatTemplateFamily::kGemma3;
+  if (ContainsAll(jinja_template, kLlama3Markers) &&
+      (ContainsAll(jinja_template, kLlama31Markers) || !ContainsAny(jinja_template, kLlama31Markers)))
+    return ChatTemplateFamily::kLlama3;
   return std::nullopt;
 }
 
@@ -83,8 +112,8 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
   std::optional<ChatTemplateFamily> family = DetectChatTemplateFamily(jinja_template);
   if (!family) {
     return UnimplementedError(
-        "chat_template: unsupported chat template (liblitertlm renders the Qwen3 and Gemma3 "
-        "template families natively and found neither's markers); use prompt templates "
+        "chat_template: unsupported chat template (liblitertlm renders the Qwen3, Gemma3 and "
+        "Llama 3 template families natively and found none's markers); use prompt templates "
         "(e.g. --no-chat-template) for this model");
   }
   switch (*family) {
@@ -92,6 +121,11 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
       return NewQwen3ChatTemplate();
     case ChatTemplateFamily::kGemma3:
       return NewGemma3ChatTemplate(std::string(bos_token));
+    case ChatTemplateFamily::kLlama3:
+      if (!ContainsAll(jinja_template, kLlama31Markers)) return NewLlama3ChatTemplate(std::string(bos_token));
+      if (jinja_template.find("strftime_now") != std::string_view::npos)
+        return NewDatedLlama3ChatTemplate(std::string(bos_token), &LocalDateForChatTemplate);
+      return NewDatedLlama3ChatTemplate(std::string(bos_token), [] { return std::string(kLlama31FixedDate); });
     case ChatTemplateFamily::kPromptTemplates:
       break;
   }

@@ -9,6 +9,7 @@
 #ifndef LITERTLM_TOKENIZER_CHAT_TEMPLATE_H_
 #define LITERTLM_TOKENIZER_CHAT_TEMPLATE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,14 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
 
 std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate();
 std::unique_ptr<ChatTemplate> NewGemma3ChatTemplate(std::string bos_token);
+std::unique_ptr<ChatTemplate> NewLlama3ChatTemplate(std::string bos_token);
+// The dated Llama 3.1+ template; `date` gives the "Today Date" text ("26 Jul 2024" for 3.1,
+// LocalDateForChatTemplate for 3.2's strftime_now).
+std::unique_ptr<ChatTemplate> NewDatedLlama3ChatTemplate(std::string bos_token,
+                                                         std::function<std::string()> date);
+// Today's local date as strftime("%d %b %Y") in the C locale, e.g. "07 Dec 2026" (what
+// transformers' strftime_now gives the Llama 3.2 template).
+std::string LocalDateForChatTemplate();
 std::unique_ptr<ChatTemplate> NewPromptTemplatesChatTemplate(PromptTemplates templates);
 
 // Python string semantics the templates rely on.

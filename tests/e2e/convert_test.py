@@ -74,11 +74,11 @@ class ConvertTest(unittest.TestCase):
         self.assert_one_line_error(self.convert(os.path.join(self.dir, "missing")), "missing")
         self.assert_one_line_error(self.convert(fixture("qwen3_gqa"), "--quantize", "int3"),
                                    "--quantize", "dynamic_int4_block32")
-        llama = os.path.join(self.dir, "llama")
-        os.makedirs(llama)
-        with open(os.path.join(llama, "config.json"), "w") as f:
-            f.write('{"architectures": ["LlamaForCausalLM"], "model_type": "llama"}')
-        self.assert_one_line_error(self.convert(llama), "LlamaForCausalLM")
+        mistral = os.path.join(self.dir, "mistral")
+        os.makedirs(mistral)
+        with open(os.path.join(mistral, "config.json"), "w") as f:
+            f.write('{"architectures": ["MistralForCausalLM"], "model_type": "mistral"}')
+        self.assert_one_line_error(self.convert(mistral), "MistralForCausalLM")
         self.assertFalse([n for n in os.listdir(self.dir) if n.endswith(".litertlm")
                           or ".tmp." in n])
 

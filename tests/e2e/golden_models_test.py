@@ -21,6 +21,7 @@ MODELS = os.path.join(GOLDEN, "models")
 FIXTURES = {  # name -> weight dtype on disk
     "qwen3_gqa": "F32", "qwen3_tied": "BF16", "qwen3_rope_scaled": "F32",
     "gemma3_sliding": "F32", "gemma3_mqa": "F16",
+    "llama3_gqa": "F32", "llama_tied_chatml": "BF16",
 }
 WIDTH = {"F32": 4, "F16": 2, "BF16": 2, "I32": 4, "F64": 8}
 PROMPT_LEN, DECODE_LEN, PPL_LEN = 24, 17, 32
@@ -49,9 +50,11 @@ def tensor(header, data, name):
 
 def expected_tensors(cfg):
   """{name: shape} that the config implies, in Hugging Face naming."""
-  h, inter, hd = cfg["hidden_size"], cfg["intermediate_size"], cfg["head_dim"]
+  h, inter = cfg["hidden_size"], cfg["intermediate_size"]
   nh, nkv, vocab = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["vocab_size"]
+  hd = cfg.get("head_dim", h // nh)
   gemma = cfg["model_type"] == "gemma3_text"
+  qk_norm = cfg["model_type"] != "llama"
   out = {"model.embed_tokens.weight": [vocab, h], "model.norm.weight": [h]}
   for i in range(cfg["num_hidden_layers"]):
     p = f"model.layers.{i}."
@@ -61,9 +64,10 @@ def expected_tensors(cfg):
     out.update({
         p + "self_attn.q_proj.weight": [nh * hd, h], p + "self_attn.k_proj.weight": [nkv * hd, h],
         p + "self_attn.v_proj.weight": [nkv * hd, h], p + "self_attn.o_proj.weight": [h, nh * hd],
-        p + "self_attn.q_norm.weight": [hd], p + "self_attn.k_norm.weight": [hd],
         p + "mlp.gate_proj.weight": [inter, h], p + "mlp.up_proj.weight": [inter, h],
         p + "mlp.down_proj.weight": [h, inter]})
+    if qk_norm:
+      out.update({p + "self_attn.q_norm.weight": [hd], p + "self_attn.k_norm.weight": [hd]})
   if not cfg.get("tie_word_embeddings", gemma):
     out["lm_head.weight"] = [vocab, h]
   return out
@@ -157,7 +161,12 @@ class GoldenModelsTest(unittest.TestCase):
         ids.update({a["content"]: a["id"] for a in tok["added_tokens"]})
         self.assertEqual(len(ids), cfg["vocab_size"])
         self.assertEqual(sorted(ids.values()), list(range(cfg["vocab_size"])))
-        if name.startswith("qwen3"):
+        if name == "llama3_gqa":
+          self.assertEqual(ids["<|begin_of_text|>"], cfg["bos_token_id"])
+          self.assertEqual([ids["<|end_of_text|>"], ids["<|eom_id|>"], ids["<|eot_id|>"]],
+                           cfg["eos_token_id"])
+          self.assertIn("<|start_header_id|>", ids)
+        elif name.startswith("qwen3") or name == "llama_tied_chatml":
           self.assertEqual(ids["<|im_end|>"], cfg["eos_token_id"])
           self.assertEqual(ids["<|endoftext|>"], cfg["bos_token_id"])
           self.assertIn("<think>", ids)

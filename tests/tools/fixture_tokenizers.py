@@ -115,6 +115,101 @@ def make_qwen_tokenizer(vocab_size, out_dir):
   return added_ids
 
 
+# --------------------------------------------------------------------------- Llama 3 (tokenizers BPE)
+
+# Llama 3.x special tokens in their real order (ids 128000-128010 in the real vocabulary).
+LLAMA3_ADDED = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
+                "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>",
+                "<|reserved_special_token_2|>", "<|start_header_id|>", "<|end_header_id|>",
+                "<|eom_id|>", "<|eot_id|>", "<|python_tag|>"]
+
+# The Llama 3 instruct chat template (Meta-Llama-3-*-Instruct tokenizer_config.json).
+LLAMA3_CHAT_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'"
+    "+ message['content'] | trim + '<|eot_id|>' %}"
+    "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
+    "{{ content }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}"
+    "{% endif %}")
+
+
+def make_llama_tokenizer(vocab_size, out_dir):
+  """Writes a Llama 3 style tokenizer.json + tokenizer_config.json: byte-level BPE trained on
+  TRAINING_TEXT (pre-tokenizer and decoder configuration from the real Qwen3 file, which is
+  byte-level like Llama 3's), the Llama 3 special tokens after it, and a TemplateProcessing
+  post-processor that adds <|begin_of_text|> as Llama 3's does. Returns {token: id}."""
+  from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers, Regex
+
+  real = json.load(open(os.path.join(shared_dir(), QWEN_SHARED, "tokenizer.json"), encoding="utf-8"))
+  base_size = vocab_size - len(LLAMA3_ADDED)
+  tok = Tokenizer(models.BPE())
+  split_regex = real["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"]
+  tok.pre_tokenizer = pre_tokenizers.Sequence([
+      pre_tokenizers.Split(Regex(split_regex), behavior="isolated", invert=False),
+      pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+  ])
+  tok.decoder = decoders.ByteLevel()
+  trainer = trainers.BpeTrainer(vocab_size=base_size, min_frequency=2, show_progress=False,
+                                initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                special_tokens=[])
+  tok.train_from_iterator(_training_lines(), trainer=trainer)
+  if tok.get_vocab_size() != base_size:
+    raise RuntimeError(f"Llama BPE trained {tok.get_vocab_size()} tokens, wanted {base_size}")
+
+  data = json.loads(tok.to_str())
+  data["normalizer"] = None
+  for key in ("pre_tokenizer", "decoder"):
+    data[key] = copy.deepcopy(real[key])
+  added_ids = {t: base_size + i for i, t in enumerate(LLAMA3_ADDED)}
+  data["added_tokens"] = [
+      {"id": added_ids[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+       "normalized": False, "special": True} for t in LLAMA3_ADDED]
+  bos = "<|begin_of_text|>"
+  data["post_processor"] = {
+      "type": "Sequence",
+      "processors": [
+          {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False,
+           "use_regex": True},
+          {"type": "TemplateProcessing",
+           "single": [{"SpecialToken": {"id": bos, "type_id": 0}},
+                      {"Sequence": {"id": "A", "type_id": 0}}],
+           "pair": [{"SpecialToken": {"id": bos, "type_id": 0}},
+                    {"Sequence": {"id": "A", "type_id": 0}},
+                    {"SpecialToken": {"id": bos, "type_id": 1}},
+                    {"Sequence": {"id": "B", "type_id": 1}}],
+           "special_tokens": {bos: {"id": bos, "ids": [added_ids[bos]], "tokens": [bos]}}}]}
+  with open(os.path.join(out_dir, "tokenizer.json"), "w", encoding="utf-8") as f:
+    json.dump(data, f, ensure_ascii=False, indent=2)
+    f.write("\n")
+
+  cfg = {
+      "added_tokens_decoder": {
+          str(e["id"]): {k: e[k] for k in ("content", "lstrip", "normalized", "rstrip",
+                                            "single_word", "special")}
+          for e in data["added_tokens"]},
+      "bos_token": bos,
+      "chat_template": LLAMA3_CHAT_TEMPLATE,
+      "clean_up_tokenization_spaces": True,
+      "eos_token": "<|eot_id|>",
+      "model_input_names": ["input_ids", "attention_mask"],
+      "model_max_length": 131072,
+      "tokenizer_class": "PreTrainedTokenizerFast",
+  }
+  with open(os.path.join(out_dir, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+    json.dump(cfg, f, ensure_ascii=False, indent=2)
+    f.write("\n")
+
+  check = Tokenizer.from_file(os.path.join(out_dir, "tokenizer.json"))
+  if check.get_vocab_size(with_added_tokens=True) != vocab_size:
+    raise RuntimeError("Llama tokenizer size mismatch")
+  text = "<|start_header_id|>user<|end_header_id|>\n\nHello, world! 東京 🙂<|eot_id|>"
+  ids = check.encode(text).ids
+  assert ids[0] == added_ids[bos] and ids[1] == added_ids["<|start_header_id|>"], ids
+  assert check.decode(ids[1:], skip_special_tokens=False) == text, check.decode(ids)
+  return added_ids
+
+
 # --------------------------------------------------------------------------- Gemma (sentencepiece)
 
 GEMMA_FILLERS = ["<mask>", "[multimodal]"] + [f"<unused{i}>" for i in range(99)]  # ids 4..104

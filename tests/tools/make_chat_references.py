@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders reference chat prompts with Hugging Face transformers' apply_chat_template.
 
-Writes tests/golden/chat/chat_template_reference.json: for each family (qwen3, gemma3) the
+Writes tests/golden/chat/chat_template_reference.json: for each family (qwen3, gemma3, llama3) the
 tokenizer_config.json template's sha256, the bos/eos strings transformers passes to the template,
 and a list of cases {name, messages, add_generation_prompt, enable_thinking, expected | error}.
 The C++ test tests/unit/tokenizer/chat_template_test.cc requires byte-identical output (and an
@@ -10,12 +10,21 @@ error wherever transformers raised one).
 Run (from the repository root):
   /opt/reftools/bin/python tests/tools/make_chat_references.py \
       --tokenizers ../shared/fixtures/tokenizers --out tests/golden/chat/chat_template_reference.json
+The llama3 family renders the Llama 3 instruct template of the tiny fixture tokenizer
+(tests/golden/models/llama3_gqa, made by make_model_fixtures.py); `--only llama3` re-renders just
+that family and keeps the others of an existing --out file:
+  /work/venvs/ref/bin/python tests/tools/make_chat_references.py \
+      --tokenizers ../shared/fixtures/tokenizers --only llama3 \
+      --out tests/golden/chat/chat_template_reference.json
 """
 import argparse
+import datetime
 import hashlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 import jinja2
 import tokenizers
@@ -110,7 +119,7 @@ def family_cases(family, tok):
             for et in thinking:
                 if not agp and et is not None:
                     continue
-                if family == "gemma3" and et is True:
+                if family in ("gemma3", "llama3", "llama3_2") and et is True:
                     continue
                 r = render(tok, msgs, agp, et)
                 case = {"name": f"{name}/agp={int(agp)}/think={et}", "messages": msgs,
@@ -124,28 +133,56 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizers", required=True, help="dir with qwen3/ and gemma3/ subdirs")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--only", nargs="*", help="families to (re)render; others are kept from --out")
     args = ap.parse_args()
+    versions = {"python": sys.version.split()[0], "transformers": transformers.__version__,
+                "tokenizers": tokenizers.__version__, "jinja2": jinja2.__version__}
     out = {
         "generator": "tests/tools/make_chat_references.py",
         "command": " ".join(["/opt/reftools/bin/python"] + sys.argv),
-        "versions": {"python": sys.version.split()[0], "transformers": transformers.__version__,
-                     "tokenizers": tokenizers.__version__, "jinja2": jinja2.__version__},
+        "versions": versions,
         "families": {},
     }
-    for family in ("qwen3", "gemma3"):
-        d = os.path.join(args.tokenizers, family)
+    if args.only and os.path.exists(args.out):
+        with open(args.out, encoding="utf-8") as f:
+            out = json.load(f)
+    dirs = {"qwen3": os.path.join(args.tokenizers, "qwen3"),
+            "gemma3": os.path.join(args.tokenizers, "gemma3"),
+            "llama3": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden",
+                                   "models", "llama3_gqa")}
+    config_names = {"llama3": "tests/golden/models/llama3_gqa/tokenizer_config.json",
+                    "llama3_2": "tests/golden/chat/llama3_2_tokenizer_config.json"}
+    # Llama 3.2: the fixture tokenizer with the dated template of Llama-3.2-*-Instruct (written
+    # into tests/golden/chat/llama3_2_tokenizer_config.json), in a scratch directory.
+    scratch = tempfile.mkdtemp()
+    here = os.path.dirname(os.path.abspath(__file__))
+    shutil.copy(os.path.join(dirs["llama3"], "tokenizer.json"), scratch)
+    shutil.copy(os.path.join(here, "..", "golden", "chat", "llama3_2_tokenizer_config.json"),
+                os.path.join(scratch, "tokenizer_config.json"))
+    dirs["llama3_2"] = scratch
+    for family in args.only or ("qwen3", "gemma3", "llama3", "llama3_2"):
+        d = dirs[family]
         tok = AutoTokenizer.from_pretrained(d)
         with open(os.path.join(d, "tokenizer_config.json"), "rb") as f:
             cfg_bytes = f.read()
         cfg = json.loads(cfg_bytes)
         cases = family_cases(family, tok)
         out["families"][family] = {
-            "tokenizer_config": f"fixtures/tokenizers/{family}/tokenizer_config.json",
+            "tokenizer_config": config_names.get(
+                family, f"fixtures/tokenizers/{family}/tokenizer_config.json"),
             "tokenizer_config_sha256": hashlib.sha256(cfg_bytes).hexdigest(),
             "chat_template_sha256": hashlib.sha256(cfg["chat_template"].encode()).hexdigest(),
             "bos_token": tok.bos_token, "eos_token": tok.eos_token,
             "cases": cases,
         }
+        if family == "llama3_2":
+            # transformers' strftime_now("%d %b %Y") (local time) dated these renderings.
+            date = datetime.datetime.now().strftime("%d %b %Y")
+            assert all(date in c["expected"] for c in cases if "expected" in c), date
+            out["families"][family]["date_string"] = date
+        if args.only:  # rendered by other versions than the kept families
+            out["families"][family]["versions"] = versions
+            out["families"][family]["command"] = " ".join(["/work/venvs/ref/bin/python"] + sys.argv)
         ok = sum(1 for c in cases if "expected" in c)
         print(f"{family}: {len(cases)} cases, {ok} rendered, {len(cases) - ok} errors",
               file=sys.stderr)

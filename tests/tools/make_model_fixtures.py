@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Creates tiny random Qwen3 / Gemma3 checkpoints and transformers reference outputs.
+"""Creates tiny random Qwen3 / Gemma3 / Llama checkpoints and transformers reference outputs.
 
 Run with the reference venv (torch + transformers), from the repository root:
 
@@ -31,11 +31,17 @@ DECODE_LEN = 17  # row 0 comes from the prefill; rows 1..16 are 16 cached decode
 PPL_LEN = 32
 QWEN_VOCAB = 384
 GEMMA_VOCAB = 512
+LLAMA_VOCAB = 384
+# Llama 3 RoPE scaling sized for the 40-position test sequence: wavelengths above 64 positions are
+# divided by 8, below 16 kept, the band between interpolated; all three occur at head_dim 32.
+LLAMA3_ROPE_SCALING = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                       "high_freq_factor": 4.0, "original_max_position_embeddings": 64}
 WEIGHT_STD = 0.2  # ~10x the default init: logit std ~1.6, varied greedy continuations
 # Gemma's tied embedding enters the residual stream scaled by sqrt(hidden); at the usual size it
 # dominates the stream and greedy decoding repeats the input token. So its Gemma embedding is
 # GAIN times smaller and the final norm's gain GAIN times larger (same logit scale as Qwen).
 GEMMA_FINAL_NORM_GAIN = 6.0
+LLAMA_QK_STD = 0.1  # Llama q_proj / k_proj (no q/k norms); see init_weights
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "models")
 
 
@@ -71,6 +77,25 @@ def gemma_generation_config():
   from transformers import GenerationConfig
   return GenerationConfig(bos_token_id=2, eos_token_id=[1, 106], pad_token_id=0, do_sample=True,
                           top_k=64, top_p=0.95)
+
+
+def llama_config(tie, ids, bos, eos, heads=4, kv_heads=2, **extra):
+  from transformers import LlamaConfig
+  return LlamaConfig(
+      vocab_size=LLAMA_VOCAB, hidden_size=64, intermediate_size=160, num_hidden_layers=3,
+      num_attention_heads=heads, num_key_value_heads=kv_heads, rms_norm_eps=1e-5,
+      max_position_embeddings=4096, tie_word_embeddings=tie, hidden_act="silu",
+      bos_token_id=ids[bos], eos_token_id=eos, **extra)
+
+
+def llama_generation_config(ids):
+  from transformers import GenerationConfig
+  if "<|begin_of_text|>" in ids:  # as Llama-3.2-1B-Instruct's generation_config.json
+    return GenerationConfig(bos_token_id=ids["<|begin_of_text|>"],
+                            eos_token_id=[ids["<|end_of_text|>"], ids["<|eom_id|>"],
+                                          ids["<|eot_id|>"]],
+                            do_sample=True, temperature=0.6, top_p=0.9)
+  return qwen_generation_config(ids)
 
 
 GEMMA_SLIDING_LAYER_TYPES = ["sliding_attention", "full_attention", "sliding_attention",
@@ -110,7 +135,34 @@ def fixture_specs():
                              rope_theta=1e6, rope_local_base_freq=1e4,
                              final_logit_softcapping=10.0),
                          legacy=legacy_gemma_mqa),
+      # Llama 3 layout: 2 heads / 1 KV head (GQA), untied, head_dim 32 (= hidden / heads, key
+      # absent after the legacy rewrite), rope_theta 5e5 with llama3 scaling, eos a list,
+      # Hub-style flat rope keys.
+      "llama3_gqa": dict(family="llama", seed=3001, dtype=torch.float32,
+                         config=lambda ids: llama_config(
+                             False, ids, "<|begin_of_text|>",
+                             [ids["<|end_of_text|>"], ids["<|eom_id|>"], ids["<|eot_id|>"]],
+                             heads=2, kv_heads=1, rope_parameters=dict(LLAMA3_ROPE_SCALING, rope_theta=5e5)),
+                         legacy=legacy_llama3),
+      # SmolLM2 layout: Llama architecture with ChatML tokens (the tiny Qwen tokenizer), tied
+      # embeddings, no rope scaling (theta 1e4 default), BF16.
+      "llama_tied_chatml": dict(family="llama_chatml", seed=3002, dtype=torch.bfloat16,
+                                config=lambda ids: llama_config(
+                                    True, ids, "<|endoftext|>", ids["<|im_end|>"],
+                                    rope_parameters={"rope_type": "default",
+                                                     "rope_theta": 10000.0})),
   }
+
+
+def legacy_llama3(cfg):
+  """Rewrites the saved config the way Llama-3.2 Hub configs look: flat rope_theta, rope_scaling
+  with rope_type llama3, torch_dtype, and no head_dim key."""
+  rp = cfg.pop("rope_parameters")
+  cfg["rope_theta"] = rp.pop("rope_theta")
+  cfg["rope_scaling"] = rp
+  cfg["torch_dtype"] = cfg.pop("dtype")
+  cfg.pop("head_dim", None)
+  return cfg
 
 
 def legacy_qwen_rope_scaled(cfg):
@@ -146,7 +198,7 @@ def init_weights(model, family, seed):
     for name, p in sorted(model.named_parameters()):
       if name.endswith("norm.weight"):
         noise = 0.2 * torch.randn(p.shape, generator=gen)
-        if family == "qwen":  # Qwen RMSNorm multiplies by w
+        if family != "gemma":  # Qwen and Llama RMSNorm multiply by w
           p.copy_(noise + 1.0)
         elif name == "model.norm.weight":  # Gemma multiplies by (1 + w)
           p.copy_(noise + GEMMA_FINAL_NORM_GAIN - 1.0)
@@ -154,6 +206,10 @@ def init_weights(model, family, seed):
           p.copy_(noise)
       elif family == "gemma" and "embed_tokens" in name:
         p.copy_(WEIGHT_STD / GEMMA_FINAL_NORM_GAIN * torch.randn(p.shape, generator=gen))
+      elif family.startswith("llama") and ("q_proj" in name or "k_proj" in name):
+        # Without q/k norms the attention scores grow with |q||k|: at the full scale the
+        # softmax is nearly one-hot and a reduced-precision KV cache flips it.
+        p.copy_(LLAMA_QK_STD * torch.randn(p.shape, generator=gen))
       else:  # embeddings, lm_head and every projection
         p.copy_(WEIGHT_STD * torch.randn(p.shape, generator=gen))
 
@@ -164,16 +220,22 @@ def build_fixture(name, spec, out_dir):
   if os.path.exists(d):
     shutil.rmtree(d)
   os.makedirs(d)
-  if spec["family"] == "qwen":
+  if spec["family"] in ("qwen", "llama_chatml"):
     special = fixture_tokenizers.make_qwen_tokenizer(QWEN_VOCAB, d)
+  elif spec["family"] == "llama":
+    special = fixture_tokenizers.make_llama_tokenizer(LLAMA_VOCAB, d)
   else:
     special = fixture_tokenizers.make_gemma_tokenizer(GEMMA_VOCAB, d)
   config = spec["config"](special)
   torch.manual_seed(spec["seed"])
   model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
   init_weights(model, spec["family"], spec["seed"])
-  model.generation_config = (qwen_generation_config(special) if spec["family"] == "qwen"
-                             else gemma_generation_config())
+  if spec["family"] == "qwen":
+    model.generation_config = qwen_generation_config(special)
+  elif spec["family"].startswith("llama"):
+    model.generation_config = llama_generation_config(special)
+  else:
+    model.generation_config = gemma_generation_config()
   model = model.to(spec["dtype"])
   kwargs = {"max_shard_size": spec["shard"]} if "shard" in spec else {}
   model.save_pretrained(d, **kwargs)
@@ -295,6 +357,12 @@ def check_config_semantics(name, d):
   if name == "gemma3_sliding":
     assert cfg.layer_types == GEMMA_SLIDING_LAYER_TYPES
     assert cfg.rope_parameters["sliding_attention"]["rope_theta"] == 1e4
+  if name == "llama3_gqa":
+    assert cfg.rope_parameters["rope_type"] == "llama3", cfg.rope_parameters
+    assert cfg.rope_parameters["original_max_position_embeddings"] == 64
+    assert cfg.head_dim == 32 and cfg.num_key_value_heads == 1 and not cfg.tie_word_embeddings
+  if name == "llama_tied_chatml":
+    assert cfg.tie_word_embeddings and cfg.rope_parameters["rope_type"] == "default"
   if name == "qwen3_rope_scaled":
     assert cfg.rope_parameters["rope_type"] == "linear", cfg.rope_parameters
     assert cfg.rope_parameters["factor"] == 2.0 and cfg.rope_parameters["rope_theta"] == 1e6

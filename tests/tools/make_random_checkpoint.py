@@ -9,7 +9,8 @@ in the e2e tests): the safetensors file is written directly, in chunks, so memor
   python3 tests/tools/make_random_checkpoint.py --arch qwen3-0.6b --out /tmp/q06b --dtype f32
 
 config.json carries the hyper-parameters of the Hub model (Qwen/Qwen3-0.6B, -1.7B, -4B,
-google/gemma-3-270m, google/gemma-3-1b-it), in the key style of its Hub config. Weights have a
+google/gemma-3-270m, google/gemma-3-1b-it, meta-llama/Llama-3.2-1B-Instruct,
+HuggingFaceTB/SmolLM2-135M-Instruct), in the key style of its Hub config. Weights have a
 random sign and a random magnitude in [2^-7, 2^-5) (std ~0.02; built from random bytes, which is
 fast without numpy); RMSNorm weights are 1 (Qwen) or 0 (Gemma, which multiplies by 1 + w). No
 tokenizer files.
@@ -66,8 +67,33 @@ GEMMA3_1B = {
     "sliding_window": 512, "sliding_window_pattern": 6, "use_cache": True, "vocab_size": 262144,
 }
 
+# meta-llama/Llama-3.2-1B-Instruct (Llama 3 rope scaling, tied, GQA 32/8).
+LLAMA3_2_1B = {
+    "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+    "bos_token_id": 128000, "eos_token_id": [128001, 128008, 128009], "head_dim": 64,
+    "hidden_act": "silu", "hidden_size": 2048, "initializer_range": 0.02,
+    "intermediate_size": 8192, "max_position_embeddings": 131072, "mlp_bias": False,
+    "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 16,
+    "num_key_value_heads": 8, "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+    "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                     "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+    "rope_theta": 500000.0, "tie_word_embeddings": True, "use_cache": True, "vocab_size": 128256,
+}
+
+# HuggingFaceTB/SmolLM2-135M-Instruct (Llama architecture, no head_dim key, 9/3 heads).
+SMOLLM2_135M = {
+    "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+    "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 576,
+    "initializer_range": 0.041666666666666664, "intermediate_size": 1536,
+    "max_position_embeddings": 8192, "mlp_bias": False, "model_type": "llama",
+    "num_attention_heads": 9, "num_hidden_layers": 30, "num_key_value_heads": 3, "pad_token_id": 2,
+    "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": None, "rope_theta": 100000,
+    "tie_word_embeddings": True, "use_cache": True, "vocab_size": 49152,
+}
+
 ARCHS = {"qwen3-0.6b": QWEN3_0_6B, "qwen3-1.7b": QWEN3_1_7B, "qwen3-4b": QWEN3_4B,
-         "gemma3-270m": GEMMA3_270M, "gemma3-1b": GEMMA3_1B}
+         "gemma3-270m": GEMMA3_270M, "gemma3-1b": GEMMA3_1B,
+         "llama3.2-1b": LLAMA3_2_1B, "smollm2-135m": SMOLLM2_135M}
 DTYPES = {"bf16": ("BF16", 2, "bfloat16"), "f32": ("F32", 4, "float32")}
 CHUNK = 1 << 22  # elements generated at a time
 # Most significant byte of a bf16/f32 value: sign from the random byte's top bit, then the top
@@ -79,8 +105,10 @@ ONE = {"bf16": struct.pack("<H", 0x3F80), "f32": struct.pack("<f", 1.0)}
 def tensor_shapes(cfg):
   """[(name, shape, kind)] in Hugging Face naming; kind is 'norm' or 'weight'."""
   h, inter = cfg["hidden_size"], cfg["intermediate_size"]
-  hd, nh, nkv = cfg["head_dim"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+  nh, nkv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+  hd = cfg.get("head_dim", h // nh)
   gemma = cfg["model_type"] == "gemma3_text"
+  qk_norm = cfg["model_type"] != "llama"
   out = [("model.embed_tokens.weight", (cfg["vocab_size"], h), "weight")]
   for i in range(cfg["num_hidden_layers"]):
     p = f"model.layers.{i}."
@@ -93,8 +121,11 @@ def tensor_shapes(cfg):
         (p + "self_attn.k_proj.weight", (nkv * hd, h), "weight"),
         (p + "self_attn.v_proj.weight", (nkv * hd, h), "weight"),
         (p + "self_attn.o_proj.weight", (h, nh * hd), "weight"),
-        (p + "self_attn.q_norm.weight", (hd,), "norm"),
-        (p + "self_attn.k_norm.weight", (hd,), "norm"),
+    ]
+    if qk_norm:
+      out += [(p + "self_attn.q_norm.weight", (hd,), "norm"),
+              (p + "self_attn.k_norm.weight", (hd,), "norm")]
+    out += [
         (p + "mlp.gate_proj.weight", (inter, h), "weight"),
         (p + "mlp.up_proj.weight", (inter, h), "weight"),
         (p + "mlp.down_proj.weight", (h, inter), "weight"),

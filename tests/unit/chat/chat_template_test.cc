@@ -32,6 +32,10 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string TokenizerConfigPath(const std::string& family) {
+  // Llama 3: the tiny fixture tokenizer's (its template is the Llama 3 instruct one); Llama 3.2:
+  // the same with the dated Llama-3.2-Instruct template.
+  if (family == "llama3") return GoldenDir() + "/models/llama3_gqa/tokenizer_config.json";
+  if (family == "llama3_2") return GoldenDir() + "/chat/llama3_2_tokenizer_config.json";
   return SharedDir() + "/fixtures/tokenizers/" + family +
          "/tokenizer_config.json";
 }
@@ -84,8 +88,10 @@ std::unique_ptr<ChatTemplate> LoadRealTemplate(const std::string& family) {
   return tmpl.ok() ? std::move(tmpl).value() : nullptr;
 }
 
-void CheckFamily(const std::string& family, ChatTemplateFamily expected_family) {
-  std::unique_ptr<ChatTemplate> tmpl = LoadRealTemplate(family);
+// `tmpl` null: the family's tokenizer_config.json template.
+void CheckFamily(const std::string& family, ChatTemplateFamily expected_family,
+                 std::unique_ptr<ChatTemplate> tmpl = nullptr) {
+  if (tmpl == nullptr) tmpl = LoadRealTemplate(family);
   ASSERT_NE(tmpl, nullptr);
   EXPECT_EQ(tmpl->family(), expected_family);
   std::vector<RefCase> cases = LoadCases(family);
@@ -117,6 +123,59 @@ TEST(ChatTemplateReferenceTest, Qwen3MatchesTransformers) {
 
 TEST(ChatTemplateReferenceTest, Gemma3MatchesTransformers) {
   CheckFamily("gemma3", ChatTemplateFamily::kGemma3);
+}
+
+TEST(ChatTemplateReferenceTest, Llama3MatchesTransformers) {
+  CheckFamily("llama3", ChatTemplateFamily::kLlama3);
+}
+
+// The 3.2 template dates its system turn with strftime_now (today): the references record the
+// date transformers used, and the renderer is given the same one.
+TEST(ChatTemplateReferenceTest, Llama32MatchesTransformers) {
+  auto doc = ParseJsonFile(GoldenDir() + "/chat/chat_template_reference.json");
+  ASSERT_TRUE(doc.ok());
+  const std::string date = (**doc)["families"]["llama3_2"]["date_string"].GetString();
+  CheckFamily("llama3_2", ChatTemplateFamily::kLlama3,
+              NewDatedLlama3ChatTemplate("<|begin_of_text|>", [date] { return date; }));
+  // Read from its tokenizer_config.json, the same template is recognised and dated today.
+  auto real = LoadRealTemplate("llama3_2");
+  ASSERT_NE(real, nullptr);
+  EXPECT_EQ(real->family(), ChatTemplateFamily::kLlama3);
+  EXPECT_TRUE(real->writes_bos());
+  std::vector<Message> chat = {{Role::kUser, "Hi"}};
+  auto text = real->Render(chat);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+                   "Cutting Knowledge Date: December 2023\nToday Date: " + LocalDateForChatTemplate() +
+                   "\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                   "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  EXPECT_EQ(LocalDateForChatTemplate().size(), 11u);  // "07 Dec 2026"
+  // Llama 3.1's template has no strftime_now: its date is fixed.
+  std::string tmpl31 = ReadFile(TokenizerConfigPath("llama3_2"));
+  auto cfg = ParseJson(tmpl31, "cfg");
+  ASSERT_TRUE(cfg.ok());
+  std::string jinja31 = (**cfg)["chat_template"].GetString();
+  const std::string now_call = "strftime_now";
+  for (size_t at; (at = jinja31.find(now_call)) != std::string::npos;) jinja31.replace(at, now_call.size(), "no_clock");
+  auto t31 = ChatTemplate::Create(jinja31, "<|begin_of_text|>");
+  ASSERT_TRUE(t31.ok()) << t31.status().ToString();
+  auto r31 = (*t31)->Render(chat);
+  ASSERT_TRUE(r31.ok());
+  EXPECT_NE(r31->find("Today Date: 26 Jul 2024\n"), std::string::npos) << *r31;
+}
+
+TEST(ChatTemplateTest, Llama3WritesBosAndDatedVariantIsNotTakenForIt) {
+  auto llama = LoadRealTemplate("llama3");
+  ASSERT_NE(llama, nullptr);
+  EXPECT_TRUE(llama->writes_bos());
+  // A look-alike with only part of the dated 3.1+ block is neither variant.
+  std::string text = ReadFile(TokenizerConfigPath("llama3"));
+  auto doc = ParseJson(text, "tokenizer_config.json");
+  ASSERT_TRUE(doc.ok());
+  std::string dated = std::string("{{- \"Cutting Knowledge Date: December 2023\\n\" }}") +
+                      (**doc)["chat_template"].GetString();
+  EXPECT_EQ(DetectChatTemplateFamily(dated), std::nullopt);
+  EXPECT_EQ(DetectChatTemplateFamily((**doc)["chat_template"].GetString()), ChatTemplateFamily::kLlama3);
 }
 
 TEST(ChatTemplateTest, Gemma3WritesBosQwen3DoesNot) {

@@ -83,12 +83,12 @@ TEST(Convert, MissingSourceIsNotFound) {
 
 TEST(Convert, UnsupportedArchitectureIsOneClearError) {
   const std::string dir = ScratchDir();
-  fs::create_directories(dir + "/llama");
-  testing::WriteFile(dir + "/llama/config.json",
-                     R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama"})");
-  auto r = Convert(dir + "/llama", dir + "/out.litertlm");
+  fs::create_directories(dir + "/mistral");
+  testing::WriteFile(dir + "/mistral/config.json",
+                     R"({"architectures": ["MistralForCausalLM"], "model_type": "mistral"})");
+  auto r = Convert(dir + "/mistral", dir + "/out.litertlm");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("LlamaForCausalLM"), std::string::npos)
+  EXPECT_NE(r.status().message().find("MistralForCausalLM"), std::string::npos)
       << r.status().message();
   EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
   EXPECT_FALSE(fs::exists(dir + "/out.litertlm"));

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "format/gguf_hf_config.h"
@@ -124,7 +125,7 @@ TEST(GgufTensorNameTest, Gemma3AndQwen3Tables) {
   EXPECT_EQ(GgufToHfTensorName("gemma3", "blk.02.attn_q.weight"), std::nullopt);
   EXPECT_EQ(GgufToHfTensorName("gemma3", "blk.x.attn_q.weight"), std::nullopt);
   EXPECT_EQ(GgufToHfTensorName("gemma3", "rope_freqs.weight"), std::nullopt);
-  EXPECT_EQ(GgufToHfTensorName("llama", "token_embd.weight"), std::nullopt);
+  EXPECT_EQ(GgufToHfTensorName("falcon", "token_embd.weight"), std::nullopt);
 }
 
 TEST(GgufWeightSourceTest, Gemma3NamesShapesAndNormShift) {
@@ -193,10 +194,10 @@ TEST(GgufWeightSourceTest, RejectsUnmappableFiles) {
   layer.AddF32Tensor("blk.1.attn_norm.weight", {kHidden}, Ramp(kHidden, 1));
   EXPECT_THAT(OpenBuilt(layer, "layer.gguf").status().message(),
               HasSubstr("tensor 'blk.1.attn_norm.weight' names layer 1 but gemma3.block_count is 1"));
-  GgufBuilder arch = TinyModel("llama", 1);
-  auto a = OpenBuilt(arch, "llama.gguf");
+  GgufBuilder arch = TinyModel("falcon", 1);
+  auto a = OpenBuilt(arch, "falcon.gguf");
   EXPECT_EQ(a.status().code(), StatusCode::kUnimplemented);
-  EXPECT_THAT(a.status().message(), HasSubstr("GGUF architecture 'llama' is not supported"));
+  EXPECT_THAT(a.status().message(), HasSubstr("GGUF architecture 'falcon' is not supported"));
 }
 
 TEST(GgufWeightSourceTest, UnsupportedQuantTypeNamesTensor) {
@@ -419,6 +420,85 @@ TEST(GgufWeightSourceTest, OpensFileWrittenByGgufPy) {
   EXPECT_EQ(vocab->unk_id, 3);
   EXPECT_EQ(vocab->add_eos, false);
   EXPECT_THAT(vocab->chat_template, HasSubstr("bos_token"));
+}
+
+}  // namespace
+}  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+// llama.cpp stores Llama q/k rows permuted for its interleaved rope: within each head of D rows,
+// Hugging Face row j*D/2 + i is at row 2i + j. Tensor() must give the Hugging Face order back.
+TEST(GgufLlamaTest, QueryKeyRowsAreUnpermutedPerHead) {
+  GgufBuilder b = TinyModel("llama", 1);  // its q/k ramps are read as the permuted rows
+  auto src = OpenBuilt(b, "tiny_llama_perm.gguf");
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  for (const auto& [name, heads, start] :
+       {std::tuple<std::string, int, float>{"model.layers.0.self_attn.q_proj.weight", kHeads, 0.0f},
+        std::tuple<std::string, int, float>{"model.layers.0.self_attn.k_proj.weight", kKvHeads, 1.0f}}) {
+    auto t = (*src)->Tensor(name);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    const std::vector<float> got = Floats(*t);
+    const std::vector<float> stored = Ramp(got.size(), start);
+    ASSERT_EQ(t->shape, (std::vector<int64_t>{heads * kHeadDim, kHidden})) << name;
+    for (int h = 0; h < heads; ++h) {
+      for (int i = 0; i < kHeadDim / 2; ++i) {
+        for (int j = 0; j < 2; ++j) {
+          const size_t hf_row = h * kHeadDim + j * kHeadDim / 2 + i, gguf_row = h * kHeadDim + 2 * i + j;
+          for (int c = 0; c < kHidden; ++c) {
+            ASSERT_EQ(got[hf_row * kHidden + c], stored[gguf_row * kHidden + c])
+                << name << " head " << h << " row " << hf_row;
+          }
+        }
+      }
+    }
+  }
+  // v is not permuted.
+  auto v = (*src)->Tensor("model.layers.0.self_attn.v_proj.weight");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Floats(*v), Ramp(kHidden * kHeadDim, 2));
+  // Norms are stored as they are (no 1 + w), and ffn_norm is the post-attention norm.
+  auto norm = (*src)->Tensor("model.layers.0.post_attention_layernorm.weight");
+  ASSERT_TRUE(norm.ok()) << norm.status().ToString();
+  EXPECT_EQ(Floats(*norm), Ramp(kHidden, 2.0f));
+}
+
+TEST(GgufLlamaTest, ConfigAndRopeFactorsTensor) {
+  auto f = GgufFile::Open(testing::WriteTempFile("cfg_llama.gguf", TinyModel("llama", 1).Build()));
+  ASSERT_TRUE(f.ok());
+  auto json = GgufToHfConfigJson(**f);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  auto doc = ParseJson(*json, "config.json");
+  const rapidjson::Value& c = **doc;
+  EXPECT_STREQ(c["architectures"][0].GetString(), "LlamaForCausalLM");
+  EXPECT_STREQ(c["model_type"].GetString(), "llama");
+  EXPECT_TRUE(c["tie_word_embeddings"].GetBool());
+  EXPECT_FALSE(c.HasMember("rope_freq_factors"));
+  // Llama 3 rope scaling as llama.cpp stores it (a rope_freqs tensor of divisors) goes into the
+  // config as rope_freq_factors, and is no weight.
+  GgufBuilder scaled = TinyModel("llama", 1);
+  scaled.AddF32Tensor("rope_freqs.weight", {kHeadDim / 2}, Ramp(kHeadDim / 2, 1.0f));
+  const std::string path = testing::WriteTempFile("cfg_llama_freqs.gguf", scaled.Build());
+  auto g = GgufFile::Open(path);
+  ASSERT_TRUE(g.ok());
+  auto scaled_json = GgufToHfConfigJson(**g);
+  ASSERT_TRUE(scaled_json.ok()) << scaled_json.status().ToString();
+  auto scaled_doc = ParseJson(*scaled_json, "config.json");
+  const rapidjson::Value& factors = (**scaled_doc)["rope_freq_factors"];
+  ASSERT_EQ(factors.Size(), static_cast<unsigned>(kHeadDim / 2));
+  for (int i = 0; i < kHeadDim / 2; ++i) EXPECT_EQ(factors[i].GetDouble(), 1.0 + 0.5 * i);
+  auto src = GgufWeightSource::Open(path);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  for (const std::string& name : (*src)->TensorNames()) EXPECT_EQ(name.find("rope"), std::string::npos);
+  // Other families have no such tensor: refused, not ignored.
+  GgufBuilder gemma = TinyModel("gemma3", 1);
+  gemma.AddF32Tensor("rope_freqs.weight", {kHeadDim / 2}, Ramp(kHeadDim / 2, 1.0f));
+  auto gg = GgufFile::Open(testing::WriteTempFile("cfg_gemma_freqs.gguf", gemma.Build()));
+  ASSERT_TRUE(gg.ok());
+  Status s = GgufToHfConfigJson(**gg).status();
+  EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
+  EXPECT_THAT(s.message(), HasSubstr("cfg_gemma_freqs.gguf: tensor 'rope_freqs.weight'"));
 }
 
 }  // namespace

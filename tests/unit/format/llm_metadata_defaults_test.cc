@@ -68,6 +68,43 @@ TEST(LlmMetadataDefaults, Gemma3) {
   EXPECT_TRUE(m->llm_model_type().has_gemma3());
 }
 
+std::vector<int32_t> StopIds(const litert::lm::proto::LlmMetadata& m) {
+  std::vector<int32_t> ids;
+  for (const auto& stop : m.stop_tokens()) ids.push_back(stop.token_ids().ids(0));
+  return ids;
+}
+
+TEST(LlmMetadataDefaults, LlamaRowsByTokens) {
+  // Llama 3.1+: <|begin_of_text|> starts; <|eot_id|>, <|end_of_text|>, <|eom_id|> stop.
+  auto l31 = BuildDefaultLlmMetadata("llama", {}, MapLookup({{"<|begin_of_text|>", 128000},
+                                                             {"<|end_of_text|>", 128001},
+                                                             {"<|eom_id|>", 128008},
+                                                             {"<|eot_id|>", 128009}}));
+  ASSERT_TRUE(l31.ok()) << l31.status().ToString();
+  EXPECT_EQ(l31->start_token().token_ids().ids(0), 128000);
+  EXPECT_EQ(StopIds(*l31), (std::vector<int32_t>{128009, 128001, 128008}));
+  EXPECT_EQ(l31->prompt_templates().user().prefix(), "<|start_header_id|>user<|end_header_id|>\n\n");
+  EXPECT_EQ(l31->prompt_templates().model().suffix(), "<|eot_id|>");
+  EXPECT_EQ(l31->prompt_templates().system().prefix(), "<|start_header_id|>system<|end_header_id|>\n\n");
+  EXPECT_TRUE(l31->llm_model_type().has_generic_model());
+  EXPECT_FLOAT_EQ(l31->sampler_params().p(), 0.9f);
+  // Llama 3.0 has no <|eom_id|>: the optional stop is left out, not an error.
+  auto l30 = BuildDefaultLlmMetadata("llama", {}, MapLookup({{"<|begin_of_text|>", 128000},
+                                                             {"<|end_of_text|>", 128001},
+                                                             {"<|eot_id|>", 128009}}));
+  ASSERT_TRUE(l30.ok()) << l30.status().ToString();
+  EXPECT_EQ(StopIds(*l30), (std::vector<int32_t>{128009, 128001}));
+  // ChatML tokens (SmolLM2): ChatML turns, <|im_end|> stops, no start token.
+  MetadataOptions from_tokenizer;
+  from_tokenizer.ids_from_tokenizer = true;
+  auto smol = BuildDefaultLlmMetadata("llama", from_tokenizer,
+                                      MapLookup({{"<|im_start|>", 1}, {"<|im_end|>", 2}}));
+  ASSERT_TRUE(smol.ok()) << smol.status().ToString();
+  EXPECT_FALSE(smol->has_start_token());
+  EXPECT_EQ(StopIds(*smol), (std::vector<int32_t>{2}));
+  EXPECT_EQ(smol->prompt_templates().user().prefix(), "<|im_start|>user\n");
+}
+
 TEST(LlmMetadataDefaults, TokenizerDisagreementFailsLoudly) {
   auto wrong = BuildDefaultLlmMetadata("qwen3", {}, MapLookup({{"<|im_end|>", 151643}}));
   ASSERT_FALSE(wrong.ok());
@@ -81,7 +118,7 @@ TEST(LlmMetadataDefaults, TokenizerDisagreementFailsLoudly) {
 
 TEST(LlmMetadataDefaults, BadOptionsAndUnknownFamily) {
   auto lookup = MapLookup({{"<|im_end|>", 151645}});
-  EXPECT_EQ(BuildDefaultLlmMetadata("llama", {}, lookup).status().code(),
+  EXPECT_EQ(BuildDefaultLlmMetadata("mistral", {}, lookup).status().code(),
             StatusCode::kUnimplemented);
   MetadataOptions options;
   options.prefill_seq_lens = {256, 2000};

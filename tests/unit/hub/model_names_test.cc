@@ -93,9 +93,10 @@ TEST(PickCheckpointFilesTest, MissingPiecesAreNamed) {
 TEST(CheckConvertibleConfigTest, ModelTypes) {
   EXPECT_TRUE(CheckConvertibleConfig(R"({"model_type": "qwen3"})", "Qwen/Qwen3-0.6B").ok());
   EXPECT_TRUE(CheckConvertibleConfig(R"({"model_type": "gemma3_text"})", "google/x").ok());
-  Status s = CheckConvertibleConfig(R"({"model_type": "llama"})", "Qwen/x");
+  EXPECT_TRUE(CheckConvertibleConfig(R"({"model_type": "llama"})", "HuggingFaceTB/x").ok());
+  Status s = CheckConvertibleConfig(R"({"model_type": "mistral"})", "Qwen/x");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("model_type 'llama'"), std::string::npos);
+  EXPECT_NE(s.message().find("model_type 'mistral'"), std::string::npos);
   EXPECT_FALSE(CheckConvertibleConfig("{", "Qwen/x").ok());
   EXPECT_FALSE(CheckConvertibleConfig(R"({"model_type": 3})", "Qwen/x").ok());
 }

@@ -207,6 +207,61 @@ TEST_P(HfEquivalenceTest, ContextLimitIsAnErrorNotACrash) {
   EXPECT_TRUE((*session)->Prefill(std::span(five).first(4)).ok());
 }
 
+// tests/golden/gguf/tiny_llama.gguf holds llama_tied_chatml's weights as llama.cpp lays out a
+// "llama" GGUF (q/k rows permuted for its rope, F32; tests/tools/make_llama_gguf_fixture.py, which
+// also checks transformers' own GGUF import reads it back to the same logits). Our import must
+// give the checkpoint's logits bit for bit, and so match transformers like the checkpoint does.
+TEST(HfEquivalenceGguf, LlamaGgufEqualsItsCheckpointExactly) {
+  const std::string dir = testing::GoldenDir() + "/models/llama_tied_chatml";
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  auto from_dir = ModelLoader::Load(dir);
+  ASSERT_TRUE(from_dir.ok()) << from_dir.status().ToString();
+  auto from_gguf = ModelLoader::Load(testing::GoldenDir() + "/gguf/tiny_llama.gguf");
+  ASSERT_TRUE(from_gguf.ok()) << from_gguf.status().ToString();
+  EXPECT_EQ((*from_gguf)->info().architecture, "LlamaForCausalLM");
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  std::vector<float> a, b;
+  auto sa = Session::Create(*from_dir);
+  auto sb = Session::Create(*from_gguf);
+  ASSERT_TRUE(sa.ok() && sb.ok());
+  ASSERT_TRUE((*sa)->PrefillAllLogits(prompt, &a).ok());
+  ASSERT_TRUE((*sb)->PrefillAllLogits(prompt, &b).ok());
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << "logit " << i;
+  const auto prefill = Values<float>(**ref, "prefill_logits");
+  ExpectClose(b, prefill, "tiny_llama.gguf prefill");
+}
+
+// tests/golden/gguf/tiny_llama3_scaled.gguf: llama3_gqa with its Llama 3 rope scaling as
+// llama.cpp stores it (rope_freqs.weight divisors, not config keys). It must match transformers'
+// references for the checkpoint (the divisors differ from transformers' own fp32 computation by
+// ~1e-7 relative, so not bit for bit), and without the divisors it would be off by up to 5.7.
+TEST(HfEquivalenceGguf, LlamaGgufWithRopeFreqsMatchesTransformers) {
+  const std::string dir = testing::GoldenDir() + "/models/llama3_gqa";
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  auto model = ModelLoader::Load(testing::GoldenDir() + "/gguf/tiny_llama3_scaled.gguf");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const int vocab = (*model)->info().vocab_size;
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  const auto prefill = Values<float>(**ref, "prefill_logits");
+  const auto decode_ids = Values<int32_t>(**ref, "decode_ids");
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  std::vector<float> all;
+  ASSERT_TRUE((*session)->PrefillAllLogits(prompt, &all).ok());
+  for (size_t p = 0; p < prompt.size(); ++p) {
+    ExpectClose(std::span(all).subspan(p * vocab, vocab), std::span(prefill).subspan(p * vocab, vocab),
+                "tiny_llama3_scaled.gguf prefill position " + std::to_string(p));
+  }
+  for (size_t i = 0; i + 1 < decode_ids.size(); ++i) {
+    ASSERT_EQ(ArgMax((*session)->LastLogits()), decode_ids[i]) << "greedy token " << i;
+    const TokenId next = decode_ids[i];
+    ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+  }
+}
+
 TEST(HfEquivalenceFixtures, AllFixturesPresent) {
   // qwen3_gqa, qwen3_tied, gemma3_sliding, gemma3_mqa at least: an empty list must not pass.
   EXPECT_GE(FixtureDirs().size(), 4u) << "fixtures missing under " << testing::GoldenDir();

@@ -73,11 +73,73 @@ TEST(ModelConfigTest, ParsesGemma3LegacyPatternAndLocalBase) {
   EXPECT_DOUBLE_EQ(c->rope_local.theta, 1e4);
 }
 
+// meta-llama/Llama-3.2-1B-Instruct's config.json (Hub style).
+constexpr char kLlama32[] = R"({
+  "architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 128000,
+  "eos_token_id": [128001, 128008, 128009], "head_dim": 64, "hidden_act": "silu",
+  "hidden_size": 2048, "intermediate_size": 8192, "max_position_embeddings": 131072,
+  "mlp_bias": false, "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 16,
+  "num_key_value_heads": 8, "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+  "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                   "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+  "rope_theta": 500000.0, "tie_word_embeddings": true, "vocab_size": 128256
+})";
+
+TEST(ModelConfigTest, ParsesLlama32WithLlama3RopeScaling) {
+  auto c = ParseModelConfig(kLlama32, "config.json");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->arch, Arch::kLlama);
+  EXPECT_EQ(c->architecture, "LlamaForCausalLM");
+  EXPECT_EQ(c->head_dim, 64);
+  EXPECT_EQ(c->num_kv_heads, 8);
+  EXPECT_TRUE(c->tie_word_embeddings);
+  EXPECT_FALSE(c->qk_norm);
+  EXPECT_FALSE(c->norm_weight_plus_one);
+  EXPECT_FALSE(c->sandwich_norms);
+  EXPECT_EQ(c->activation, Activation::kSilu);
+  EXPECT_DOUBLE_EQ(c->rope_global.theta, 5e5);
+  ASSERT_TRUE(c->rope_global.llama3.has_value());
+  EXPECT_DOUBLE_EQ(c->rope_global.llama3->factor, 32.0);
+  EXPECT_DOUBLE_EQ(c->rope_global.llama3->original_max_position_embeddings, 8192.0);
+  EXPECT_EQ(c->bos_token_id, 128000);
+  EXPECT_EQ(c->eos_token_ids, (std::vector<int>{128001, 128008, 128009}));
+  EXPECT_EQ(c->layer_sliding, std::vector<bool>(16, false));
+  // transformers' llama3 inv_freq (factor 32, band 2048..8192 positions): the highest frequency
+  // is kept, the lowest divided by 32, one in the band interpolated.
+  const Llama3RopeScaling& s = *c->rope_global.llama3;
+  EXPECT_FLOAT_EQ(Llama3ScaledInvFreq(s, 1.0f), 1.0f);
+  EXPECT_FLOAT_EQ(Llama3ScaledInvFreq(s, 1e-5f), 1e-5f / 32.0f);
+  const float mid = 2.0f * 3.14159265f / 4096.0f;  // wavelength 4096: smooth = (2 - 1) / 3
+  EXPECT_NEAR(Llama3ScaledInvFreq(s, mid), (2.0f / 3.0f) * mid / 32.0f + (1.0f / 3.0f) * mid, 1e-9);
+}
+
+TEST(ModelConfigTest, LlamaDefaultsAndRefusals) {
+  // SmolLM2-135M style: model_type only, no head_dim (576 / 9 = 64), no rope scaling.
+  auto c = ParseModelConfig(R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 576,
+      "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 9,
+      "num_key_value_heads": 3, "rope_theta": 100000, "rope_scaling": null})", "smol/config.json");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->arch, Arch::kLlama);
+  EXPECT_EQ(c->head_dim, 64);
+  EXPECT_FALSE(c->tie_word_embeddings);  // LlamaConfig's default
+  EXPECT_FALSE(c->rope_global.llama3.has_value());
+  auto bias = ParseModelConfig(R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 8,
+      "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "mlp_bias": true})",
+      "b/config.json");
+  EXPECT_EQ(bias.status().code(), StatusCode::kUnimplemented);
+  EXPECT_THAT(bias.status().message(), HasSubstr("b/config.json: field 'mlp_bias'"));
+  auto rope = ParseModelConfig(R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 8,
+      "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
+      "rope_scaling": {"rope_type": "llama3", "factor": 8.0}})", "r/config.json");
+  EXPECT_EQ(rope.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(rope.status().message(), HasSubstr("low_freq_factor"));
+}
+
 TEST(ModelConfigTest, UnknownArchitectureListsSupported) {
-  auto c = ParseModelConfig(R"({"architectures": ["LlamaForCausalLM"]})", "ckpt/config.json");
+  auto c = ParseModelConfig(R"({"architectures": ["MistralForCausalLM"]})", "ckpt/config.json");
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("ckpt/config.json"));
-  EXPECT_THAT(c.status().message(), HasSubstr("LlamaForCausalLM"));
+  EXPECT_THAT(c.status().message(), HasSubstr("MistralForCausalLM"));
   EXPECT_THAT(c.status().message(), HasSubstr("Qwen3ForCausalLM"));
 }
 

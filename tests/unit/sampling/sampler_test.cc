@@ -296,7 +296,11 @@ TEST(SamplerDefaultsTest, PerFamily) {
   auto g = DefaultSamplerOptions("Gemma3ForCausalLM");
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->top_k, 1);
-  EXPECT_FALSE(DefaultSamplerOptions("LlamaForCausalLM").has_value());
+  EXPECT_FALSE(DefaultSamplerOptions("MistralForCausalLM").has_value());
+  auto l = DefaultSamplerOptions("LlamaForCausalLM");
+  ASSERT_TRUE(l.has_value());
+  EXPECT_FLOAT_EQ(l->temperature, 0.6f);
+  EXPECT_FLOAT_EQ(l->top_p, 0.9f);
   EXPECT_TRUE(ValidateSamplerOptions(*q).ok());
   EXPECT_TRUE(ValidateSamplerOptions(*g).ok());
 }
