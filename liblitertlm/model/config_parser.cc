@@ -128,6 +128,16 @@ StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::
   return c;
 }
 
+Status ParseSiluGatedMlp(const JsonObjectReader& r, ModelConfig* c) {
+  ASSIGN_OR_RETURN(auto act, r.String("hidden_act"));
+  const std::string a = act.value_or("silu");
+  if (a != "silu") return UnimplementedError(r.Where("hidden_act") + ": activation '" + a + "' is not supported");
+  c->activation = Activation::kSilu;
+  ASSIGN_OR_RETURN(auto tie, r.Bool("tie_word_embeddings"));
+  c->tie_word_embeddings = tie.value_or(false);
+  return Status::Ok();
+}
+
 Status ParseLayerTypes(const JsonObjectReader& r, ModelConfig* c) {
   c->layer_sliding.assign(c->num_layers, false);
   ASSIGN_OR_RETURN(const rapidjson::Value* types, r.Array("layer_types"));

@@ -7,12 +7,7 @@
 namespace litertlm {
 
 Status ParseLlamaConfig(const JsonObjectReader& r, ModelConfig* c) {
-  ASSIGN_OR_RETURN(auto act, r.String("hidden_act"));
-  const std::string a = act.value_or("silu");
-  if (a != "silu") return UnimplementedError(r.Where("hidden_act") + ": activation '" + a + "' is not supported");
-  c->activation = Activation::kSilu;
-  ASSIGN_OR_RETURN(auto tie, r.Bool("tie_word_embeddings"));
-  c->tie_word_embeddings = tie.value_or(false);
+  RETURN_IF_ERROR(ParseSiluGatedMlp(r, c));
   ASSIGN_OR_RETURN(auto mlp_bias, r.Bool("mlp_bias"));
   if (mlp_bias.value_or(false)) return UnimplementedError(r.Where("mlp_bias") + ": MLP biases are not supported");
   c->layer_sliding.assign(c->num_layers, false);

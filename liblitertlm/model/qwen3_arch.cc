@@ -7,12 +7,7 @@ namespace litertlm {
 
 Status ParseQwen3Config(const JsonObjectReader& r, ModelConfig* c) {
   c->qk_norm = true;
-  ASSIGN_OR_RETURN(auto act, r.String("hidden_act"));
-  const std::string a = act.value_or("silu");
-  if (a != "silu") return UnimplementedError(r.Where("hidden_act") + ": activation '" + a + "' is not supported");
-  c->activation = Activation::kSilu;
-  ASSIGN_OR_RETURN(auto tie, r.Bool("tie_word_embeddings"));
-  c->tie_word_embeddings = tie.value_or(false);
+  RETURN_IF_ERROR(ParseSiluGatedMlp(r, c));
   RETURN_IF_ERROR(ParseLayerTypes(r, c));
   // Before transformers 5, Qwen3 expressed sliding layers as use_sliding_window + max_window_layers.
   ASSIGN_OR_RETURN(auto use_sliding, r.Bool("use_sliding_window"));
