@@ -151,6 +151,49 @@ TEST(AttentionOpsTest, Q8BlocksRoundTripWithinHalfAStep) {
   }
 }
 
+// The vector path's decode scores round as a GEMM does (and as prefill's sgemm and Google's
+// XNNPACK BATCH_MATMUL do): each dot product sequentially over the head dimension, one fused
+// multiply-add per value, then times the scale. Bit for bit, for fp32 and fp16 keys, at head
+// sizes (256: Gemma 3) and key counts that are and are not multiples of the 8-key blocks, and
+// group sizes above the 8 query rows a block holds at once.
+TEST(AttentionOpsTest, VectorScoresAreSequentialFmaDotProducts) {
+  const AttentionOps* ops = Avx2AttentionOps();
+  if (ops == nullptr) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int d : {8, 64, 256, 20}) {
+    for (int64_t n : {1, 7, 8, 9, 24, 37}) {
+      for (int rows : {1, 4, 10}) {
+        const int64_t ldq = d + 3, ldk = d + 5, ldo = n + 2;
+        std::vector<float> q(rows * ldq), k(n * ldk);
+        for (float& v : q) v = dist(rng);
+        for (float& v : k) v = dist(rng);
+        std::vector<uint16_t> k16(k.size());
+        for (size_t i = 0; i < k.size(); ++i) k16[i] = F32ToF16(k[i]);
+        for (bool half : {false, true}) {
+          std::vector<float> out(rows * ldo, -7.0f);
+          if (half) {
+            ops->scores_f16(q.data(), ldq, rows, k16.data(), ldk, n, d, 0.125f, out.data(), ldo);
+          } else {
+            ops->scores_f32(q.data(), ldq, rows, k.data(), ldk, n, d, 0.125f, out.data(), ldo);
+          }
+          for (int r = 0; r < rows; ++r) {
+            for (int64_t j = 0; j < n; ++j) {
+              float sum = 0.0f;
+              for (int c = 0; c < d; ++c) {
+                const float kv = half ? F16ToF32(k16[j * ldk + c]) : k[j * ldk + c];
+                sum = std::fma(q[r * ldq + c], kv, sum);
+              }
+              ASSERT_EQ(out[r * ldo + j], sum * 0.125f) << "d " << d << " n " << n << " rows " << rows << " half " << half;
+            }
+            for (int64_t j = n; j < ldo; ++j) ASSERT_EQ(out[r * ldo + j], -7.0f);
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(AttentionOpsTest, ScalarWideningMatchesF16ToF32) {
   const std::vector<uint16_t> h = {F32ToF16(0.1f), F32ToF16(-2.5f), 0x0001, 0x7c00, 0xfbff};
   std::vector<float> w(h.size());
