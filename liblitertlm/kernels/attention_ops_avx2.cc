@@ -88,6 +88,19 @@ inline std::array<const T*, 4> FourRows(const T* m, int64_t j, int64_t ld, int64
   return {r0, r0 + ld, r0 + 2 * ld, r0 + 3 * ld};
 }
 
+// p · x rounded on its own, then added: a barrier keeps GCC from contracting the two into an FMA
+// (-ffp-contract=fast is its default for C++).
+inline __m256 MulThenAdd(__m256 p, __m256 x, __m256 acc) {
+  __m256 prod = _mm256_mul_ps(p, x);
+  asm("" : "+x"(prod));
+  return _mm256_add_ps(acc, prod);
+}
+inline float MulThenAdd(float p, float x, float acc) {
+  float prod = p * x;
+  asm("" : "+x"(prod));
+  return acc + prod;
+}
+
 // The 8×8 block m[i][c] (8 rows of 8 floats) transposed in place: m[c][i].
 inline void Transpose8x8(__m256 m[8]) {
   const __m256 t0 = _mm256_unpacklo_ps(m[0], m[1]), t1 = _mm256_unpackhi_ps(m[0], m[1]);
@@ -108,20 +121,20 @@ inline void Transpose8x8(__m256 m[8]) {
   m[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-// One dot product in the order a GEMM kernel takes it (XNNPACK's BATCH_MATMUL of Google's
-// graphs, OpenBLAS's sgemm in our prefill): sequentially over c, one fused multiply-add each.
+// One dot product sequentially over c, each product rounded before its add (the scalar path's
+// order and rounding).
 template <typename T>
 inline float DotSequential(const float* q, const T* k, int d) {
   float sum = 0.0f;
-  for (int c = 0; c < d; ++c) sum = std::fma(q[c], Widen(k[c]), sum);
+  for (int c = 0; c < d; ++c) sum = MulThenAdd(q[c], Widen(k[c]), sum);
   return sum;
 }
 
-// Eight keys at a time, one per vector lane: every dot product accumulates over c in order with
-// one FMA per value (DotSequential's rounding, bit for bit), so decode's scores are those of the
-// GEMM that computes the same product in prefill and in Google's runtime. Partial sums over
-// strided lanes would round differently, and the files' 8-bit activation rounding downstream
-// (qd8) turns such last-bit differences into visible ones (Gemma 3 270M: 0.17 in a logit after
+// Eight keys at a time, one per vector lane: every dot product accumulates over c in order, each
+// product rounded before its add (DotSequential, bit for bit the scalar path), which is what
+// Google's XNNPACK computes for a graph's Q·Kᵀ. Partial sums over strided lanes, or FMAs, round
+// differently, and a TFLite file's 8-bit activation rounding downstream (qd8) turns such
+// last-bit differences into visible ones (Google's real Gemma 3 270M file: 0.17 in a logit after
 // one decode step). Each 8×8 block of keys is loaded and transposed once for all query rows.
 template <typename T>
 void Scores(const float* q, int64_t ldq, int rows, const T* k, int64_t ldk, int64_t n, int d,
@@ -144,7 +157,7 @@ void Scores(const float* q, int64_t ldq, int rows, const T* k, int64_t ldk, int6
         Transpose8x8(block);  // block[cc] = key j..j+7's value c + cc
         for (int r = 0; r < rn; ++r) {
           const float* qr = q + (r0 + r) * ldq + c;
-          for (int cc = 0; cc < 8; ++cc) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(qr[cc]), block[cc], acc[r]);
+          for (int cc = 0; cc < 8; ++cc) acc[r] = MulThenAdd(_mm256_set1_ps(qr[cc]), block[cc], acc[r]);
         }
       }
       for (int r = 0; r < rn; ++r) _mm256_storeu_ps(out + (r0 + r) * ldo + j, _mm256_mul_ps(acc[r], vscale));
@@ -156,7 +169,10 @@ void Scores(const float* q, int64_t ldq, int rows, const T* k, int64_t ldk, int6
 }
 
 // Four value rows at a time, each widened once per 8 columns and added into every query row's
-// output (which stays in L1).
+// output (which stays in L1). Every output accumulates over the keys in order, each product
+// rounded before its add (no FMA), bit for bit the scalar path: what Google's XNNPACK computes for
+// a graph's P·V (Google's real Gemma 3 270M file: with FMAs here, 0.34 in a logit after two
+// decode steps; with separate roundings, its interpreter's logits to 5 decimals).
 template <typename T>
 void Accumulate(const float* p, int64_t ldp, int rows, const T* v, int64_t ldv, int64_t n, int d,
                 float* out, int64_t ldout) {
@@ -170,18 +186,22 @@ void Accumulate(const float* p, int64_t ldp, int rows, const T* v, int64_t ldv, 
         const float* pr = p + r * ldp + j;
         float* o = out + r * ldout + c;
         __m256 acc = _mm256_loadu_ps(o);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(pr[0]), x0, acc);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(pr[1]), x1, acc);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(pr[2]), x2, acc);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(pr[3]), x3, acc);
+        acc = MulThenAdd(_mm256_set1_ps(pr[0]), x0, acc);
+        acc = MulThenAdd(_mm256_set1_ps(pr[1]), x1, acc);
+        acc = MulThenAdd(_mm256_set1_ps(pr[2]), x2, acc);
+        acc = MulThenAdd(_mm256_set1_ps(pr[3]), x3, acc);
         _mm256_storeu_ps(o, acc);
       }
     }
     for (int c = d8; c < d; ++c) {
       for (int r = 0; r < rows; ++r) {
         const float* pr = p + r * ldp + j;
-        out[r * ldout + c] += pr[0] * Widen(v0[c]) + pr[1] * Widen(v1[c]) +
-                              pr[2] * Widen(v2[c]) + pr[3] * Widen(v3[c]);
+        float acc = out[r * ldout + c];
+        acc = MulThenAdd(pr[0], Widen(v0[c]), acc);
+        acc = MulThenAdd(pr[1], Widen(v1[c]), acc);
+        acc = MulThenAdd(pr[2], Widen(v2[c]), acc);
+        acc = MulThenAdd(pr[3], Widen(v3[c]), acc);
+        out[r * ldout + c] = acc;
       }
     }
   }
@@ -191,8 +211,8 @@ void Accumulate(const float* p, int64_t ldp, int rows, const T* v, int64_t ldv, 
       const __m256 pj = _mm256_set1_ps(p[r * ldp + j]);
       float* o = out + r * ldout;
       int c = 0;
-      for (; c < d8; c += 8) _mm256_storeu_ps(o + c, _mm256_fmadd_ps(pj, Load8(vj + c), _mm256_loadu_ps(o + c)));
-      for (; c < d; ++c) o[c] += p[r * ldp + j] * Widen(vj[c]);
+      for (; c < d8; c += 8) _mm256_storeu_ps(o + c, MulThenAdd(pj, Load8(vj + c), _mm256_loadu_ps(o + c)));
+      for (; c < d; ++c) o[c] = MulThenAdd(p[r * ldp + j], Widen(vj[c]), o[c]);
     }
   }
 }

@@ -151,12 +151,12 @@ TEST(AttentionOpsTest, Q8BlocksRoundTripWithinHalfAStep) {
   }
 }
 
-// The vector path's decode scores round as a GEMM does (and as prefill's sgemm and Google's
-// XNNPACK BATCH_MATMUL do): each dot product sequentially over the head dimension, one fused
-// multiply-add per value, then times the scale. Bit for bit, for fp32 and fp16 keys, at head
-// sizes (256: Gemma 3) and key counts that are and are not multiples of the 8-key blocks, and
-// group sizes above the 8 query rows a block holds at once.
-TEST(AttentionOpsTest, VectorScoresAreSequentialFmaDotProducts) {
+// The vector path's decode scores round as the scalar path's (and Google's XNNPACK): each dot
+// product sequentially over the head dimension, each product rounded before its add, then times
+// the scale. Bit for bit, for fp32 and fp16 keys, at head sizes (256: Gemma 3) and key counts
+// that are and are not multiples of the 8-key blocks, and group sizes above the 8 query rows a
+// block holds at once.
+TEST(AttentionOpsTest, VectorScoresAreSequentialDotProducts) {
   const AttentionOps* ops = Avx2AttentionOps();
   if (ops == nullptr) GTEST_SKIP() << "no AVX2/FMA on this CPU";
   std::mt19937 rng(5);
@@ -179,15 +179,49 @@ TEST(AttentionOpsTest, VectorScoresAreSequentialFmaDotProducts) {
           }
           for (int r = 0; r < rows; ++r) {
             for (int64_t j = 0; j < n; ++j) {
-              float sum = 0.0f;
+              volatile float sum = 0.0f;  // volatile: each product rounded, no FMA contraction
               for (int c = 0; c < d; ++c) {
                 const float kv = half ? F16ToF32(k16[j * ldk + c]) : k[j * ldk + c];
-                sum = std::fma(q[r * ldq + c], kv, sum);
+                volatile float prod = q[r * ldq + c] * kv;
+                sum = sum + prod;
               }
               ASSERT_EQ(out[r * ldo + j], sum * 0.125f) << "d " << d << " n " << n << " rows " << rows << " half " << half;
             }
             for (int64_t j = n; j < ldo; ++j) ASSERT_EQ(out[r * ldo + j], -7.0f);
           }
+        }
+      }
+    }
+  }
+}
+
+// And its P·V adds each rounded product in key order (no FMA), bit for bit the scalar path's.
+TEST(AttentionOpsTest, VectorAccumulateEqualsScalarBitForBit) {
+  const AttentionOps* ops = Avx2AttentionOps();
+  if (ops == nullptr) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  std::mt19937 rng(6);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int d : {8, 64, 256, 20}) {
+    for (int64_t n : {1, 3, 4, 9, 37}) {
+      for (int rows : {1, 4, 10}) {
+        const int64_t ldp = n + 2, ldv = d + 5, ldo = d + 1;
+        std::vector<float> p(rows * ldp), v(n * ldv), start(rows * ldo);
+        for (float& x : p) x = dist(rng);
+        for (float& x : v) x = dist(rng);
+        for (float& x : start) x = dist(rng);
+        std::vector<uint16_t> v16(v.size());
+        for (size_t i = 0; i < v.size(); ++i) v16[i] = F32ToF16(v[i]);
+        for (bool half : {false, true}) {
+          std::vector<float> fast = start, scalar = start;
+          if (half) {
+            ops->accumulate_f16(p.data(), ldp, rows, v16.data(), ldv, n, d, fast.data(), ldo);
+            ScalarAttentionOps().accumulate_f16(p.data(), ldp, rows, v16.data(), ldv, n, d, scalar.data(), ldo);
+          } else {
+            ops->accumulate_f32(p.data(), ldp, rows, v.data(), ldv, n, d, fast.data(), ldo);
+            ScalarAttentionOps().accumulate_f32(p.data(), ldp, rows, v.data(), ldv, n, d, scalar.data(), ldo);
+          }
+          ASSERT_EQ(0, std::memcmp(fast.data(), scalar.data(), fast.size() * sizeof(float)))
+              << "d " << d << " n " << n << " rows " << rows << " half " << half;
         }
       }
     }
