@@ -167,7 +167,10 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
       ASSERT_TRUE(std::equal(stored_sums.begin(), stored_sums.end(), w.packed->view.row_sums));
       layouts.emplace_back("row-major", &stored);
     }
-    for (const auto& [layout, view] : layouts) {
+    for (const auto& entry : layouts) {
+      // Plain variables, not structured bindings: the lambdas below capture them (clang 14).
+      const std::string& layout = entry.first;
+      const Matrix* view = entry.second;
       const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
       // m beyond 16 and 32: the AMX kernel's column blocks of 16 activation rows.
       for (int64_t m : {1, 2, 5, 6, 7, 13, 18, 33}) {
