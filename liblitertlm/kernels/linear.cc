@@ -1,6 +1,7 @@
 #include "kernels/linear.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -117,11 +118,15 @@ void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int6
 // thread computes it, and decode is memory-bound: on this VM one core's stream can run 10–20 %
 // slower than the other's for a whole process, and with a static split the faster one then waits.
 constexpr int64_t kChunksPerThread = 8;
+// Groups per chunk for `groups` groups of group_rows rows of K = cols.
+int64_t GroupChunk(const KernelContext& ctx, int64_t groups, int64_t group_rows, int64_t cols) {
+  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, group_rows * cols));
+  return std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
+}
 template <typename Fn>
 void ForRowGroupsOf(KernelContext& ctx, const Matrix& w, int64_t group_rows, const Fn& fn) {
   const int64_t groups = (w.rows + group_rows - 1) / group_rows;
-  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, group_rows * w.cols));
-  const int64_t chunk = std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
+  const int64_t chunk = GroupChunk(ctx, groups, group_rows, w.cols);
   ctx.pool().ParallelForDynamic(
       groups, chunk, [&](int64_t g0, int64_t g1) { fn(g0 * group_rows, g1 * group_rows); });
 }
@@ -203,32 +208,56 @@ void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row) 
   RunI8(ctx, w, args, one_row, [](int64_t, int64_t) {});
 }
 
+// The int8 kernels' routes (activations quantized per row on the fly); kNone: another path.
+enum class I8Route { kNone, kAsymmetric, kDynamic8, kDynamic16 };
+
+// m activation rows of K = cols quantized for `route` into the context's buffers: `rows` int8
+// rows of ldx bytes (2 per activation row for kDynamic16: hi, lo), one scale per activation row,
+// and zero points for kAsymmetric (else nullptr).
+struct QuantizedRows {
+  int8_t* xq;
+  float* xs;
+  int32_t* zp;
+  int64_t rows;
+  int64_t ldx;
+};
+QuantizedRows QuantizeRows(KernelContext& ctx, I8Route route, const float* x, int64_t m, int64_t cols) {
+  const KernelTable& kt = ctx.kernels();
+  QuantizedRows q;
+  q.ldx = PackedChunks(DType::kI8, cols) * 64;
+  q.rows = route == I8Route::kDynamic16 ? 2 * m : m;
+  q.xq = ctx.xq(static_cast<size_t>(q.rows * q.ldx));
+  q.xs = ctx.xscale(static_cast<size_t>(m));
+  q.zp = route == I8Route::kAsymmetric ? ctx.acc(static_cast<size_t>(m)) : nullptr;
+  ForEachActivationRow(ctx, m, [&](int64_t i) {
+    const float* xi = x + i * cols;
+    switch (route) {
+      case I8Route::kAsymmetric:
+        q.xs[i] = AsymmetricQuantizeActivationRow(xi, cols, q.ldx, q.xq + i * q.ldx, &q.zp[i]);
+        break;
+      case I8Route::kDynamic16:
+        q.xs[i] = kt.quantize_row16(xi, cols, q.ldx, q.xq + 2 * i * q.ldx, q.xq + (2 * i + 1) * q.ldx);
+        break;
+      default: q.xs[i] = kt.quantize_row(xi, cols, q.ldx, q.xq + i * q.ldx); break;
+    }
+  });
+  return q;
+}
+
 // Rows through XNNPACK's qd8 product, in integers: q_i = the asymmetric int8 quantization of
 // row i (zero point zp_i, scale s_i); y[i,n] = (Σ_k w[n,k]·q_i[k] − zp_i·Σ_k w[n,k])·s_i·w_scale[n].
 // The int8 kernels give Σ_k w[n,k]·q_i[k] exactly (q may be −128: weights are within ±127).
 void LinearI8Asymmetric(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
-  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
-  int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
-  float* xs = ctx.xscale(static_cast<size_t>(m));
-  int32_t* zp = ctx.acc(static_cast<size_t>(m));
-  ForEachActivationRow(ctx, m, [&](int64_t i) {
-    xs[i] = AsymmetricQuantizeActivationRow(x + i * w.cols, w.cols, ldx, xq + i * ldx, &zp[i]);
-  });
-  I8GemmArgs args = I8Args(w, xq, xs, m, ldx);
+  const QuantizedRows q = QuantizeRows(ctx, I8Route::kAsymmetric, x, m, w.cols);
+  I8GemmArgs args = I8Args(w, q.xq, q.xs, q.rows, q.ldx);
   args.y = y;
-  args.zero_point = zp;  // the kernels subtract zp_i·Σ_k w[n,k] in their epilogue
+  args.zero_point = q.zp;  // the kernels subtract zp_i·Σ_k w[n,k] in their epilogue
   RunI8(ctx, w, args, m == 1);
 }
 
 void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
-  const KernelTable& kt = ctx.kernels();
-  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
-  int8_t* xq = ctx.xq(static_cast<size_t>(m * ldx));
-  float* xs = ctx.xscale(static_cast<size_t>(m));
-  ForEachActivationRow(ctx, m, [&](int64_t i) {
-    xs[i] = kt.quantize_row(x + i * w.cols, w.cols, ldx, xq + i * ldx);
-  });
-  I8GemmArgs args = I8Args(w, xq, xs, m, ldx);
+  const QuantizedRows q = QuantizeRows(ctx, I8Route::kDynamic8, x, m, w.cols);
+  I8GemmArgs args = I8Args(w, q.xq, q.xs, q.rows, q.ldx);
   args.y = y;
   RunI8(ctx, w, args, m == 1);
 }
@@ -238,16 +267,10 @@ void LinearI8Dynamic(KernelContext& ctx, const Matrix& w, const float* x, int64_
 // sums over each weight tile, then y = (256·Σhi·w + Σlo·w) · xscale · wscale (in int64, so no
 // overflow at any K the kernels take).
 void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
-  const KernelTable& kt = ctx.kernels();
-  const int64_t ldx = PackedChunks(w.dtype, w.cols) * 64;
-  int8_t* xq = ctx.xq(static_cast<size_t>(2 * m * ldx));
-  float* xs = ctx.xscale(static_cast<size_t>(m));
-  auto quantize = [&](int64_t i) {
-    xs[i] = kt.quantize_row16(x + i * w.cols, w.cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx);
-  };
-  ForEachActivationRow(ctx, m, quantize);
-  I8GemmArgs args = I8Args(w, xq, xs, 2 * m, ldx);
-  if (m > 1 && kt.gemm_i8_split16) {  // the kernel combines the halves in its epilogue
+  const QuantizedRows rows = QuantizeRows(ctx, I8Route::kDynamic16, x, m, w.cols);
+  const float* xs = rows.xs;
+  I8GemmArgs args = I8Args(w, rows.xq, rows.xs, rows.rows, rows.ldx);
+  if (m > 1 && ctx.kernels().gemm_i8_split16) {  // the kernel combines the halves in its epilogue
     args.split16 = true;
     args.y = y;
     RunI8(ctx, w, args, false);
@@ -387,8 +410,6 @@ bool UseInt8Gemm(const KernelContext& ctx) {
   }
 }
 
-// The int8 kernels' routes (activations quantized per row on the fly); kNone: another path.
-enum class I8Route { kNone, kAsymmetric, kDynamic8, kDynamic16 };
 I8Route RouteOf(const KernelContext& ctx, const Matrix& w, int64_t m) {
   if (w.layout == MatrixLayout::kInt4Rows16 || !I8KernelsRead(w)) return I8Route::kNone;
   if (w.asymmetric_activations) return I8Route::kAsymmetric;
@@ -398,47 +419,35 @@ I8Route RouteOf(const KernelContext& ctx, const Matrix& w, int64_t m) {
              : I8Route::kDynamic8;
 }
 
+// At most this many matrices share one input (q/k/v); more are run one Linear each.
+constexpr size_t kMaxSameInput = 4;
+
 // Several matrices' products on activations quantized once (LinearSameInput): m > 1 rows, every
 // matrix on `route` with K = cols; a 16-bit route only where the kernels combine the halves.
 void LinearI8SharedInput(KernelContext& ctx, I8Route route, std::span<const Matrix* const> ws,
                          const float* x, int64_t m, std::span<float* const> ys) {
-  const KernelTable& kt = ctx.kernels();
   const int64_t cols = ws[0]->cols;
-  const int64_t ldx = PackedChunks(DType::kI8, cols) * 64;
-  const bool split16 = route == I8Route::kDynamic16;
-  const int64_t rows = split16 ? 2 * m : m;
-  int8_t* xq = ctx.xq(static_cast<size_t>(rows * ldx));
-  float* xs = ctx.xscale(static_cast<size_t>(m));
-  int32_t* zp = route == I8Route::kAsymmetric ? ctx.acc(static_cast<size_t>(m)) : nullptr;
-  ForEachActivationRow(ctx, m, [&](int64_t i) {
-    const float* xi = x + i * cols;
-    switch (route) {
-      case I8Route::kAsymmetric: xs[i] = AsymmetricQuantizeActivationRow(xi, cols, ldx, xq + i * ldx, &zp[i]); break;
-      case I8Route::kDynamic16: xs[i] = kt.quantize_row16(xi, cols, ldx, xq + 2 * i * ldx, xq + (2 * i + 1) * ldx); break;
-      default: xs[i] = kt.quantize_row(xi, cols, ldx, xq + i * ldx); break;
-    }
-  });
-  std::vector<I8GemmArgs> args;
+  const QuantizedRows q = QuantizeRows(ctx, route, x, m, cols);
+  std::array<I8GemmArgs, kMaxSameInput> args;
   for (size_t j = 0; j < ws.size(); ++j) {
-    I8GemmArgs a = I8Args(*ws[j], xq, xs, rows, ldx);
-    a.y = ys[j];
-    a.zero_point = zp;
-    a.split16 = split16;
-    args.push_back(a);
+    args[j] = I8Args(*ws[j], q.xq, q.xs, q.rows, q.ldx);
+    args[j].y = ys[j];
+    args[j].zero_point = q.zp;
+    args[j].split16 = route == I8Route::kDynamic16;
   }
   const I8Plan plan = PlanI8(ctx, args[0], false);  // lays out the activations for the tiles once
-  // One job over every matrix's row groups: chunk c of the concatenation may span two matrices.
-  std::vector<int64_t> first_group = {0};
-  for (const Matrix* w : ws) first_group.push_back(first_group.back() + (w->rows + plan.group_rows - 1) / plan.group_rows);
-  const int64_t groups = first_group.back();
-  const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, plan.group_rows * cols));
-  const int64_t chunk = std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
-  ctx.pool().ParallelForDynamic(groups, chunk, [&](int64_t g0, int64_t g1) {
+  // One job over every matrix's row groups: a chunk of the concatenation may span two matrices.
+  std::array<int64_t, kMaxSameInput + 1> first_group{};
+  for (size_t j = 0; j < ws.size(); ++j) {
+    args[j].xq_tiles = args[0].xq_tiles;
+    first_group[j + 1] = first_group[j] + (ws[j]->rows + plan.group_rows - 1) / plan.group_rows;
+  }
+  const int64_t groups = first_group[ws.size()];
+  ctx.pool().ParallelForDynamic(groups, GroupChunk(ctx, groups, plan.group_rows, cols), [&](int64_t g0, int64_t g1) {
     for (size_t j = 0; j < ws.size(); ++j) {
       const int64_t lo = std::max(g0, first_group[j]), hi = std::min(g1, first_group[j + 1]);
       if (lo >= hi) continue;
       I8GemmArgs part = args[j];
-      part.xq_tiles = args[0].xq_tiles;
       part.n_begin = (lo - first_group[j]) * plan.group_rows;
       part.n_end = (hi - first_group[j]) * plan.group_rows;
       plan.kernel(part);
@@ -452,7 +461,8 @@ void LinearSameInput(KernelContext& ctx, std::span<const Matrix* const> ws, cons
                      std::span<float* const> ys) {
   if (ws.empty() || m <= 0) return;
   const I8Route route = RouteOf(ctx, *ws[0], m);
-  bool shared = m > 1 && route != I8Route::kNone && (route != I8Route::kDynamic16 || ctx.kernels().gemm_i8_split16);
+  bool shared = m > 1 && ws.size() <= kMaxSameInput && route != I8Route::kNone &&
+                (route != I8Route::kDynamic16 || ctx.kernels().gemm_i8_split16);
   for (const Matrix* w : ws) shared = shared && w->cols == ws[0]->cols && w->rows > 0 && RouteOf(ctx, *w, m) == route;
   if (!shared) {
     for (size_t j = 0; j < ws.size(); ++j) Linear(ctx, *ws[j], x, m, ys[j]);
