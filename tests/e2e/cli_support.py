@@ -40,3 +40,21 @@ def run_cli(*args, env=None, stdin=None, timeout=300):
 
 def fixture(name):
     return os.path.join(GOLDEN, "models", name)
+
+
+class ConvertSandbox:
+    """unittest.TestCase mix-in: a temporary output directory (self.dir) with its own models
+    directory (self.models), removed after each test, and convert() writing into it offline."""
+
+    def setUp(self):
+        import tempfile
+        self.dir = tempfile.mkdtemp(dir=TMP, prefix=type(self).__name__ + "_")
+        self.models = os.path.join(self.dir, "models")
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def convert(self, model, *flags):
+        return run_cli("convert", model, "--output-dir", self.dir, "--models-dir", self.models,
+                       "--offline", *flags, env={"NO_COLOR": "1"})

@@ -8,10 +8,9 @@ import os
 import pty
 import subprocess
 import shutil
-import tempfile
 import unittest
 
-from cli_support import CLI, fixture, run_cli, TMP
+from cli_support import CLI, ConvertSandbox, fixture, run_cli, TMP
 
 IDS = "1,5,9,17,33,2,8,44,12,3,7,19,25,31,6,14"
 
@@ -23,18 +22,7 @@ def perplexity(model):
     return float(r.stdout.strip())
 
 
-class ConvertTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(dir=TMP, prefix="convert_e2e_")
-        self.models = os.path.join(self.dir, "models")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def convert(self, model, *flags):
-        return run_cli("convert", model, "--output-dir", self.dir, "--models-dir", self.models,
-                       "--offline", *flags, env={"NO_COLOR": "1"})
-
+class ConvertTest(ConvertSandbox, unittest.TestCase):
     def assert_one_line_error(self, r, *needles):
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(r.stdout, "")

@@ -8,11 +8,9 @@ Python standard library only. Env: LITERTLM_CLI, LITERTLM_GOLDEN_DIR, LITERTLM_T
 import json
 import re
 import os
-import shutil
-import tempfile
 import unittest
 
-from cli_support import GOLDEN, TMP, fixture, run_cli
+from cli_support import GOLDEN, ConvertSandbox, fixture, run_cli
 
 IDS = "1,5,9,17,33,2,8,44,12,3,7,19,25,31,6,14"
 QUESTION = "What is the capital of France?"
@@ -38,18 +36,7 @@ def answer(test, model, *flags):
     return json.loads(line)
 
 
-class LlamaCliTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(dir=TMP, prefix="llama_e2e_")
-        self.models = os.path.join(self.dir, "models")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def convert(self, model, *flags):
-        return run_cli("convert", model, "--output-dir", self.dir, "--models-dir", self.models,
-                       "--offline", *flags, env={"NO_COLOR": "1"})
-
+class LlamaCliTest(ConvertSandbox, unittest.TestCase):
     def test_every_format_converts_and_keeps_the_perplexity(self):
         ppl_bound = {"fp32": 1e-4, "fp16": 2e-3, "int8": 0.03, "dynamic_int8": 0.03,
                      "dynamic_int4_block32": 0.25, "dynamic_int4_block128": 0.25}

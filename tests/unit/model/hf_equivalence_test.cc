@@ -51,13 +51,12 @@ int ArgMax(std::span<const float> v) {
   return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-class HfEquivalenceTest : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(HfEquivalenceTest, PrefillAndGreedyDecodeMatchTransformers) {
-  const std::string dir = GetParam();
-  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+// The model at `model_path` against transformers' references in `ref_dir`/reference.safetensors:
+// every prefill position's logits, then greedy decode step by step (logits and tokens).
+void ExpectMatchesTransformers(const std::string& model_path, const std::string& ref_dir) {
+  auto ref = SafetensorsFile::Open(ref_dir + "/reference.safetensors");
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
-  auto model = ModelLoader::Load(dir);
+  auto model = ModelLoader::Load(model_path);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   const int vocab = (*model)->info().vocab_size;
   const auto prompt = Values<int32_t>(**ref, "prompt_ids");
@@ -72,20 +71,26 @@ TEST_P(HfEquivalenceTest, PrefillAndGreedyDecodeMatchTransformers) {
   ASSERT_TRUE((*session)->PrefillAllLogits(prompt, &all).ok());
   for (size_t p = 0; p < prompt.size(); ++p) {
     ExpectClose(std::span(all).subspan(p * vocab, vocab), std::span(prefill).subspan(p * vocab, vocab),
-                dir + " prefill position " + std::to_string(p));
+                model_path + " prefill position " + std::to_string(p));
   }
   // decode_logits[i] are the logits at position prompt+i-1; decode_ids[i] is their argmax.
   for (size_t i = 0; i < decode_ids.size(); ++i) {
     auto logits = (*session)->LastLogits();
     ExpectClose(logits, std::span(decode_logits).subspan(i * vocab, vocab),
-                dir + " decode step " + std::to_string(i));
-    ASSERT_EQ(ArgMax(logits), decode_ids[i]) << dir << " greedy token " << i;
+                model_path + " decode step " + std::to_string(i));
+    ASSERT_EQ(ArgMax(logits), decode_ids[i]) << model_path << " greedy token " << i;
     if (i + 1 < decode_ids.size()) {
       const TokenId next = decode_ids[i];
       ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
     }
   }
   EXPECT_EQ((*session)->num_tokens(), static_cast<int>(prompt.size() + decode_ids.size() - 1));
+}
+
+class HfEquivalenceTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HfEquivalenceTest, PrefillAndGreedyDecodeMatchTransformers) {
+  ExpectMatchesTransformers(GetParam(), GetParam());
 }
 
 // Prefill attention runs in blocks of 64 queries through sgemm (an fp16 cache widened to fp32
@@ -238,28 +243,8 @@ TEST(HfEquivalenceGguf, LlamaGgufEqualsItsCheckpointExactly) {
 // references for the checkpoint (the divisors differ from transformers' own fp32 computation by
 // ~1e-7 relative, so not bit for bit), and without the divisors it would be off by up to 5.7.
 TEST(HfEquivalenceGguf, LlamaGgufWithRopeFreqsMatchesTransformers) {
-  const std::string dir = testing::GoldenDir() + "/models/llama3_gqa";
-  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
-  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
-  auto model = ModelLoader::Load(testing::GoldenDir() + "/gguf/tiny_llama3_scaled.gguf");
-  ASSERT_TRUE(model.ok()) << model.status().ToString();
-  const int vocab = (*model)->info().vocab_size;
-  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
-  const auto prefill = Values<float>(**ref, "prefill_logits");
-  const auto decode_ids = Values<int32_t>(**ref, "decode_ids");
-  auto session = Session::Create(*model);
-  ASSERT_TRUE(session.ok());
-  std::vector<float> all;
-  ASSERT_TRUE((*session)->PrefillAllLogits(prompt, &all).ok());
-  for (size_t p = 0; p < prompt.size(); ++p) {
-    ExpectClose(std::span(all).subspan(p * vocab, vocab), std::span(prefill).subspan(p * vocab, vocab),
-                "tiny_llama3_scaled.gguf prefill position " + std::to_string(p));
-  }
-  for (size_t i = 0; i + 1 < decode_ids.size(); ++i) {
-    ASSERT_EQ(ArgMax((*session)->LastLogits()), decode_ids[i]) << "greedy token " << i;
-    const TokenId next = decode_ids[i];
-    ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
-  }
+  ExpectMatchesTransformers(testing::GoldenDir() + "/gguf/tiny_llama3_scaled.gguf",
+                            testing::GoldenDir() + "/models/llama3_gqa");
 }
 
 TEST(HfEquivalenceFixtures, AllFixturesPresent) {
