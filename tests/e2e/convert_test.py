@@ -10,7 +10,7 @@ import subprocess
 import shutil
 import unittest
 
-from cli_support import CLI, ConvertSandbox, fixture, run_cli, TMP
+from cli_support import CLI, ConvertSandbox, fixture, run_cli
 
 IDS = "1,5,9,17,33,2,8,44,12,3,7,19,25,31,6,14"
 
