@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 struct ConvertArgs {
   std::string model;
   std::string quantize = "dynamic_int8";
-  std::string format = "liblitertlm";
+  std::string format = "auto";
   int kv_cache_max_len = 1280;
   std::vector<int> prefill_seq_lens = {256};
   std::string output_dir;
@@ -67,16 +67,14 @@ StatusOr<Plan> PlanConversion(ModelStore& store, const ConvertArgs& args) {
 int Run(const ConvertArgs& args) {
   StatusOr<Quantization> quantization = ParseQuantization(args.quantize);
   if (!quantization.ok()) return ReportError("--quantize: " + quantization.status().message());
+  StatusOr<FileFormat> format = ParseFileFormat(args.format);
+  if (!format.ok()) return ReportError("--format: " + format.status().message());
   auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
   if (!store.ok()) return ReportMultilineError(store.status());
   StatusOr<Plan> plan = PlanConversion(**store, args);
   if (!plan.ok()) return ReportMultilineError(plan.status());
   ConvertOptions options;
-  if (args.format == "tflite") {
-    options.format = FileFormat::kTflite;
-  } else if (args.format != "liblitertlm") {
-    return ReportError("--format: '" + args.format + "'; valid: tflite, liblitertlm");
-  }
+  options.format = *format;
   options.quantization = *quantization;
   options.kv_cache_max_len = args.kv_cache_max_len;
   options.prefill_seq_lens = args.prefill_seq_lens;
@@ -102,10 +100,11 @@ Command RegisterConvertCommand(CLI::App& app) {
                   "dynamic_int8 (default), int8, dynamic_int4_block32, dynamic_int4_block128, "
                   "fp16, fp32");
   sub->add_option("--format", args->format,
-                  "tflite: a TFLite model Google's LiteRT-LM runtime runs too (Qwen3, Gemma3; dynamic_int8 / "
-                  "int8 / fp32 only, int4 and fp16 have no Google equivalent here); liblitertlm "
-                  "(default): liblitertlm's own weights, every family and --quantize, runs only in "
-                  "liblitertlm");
+                  "auto (default): tflite when Google's runtime can run the model in --quantize, else "
+                  "liblitertlm, with a note saying why; tflite: a TFLite model Google's LiteRT-LM runtime runs "
+                  "too (Qwen3, Gemma3; dynamic_int8 / int8 / fp32 only: int4 and fp16 have no Google "
+                  "equivalent here, and are refused); liblitertlm: liblitertlm's own weights, every family "
+                  "and --quantize, runs only in liblitertlm");
   sub->add_option("--kv-cache-max-len", args->kv_cache_max_len,
                   "Maximum KV cache length (default 1280; with --format tflite the caches' length)")
       ->check(IntegerIn(1, kMaxIntFlag));
@@ -118,7 +117,8 @@ Command RegisterConvertCommand(CLI::App& app) {
   sub->add_option("--output-dir", args->output_dir, "Write DIR/{name}.litertlm instead");
   sub->add_option("--min-agreement", args->min_agreement,
                   "Top-1 agreement with the fp32 source required (default per format: fp32 "
-                  "0.999, fp16 0.98, int8 0.90, int4 0.5)")
+                  "0.999, fp16 0.98, int8 0.90 (0.85 in tflite files, whose activations are 8-bit), "
+                  "int4 0.5)")
       ->check(NumberIn(0.0, 1.0));
   sub->add_flag("--skip-validation", args->skip_validation,
                 "Do not compare the converted model with the source");

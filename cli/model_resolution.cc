@@ -129,6 +129,10 @@ StatusOr<ConvertResult> ConvertWithProgress(const std::string& source,
   if (!result.ok()) return result;
   if (IsGgufFile(source)) RecordConversionSource(output_path, source);
   if (result->validation) PrintValidationReport(*result->validation);
+  if (!result->format_reason.empty()) {
+    std::fprintf(stderr, "note: wrote liblitertlm's own format, which only liblitertlm runs, not Google's LiteRT-LM: %s\n",
+                 result->format_reason.c_str());
+  }
   if (result->int4_fallback_tensors > 0) {
     std::fprintf(stderr, "note: %d tensor(s) kept at int8 (input size not a multiple of 128)\n",
                  result->int4_fallback_tensors);

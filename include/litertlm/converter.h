@@ -50,11 +50,33 @@ enum class Quantization {
   kFp32,                 // "fp32"
 };
 
+// How the weights are stored in the .litertlm file.
+enum class FileFormat {
+  // kTflite when the model and quantization have a form Google's LiteRT-LM runtime runs, else
+  // kLiblitertlm; ConvertResult says which was written and why (the default).
+  kAuto,
+  // A TFLite model section with the conventions of Google's litert-torch export_hf files
+  // (signatures prefill_<T> and decode, per-layer KV caches): Google's LiteRT-LM runtime runs the
+  // file, and so does liblitertlm. Quantizations: dynamic_int8 / int8 (int8 per-channel weights;
+  // activations quantized per row at run time, as Google's runtime does) and fp32; families:
+  // Qwen 3 and Gemma 3. Anything else is an INVALID_ARGUMENT / UNIMPLEMENTED error.
+  kTflite,
+  // liblitertlm's own weights section (WEIGHTS_FORMAT.md): every quantization and family, but
+  // only liblitertlm runs the file.
+  kLiblitertlm,
+};
+
+// "auto" / "tflite" / "liblitertlm"; INVALID_ARGUMENT listing the valid names otherwise.
+LITERTLM_API StatusOr<FileFormat> ParseFileFormat(std::string_view name);
+LITERTLM_API std::string FileFormatName(FileFormat format);
+
 // "dynamic_int8" → kDynamicInt8 etc. INVALID_ARGUMENT listing the valid names otherwise.
 LITERTLM_API StatusOr<Quantization> ParseQuantization(std::string_view name);
 LITERTLM_API std::string QuantizationName(Quantization quantization);
-// The default --min-agreement of a format (top-1 agreement with the fp32 source).
-LITERTLM_API double DefaultMinAgreement(Quantization quantization);
+// The default --min-agreement of a quantization (top-1 agreement with the fp32 source) in the
+// file format written (kTflite's int8 files quantize activations to 8 bits per row, as Google's
+// runtime runs them, and agree a little less on the flat distributions of tiny random models).
+LITERTLM_API double DefaultMinAgreement(Quantization quantization, FileFormat format = FileFormat::kLiblitertlm);
 
 struct ConvertProgress {
   enum class Stage { kWriting, kValidating, kDone };
@@ -76,21 +98,9 @@ struct ValidationReport {
   bool passed = false;
 };
 
-// How the weights are stored in the .litertlm file.
-enum class FileFormat {
-  // A TFLite model section with the conventions of Google's litert-torch export_hf files
-  // (signatures prefill_<T> and decode, per-layer KV caches): Google's LiteRT-LM runtime runs the
-  // file, and so does liblitertlm. Quantizations: dynamic_int8 / int8 (int8 per-channel weights,
-  // float activations in Google's runtime) and fp32; families: Qwen3.
-  kTflite,
-  // liblitertlm's own weights section (WEIGHTS_FORMAT.md): every quantization and family, but
-  // only liblitertlm runs the file.
-  kLiblitertlm,
-};
-
 struct ConvertOptions {
   Quantization quantization = Quantization::kDynamicInt8;
-  FileFormat format = FileFormat::kLiblitertlm;
+  FileFormat format = FileFormat::kAuto;
   // As Google's converter: the KV caches' length (the longest context), and the prefill
   // signatures' token counts (kTflite writes one signature prefill_<T> per length, as
   // litert-torch's --prefill_lengths=128,256,512 does; each in [1, kv_cache_max_len]).
@@ -98,7 +108,7 @@ struct ConvertOptions {
   std::vector<int> prefill_seq_lens = {256};
   // Compare the converted weights with the fp32 source before installing the file.
   bool validate = true;
-  // Threshold on top-1 agreement; unset = DefaultMinAgreement(quantization).
+  // Threshold on top-1 agreement; unset = DefaultMinAgreement(quantization, the format written).
   std::optional<double> min_agreement;
   // Recorded in the file as the source model (e.g. the Hugging Face id); "" = the source path.
   std::string source_name;
@@ -111,6 +121,10 @@ struct ConvertOptions {
 
 struct ConvertResult {
   std::string output_path;
+  FileFormat format = FileFormat::kTflite;  // what was written: kTflite or kLiblitertlm
+  // With FileFormat::kAuto, why the file is kLiblitertlm (e.g. "--quantize dynamic_int4_block32
+  // has no equivalent ..."); empty when the file is kTflite or the format was asked for.
+  std::string format_reason;
   uint64_t output_bytes = 0;
   double seconds = 0;
   int tensor_count = 0;

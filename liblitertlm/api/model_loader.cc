@@ -172,7 +172,9 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const L
 Status ExplainLitertlmLoadFailure(const std::string& path, const Status& failure) {
   if (failure.code() == StatusCode::kResourceExhausted || failure.code() == StatusCode::kUnimplemented)
     return failure;
-  auto reader = format::LitertlmReader::Open(path);
+  format::ReaderOptions any_file;  // ours or Google's: only the structure and checksum matter here
+  any_file.require_model_sections = false;
+  auto reader = format::LitertlmReader::Open(path, any_file);
   if (!reader.ok()) {
     return Status(failure.code(), failure.message() + ". The file looks damaged (truncated or " +
                                       "overwritten). " + format::RepairHint());
@@ -190,7 +192,9 @@ StatusOr<bool> ModelLoader::Verify(const std::string& path) {
   const ModelFileKind kind = DetectModelFileKind(path);
   if (kind == ModelFileKind::kCheckpointDir || kind == ModelFileKind::kGguf || kind == ModelFileKind::kTflite)
     return InvalidArgumentError(path + ": not a .litertlm file (only those record a checksum)");
-  auto reader = format::LitertlmReader::Open(path);
+  format::ReaderOptions any_file;  // ours or Google's (TFLite model section, no weights section)
+  any_file.require_model_sections = false;
+  auto reader = format::LitertlmReader::Open(path, any_file);
   if (!reader.ok()) {
     return DataLossError(reader.status().message() + ". The file looks damaged (truncated or " +
                          "overwritten). " + format::RepairHint());

@@ -37,6 +37,31 @@ double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// --format tflite asked for what the TFLite writer does not write.
+Status TfliteRefusal(const Status& why) {
+  return Status(why.code(), "--format tflite: " + why.message() +
+                                "; use --format liblitertlm for a file only liblitertlm runs");
+}
+
+// The format written: FileFormat::kAuto becomes kTflite when the TFLite writer writes this model
+// in this quantization, else kLiblitertlm with the reason.
+struct FormatChoice {
+  FileFormat format;
+  std::string reason;
+};
+StatusOr<FormatChoice> ChooseFormat(const ModelConfig& config, const ConvertOptions& o) {
+  if (o.format == FileFormat::kLiblitertlm) return FormatChoice{FileFormat::kLiblitertlm, {}};
+  const Status quantization = converter::CheckTfliteQuantization(o.quantization);
+  const Status writable = quantization.ok() ? converter::CheckTfliteWritable(config, o) : quantization;
+  if (writable.ok()) return FormatChoice{FileFormat::kTflite, {}};
+  if (o.format == FileFormat::kTflite) return TfliteRefusal(writable);
+  // A quantization or a model the TFLite writer does not write; options out of range stay errors.
+  if (!quantization.ok() || writable.code() == StatusCode::kUnimplemented) {
+    return FormatChoice{FileFormat::kLiblitertlm, writable.message()};
+  }
+  return writable;
+}
+
 Status CheckOptions(const ConvertOptions& o) {
   if (o.kv_cache_max_len <= 0) return InvalidArgumentError("kv_cache_max_len must be > 0");
   if (o.prefill_seq_lens.empty()) return InvalidArgumentError("prefill_seq_lens: at least one length is needed");
@@ -44,7 +69,8 @@ Status CheckOptions(const ConvertOptions& o) {
     if (len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0, got " + std::to_string(len));
   }
   if (o.format == FileFormat::kTflite) {
-    RETURN_IF_ERROR(converter::CheckTfliteQuantization(o.quantization));
+    const Status quantization = converter::CheckTfliteQuantization(o.quantization);
+    if (!quantization.ok()) return TfliteRefusal(quantization);
     for (int len : o.prefill_seq_lens) {
       if (len > o.kv_cache_max_len) {
         return InvalidArgumentError("prefill_seq_len " + std::to_string(len) + " is larger than kv_cache_max_len " +
@@ -124,8 +150,7 @@ StatusOr<std::vector<std::vector<float>>> ReferenceLogits(
 
 StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer& tokenizer,
                                     format::LitertlmWriter& writer, const ConvertOptions& options,
-                                    double threshold,
-                                    std::shared_ptr<const std::vector<uint8_t>> tflite_model) {
+                                    double threshold, bool tflite) {
   const int max_context = std::min(options.kv_cache_max_len, src.config.max_position_embeddings);
   ASSIGN_OR_RETURN(auto prompts,
                    converter::MakeValidationPrompts(tokenizer, src.config, max_context));
@@ -134,12 +159,12 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
   ASSIGN_OR_RETURN(std::vector<std::vector<float>> reference,
                    ReferenceLogits(src, prompts, options.num_threads));
   std::unique_ptr<Model::Impl> impl;
-  if (tflite_model != nullptr) {
+  if (tflite) {
     // As ModelLoader loads a TFLite-based file (api/model_loader.cc LoadGoogleLitertlm): the
     // config comes from the graph, so this also checks that the importer reads back what was
     // written.
     ASSIGN_OR_RETURN(converter::ImportedTflite imported,
-                     converter::ImportWrittenTflite(std::move(tflite_model), src.config.arch, writer.path()));
+                     converter::ImportWrittenTflite(writer, src.config.arch));
     WeightLoadOptions weight_options;
     weight_options.keep_half_precision = true;
     weight_options.int8_dynamic_activations = false;
@@ -278,11 +303,14 @@ class CreatedDirs {
 }  // namespace
 
 StatusOr<ConvertResult> Convert(const std::string& source, const std::string& output_path,
-                                const ConvertOptions& options) {
-  RETURN_IF_ERROR(CheckOptions(options));
+                                const ConvertOptions& requested) {
+  RETURN_IF_ERROR(CheckOptions(requested));
   WriteState state;
   state.start = Clock::now();
   ASSIGN_OR_RETURN(ConversionSource src, converter::OpenConversionSource(source));
+  ASSIGN_OR_RETURN(const FormatChoice choice, ChooseFormat(src.config, requested));
+  ConvertOptions options = requested;
+  options.format = choice.format;
   const TokenizerKind kind = src.tokenizer_kind == format::TokenizerKind::kSentencePiece
                                  ? TokenizerKind::kSentencePiece
                                  : TokenizerKind::kHfTokenizerJson;
@@ -302,12 +330,28 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
     RETURN_IF_ERROR(writer->AddHfTokenizerJson(src.tokenizer_bytes));
   }
   ConvertResult result;
-  std::shared_ptr<const std::vector<uint8_t>> tflite_model;
-  if (options.format == FileFormat::kTflite) {
+  result.format = choice.format;
+  result.format_reason = choice.reason;
+  const bool tflite = options.format == FileFormat::kTflite;
+  if (tflite) {
     // The file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's
     // own files: no config.json, no liblitertlm weights section.
-    ASSIGN_OR_RETURN(tflite_model, converter::WriteTfliteModelSection(src, options, *writer));
     state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
+    int stored = 0;
+    auto on_stored = [&](const std::string& name, uint64_t bytes) {
+      ++stored;
+      if (!options.on_progress) return Status::Ok();
+      ConvertProgress p;
+      p.tensor_index = stored;
+      p.tensor_count = state.tensor_count;
+      p.tensor_name = name;
+      p.bytes_written = bytes;
+      p.elapsed_seconds = Seconds(state.start);
+      if (options.on_progress(p)) return Status::Ok();
+      return CancelledError("conversion cancelled after tensor " + std::to_string(stored) + " of " +
+                            std::to_string(state.tensor_count));
+    };
+    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored));
   } else {
     RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
     RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
@@ -321,9 +365,9 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
       p.elapsed_seconds = Seconds(state.start);
       if (!options.on_progress(p)) return CancelledError("conversion cancelled before validation");
     }
-    const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization));
+    const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization, options.format));
     ASSIGN_OR_RETURN(ValidationReport report,
-                     Validate(src, *tokenizer, *writer, options, threshold, tflite_model));
+                     Validate(src, *tokenizer, *writer, options, threshold, tflite));
     RecordValidation(report, metadata);
     if (!report.passed) {
       return FailedPreconditionError(DescribeFailure(report, options.quantization, output_path));

@@ -1,14 +1,18 @@
 #include "converter/tflite_output.h"
 
 #include <cstring>
+#include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "format/gguf_weight_source.h"
 #include "format/litertlm_format.h"
 #include "format/tflite_importer.h"
 #include "format/tflite_llm_writer.h"
 #include "format/tflite_model.h"
 #include "util/half.h"
+#include "util/mapped_file.h"
 #include "util/status_macros.h"
 
 namespace litertlm::converter {
@@ -51,38 +55,63 @@ Status CheckTfliteQuantization(Quantization quantization) {
       return Status::Ok();
     default:
       return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
-                                  " has no equivalent Google's LiteRT-LM runtime runs in this writer; use "
-                                  "--quantize dynamic_int8 / int8 / fp32 for a Google-compatible file, or "
-                                  "--format liblitertlm for a file only liblitertlm runs");
+                                  ": Google's LiteRT-LM runtime runs no equivalent (it runs dynamic_int8, int8 "
+                                  "and fp32 TFLite files)");
   }
-}
-
-StatusOr<std::shared_ptr<const std::vector<uint8_t>>> WriteTfliteModelSection(ConversionSource& src,
-                                                                             const ConvertOptions& options,
-                                                                             format::LitertlmWriter& writer) {
-  RETURN_IF_ERROR(CheckTfliteQuantization(options.quantization));
-  format::TfliteLlmOptions o;
-  o.int8_weights = options.quantization != Quantization::kFp32;
-  o.prefill_lengths = options.prefill_seq_lens;
-  o.kv_cache_len = options.kv_cache_max_len;
-  auto values = [&src](const std::string& name) -> StatusOr<std::vector<float>> {
-    auto v = FloatValues(src, name);
-    src.weights->DropPages(name);
-    return v;
-  };
-  StatusOr<std::vector<uint8_t>> model = format::WriteTfliteLlm(src.config, values, o);
-  if (!model.ok()) return Status(model.status().code(), src.path + ": " + model.status().message());
-  RETURN_IF_ERROR(writer.AddSection(format::SectionType::kTfliteModel,
-                                    {format::KeyValue{"model_type", std::string("tf_lite_prefill_decode")}}, *model));
-  return std::make_shared<const std::vector<uint8_t>>(std::move(*model));
 }
 
 namespace {
 
-// The imported tensors of an in-memory TFLite model; owns the bytes the views point into.
+format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
+  format::TfliteLlmOptions o;
+  o.int8_weights = options.quantization != Quantization::kFp32;
+  o.prefill_lengths = options.prefill_seq_lens;
+  o.kv_cache_len = options.kv_cache_max_len;
+  return o;
+}
+
+}  // namespace
+
+Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& options) {
+  RETURN_IF_ERROR(CheckTfliteQuantization(options.quantization));
+  return format::CheckTfliteLlm(config, TfliteOptions(options));
+}
+
+Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
+                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored) {
+  RETURN_IF_ERROR(CheckTfliteWritable(src.config, options));
+  format::TfliteLlmOptions o = TfliteOptions(options);
+  const std::filesystem::path out_dir = std::filesystem::path(writer.temp_path()).parent_path();
+  o.spill_dir = out_dir.empty() ? std::filesystem::path(".") : out_dir;
+  auto values = [&src](const std::string& name) -> StatusOr<std::vector<float>> {
+    auto v = FloatValues(src, name);
+    if (src.gguf != nullptr) {
+      src.gguf->Release(name);  // the dequantized copy
+    } else {
+      src.weights->DropPages(name);
+    }
+    return v;
+  };
+  if (on_stored) {
+    const uint64_t before = writer.bytes_written();
+    o.on_stored = [&on_stored, before](const std::string& name, uint64_t stored) {
+      return on_stored(name, before + stored);
+    };
+  }
+  RETURN_IF_ERROR(writer.BeginSection(format::SectionType::kTfliteModel,
+                                      {format::KeyValue{"model_type", std::string("tf_lite_prefill_decode")}}));
+  const Status written = format::WriteTfliteLlm(
+      src.config, values, o, [&writer](std::span<const uint8_t> piece) { return writer.AppendSectionData(piece); });
+  if (!written.ok()) return Status(written.code(), src.path + ": " + written.message());
+  return writer.EndSection();
+}
+
+namespace {
+
+// The imported tensors of a mapped TFLite model; owns the mapping the views point into.
 class ImportedTfliteSource : public WeightSource {
  public:
-  ImportedTfliteSource(std::shared_ptr<const std::vector<uint8_t>> bytes, std::unique_ptr<format::TfliteModel> model,
+  ImportedTfliteSource(std::shared_ptr<const MappedFile> bytes, std::unique_ptr<format::TfliteModel> model,
                        std::unique_ptr<format::TfliteImport> import, std::string origin)
       : bytes_(std::move(bytes)), model_(std::move(model)), import_(std::move(import)), origin_(std::move(origin)) {}
   std::vector<std::string> TensorNames() const override {
@@ -99,7 +128,7 @@ class ImportedTfliteSource : public WeightSource {
   const std::string& origin() const override { return origin_; }
 
  private:
-  std::shared_ptr<const std::vector<uint8_t>> bytes_;
+  std::shared_ptr<const MappedFile> bytes_;
   std::unique_ptr<format::TfliteModel> model_;
   std::unique_ptr<format::TfliteImport> import_;
   std::string origin_;
@@ -107,9 +136,17 @@ class ImportedTfliteSource : public WeightSource {
 
 }  // namespace
 
-StatusOr<ImportedTflite> ImportWrittenTflite(std::shared_ptr<const std::vector<uint8_t>> model, Arch arch,
-                                             const std::string& origin) {
-  ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(*model, origin + ": TFLiteModel section"));
+StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch) {
+  const std::string& origin = writer.path();
+  const auto range = writer.last_section_range();
+  if (!range) return InternalError(writer.temp_path() + ": no TFLiteModel section written");
+  ASSIGN_OR_RETURN(MappedFile mapped, MappedFile::Open(writer.temp_path()));
+  auto model = std::make_shared<const MappedFile>(std::move(mapped));
+  if (range->second > model->size() || range->first > range->second) {
+    return InternalError(writer.temp_path() + ": the TFLiteModel section lies outside the file");
+  }
+  const std::span<const uint8_t> section = model->bytes().subspan(range->first, range->second - range->first);
+  ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(section, origin + ": TFLiteModel section"));
   ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, arch));
   ImportedTflite out;
   out.config = import->config;

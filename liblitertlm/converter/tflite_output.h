@@ -4,8 +4,10 @@
 #ifndef LITERTLM_CONVERTER_TFLITE_OUTPUT_H_
 #define LITERTLM_CONVERTER_TFLITE_OUTPUT_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
-#include <vector>
+#include <string>
 
 #include "converter/conversion_source.h"
 #include "format/litertlm_writer.h"
@@ -14,26 +16,32 @@
 
 namespace litertlm::converter {
 
-// OK when `options.quantization` has a Google runtime equivalent for the TFLite layout
-// (dynamic_int8 / int8 → int8 per-channel weights with float activations, fp32); otherwise an
-// INVALID_ARGUMENT that names the scheme and says to use --format liblitertlm.
+// OK when `quantization` has a Google runtime equivalent for the TFLite layout (dynamic_int8 /
+// int8 → int8 per-channel weights with float activations, fp32); otherwise an INVALID_ARGUMENT
+// that names the scheme (no advice: the caller says what to do instead).
 Status CheckTfliteQuantization(Quantization quantization);
 
-// Writes the TFLiteModel section (model_type prefill_decode) from `src` into `writer` and returns
-// the model's bytes (for validation). Errors name the source file or tensor.
-StatusOr<std::shared_ptr<const std::vector<uint8_t>>> WriteTfliteModelSection(ConversionSource& src,
-                                                                             const ConvertOptions& options,
-                                                                             format::LitertlmWriter& writer);
+// OK when the TFLite writer writes this model with these options (quantization, family and
+// shapes, prefill lengths within the KV length); otherwise the first reason it does not.
+Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& options);
 
-// The model as liblitertlm loads the finished file: the TFLite bytes imported by graph pattern
+// Writes the TFLiteModel section (model_type prefill_decode) from `src` into `writer`, streaming:
+// the weight buffers wait in a scratch file beside the output (the FlatBuffer, which precedes
+// them, is complete only at the end), so memory holds one tensor at a time. Errors name the
+// source file or tensor. `on_stored` (may be empty) is called after each source tensor with its name
+// and the bytes written so far (file and scratch file); its error (e.g. CANCELLED) stops the write.
+Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
+                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored);
+
+// The model as liblitertlm loads the finished file: the TFLiteModel section just written (the
+// writer's last section), mapped from its temporary file and imported by graph pattern
 // (format/tflite_importer.h), so validation runs what the file holds, config included.
 struct ImportedTflite {
   ModelConfig config;
   std::unique_ptr<WeightSource> weights;
   bool int8 = false;
 };
-StatusOr<ImportedTflite> ImportWrittenTflite(std::shared_ptr<const std::vector<uint8_t>> model, Arch arch,
-                                             const std::string& origin);
+StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch);
 
 }  // namespace litertlm::converter
 

@@ -1,11 +1,13 @@
 #include "format/tflite_graph_builder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
 #include <flatbuffers/flatbuffers.h>
 
 #include "format/tflite_schema_generated.h"
+#include "util/status_macros.h"
 
 namespace litertlm::format {
 namespace {
@@ -16,10 +18,35 @@ uint64_t AlignUp(uint64_t n) { return (n + kBufferAlignment - 1) / kBufferAlignm
 
 }  // namespace
 
-TfliteGraphBuilder::TfliteGraphBuilder() { buffers_.emplace_back(); }
+TfliteGraphBuilder::TfliteGraphBuilder(std::string spill_dir) : spill_dir_(std::move(spill_dir)) {
+  buffers_.emplace_back();
+}
 
 uint32_t TfliteGraphBuilder::AddBuffer(std::span<const uint8_t> bytes) {
-  buffers_.emplace_back(bytes.begin(), bytes.end());
+  BufferDef b;
+  b.size = bytes.size();
+  buffer_bytes_ += bytes.size();
+  if (!spill_dir_.empty() && bytes.size() >= kSpillBytes && error_.ok()) {
+    if (spill_.size() == 0) {
+      StatusOr<ScratchFile> file = ScratchFile::Create(spill_dir_);
+      if (file.ok()) {
+        spill_ = std::move(*file);
+      } else {
+        error_ = file.status();
+      }
+    }
+    if (error_.ok()) {
+      StatusOr<uint64_t> offset = spill_.Append(bytes);
+      if (offset.ok()) {
+        b.spilled = true;
+        b.spill_offset = *offset;
+      } else {
+        error_ = offset.status();
+      }
+    }
+  }
+  if (!b.spilled) b.bytes.assign(bytes.begin(), bytes.end());
+  buffers_.push_back(std::move(b));
   return static_cast<uint32_t>(buffers_.size() - 1);
 }
 
@@ -143,7 +170,7 @@ std::vector<uint8_t> TfliteGraphBuilder::BuildFlatbuffer(uint64_t data_base,
   }
   std::vector<flatbuffers::Offset<tfl::Buffer>> buffers;
   for (size_t i = 0; i < buffers_.size(); ++i) {
-    const uint64_t size = buffers_[i].size();
+    const uint64_t size = buffers_[i].size;
     buffers.push_back(tfl::CreateBuffer(fbb, 0, size == 0 ? 0 : data_base + offsets[i], size));
   }
   std::vector<flatbuffers::Offset<tfl::SignatureDef>> signatures;
@@ -165,26 +192,51 @@ std::vector<uint8_t> TfliteGraphBuilder::BuildFlatbuffer(uint64_t data_base,
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
-StatusOr<std::vector<uint8_t>> TfliteGraphBuilder::Serialize() const {
+Status TfliteGraphBuilder::WriteTo(const ByteSink& sink) const {
+  RETURN_IF_ERROR(error_);
   // Offsets of the buffers relative to the first one.
   std::vector<uint64_t> offsets(buffers_.size(), 0);
   uint64_t total = 0;
   for (size_t i = 0; i < buffers_.size(); ++i) {
-    if (buffers_[i].empty()) continue;
+    if (buffers_[i].size == 0) continue;
     offsets[i] = total;
-    total = AlignUp(total + buffers_[i].size());
+    total = AlignUp(total + buffers_[i].size);
   }
   const std::vector<uint8_t> first = BuildFlatbuffer(0, offsets);
   const uint64_t base = AlignUp(first.size());
-  std::vector<uint8_t> fb = BuildFlatbuffer(base, offsets);
+  const std::vector<uint8_t> fb = BuildFlatbuffer(base, offsets);
   if (fb.size() != first.size()) {
     return InternalError("TFLite writer: the model FlatBuffer changed size between passes");
   }
-  std::vector<uint8_t> out(base + total, 0);
-  std::memcpy(out.data(), fb.data(), fb.size());
+  static constexpr uint8_t kZeros[kBufferAlignment] = {};
+  RETURN_IF_ERROR(sink(fb));
+  uint64_t written = fb.size();
+  std::vector<uint8_t> chunk;
   for (size_t i = 0; i < buffers_.size(); ++i) {
-    if (!buffers_[i].empty()) std::memcpy(out.data() + base + offsets[i], buffers_[i].data(), buffers_[i].size());
+    const BufferDef& b = buffers_[i];
+    if (b.size == 0) continue;
+    RETURN_IF_ERROR(sink(std::span(kZeros, base + offsets[i] - written)));
+    if (!b.spilled) {
+      RETURN_IF_ERROR(sink(b.bytes));
+    } else {
+      for (uint64_t done = 0; done < b.size;) {
+        chunk.resize(static_cast<size_t>(std::min<uint64_t>(b.size - done, 8 << 20)));
+        RETURN_IF_ERROR(spill_.ReadAt(b.spill_offset + done, chunk));
+        RETURN_IF_ERROR(sink(chunk));
+        done += chunk.size();
+      }
+    }
+    written = base + offsets[i] + b.size;
   }
+  return sink(std::span(kZeros, base + total - written));
+}
+
+StatusOr<std::vector<uint8_t>> TfliteGraphBuilder::Serialize() const {
+  std::vector<uint8_t> out;
+  RETURN_IF_ERROR(WriteTo([&out](std::span<const uint8_t> piece) {
+    out.insert(out.end(), piece.begin(), piece.end());
+    return Status::Ok();
+  }));
   return out;
 }
 

@@ -3,15 +3,21 @@
 // Google's large-model files are laid out: the FlatBuffer first, then every constant buffer after
 // it at a 64-byte aligned offset (Buffer.offset / Buffer.size, counted from the model's start), so
 // a reader can mmap the weights in place. Used by tflite_llm_writer.h; knows nothing of LLMs.
+//
+// Large buffers can be spilled to an unnamed scratch file as they are added (constructor's
+// `spill_dir`), so a multi-GB model costs only its graph and small constants in memory until
+// WriteTo streams FlatBuffer and buffers to the caller's sink (e.g. a .litertlm section).
 #ifndef LITERTLM_FORMAT_TFLITE_GRAPH_BUILDER_H_
 #define LITERTLM_FORMAT_TFLITE_GRAPH_BUILDER_H_
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "litertlm/status.h"
+#include "util/scratch_file.h"
 
 namespace litertlm::format {
 
@@ -31,11 +37,19 @@ struct TfliteOpOptions {
   std::vector<uint8_t> composite_attributes;  // FlexBuffer map
 };
 
+// Receives the serialized model in order, piece by piece.
+using ByteSink = std::function<Status(std::span<const uint8_t>)>;
+
 class TfliteGraphBuilder {
  public:
-  TfliteGraphBuilder();
+  // `spill_dir` empty: buffers stay in memory. Otherwise buffers of kSpillBytes or more go to a
+  // scratch file created in that directory (util/scratch_file.h) when added.
+  explicit TfliteGraphBuilder(std::string spill_dir = {});
 
-  // A constant buffer holding a copy of `bytes`; returns its index (0 is the empty buffer).
+  static constexpr size_t kSpillBytes = 64 << 10;
+
+  // A constant buffer holding a copy of `bytes`; returns its index (0 is the empty buffer). A
+  // failure to spill is kept and returned by WriteTo / Serialize.
   uint32_t AddBuffer(std::span<const uint8_t> bytes);
   // A new subgraph; returns its index.
   int AddSubgraph(std::string name);
@@ -60,8 +74,13 @@ class TfliteGraphBuilder {
   const std::vector<int32_t>& Shape(int sg, int tensor) const { return subgraphs_[sg].tensors[tensor].shape; }
   TfliteType Type(int sg, int tensor) const { return subgraphs_[sg].tensors[tensor].type; }
   int NumSubgraphs() const { return static_cast<int>(subgraphs_.size()); }
+  // Bytes of all buffers added so far.
+  uint64_t buffer_bytes() const { return buffer_bytes_; }
 
-  // The whole model: FlatBuffer, padding, then the buffers (64-byte aligned).
+  // The whole model: FlatBuffer, padding, then the buffers (64-byte aligned), handed to `sink`
+  // in order (spilled buffers are read back in pieces of at most a few MB).
+  Status WriteTo(const ByteSink& sink) const;
+  // The same, in memory.
   StatusOr<std::vector<uint8_t>> Serialize() const;
 
  private:
@@ -89,9 +108,20 @@ class TfliteGraphBuilder {
     int subgraph;
     std::vector<std::pair<std::string, int32_t>> inputs, outputs;
   };
+  // A buffer's bytes: in `bytes`, or `size` bytes at `spill_offset` of the scratch file.
+  struct BufferDef {
+    std::vector<uint8_t> bytes;
+    uint64_t size = 0;
+    bool spilled = false;
+    uint64_t spill_offset = 0;
+  };
   std::vector<uint8_t> BuildFlatbuffer(uint64_t data_base, const std::vector<uint64_t>& offsets) const;
 
-  std::vector<std::vector<uint8_t>> buffers_;  // [0] empty
+  std::string spill_dir_;
+  ScratchFile spill_;
+  Status error_;
+  std::vector<BufferDef> buffers_;  // [0] empty
+  uint64_t buffer_bytes_ = 0;
   std::vector<std::pair<int32_t, int>> opcodes_;  // (builtin code, version)
   std::vector<SubgraphDef> subgraphs_;
   std::vector<SignatureDef> signatures_;

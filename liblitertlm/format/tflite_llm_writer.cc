@@ -9,6 +9,7 @@
 
 #include <flatbuffers/flexbuffers.h>
 
+#include "format/model_family.h"
 #include "format/tflite_graph_builder.h"
 #include "format/tflite_model.h"
 #include "kernels/quantize.h"
@@ -36,15 +37,16 @@ struct StoredWeight {
 class LlmGraphWriter {
  public:
   LlmGraphWriter(const ModelConfig& c, const FloatTensorFn& weights, const TfliteLlmOptions& o)
-      : c_(c), weights_(weights), o_(o) {}
+      : c_(c), weights_(weights), o_(o), b_(o.spill_dir) {}
 
   Status StoreWeights();
   void BuildSignature(int T, bool decode);
-  StatusOr<std::vector<uint8_t>> Finish() { return b_.Serialize(); }
+  Status Finish(const ByteSink& sink) { return b_.WriteTo(sink); }
 
  private:
   Status Store(const std::string& name, std::vector<int32_t> shape, bool quantize);
   Status StoreNorm(const std::string& name, int size);
+  Status Stored(const std::string& name) { return o_.on_stored ? o_.on_stored(name, b_.buffer_bytes()) : Status::Ok(); }
   int RopeTable(const RopeConfig& rope, int posf, int T, int* sin);
   int W(const std::string& name);
   std::string NextName(char prefix) {
@@ -117,7 +119,9 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
   StoredWeight w;
   w.shape = shape;
   if (quantize && o_.int8_weights) {
-    ASSIGN_OR_RETURN(QuantizedMatrix q, QuantizeMatrix(values.data(), shape[0], n / shape[0], DType::kI8));
+    StatusOr<QuantizedMatrix> quantized = QuantizeMatrix(values.data(), shape[0], n / shape[0], DType::kI8);
+    if (!quantized.ok()) return Status(quantized.status().code(), "tensor " + name + ": " + quantized.status().message());
+    QuantizedMatrix& q = *quantized;
     w.buffer = b_.AddBuffer(q.data);
     w.type = TfliteType::kInt8;
     w.scales = std::move(q.scales);
@@ -125,7 +129,7 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
     w.buffer = b_.AddBuffer(Bytes(values));
   }
   stored_[name] = std::move(w);
-  return Status::Ok();
+  return Stored(name);
 }
 
 // RMSNorm weights as the files hold them: Gemma's 1 + w already added.
@@ -142,7 +146,7 @@ Status LlmGraphWriter::StoreNorm(const std::string& name, int size) {
   w.shape = {size};
   w.buffer = b_.AddBuffer(Bytes(values));
   stored_[name] = std::move(w);
-  return Status::Ok();
+  return Stored(name);
 }
 
 Status LlmGraphWriter::StoreWeights() {
@@ -425,11 +429,15 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
 
 }  // namespace
 
-StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights,
-                                              const TfliteLlmOptions& options) {
+Status CheckTfliteLlm(const ModelConfig& config, const TfliteLlmOptions& options) {
+  if (config.arch != Arch::kQwen3 && config.arch != Arch::kGemma3) {
+    const ModelFamily* family = FindFamilyByArch(config.arch);
+    return UnimplementedError("the TFLite writer writes Qwen 3 and Gemma 3 models, not " +
+                              std::string(family != nullptr ? family->model_types[0] : "this architecture"));
+  }
   if (config.attn_logit_softcapping) {
-    return UnimplementedError("TFLite writer: attention soft-capping (config.json attn_logit_softcapping) is not "
-                              "written; use --format liblitertlm");
+    return UnimplementedError("the TFLite writer does not write attention soft-capping (config.json "
+                              "attn_logit_softcapping)");
   }
   if (options.prefill_lengths.empty()) return InvalidArgumentError("--prefill-seq-len: at least one length is needed");
   if (options.kv_cache_len <= 0) return InvalidArgumentError("--kv-cache-max-len must be positive");
@@ -441,10 +449,17 @@ StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const F
   }
   if (config.num_kv_heads <= 0 || config.num_heads % config.num_kv_heads != 0 || config.head_dim % 2 != 0 ||
       config.attention_bias || !config.qk_norm) {
-    return InvalidArgumentError("TFLite writer: config.json describes a model this writer does not handle "
-                                "(heads " + std::to_string(config.num_heads) + "/" + std::to_string(config.num_kv_heads) +
-                                ", head_dim " + std::to_string(config.head_dim) + ")");
+    return UnimplementedError("the TFLite writer does not handle this model's attention (heads " +
+                              std::to_string(config.num_heads) + "/" + std::to_string(config.num_kv_heads) +
+                              ", head_dim " + std::to_string(config.head_dim) +
+                              (config.attention_bias ? ", biases" : "") + (config.qk_norm ? "" : ", no q/k norms") + ")");
   }
+  return Status::Ok();
+}
+
+Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, const TfliteLlmOptions& options,
+                      const ByteSink& sink) {
+  RETURN_IF_ERROR(CheckTfliteLlm(config, options));
   LlmGraphWriter writer(config, weights, options);
   RETURN_IF_ERROR(writer.StoreWeights());
   std::vector<int> lengths = options.prefill_lengths;
@@ -452,7 +467,7 @@ StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const F
   lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
   for (int t : lengths) writer.BuildSignature(t, false);
   writer.BuildSignature(1, true);
-  return writer.Finish();
+  return writer.Finish(sink);
 }
 
 }  // namespace litertlm::format

@@ -28,6 +28,7 @@
 
 #include "litertlm/status.h"
 #include "format/model_config.h"
+#include "format/tflite_graph_builder.h"
 
 namespace litertlm::format {
 
@@ -35,15 +36,24 @@ struct TfliteLlmOptions {
   bool int8_weights = true;          // false: fp32 weights
   std::vector<int> prefill_lengths;  // each becomes signature prefill_<T>; at least one
   int kv_cache_len = 0;              // L: the caches' length (the longest context)
+  std::string spill_dir;             // non-empty: weights wait in a scratch file there, not in memory
+  // Called after each source tensor is stored, with its name and the bytes of weights stored so
+  // far; an error (e.g. CANCELLED) stops the write and is returned. May be empty.
+  std::function<Status(const std::string& name, uint64_t stored_bytes)> on_stored;
 };
 
 // fp32 values (row-major, HF layout [out, in] for projections) of Hugging Face tensor `name`.
 using FloatTensorFn = std::function<StatusOr<std::vector<float>>(const std::string& name)>;
 
-// The whole TFLite model (FlatBuffer + trailing aligned buffers). Errors name the option or
-// tensor at fault.
-StatusOr<std::vector<uint8_t>> WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights,
-                                              const TfliteLlmOptions& options);
+// OK when this writer writes `config` (a Qwen 3 or Gemma 3 model in the shapes above) with
+// `options`; otherwise an error saying what it does not write (INVALID_ARGUMENT for options out
+// of range, UNIMPLEMENTED for a model it does not handle).
+Status CheckTfliteLlm(const ModelConfig& config, const TfliteLlmOptions& options);
+
+// The whole TFLite model (FlatBuffer + trailing aligned buffers), handed to `sink` in order.
+// Errors name the option or tensor at fault.
+Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, const TfliteLlmOptions& options,
+                      const ByteSink& sink);
 
 }  // namespace litertlm::format
 

@@ -87,7 +87,9 @@ DirScan ScanModelDir(const fs::path& dir) {
 }
 
 std::string QuantizationOf(const fs::path& file) {
-  auto reader = format::LitertlmReader::Open(file.string());
+  format::ReaderOptions any_file;  // ours or Google's (TFLite model section, no weights section)
+  any_file.require_model_sections = false;
+  auto reader = format::LitertlmReader::Open(file.string(), any_file);
   if (!reader.ok() || (*reader)->metadata() == nullptr) return "";
   return (*reader)->metadata()->conversion_info().quantization();
 }

@@ -112,6 +112,7 @@ TEST_P(ConverterRoundTripTest, ConvertedFileMatchesCheckpoint) {
   const std::string out = ScratchDir() + "/model.litertlm";
   ConvertOptions options;
   options.quantization = q;
+  options.format = FileFormat::kLiblitertlm;  // its weights section (TFLite files: tflite_format_test.cc)
   options.source_name = "fixtures/" + fixture;
   options.min_agreement = MinTop1(q) == 1.0 ? 0.999 : MinTop1(q);
   auto result = Convert(FixtureDir(fixture), out, options);

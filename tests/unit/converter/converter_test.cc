@@ -2,6 +2,7 @@
 // failure (no file installed) and GGUF tokenizer rebuilding.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -10,6 +11,7 @@
 #include "converter/tensor_converter.h"
 #include "format/gguf_reader.h"
 #include "format/gguf_vocab.h"
+#include "format/litertlm_reader.h"
 #include "litertlm/converter.h"
 #include "litertlm/tokenizer.h"
 #include "unit/test_util.h"
@@ -92,6 +94,66 @@ TEST(Convert, UnsupportedArchitectureIsOneClearError) {
       << r.status().message();
   EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
   EXPECT_FALSE(fs::exists(dir + "/out.litertlm"));
+}
+
+TEST(FileFormatNames, RoundTripAndErrors) {
+  for (const char* name : {"auto", "tflite", "liblitertlm"}) {
+    auto f = ParseFileFormat(name);
+    ASSERT_TRUE(f.ok()) << name;
+    EXPECT_EQ(FileFormatName(*f), name);
+  }
+  auto bad = ParseFileFormat("gguf");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'gguf'"), std::string::npos);
+  EXPECT_EQ(ConvertOptions{}.format, FileFormat::kAuto);
+}
+
+// The sections of a converted file, by type.
+bool HasSection(const std::string& path, format::SectionType type) {
+  format::ReaderOptions options;
+  options.require_model_sections = false;
+  auto reader = format::LitertlmReader::Open(path, options);
+  if (!reader.ok()) return false;
+  const auto& sections = (*reader)->sections();
+  return std::any_of(sections.begin(), sections.end(),
+                     [type](const format::SectionInfo& s) { return s.type == static_cast<uint8_t>(type); });
+}
+
+// The default (kAuto) writes the file Google's runtime runs wherever the TFLite writer writes the
+// model in that quantization, and liblitertlm's own format otherwise, saying why.
+TEST(Convert, AutoFormatIsGoogleCompatibleWhereItCanBe) {
+  const std::string dir = ScratchDir();
+  ConvertOptions o;
+  o.prefill_seq_lens = {8};
+  o.kv_cache_max_len = 64;
+  auto tflite = Convert(Fixture("qwen3_gqa"), dir + "/int8.litertlm", o);
+  ASSERT_TRUE(tflite.ok()) << tflite.status().ToString();
+  EXPECT_EQ(tflite->format, FileFormat::kTflite);
+  EXPECT_TRUE(tflite->format_reason.empty());
+  EXPECT_TRUE(HasSection(dir + "/int8.litertlm", format::SectionType::kTfliteModel));
+  ASSERT_TRUE(tflite->validation.has_value());
+  EXPECT_DOUBLE_EQ(tflite->validation->threshold, DefaultMinAgreement(o.quantization, FileFormat::kTflite));
+
+  o.quantization = Quantization::kDynamicInt4Block32;
+  auto int4 = Convert(Fixture("qwen3_gqa"), dir + "/int4.litertlm", o);
+  ASSERT_TRUE(int4.ok()) << int4.status().ToString();
+  EXPECT_EQ(int4->format, FileFormat::kLiblitertlm);
+  EXPECT_NE(int4->format_reason.find("dynamic_int4_block32"), std::string::npos) << int4->format_reason;
+  EXPECT_FALSE(HasSection(dir + "/int4.litertlm", format::SectionType::kTfliteModel));
+
+  o.quantization = Quantization::kDynamicInt8;
+  auto llama = Convert(Fixture("llama3_gqa"), dir + "/llama.litertlm", o);
+  ASSERT_TRUE(llama.ok()) << llama.status().ToString();
+  EXPECT_EQ(llama->format, FileFormat::kLiblitertlm);
+  EXPECT_NE(llama->format_reason.find("llama"), std::string::npos) << llama->format_reason;
+
+  // Asked for by name, the TFLite format refuses what it cannot write, and writes nothing.
+  o.format = FileFormat::kTflite;
+  auto refused = Convert(Fixture("llama3_gqa"), dir + "/refused.litertlm", o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(refused.status().message().find("--format liblitertlm"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir + "/refused.litertlm"));
 }
 
 TEST(Convert, BadOptionsAreRejected) {

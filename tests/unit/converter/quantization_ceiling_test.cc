@@ -181,6 +181,7 @@ TEST_P(QuantizationCeilingTest, OursReachesTheFormatsCeiling) {
   const std::string out = ScratchDir() + "/model.litertlm";
   ConvertOptions options;
   options.quantization = q;
+  options.format = FileFormat::kLiblitertlm;  // its weights section (TFLite files: tflite_format_test.cc)
   options.min_agreement = 0.0;
   auto result = Convert(FixtureDir(fixture), out, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
