@@ -12,6 +12,9 @@
 // How templates are evaluated: liblitertlm does not interpret Jinja. It recognises the template
 // families it implements natively from the template text and renders them in C++:
 //   - kQwen3:  the Qwen3 template (`<|im_start|>` turns, `<think>` reasoning, `enable_thinking`);
+//              also the Qwen3 template liblitertlm's converter stores in .litertlm files, which
+//              renders every assistant turn as its answer alone (no <think> block) wherever it
+//              stands (liblitertlm/format/LITERTLM_FORMAT.md says why);
 //   - kGemma3: the Gemma3 instruction-tuned template (`<start_of_turn>` turns, system prompt folded
 //              into the first user turn, `assistant` written as `model`, contents trimmed);
 //   - kLlama3: the Llama 3 instruct templates (`<|start_header_id|>{role}<|end_header_id|>\n\n`

@@ -23,6 +23,7 @@
 #include "litertlm/version.h"
 #include "model/loaded_model.h"
 #include "model/tensor_table.h"
+#include "tokenizer/chat_template.h"
 #include "util/pending_files.h"
 #include "util/status_macros.h"
 
@@ -251,7 +252,12 @@ StatusOr<litert::lm::proto::LlmMetadata> BuildMetadata(const ConversionSource& s
   m.quantization = QuantizationName(options.quantization);
   m.source_model = options.source_name.empty() ? src.path : options.source_name;
   m.converter_version = std::string("liblitertlm ") + Version();
-  m.jinja_template = src.chat_template;
+  // A Qwen3 template is stored as our own Qwen3 text: Google's LiteRT-LM cannot hold a
+  // conversation with the Hugging Face one (tokenizer/chat_template_qwen3_jinja.cc says why).
+  // Other templates are stored as the checkpoint has them.
+  m.jinja_template = DetectChatTemplateFamily(src.chat_template) == ChatTemplateFamily::kQwen3
+                         ? std::string(Qwen3AnswersOnlyJinjaTemplate())
+                         : src.chat_template;
   auto lookup = [&tokenizer](std::string_view text) { return tokenizer.TokenToId(text); };
   m.ids_from_tokenizer = true;
   StatusOr<litert::lm::proto::LlmMetadata> md =

@@ -97,6 +97,7 @@ size_t DecodeUtf8(std::string_view s, size_t pos, uint32_t* cp) {
 }  // namespace
 
 std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template) {
+  if (jinja_template == Qwen3AnswersOnlyJinjaTemplate()) return ChatTemplateFamily::kQwen3;
   if (ContainsAll(jinja_template, kQwen3Markers)) return ChatTemplateFamily::kQwen3;
   if (ContainsAll(jinja_template, kGemma3Markers)) return ChatTemplateFamily::kGemma3;
   if (ContainsAll(jinja_template, kLlama3Markers) &&
@@ -118,7 +119,9 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
   }
   switch (*family) {
     case ChatTemplateFamily::kQwen3:
-      return NewQwen3ChatTemplate();
+      return NewQwen3ChatTemplate(jinja_template == Qwen3AnswersOnlyJinjaTemplate()
+                                      ? Qwen3History::kAnswersOnly
+                                      : Qwen3History::kHuggingFace);
     case ChatTemplateFamily::kGemma3:
       return NewGemma3ChatTemplate(std::string(bos_token));
     case ChatTemplateFamily::kLlama3:

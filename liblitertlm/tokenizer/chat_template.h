@@ -28,7 +28,17 @@ StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinj
                                                            std::string_view bos_token,
                                                            std::string_view eos_token);
 
-std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate();
+// How the Qwen3 renderer writes assistant turns. kHuggingFace: as the Hugging Face template (those
+// after the last user query keep their reasoning in a <think> block, the last one always gets
+// one). kAnswersOnly: every assistant turn as its answer alone, the rule of the template the
+// converter writes (Qwen3AnswersOnlyJinjaTemplate); both agree on every assistant turn before
+// the last user query.
+enum class Qwen3History { kHuggingFace, kAnswersOnly };
+std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate(Qwen3History history = Qwen3History::kHuggingFace);
+// The Jinja text the converter stores as a Qwen3 file's chat template (see
+// chat_template_qwen3_jinja.cc for why it is not the checkpoint's own). DetectChatTemplateFamily
+// knows it as kQwen3 and CreateChatTemplate renders it with Qwen3History::kAnswersOnly.
+std::string_view Qwen3AnswersOnlyJinjaTemplate();
 std::unique_ptr<ChatTemplate> NewGemma3ChatTemplate(std::string bos_token);
 std::unique_ptr<ChatTemplate> NewLlama3ChatTemplate(std::string bos_token);
 // The dated Llama 3.1+ template; `date` gives the "Today Date" text ("26 Jul 2024" for 3.1,

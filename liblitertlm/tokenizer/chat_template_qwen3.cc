@@ -1,6 +1,8 @@
 // Native renderer of the Qwen3 chat template (tokenizer_config.json of Qwen/Qwen3-*), restricted
 // to what the public API expresses: no tools, string contents, system/user/assistant roles.
-// Each step below mirrors one statement of the Jinja source.
+// Each step below mirrors one statement of the Jinja source. With Qwen3History::kAnswersOnly it
+// renders the template the converter writes (chat_template_qwen3_jinja.cc) instead, which differs
+// only in writing every assistant turn as its answer alone.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +47,7 @@ void SplitReasoning(std::string_view text, std::string_view* reasoning, std::str
 
 class Qwen3ChatTemplate final : public ChatTemplate {
  public:
+  explicit Qwen3ChatTemplate(Qwen3History history) : history_(history) {}
   ChatTemplateFamily family() const override { return ChatTemplateFamily::kQwen3; }
   bool writes_bos() const override { return false; }
 
@@ -70,7 +73,8 @@ class Qwen3ChatTemplate final : public ChatTemplate {
         out += m.content;
         out += "<|im_end|>\n";
       } else if (m.role == Role::kAssistant) {
-        AppendAssistant(m.content, i > last_query, i + 1 == messages.size(), &out);
+        const bool keeps_reasoning = history_ == Qwen3History::kHuggingFace && i > last_query;
+        AppendAssistant(m.content, keeps_reasoning, i + 1 == messages.size(), &out);
       }
     }
     if (options.add_generation_prompt) {
@@ -83,14 +87,14 @@ class Qwen3ChatTemplate final : public ChatTemplate {
   }
 
  private:
-  // Assistant turns after the last user query keep their reasoning (the final one always gets a
-  // think block); earlier ones are rendered without it.
-  static void AppendAssistant(std::string_view text, bool after_last_query, bool is_last,
+  // With keeps_reasoning (Hugging Face's rule for turns after the last user query) the turn keeps
+  // its reasoning, and the final one always gets a think block; otherwise it is its answer alone.
+  static void AppendAssistant(std::string_view text, bool keeps_reasoning, bool is_last,
                               std::string* out) {
     std::string_view reasoning, answer;
     SplitReasoning(text, &reasoning, &answer);
     *out += "<|im_start|>assistant\n";
-    if (after_last_query && (is_last || !reasoning.empty())) {
+    if (keeps_reasoning && (is_last || !reasoning.empty())) {
       *out += "<think>\n";
       *out += PyStripChar(reasoning, '\n');
       *out += "\n</think>\n\n";
@@ -100,12 +104,14 @@ class Qwen3ChatTemplate final : public ChatTemplate {
     }
     *out += "<|im_end|>\n";
   }
+
+  Qwen3History history_;
 };
 
 }  // namespace
 
-std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate() {
-  return std::make_unique<Qwen3ChatTemplate>();
+std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate(Qwen3History history) {
+  return std::make_unique<Qwen3ChatTemplate>(history);
 }
 
 }  // namespace litertlm

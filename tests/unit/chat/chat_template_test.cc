@@ -3,6 +3,7 @@
 // the real tokenizer_config.json files in $LITERTLM_SHARED_DIR/fixtures/tokenizers).
 #include <cstdlib>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -162,6 +163,71 @@ TEST(ChatTemplateReferenceTest, Llama32MatchesTransformers) {
   auto r31 = (*t31)->Render(chat);
   ASSERT_TRUE(r31.ok());
   EXPECT_NE(r31->find("Today Date: 26 Jul 2024\n"), std::string::npos) << *r31;
+}
+
+// True when some assistant turn follows the last user turn that is not a tool result: there the
+// Hugging Face Qwen3 template keeps reasoning (or writes an empty think block) that the
+// answers-only template the converter writes leaves out.
+bool HasAssistantAfterLastQuery(const std::vector<Message>& messages) {
+  size_t last_query = messages.size();
+  for (size_t k = messages.size(); k-- > 0;) {
+    const std::string& c = messages[k].content;
+    const bool tool_result = c.starts_with("<tool_response>") && c.ends_with("</tool_response>");
+    if (messages[k].role == Role::kUser && !tool_result) {
+      last_query = k;
+      break;
+    }
+  }
+  for (size_t k = last_query == messages.size() ? 0 : last_query + 1; k < messages.size(); ++k) {
+    if (messages[k].role == Role::kAssistant) return true;
+  }
+  return false;
+}
+
+// The template the converter stores for Qwen3 (chat_template_qwen3_jinja.cc) is known as Qwen3
+// and rendered answers-only: as transformers renders the Hugging Face template wherever no
+// assistant turn follows the last user query, and in every case so that the rendering of a
+// conversation up to any assistant turn is a prefix of the rendering of the whole (what Google's
+// LiteRT-LM requires of a conversation's successive prompts; the Hugging Face rule is not).
+TEST(ChatTemplateTest, Qwen3AnswersOnlyTemplateOfConvertedFiles) {
+  auto tmpl = ChatTemplate::Create(Qwen3AnswersOnlyJinjaTemplate(), "", "<|im_end|>");
+  ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
+  EXPECT_EQ((*tmpl)->family(), ChatTemplateFamily::kQwen3);
+  EXPECT_FALSE((*tmpl)->writes_bos());
+  auto hf = LoadRealTemplate("qwen3");
+  ASSERT_NE(hf, nullptr);
+  int equal = 0, differing = 0, hf_not_prefix = 0;
+  for (const RefCase& c : LoadCases("qwen3")) {
+    if (c.is_error) continue;
+    StatusOr<std::string> got = (*tmpl)->Render(c.messages, c.options);
+    ASSERT_TRUE(got.ok()) << c.name << ": " << got.status().ToString();
+    if (!HasAssistantAfterLastQuery(c.messages)) {
+      EXPECT_EQ(*got, c.expected) << c.name;
+      ++equal;
+    } else {
+      ++differing;
+    }
+    ChatTemplateOptions history;
+    history.add_generation_prompt = false;
+    history.enable_thinking = c.options.enable_thinking;
+    for (size_t k = 1; k <= c.messages.size(); ++k) {
+      if (c.messages[k - 1].role != Role::kAssistant) continue;
+      std::span<const Message> head(c.messages.data(), k);
+      StatusOr<std::string> before = (*tmpl)->Render(head, history);
+      ASSERT_TRUE(before.ok()) << c.name;
+      EXPECT_TRUE(got->starts_with(*before)) << c.name << " up to message " << k;
+      StatusOr<std::string> hf_before = hf->Render(head, history);
+      StatusOr<std::string> hf_all = hf->Render(c.messages, c.options);
+      if (hf_before.ok() && hf_all.ok() && !hf_all->starts_with(*hf_before)) ++hf_not_prefix;
+    }
+  }
+  std::printf("[chat] qwen3 answers-only: %d renderings as transformers', %d with an assistant turn "
+              "after the last query; %d history prefixes the Hugging Face rule breaks\n",
+              equal, differing, hf_not_prefix);
+  EXPECT_GE(equal, 60);
+  EXPECT_GE(differing, 4);
+  // The property is not vacuous: the Hugging Face rule breaks it on these references.
+  EXPECT_GT(hf_not_prefix, 10);
 }
 
 TEST(ChatTemplateTest, Llama3WritesBosAndDatedVariantIsNotTakenForIt) {

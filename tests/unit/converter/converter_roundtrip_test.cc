@@ -34,6 +34,7 @@
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
+#include "tokenizer/chat_template.h"
 #include "unit/test_util.h"
 
 namespace litertlm {
@@ -135,6 +136,14 @@ TEST_P(ConverterRoundTripTest, ConvertedFileMatchesCheckpoint) {
   EXPECT_EQ(info.validation().num_tokens(), v.positions);
   EXPECT_DOUBLE_EQ(info.validation().top1_agreement(), v.top1_agreement);
   EXPECT_TRUE(info.validation().passed());
+  // The chat template: a Qwen3 checkpoint's is stored as our answers-only Qwen3 text (Google's
+  // LiteRT-LM holds conversations with it), the others as the checkpoint has them.
+  const std::string& stored_template = (*reader)->metadata()->jinja_prompt_template();
+  if (fixture.starts_with("qwen3")) {
+    EXPECT_EQ(stored_template, Qwen3AnswersOnlyJinjaTemplate());
+  } else {
+    EXPECT_EQ(DetectChatTemplateFamily(stored_template), ChatTemplateFamily::kGemma3);
+  }
   // The embedding never goes below int8; norms stay fp32.
   const TensorView* embed = (*reader)->weights()->Find("model.embed_tokens.weight");
   ASSERT_NE(embed, nullptr);
