@@ -1,6 +1,6 @@
 // The token-level state of one session: the KV cache, the tokens it holds, the last logits, and
-// the forward calls that extend it. Used by Session (api/session.cc) and the converter's validation
-// (converter/validation.cc); knows nothing of chat.
+// the forward calls that extend it. Used by the Generator (session/generator.h) and the
+// converter's validation (converter/validation.cc); knows nothing of chat.
 #ifndef LITERTLM_SESSION_CONTEXT_STATE_H_
 #define LITERTLM_SESSION_CONTEXT_STATE_H_
 
