@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,13 +40,9 @@ struct ServeArgs {
 };
 
 StatusOr<std::string> ResolveModelPath(const ServeArgs& args) {
-  std::error_code ec;
-  if (std::filesystem::exists(args.model, ec) && !IsGgufFile(args.model)) return args.model;
-  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
-  if (!store.ok()) return store.status();
   ConvertOptions convert;
   convert.num_threads = args.threads;
-  return EnsureRunnableModel(**store, args.model, convert);
+  return EnsureRunnableModelWithProgress(args.model, args.store, convert);
 }
 
 bool IsLoopback(const std::string& host) {
