@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -202,16 +201,9 @@ void Print(const BenchArgs& args, const BenchResult& r) {
 // A checkpoint directory or .litertlm file is benchmarked as it is (a checkpoint runs in fp32);
 // a model name or a .gguf file is resolved like `run` does (pulled / converted when needed).
 StatusOr<std::string> ResolveModel(const BenchArgs& args) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(args.model, ec) ||
-      (std::filesystem::is_regular_file(args.model, ec) && !IsGgufFile(args.model))) {
-    return args.model;
-  }
-  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
-  if (!store.ok()) return store.status();
   ConvertOptions options;
   options.num_threads = args.threads;
-  return EnsureRunnableModel(**store, args.model, options);
+  return EnsureRunnableModelWithProgress(args.model, args.store, options);
 }
 
 int Run(BenchArgs args) {

@@ -1,16 +1,12 @@
 #include "model_resolution.h"
 
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
+#include <optional>
 
 #include "conversion_signals.h"
-#include "hub_cli.h"
+#include "litertlm/model_resolver.h"
 
 namespace litertlm::cli {
 namespace {
@@ -32,41 +28,46 @@ void DrawConvertBar(const ConvertProgress& p) {
   std::fflush(stderr);
 }
 
-std::string SourceRecordPath(const std::string& output) { return output + ".source"; }
-
-// True when `output` exists and was converted from `gguf` as it is now (same size, mtime and
-// edge digest, recorded by RecordConversionSource). Says why on stderr when not.
-bool ConversionIsCurrent(const std::string& output, const std::string& gguf) {
-  std::error_code ec;
-  if (!fs::exists(output, ec)) return false;
-  std::ifstream in(SourceRecordPath(output));
-  std::string recorded((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!recorded.empty() && recorded.back() == '\n') recorded.pop_back();
-  StatusOr<std::string> now = SourceFingerprint(gguf);
-  if (now.ok() && *now == recorded) return true;
-  std::fprintf(stderr, "%s changed since %s was converted from it (%s): converting again\n",
-               gguf.c_str(), output.c_str(),
-               recorded.empty() ? "no record of the source" : "size, date or content differ");
-  return false;
+void PrintConvertHeader(const std::string& source, const ConvertOptions& o) {
+  std::fprintf(stderr, "Converting %s...\nQuantization: %s\n",
+               (o.source_name.empty() ? source : o.source_name).c_str(),
+               QuantizationName(o.quantization).c_str());
 }
 
-void RecordConversionSource(const std::string& output, const std::string& gguf) {
-  StatusOr<std::string> fingerprint = SourceFingerprint(gguf);
-  if (!fingerprint.ok()) return;  // the next run converts again: safe
-  const std::string path = SourceRecordPath(output);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << *fingerprint << "\n";
-    if (!out.flush()) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return;
-    }
+void PrintConvertResult(const ConvertResult& result) {
+  if (result.validation) PrintValidationReport(*result.validation);
+  if (!result.format_reason.empty()) {
+    std::fprintf(stderr, "note: wrote liblitertlm's own format, which only liblitertlm runs, not Google's LiteRT-LM: %s\n",
+                 result.format_reason.c_str());
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) fs::remove(tmp, ec);
+  if (result.int4_fallback_tensors > 0) {
+    std::fprintf(stderr, "note: %d tensor(s) kept at int8 (input size not a multiple of 128)\n",
+                 result.int4_fallback_tensors);
+  }
+  std::fprintf(stderr, "\u2713 Model successfully converted! (%s in %.1fs)\n%s\n",
+               FormatBytes(result.output_bytes).c_str(), result.seconds, result.output_path.c_str());
+}
+
+// Why a conversion starts, as the CLI has always said it.
+void PrintConvertReason(const ModelResolveEvent& e) {
+  switch (e.reason) {
+    case ConvertReason::kGgufNotConverted:
+      std::fprintf(stderr, "Model not converted yet. Converting %s...\n", e.source.c_str());
+      break;
+    case ConvertReason::kGgufUnrecorded:
+    case ConvertReason::kGgufChanged:
+      std::fprintf(stderr, "%s changed since %s was converted from it (%s): converting again\n",
+                   e.source.c_str(), e.path.c_str(),
+                   e.reason == ConvertReason::kGgufUnrecorded ? "no record of the source"
+                                                              : "size, date or content differ");
+      break;
+    case ConvertReason::kDownloadedCheckpoint:
+    case ConvertReason::kLocalCheckpoint:
+      std::fprintf(stderr, "Model not found locally. Converting from %s...\n",
+                   e.reason == ConvertReason::kDownloadedCheckpoint ? "HuggingFace"
+                                                                    : "the downloaded checkpoint");
+      break;
+  }
 }
 
 }  // namespace
@@ -77,8 +78,7 @@ bool IsGgufFile(const std::string& path) {
 }
 
 std::string GgufOutputPath(const ModelStore& store, const std::string& gguf_path) {
-  const std::string stem = fs::path(gguf_path).stem().string();
-  return (fs::path(store.models_dir()) / "local" / stem / (stem + ".litertlm")).string();
+  return GgufConversionPath(store.models_dir(), gguf_path);
 }
 
 std::function<bool(const ConvertProgress&)> MakeConvertProgressPrinter() {
@@ -119,65 +119,47 @@ StatusOr<ConvertResult> ConvertWithProgress(const std::string& source,
                                             const ConvertOptions& options) {
   ConvertOptions o = options;
   if (!o.on_progress) o.on_progress = MakeConvertProgressPrinter();
-  std::fprintf(stderr, "Converting %s...\nQuantization: %s\n",
-               (o.source_name.empty() ? source : o.source_name).c_str(),
-               QuantizationName(o.quantization).c_str());
+  PrintConvertHeader(source, o);
   StatusOr<ConvertResult> result = [&] {
     ConversionSignalGuard remove_partial_output_on_signal;
     return Convert(source, output_path, o);
   }();
   if (!result.ok()) return result;
-  if (IsGgufFile(source)) RecordConversionSource(output_path, source);
-  if (result->validation) PrintValidationReport(*result->validation);
-  if (!result->format_reason.empty()) {
-    std::fprintf(stderr, "note: wrote liblitertlm's own format, which only liblitertlm runs, not Google's LiteRT-LM: %s\n",
-                 result->format_reason.c_str());
-  }
-  if (result->int4_fallback_tensors > 0) {
-    std::fprintf(stderr, "note: %d tensor(s) kept at int8 (input size not a multiple of 128)\n",
-                 result->int4_fallback_tensors);
-  }
-  std::fprintf(stderr, "\u2713 Model successfully converted! (%s in %.1fs)\n%s\n",
-               FormatBytes(result->output_bytes).c_str(), result->seconds,
-               result->output_path.c_str());
+  // Without a record the next `run` converts again: safe, so a failed record is no error here.
+  if (IsGgufFile(source)) (void)RecordConversionSource(output_path, source);
+  PrintConvertResult(*result);
   return result;
 }
 
-StatusOr<std::string> EnsureRunnableModel(ModelStore& store, const std::string& model,
-                                          const ConvertOptions& options) {
-  ConvertOptions o = options;
-  if (o.source_name.empty()) o.source_name = model;
-  std::error_code ec;
-  if (IsGgufFile(model)) {
-    const std::string out = GgufOutputPath(store, model);
-    if (ConversionIsCurrent(out, model)) {
-      std::fprintf(stderr, "\u2713 Model already exists at %s\n", out.c_str());
-      return out;
+StatusOr<std::string> EnsureRunnableModelWithProgress(const std::string& model,
+                                                      const ModelStoreFlags& flags,
+                                                      const ConvertOptions& options) {
+  ModelResolveOptions resolve;
+  resolve.store = MakeModelStoreOptions(flags);
+  resolve.convert = options;
+  if (resolve.convert.source_name.empty()) resolve.convert.source_name = model;
+  if (!resolve.convert.on_progress) resolve.convert.on_progress = MakeConvertProgressPrinter();
+  // Installed while a conversion runs only (a download keeps its partial file for resuming).
+  std::optional<ConversionSignalGuard> guard;
+  resolve.on_event = [&](const ModelResolveEvent& e) {
+    switch (e.kind) {
+      case ModelResolveEvent::Kind::kFound:
+        std::fprintf(stderr, "\u2713 Model already exists at %s\n", e.path.c_str());
+        break;
+      case ModelResolveEvent::Kind::kConverting:
+        PrintConvertReason(e);
+        PrintConvertHeader(e.source, resolve.convert);
+        guard.emplace();
+        break;
+      case ModelResolveEvent::Kind::kConverted:
+        guard.reset();
+        PrintConvertResult(*e.conversion);
+        break;
     }
-    if (!fs::exists(out, ec))
-      std::fprintf(stderr, "Model not converted yet. Converting %s...\n", model.c_str());
-    StatusOr<ConvertResult> r = ConvertWithProgress(model, out, o);
-    if (!r.ok()) return r.status();
-    return out;
-  }
-  StatusOr<ResolvedModel> resolved = store.Pull(model);
-  if (!resolved.ok()) return resolved.status();
-  if (!resolved->needs_conversion()) {
-    if (!resolved->downloaded) {
-      std::fprintf(stderr, "\u2713 Model already exists at %s\n", resolved->litertlm_path.c_str());
-    }
-    return resolved->litertlm_path;
-  }
-  if (fs::exists(resolved->litertlm_path, ec)) {
-    std::fprintf(stderr, "\u2713 Model already exists at %s\n", resolved->litertlm_path.c_str());
-    return resolved->litertlm_path;
-  }
-  std::fprintf(stderr, "Model not found locally. Converting from %s...\n",
-               resolved->downloaded ? "HuggingFace" : "the downloaded checkpoint");
-  StatusOr<ConvertResult> r = ConvertWithProgress(resolved->checkpoint_dir,
-                                                  resolved->litertlm_path, o);
-  if (!r.ok()) return r.status();
-  return resolved->litertlm_path;
+  };
+  StatusOr<std::string> path = EnsureRunnableModel(model, resolve);
+  guard.reset();
+  return path;
 }
 
 }  // namespace litertlm::cli

@@ -100,15 +100,12 @@ SamplerOptions ApplySamplerFlags(const RunArgs& args, SamplerOptions sampler) {
 
 // A path to a .litertlm file or a checkpoint directory is loaded as is. Anything else goes
 // through the models directory: local first, else downloaded; a checkpoint (Qwen/*, google/*) or a
-// .gguf file is converted with the default options first (EnsureRunnableModel prints each step).
+// .gguf file is converted with the default options first (litertlm::EnsureRunnableModel; each step
+// printed by EnsureRunnableModelWithProgress).
 StatusOr<std::string> ResolveModelPath(const RunArgs& args) {
-  std::error_code ec;
-  if (std::filesystem::exists(args.model, ec) && !IsGgufFile(args.model)) return args.model;
-  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
-  if (!store.ok()) return store.status();
   ConvertOptions convert;
   convert.num_threads = args.threads;
-  return EnsureRunnableModel(**store, args.model, convert);
+  return EnsureRunnableModelWithProgress(args.model, args.store, convert);
 }
 
 bool OnePrompt(const RunArgs& args) { return args.prompt_opt->count() + args.file_opt->count() > 0; }

@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,13 +40,9 @@ struct ServeArgs {
 };
 
 StatusOr<std::string> ResolveModelPath(const ServeArgs& args) {
-  std::error_code ec;
-  if (std::filesystem::exists(args.model, ec) && !IsGgufFile(args.model)) return args.model;
-  auto store = ModelStore::Open(MakeModelStoreOptions(args.store));
-  if (!store.ok()) return store.status();
   ConvertOptions convert;
   convert.num_threads = args.threads;
-  return EnsureRunnableModel(**store, args.model, convert);
+  return EnsureRunnableModelWithProgress(args.model, args.store, convert);
 }
 
 bool IsLoopback(const std::string& host) {
@@ -87,12 +82,11 @@ int Serve(ServeArgs args) {
   scheduler_options.cache_sessions = args.cache_sessions;
   scheduler_options.session.max_context = args.max_context;
   scheduler_options.session.kv_cache_dtype = *kv_dtype;
-  // The cores are shared by the requests that run at once: each session gets its share.
-  const int total_threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
-  scheduler_options.session.num_threads = std::max(1, total_threads / args.parallel);
+  // The requests that run at once share the engine's one thread pool (--threads): their matrix
+  // operations take turns, each on all the threads (SessionOptions::num_threads 0).
   if (!args.no_batch && args.parallel > 1) {
-    // The decode steps of the running requests go through one forward pass on all the threads.
-    auto batcher = DecodeBatcher::Create((*engine)->model(), total_threads);
+    // The decode steps of the running requests go through one forward pass, on the same pool.
+    auto batcher = DecodeBatcher::Create((*engine)->model());
     if (!batcher.ok()) return ReportError(batcher.status());
     scheduler_options.session.decode_batcher = *batcher;
   }

@@ -13,7 +13,11 @@
 //
 // Ownership: Create returns std::shared_ptr<const Engine>; sessions keep it alive.
 // Thread-safety: an Engine is immutable; any number of sessions on any number of threads may
-// share it.
+// share it. Threads: the engine owns one pool of EngineOptions::num_threads threads, and its
+// sessions (and a DecodeBatcher on its model) run their matrix work on it unless given a thread
+// count of their own (SessionOptions::num_threads). Sessions generating at once on several
+// threads take turns on the pool one matrix operation at a time, each on all of its threads:
+// every session computes exactly what it computes alone, and the cores are not oversubscribed.
 #ifndef LITERTLM_ENGINE_H_
 #define LITERTLM_ENGINE_H_
 

@@ -9,6 +9,7 @@
 #include "litertlm/hub.h"
 #include "litertlm/inspect.h"
 #include "litertlm/model.h"
+#include "litertlm/model_resolver.h"
 #include "litertlm/sampler.h"
 #include "litertlm/session.h"
 #include "litertlm/status.h"

@@ -15,7 +15,9 @@
 //   std::span<const float> logits = (*session)->LastLogits();
 //
 // Thread-safety: a Session is used by one thread at a time, except Cancel(), which any thread may
-// call at any time. Many sessions on many threads may share one Engine or Model.
+// call at any time. Many sessions on many threads may share one Engine or Model: each has its
+// own KV cache, tokens, history and sampler, and their matrix work shares the model's one thread
+// pool (see litertlm/engine.h), so concurrent sessions give the results they give alone.
 #ifndef LITERTLM_SESSION_H_
 #define LITERTLM_SESSION_H_
 
@@ -73,7 +75,8 @@ class LITERTLM_API DecodeBatcher {
  public:
   class Impl;  // private to the library
 
-  // `num_threads`: worker threads of the batched steps (0 = physical cores).
+  // `num_threads`: threads of the batched steps; 0 or the model's LoadOptions::num_threads = the
+  // model's shared pool (the one its sessions use), another count = a pool of the batcher's own.
   static StatusOr<std::shared_ptr<DecodeBatcher>> Create(std::shared_ptr<const Model> model,
                                                          int num_threads = 0);
   explicit DecodeBatcher(std::unique_ptr<Impl> impl);

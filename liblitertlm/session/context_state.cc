@@ -10,19 +10,17 @@ namespace {
 // Prefill runs in chunks of at most this many tokens: bounds scratch memory and is the
 // granularity at which a prefill notices Cancel().
 constexpr size_t kMaxChunk = 128;
+}  // namespace
 
-// The model's shared pool when `num_threads` is 0 or what the model was loaded with; otherwise
-// a pool of this state's own.
-std::shared_ptr<ThreadPool> PoolFor(const Model::Impl& model, int num_threads) {
+std::shared_ptr<ThreadPool> SessionThreadPool(const Model::Impl& model, int num_threads) {
   if (num_threads <= 0 || num_threads == model.options.num_threads) return model.SharedPool();
   return std::make_shared<ThreadPool>(num_threads);
 }
-}  // namespace
 
 ContextState::ContextState(const Model::Impl& model, int max_tokens, int num_threads,
                            KvDType kv_dtype)
     : model_(model),
-      kernels_(std::make_unique<KernelContext>(PoolFor(model, num_threads))),
+      kernels_(std::make_unique<KernelContext>(SessionThreadPool(model, num_threads))),
       cache_(model.config.num_layers, model.config.num_kv_heads, model.config.head_dim, max_tokens,
              kv_dtype) {}
 

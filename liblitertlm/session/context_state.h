@@ -1,6 +1,6 @@
 // The token-level state of one session: the KV cache, the tokens it holds, the last logits, and
-// the forward calls that extend it. Used by Session (api/session.cc) and the converter's validation
-// (converter/validation.cc); knows nothing of chat.
+// the forward calls that extend it. Used by the Generator (session/generator.h) and the
+// converter's validation (converter/validation.cc); knows nothing of chat.
 #ifndef LITERTLM_SESSION_CONTEXT_STATE_H_
 #define LITERTLM_SESSION_CONTEXT_STATE_H_
 
@@ -18,11 +18,16 @@
 
 namespace litertlm {
 
+// The thread pool a session (or a DecodeBatcher) on `model` runs its matrix work on: the model's
+// shared pool (Model::Impl::SharedPool, one per Engine) when `num_threads` is 0 or the model's
+// LoadOptions::num_threads, otherwise a new pool of `num_threads` threads of its own. Work from
+// several threads on one pool takes turns job by job (util/thread_pool.h).
+std::shared_ptr<ThreadPool> SessionThreadPool(const Model::Impl& model, int num_threads);
+
 class ContextState {
  public:
   // `model` must outlive the state. `max_tokens` ≤ the model's context limit. `num_threads`:
-  // threads for this state's matrix work; 0 or the model's LoadOptions::num_threads = the
-  // model's shared pool (Model::Impl::SharedPool), another count = a pool of its own.
+  // threads for this state's matrix work (SessionThreadPool).
   ContextState(const Model::Impl& model, int max_tokens, int num_threads,
                KvDType kv_dtype = KvDType::kF32);
   ContextState(const ContextState& other);
@@ -49,6 +54,8 @@ class ContextState {
   int num_tokens() const { return static_cast<int>(tokens_.size()); }
   int max_tokens() const { return cache_.max_tokens(); }
   const Model::Impl& model() const { return model_; }
+  // The pool this state's matrix work runs on (shared with the model's other states, or its own).
+  const std::shared_ptr<ThreadPool>& pool() const { return kernels_->shared_pool(); }
 
  private:
   Status Validate(std::span<const TokenId> tokens) const;

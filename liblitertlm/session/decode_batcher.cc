@@ -14,7 +14,7 @@ constexpr auto kMaxGather = std::chrono::milliseconds(100);
 }  // namespace
 
 DecodeBatcher::Impl::Impl(std::shared_ptr<const Model> model, int num_threads)
-    : model_(std::move(model)), ctx_(num_threads) {}
+    : model_(std::move(model)), ctx_(SessionThreadPool(model_->impl(), num_threads)) {}
 
 void DecodeBatcher::Impl::Join() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -100,7 +100,6 @@ StatusOr<std::shared_ptr<DecodeBatcher>> DecodeBatcher::Create(std::shared_ptr<c
                                                                int num_threads) {
   if (model == nullptr) return InvalidArgumentError("DecodeBatcher::Create: model is null");
   if (num_threads < 0) return InvalidArgumentError("DecodeBatcher::Create: num_threads must be >= 0");
-  if (num_threads == 0) num_threads = model->impl().options.num_threads;
   return std::make_shared<DecodeBatcher>(std::make_unique<Impl>(std::move(model), num_threads));
 }
 

@@ -4,6 +4,8 @@
 // step as soon as every joined session has queued its token (or, so that a slow session does not
 // hold the others back, one step's duration after the later of its own arrival and the end of
 // the previous step), runs one ContextState::DecodeBatch for all queued requests, and wakes them.
+// The steps run on the model's shared pool unless Create() was given another thread count, so a
+// server's batched decode and its sessions' prefills take turns on one set of threads.
 #ifndef LITERTLM_SESSION_DECODE_BATCHER_H_
 #define LITERTLM_SESSION_DECODE_BATCHER_H_
 
@@ -25,6 +27,8 @@ class DecodeBatcher::Impl {
   Impl(std::shared_ptr<const Model> model, int num_threads);
 
   const Model* model() const { return model_.get(); }
+  // The pool the batched steps run on (SessionThreadPool of the Create() thread count).
+  const std::shared_ptr<ThreadPool>& pool() const { return ctx_.shared_pool(); }
   void Join();
   void Leave();
   // Appends `token` to `state` (one decode step), batched with the other joined sessions.

@@ -375,6 +375,50 @@ TEST_P(ChatFixtureTest, DecodeBatcherSessionsMatchRunningAlone) {
   EXPECT_EQ(Session::Create(other, wrong).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Two sessions of one engine generating at the same time on two threads, on the engine's one
+// thread pool (SessionOptions::num_threads 0, no DecodeBatcher): their matrix operations take
+// turns on the pool, and each answers exactly what it answers alone (greedy and seeded).
+TEST_P(ChatFixtureTest, TwoThreadsOnTheEnginePoolMatchRunningAlone) {
+  EngineOptions engine_options;
+  engine_options.num_threads = 2;  // a pool with a worker, so the two callers really share it
+  auto engine = Engine::Create(GoldenDir() + "/models/" + GetParam(), engine_options);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  const std::vector<std::string> prompts = {"Two lazy dogs jump high.", "Four quick brown foxes and a dog."};
+  const std::vector<GenerateOptions> options = {Greedy(24), Seeded(24, 7)};
+  auto generate = [&](size_t i, const StreamCallback& on_text) {
+    auto session = Session::Create(*engine);
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+    if (!session.ok()) return std::string();
+    (*session)->AddMessage(Role::kUser, prompts[i]);
+    return MustGenerate(**session, options[i], on_text).text;
+  };
+  std::vector<std::string> alone;
+  for (size_t i = 0; i < prompts.size(); ++i) alone.push_back(generate(i, nullptr));
+  std::vector<std::string> together(prompts.size());
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t started = 0;
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      bool first = true;
+      // Each holds its first piece until the other is decoding too (or 2 s passed).
+      together[i] = generate(i, [&](std::string_view) {
+        if (!first) return true;
+        first = false;
+        std::unique_lock<std::mutex> lock(mu);
+        ++started;
+        cv.notify_all();
+        cv.wait_for(lock, std::chrono::seconds(2), [&] { return started == prompts.size(); });
+        return true;
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(together, alone);
+  EXPECT_FALSE(alone[0].empty());
+}
+
 // A context that fills while generating ends with kContextFull; a prompt that cannot fit is
 // OUT_OF_RANGE; the session survives both.
 TEST_P(ChatFixtureTest, ContextFullAndPromptTooLong) {
