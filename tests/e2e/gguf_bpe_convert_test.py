@@ -7,8 +7,9 @@ the file converted from the checkpoint directory tokenize a varied text to the s
 tokenizer.json rebuilt from the GGUF vocabulary, written as the HF tokenizer section, against the
 checkpoint's own tokenizer.json), `run` gives the same greedy text with the same token counts, raw
 and through the chat template (the GGUF's tokenizer.chat_template), and `inspect` shows the same
-start/stop tokens. A GGUF whose tokenizer.ggml.pre is unknown is a one-line error naming the file
-and the value.
+start/stop tokens. The Llama GGUF fixtures (tiny_llama.gguf, tiny_llama3_scaled.gguf) convert,
+tokenize and continue text like llama_tied_chatml / llama3_gqa. A GGUF whose tokenizer.ggml.pre is
+unknown is a one-line error naming the file and the value.
 
 Python standard library only. Env: LITERTLM_CLI, LITERTLM_GOLDEN_DIR, LITERTLM_TEST_TMPDIR.
 """
@@ -83,6 +84,27 @@ class GgufBpeConvertTest(ConvertSandbox, unittest.TestCase):
 
     def test_tflite_format_from_gguf_equals_checkpoint(self):
         self.check_same_behaviour(*self.convert_both("tflite"))
+
+    def test_llama_ggufs_convert_and_run_like_their_checkpoints(self):
+        # The Llama GGUF fixtures (tests/tools/make_llama_gguf_fixture.py, "gpt2" vocabularies
+        # tagged "qwen2") against the checkpoints they were made from; they carry no chat template,
+        # so the raw continuation is compared.
+        text_file = os.path.join(self.dir, "text.txt")
+        with open(text_file, "w", encoding="utf-8") as f:
+            f.write(TEXT)
+        for gguf, ckpt in (("tiny_llama", "llama_tied_chatml"), ("tiny_llama3_scaled", "llama3_gqa")):
+            with self.subTest(gguf=gguf):
+                outs = []
+                for src, stem in ((os.path.join(GOLDEN, "gguf", gguf + ".gguf"), gguf), (fixture(ckpt), ckpt)):
+                    ok(self, self.convert(src, "--quantize", "fp32"))
+                    outs.append(os.path.join(self.dir, stem + ".litertlm"))
+                want = ok(self, run_cli("tokenize", fixture(ckpt), "--file", text_file)).stdout
+                for out in outs:
+                    self.assertEqual(ok(self, run_cli("tokenize", out, "--file", text_file)).stdout, want)
+                a, b = (answer(self, out, "--no-chat-template", "--prompt", "The capital of France is")
+                        for out in outs)
+                for key in ("text", "prompt_tokens", "generated_tokens"):
+                    self.assertEqual(a[key], b[key], key)
 
     def test_unknown_pre_tokenizer_is_one_line(self):
         with open(GGUF, "rb") as f:
