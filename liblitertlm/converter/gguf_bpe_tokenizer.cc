@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "litertlm/tokenizer.h"
+#include "tokenizer/byte_level.h"
 #include "util/status_macros.h"
 
 namespace litertlm::converter {
@@ -176,9 +177,9 @@ Status CheckVocabulary(const GgufVocab& v, const std::string& origin) {
   std::unordered_map<std::string_view, size_t> seen;
   seen.reserve(v.tokens.size());
   for (size_t i = 0; i < v.tokens.size(); ++i) {
-    if (v.tokens[i].empty()) {
-      return InvalidArgumentError(origin + ": tokenizer.ggml.tokens[" + std::to_string(i) +
-                                  "] is empty");
+    if (v.tokens[i].empty() || hf::ValidUtf8Prefix(v.tokens[i]) != v.tokens[i].size()) {
+      return InvalidArgumentError(origin + ": tokenizer.ggml.tokens[" + std::to_string(i) + "] is " +
+                                  (v.tokens[i].empty() ? "empty" : "not valid UTF-8"));
     }
     auto [it, fresh] = seen.emplace(v.tokens[i], i);
     if (!fresh) {
@@ -228,6 +229,10 @@ StatusOr<std::string> BuildHfTokenizerJson(const GgufVocab& v, const std::string
                               "' is not a byte-level BPE ('gpt2') vocabulary");
   }
   const PreTokenizerRecipe* recipe = FindRecipe(v.pre);
+  if (v.pre.empty()) {
+    return InvalidArgumentError(origin + ": tokenizer.ggml.pre is missing: the byte-level BPE "
+                                "pre-tokenizer cannot be chosen (supported: " + SupportedList() + ")");
+  }
   if (recipe == nullptr) {
     return InvalidArgumentError(origin + ": tokenizer.ggml.pre '" + v.pre + "' is not a supported "
                                 "byte-level BPE pre-tokenizer (supported: " + SupportedList() + ")");
@@ -323,9 +328,9 @@ StatusOr<std::string> BuildHfTokenizerJson(const GgufVocab& v, const std::string
     const std::string& m = v.merges[i];
     const size_t space = m.find(' ', 1);
     if (space == std::string::npos || space + 1 == m.size() ||
-        m.find(' ', space + 1) != std::string::npos) {
+        m.find(' ', space + 1) != std::string::npos || hf::ValidUtf8Prefix(m) != m.size()) {
       return InvalidArgumentError(origin + ": tokenizer.ggml.merges[" + std::to_string(i) +
-                                  "] '" + m + "' is not two tokens separated by one space");
+                                  "] '" + m + "' is not two UTF-8 tokens separated by one space");
     }
     Str(w, m);
   }

@@ -326,7 +326,7 @@ TEST(GgufBpeTokenizer, InconsistentVocabulariesAreErrors) {
   EXPECT_TRUE(converter::BuildHfTokenizerJson(v, "m.gguf").ok());
   v.merges = {"ab"};
   EXPECT_THAT(converter::BuildHfTokenizerJson(v, "m.gguf").status().message(),
-              HasSubstr("tokenizer.ggml.merges[0] 'ab'"));
+              HasSubstr("tokenizer.ggml.merges[0] 'ab' is not two UTF-8 tokens"));
   v.merges = {"a b"};
   v.token_types = {};
   EXPECT_THAT(converter::BuildHfTokenizerJson(v, "m.gguf").status().message(),
@@ -335,7 +335,14 @@ TEST(GgufBpeTokenizer, InconsistentVocabulariesAreErrors) {
   v.tokens.back() = "a";
   EXPECT_THAT(converter::BuildHfTokenizerJson(v, "m.gguf").status().message(),
               HasSubstr("holds 'a' twice (ids 97 and 256)"));
+  v.tokens.back() = "a\xff";
+  EXPECT_THAT(converter::BuildHfTokenizerJson(v, "m.gguf").status().message(),
+              HasSubstr("tokenizer.ggml.tokens[256] is not valid UTF-8"));
   v.tokens.back() = "ab";
+  v.pre = "";
+  EXPECT_THAT(converter::BuildHfTokenizerJson(v, "m.gguf").status().message(),
+              HasSubstr("m.gguf: tokenizer.ggml.pre is missing"));
+  v.pre = "qwen2";
   v.add_bos = true;
   EXPECT_THAT(converter::BuildHfTokenizerJson(v, "m.gguf").status().message(),
               HasSubstr("no tokenizer.ggml.bos_token_id"));
