@@ -9,6 +9,8 @@
 //     tokenizer.ggml.pre "llama-bpe") against that tokenizer.json given Meta's Llama 3
 //     pre-tokenizer (\p{N}{1,3}) and ignore_merges, as upstream Llama 3 files have them: same ids
 //     with and without BOS on the corpus;
+//   - the gpt-2, smollm and llama-bpe families on the real Qwen3 vocabulary against Hugging Face
+//     tokenizers given each family's own pre-tokenizer (tests/tools/make_bpe_pre_reference.py);
 //   - errors: unknown pre, missing merges / token types.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -290,6 +292,45 @@ TEST(GgufBpeTokenizer, PreSelectsTheDigitSplit) {
   // add_bos_token false overrides llama-bpe's default: no BOS.
   EXPECT_EQ(a->Encode("7", true).value(), a->Encode("7", false).value());
 }
+
+// Each supported `pre` family on the real Qwen3 vocabulary against Hugging Face tokenizers given
+// that family's upstream components (HF's Digits for smollm, ByteLevel's own GPT-2 regex for gpt-2,
+// Meta's Llama 3 Split + ignore_merges): tests/golden/gguf/bpe_pre_reference.json.gz, made by
+// tests/tools/make_bpe_pre_reference.py.
+class GgufBpeFamilyTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GgufBpeFamilyTest, IdsMatchHuggingFaceWithTheFamilysPreTokenizer) {
+  rapidjson::Document ref;
+  const std::string all = ReadGzip(GoldenDir() + "/gguf/bpe_pre_reference.json.gz");
+  ref.Parse(all.data(), all.size());
+  ASSERT_FALSE(ref.HasParseError());
+  const rapidjson::Value& texts = ref["texts"];
+  const rapidjson::Value& ids = ref["families"][GetParam().c_str()];
+  ASSERT_EQ(texts.Size(), ids.Size());
+  ASSERT_GT(texts.Size(), 500u);
+  VocabExport x{GetParam(), 151936, 151643, 151645, 151643, false};
+  auto tok = Rebuild(WriteVocabGguf(FixtureTokenizerPath("qwen3"), x, ScratchDir() + "/v.gguf"));
+  ASSERT_NE(tok, nullptr);
+  size_t mismatches = 0;
+  for (rapidjson::SizeType i = 0; i < texts.Size(); ++i) {
+    const std::string_view text(texts[i].GetString(), texts[i].GetStringLength());
+    auto got = tok->Encode(text, false);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    if (*got != IdsOf(ids[i]) && ++mismatches <= 5) {
+      ADD_FAILURE() << "text " << ::testing::PrintToString(std::string(text)) << "\n rebuilt "
+                    << Show(*got) << "\n hf      " << Show(IdsOf(ids[i]));
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << "of " << texts.Size();
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, GgufBpeFamilyTest,
+                         ::testing::Values("gpt-2", "smollm", "llama-bpe"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
 
 TEST(GgufBpeTokenizer, UnknownPreIsAOneLineErrorNamingFileAndValue) {
   const std::string src = GoldenDir() + "/models/qwen3_gqa/tokenizer.json";
