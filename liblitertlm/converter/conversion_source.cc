@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "converter/gguf_bpe_tokenizer.h"
 #include "converter/gguf_tokenizer.h"
 #include "format/gguf_hf_config.h"
 #include "format/gguf_vocab.h"
@@ -92,8 +93,13 @@ StatusOr<ConversionSource> OpenGguf(const std::string& path) {
   ASSIGN_OR_RETURN(s.config, ParseModelConfig(s.config_json, path + " (config from GGUF metadata)",
                                               static_cast<int64_t>(gguf->TensorNames().size())));
   ASSIGN_OR_RETURN(GgufVocab vocab, ReadGgufVocab(gguf->gguf()));
-  ASSIGN_OR_RETURN(s.tokenizer_bytes, BuildSentencePieceModel(vocab, path));
-  s.tokenizer_kind = format::TokenizerKind::kSentencePiece;
+  if (vocab.model == "gpt2") {  // byte-level BPE (Qwen, Llama 3, ...): a tokenizer.json
+    ASSIGN_OR_RETURN(s.tokenizer_bytes, BuildHfTokenizerJson(vocab, path));
+    s.tokenizer_kind = format::TokenizerKind::kHfTokenizerJson;
+  } else {
+    ASSIGN_OR_RETURN(s.tokenizer_bytes, BuildSentencePieceModel(vocab, path));
+    s.tokenizer_kind = format::TokenizerKind::kSentencePiece;
+  }
   s.chat_template = vocab.chat_template;
   s.gguf = gguf.get();
   s.weights = std::move(gguf);

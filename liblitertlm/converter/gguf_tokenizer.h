@@ -18,7 +18,8 @@
 
 namespace litertlm::converter {
 
-// Serialized ModelProto. UNIMPLEMENTED for non-SentencePiece vocabularies (e.g. "gpt2" BPE);
+// Serialized ModelProto. UNIMPLEMENTED for non-SentencePiece vocabularies (byte-level "gpt2"
+// vocabularies are rebuilt as a tokenizer.json instead: converter/gguf_bpe_tokenizer.h);
 // INVALID_ARGUMENT (naming `origin`) for inconsistent ones; FAILED_PRECONDITION when the rebuilt
 // tokenizer does not round-trip.
 StatusOr<std::string> BuildSentencePieceModel(const GgufVocab& vocab, const std::string& origin);

@@ -202,6 +202,23 @@ class GoogleRuntimeTest(unittest.TestCase):
         self.assertTrue(second_prompt.startswith(first_prompt + ours[0]["text"] + "<|im_end|>\n"), second_prompt)
         self.assertTrue(conversation.send_message(turns[1], max_output_tokens=4))
 
+    def test_gguf_with_byte_level_vocabulary_runs_in_googles_engine(self):
+        # tiny_qwen3.gguf is qwen3_gqa as llama.cpp writes it: its tokenizer is rebuilt as a
+        # tokenizer.json (converter/gguf_bpe_tokenizer.h) that Google's runtime must read, and the
+        # greedy text must equal ours on the same file and on the file converted from the checkpoint.
+        gguf = os.path.join(SOURCE, "tests", "golden", "gguf", "tiny_qwen3.gguf")
+        out_dir = os.path.join(self.tmp, "gguf")
+        subprocess.run([CLI, "convert", gguf, "--format", "tflite", "--quantize", "dynamic_int8",
+                        "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", out_dir],
+                       capture_output=True, text=True, check=True)
+        path = os.path.join(out_dir, "tiny_qwen3.litertlm")
+        ours = our_text(CLI, path, TEXT_PROMPT, STEPS)
+        self.assertEqual(ours, our_text(CLI, self.convert("qwen3_gqa", "dynamic_int8"), TEXT_PROMPT, STEPS))
+        if "\x00" in ours:
+            ours = ours[:ours.index("\x00")]
+        self.assertGreater(len(ours), 8)
+        self.assertEqual(google_text(path, TEXT_PROMPT, STEPS), ours)
+
     def test_peek_reads_without_warning(self):
         for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8")]:
             with self.subTest(checkpoint=checkpoint, quantize=quantize):

@@ -79,7 +79,7 @@ TEST_P(HfCorpusTest, DecodeMatchesHuggingFace) {
 TEST_P(HfCorpusTest, LongDocumentMatchesHuggingFace) {
   const Tokenizer* tok = FixtureTokenizer(GetParam());
   ASSERT_NE(tok, nullptr);
-  std::ifstream in(GoldenPath("long_document.json"));
+  std::ifstream in(TokenizerGoldenPath("long_document.json"));
   std::stringstream ss;
   ss << in.rdbuf();
   rapidjson::Document info;

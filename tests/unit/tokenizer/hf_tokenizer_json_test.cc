@@ -36,7 +36,7 @@ std::string ToJson(const rapidjson::Value& v) {
 
 TEST(HfTokenizerJson, AddedTokenFlagsAndStripDecoderMatchHf) {
   rapidjson::Document golden;
-  golden.Parse(ReadFile(GoldenPath("added_token_flags.json")).c_str());
+  golden.Parse(ReadFile(TokenizerGoldenPath("added_token_flags.json")).c_str());
   ASSERT_TRUE(golden.IsObject());
   auto tok = Tokenizer::FromBytes(TokenizerKind::kHfTokenizerJson, ToJson(golden["tokenizer"]),
                                   "flags/tokenizer.json");

@@ -22,7 +22,7 @@ inline std::string FixtureTokenizerPath(const std::string& model) {
   return SharedDir() + "/fixtures/tokenizers/" + model + "/tokenizer.json";
 }
 
-inline std::string GoldenPath(const std::string& name) { return GoldenDir() + "/tokenizer/" + name; }
+inline std::string TokenizerGoldenPath(const std::string& name) { return GoldenDir() + "/tokenizer/" + name; }
 
 // Loaded once per process; nullptr (with the error printed) when loading fails.
 inline const Tokenizer* FixtureTokenizer(const std::string& model) {
@@ -69,7 +69,7 @@ inline std::vector<TokenId> IdsOf(const rapidjson::Value& v) {
 inline const std::vector<CorpusEntry>& Corpus() {
   static std::vector<CorpusEntry>* corpus = [] {
     auto* out = new std::vector<CorpusEntry>();
-    std::string all = ReadGzip(GoldenPath("corpus.jsonl.gz"));
+    std::string all = ReadGzip(TokenizerGoldenPath("corpus.jsonl.gz"));
     size_t pos = 0;
     while (pos < all.size()) {
       size_t nl = all.find('\n', pos);
