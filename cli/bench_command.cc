@@ -23,6 +23,7 @@
 
 #include "command.h"
 #include "flag_ranges.h"
+#include "int8_activations_flag.h"
 #include "hub_cli.h"
 #include "litertlm/converter.h"
 #include "litertlm/model.h"
@@ -39,6 +40,7 @@ struct BenchArgs {
   int decode_tokens = 128;
   int context = 1024;
   std::string kv_cache_dtype = "f32";
+  std::string int8_activations = "exact";
   bool mlock = false;
   bool json = false;
   ModelStoreFlags store;
@@ -107,6 +109,7 @@ Status RunOnce(const BenchArgs& args, Samples* out) {
   LoadOptions load;
   load.num_threads = args.threads;
   load.lock_in_memory = args.mlock;
+  load.int8_activations = Int8ActivationsFromFlag(args.int8_activations);
   auto t = Clock::now();
   auto model_or = ModelLoader::Load(args.model, load);
   if (!model_or.ok()) return model_or.status();
@@ -254,6 +257,7 @@ Command RegisterBenchCommand(CLI::App& app) {
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (default), f16 (llama.cpp's default) or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));
+  AddInt8ActivationsFlag(sub, &args->int8_activations);
   sub->add_flag("--mlock", args->mlock,
                 "Lock the weights in memory (.litertlm files; needs RLIMIT_MEMLOCK / ulimit -l)");
   sub->add_flag("--json", args->json, "One JSON object on stdout");

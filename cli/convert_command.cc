@@ -117,8 +117,7 @@ Command RegisterConvertCommand(CLI::App& app) {
   sub->add_option("--output-dir", args->output_dir, "Write DIR/{name}.litertlm instead");
   sub->add_option("--min-agreement", args->min_agreement,
                   "Top-1 agreement with the fp32 source required (default per format: fp32 "
-                  "0.999, fp16 0.98, int8 0.90 (0.85 in tflite files, whose activations are 8-bit), "
-                  "int4 0.5)")
+                  "0.999, fp16 0.98, int8 0.90, int4 0.5)")
       ->check(NumberIn(0.0, 1.0));
   sub->add_flag("--skip-validation", args->skip_validation,
                 "Do not compare the converted model with the source");

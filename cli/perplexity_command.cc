@@ -19,8 +19,9 @@
 #include <fstream>
 
 #include "command.h"
-#include "hub_cli.h"
 #include "flag_ranges.h"
+#include "hub_cli.h"
+#include "int8_activations_flag.h"
 #include "litertlm/engine.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
@@ -36,6 +37,7 @@ struct PerplexityArgs {
   bool json = false;
   int threads = 0;
   std::string kv_cache_dtype = "f32";
+  std::string int8_activations = "exact";
   int ctx_size = 0;
 };
 
@@ -85,13 +87,15 @@ StatusOr<std::vector<TokenId>> ParseIds(const std::string& text) {
 // The text of --file tokenized with the model's own tokenizer (its special tokens added, e.g.
 // Gemma's <bos>), the model to score it with, and its BOS id when the text starts with it.
 StatusOr<std::vector<TokenId>> TokenizeFile(const std::string& model_path, const std::string& file,
-                                            int threads, std::shared_ptr<const Model>* model,
+                                            int threads, Int8Activations int8_activations,
+                                            std::shared_ptr<const Model>* model,
                                             std::optional<TokenId>* bos) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return NotFoundError("--file: cannot open '" + file + "'");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EngineOptions options;
   options.num_threads = threads;
+  options.int8_activations = int8_activations;
   auto engine = Engine::Create(model_path, options);
   if (!engine.ok()) return engine.status();
   *model = (*engine)->model();
@@ -109,7 +113,8 @@ int Run(const PerplexityArgs& args) {
   std::optional<TokenId> bos;
   StatusOr<std::vector<TokenId>> ids = std::vector<TokenId>{};
   if (!args.file.empty()) {
-    ids = TokenizeFile(args.model, args.file, args.threads, &model, &bos);
+    ids = TokenizeFile(args.model, args.file, args.threads, Int8ActivationsFromFlag(args.int8_activations), &model,
+                       &bos);
     if (!ids.ok()) return ReportError(ids.status());
     if (ids->size() < 2) return ReportError("--file: the text has fewer than 2 tokens");
   } else {
@@ -118,6 +123,7 @@ int Run(const PerplexityArgs& args) {
     if (ids->size() < 2) return ReportError("--ids: need at least 2 tokens to measure perplexity");
     LoadOptions load;
     load.num_threads = args.threads;
+    load.int8_activations = Int8ActivationsFromFlag(args.int8_activations);
     auto loaded = ModelLoader::Load(args.model, load);
     if (!loaded.ok()) return ReportError(loaded.status());
     model = *loaded;
@@ -158,6 +164,7 @@ Command RegisterPerplexityCommand(CLI::App& app) {
   sub->add_flag("--json", args->json, "Print one JSON object with perplexity, tokens and nll");
   sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")
       ->check(IntegerIn(0, kMaxThreadsFlag));
+  AddInt8ActivationsFlag(sub, &args->int8_activations);
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype,
                   "KV cache element type: f32 (exact, default), f16 or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));

@@ -16,6 +16,7 @@
 #include "chat_turn.h"
 #include "command.h"
 #include "flag_ranges.h"
+#include "int8_activations_flag.h"
 #include "hub_cli.h"
 #include "line_reader.h"
 #include "model_resolution.h"
@@ -43,6 +44,7 @@ struct RunArgs {
   int threads = 0;
   int max_context = 0;
   std::string kv_cache_dtype = "f32";
+  std::string int8_activations = "exact";
   bool mlock = false;
   std::vector<std::string> stop;
   bool think = false;
@@ -172,6 +174,7 @@ int Run(const RunArgs& args) {
   EngineOptions engine_options;
   engine_options.num_threads = args.threads;
   engine_options.lock_in_memory = args.mlock;
+  engine_options.int8_activations = Int8ActivationsFromFlag(args.int8_activations);
   auto engine = Engine::Create(*path, engine_options);
   if (!engine.ok()) return ReportError(engine.status());
   const bool raw = UsePlainContinuation(args, **engine);
@@ -259,6 +262,7 @@ Command RegisterRunCommand(CLI::App& app) {
   sub->add_flag("--mlock", args->mlock,
                 "Lock the weights in memory so the OS cannot page them out (.litertlm files; "
                 "needs RLIMIT_MEMLOCK / ulimit -l)");
+  AddInt8ActivationsFlag(sub, &args->int8_activations);
   sub->add_flag("--think", args->think, "Qwen3: let the model think (<think>...</think>) first");
   sub->add_flag("--no-think", args->no_think, "Qwen3: answer without thinking (enable_thinking=false)");
   sub->add_flag("--stats", args->stats,

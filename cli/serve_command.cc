@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "hub_cli.h"
+#include "int8_activations_flag.h"
 #include "litertlm/converter.h"
 #include "litertlm/engine.h"
 #include "litertlm/hub.h"
@@ -34,6 +35,7 @@ struct ServeArgs {
   int max_context = 0;
   int http_threads = 0;
   std::string kv_cache_dtype = "f32";
+  std::string int8_activations = "exact";
   bool mlock = false;
   bool no_batch = false;
   ModelStoreFlags store;
@@ -73,6 +75,7 @@ int Serve(ServeArgs args) {
   EngineOptions engine_options;
   engine_options.num_threads = args.threads;
   engine_options.lock_in_memory = args.mlock;
+  engine_options.int8_activations = Int8ActivationsFromFlag(args.int8_activations);
   auto engine = Engine::Create(*path, engine_options);
   if (!engine.ok()) return ReportError(engine.status());
 
@@ -173,6 +176,7 @@ Command RegisterServeCommand(CLI::App& app) {
   sub->add_option("--kv-cache-dtype", args->kv_cache_dtype, "KV cache element type: f32, f16 or int8")
       ->check(CLI::IsMember({"f32", "f16", "int8"}));
   sub->add_flag("--mlock", args->mlock, "Lock the weights in memory (.litertlm files)");
+  AddInt8ActivationsFlag(sub, &args->int8_activations);
   sub->add_flag("--no-batch", args->no_batch,
                 "Decode each running request on its own instead of one batched step for all");
   AddModelStoreFlags(sub, &args->store);

@@ -73,10 +73,10 @@ LITERTLM_API std::string FileFormatName(FileFormat format);
 // "dynamic_int8" → kDynamicInt8 etc. INVALID_ARGUMENT listing the valid names otherwise.
 LITERTLM_API StatusOr<Quantization> ParseQuantization(std::string_view name);
 LITERTLM_API std::string QuantizationName(Quantization quantization);
-// The default --min-agreement of a quantization (top-1 agreement with the fp32 source) in the
-// file format written (kTflite's int8 files quantize activations to 8 bits per row, as Google's
-// runtime runs them, and agree a little less on the flat distributions of tiny random models).
-LITERTLM_API double DefaultMinAgreement(Quantization quantization, FileFormat format = FileFormat::kLiblitertlm);
+// The default --min-agreement of a format (top-1 agreement with the fp32 source). Validation runs
+// the converted file as liblitertlm loads it by default (TFLite files' int8 weights with 16-bit
+// activations, LoadOptions::int8_activations), so one floor serves both file formats.
+LITERTLM_API double DefaultMinAgreement(Quantization quantization);
 
 struct ConvertProgress {
   enum class Stage { kWriting, kValidating, kDone };
@@ -108,7 +108,7 @@ struct ConvertOptions {
   std::vector<int> prefill_seq_lens = {256};
   // Compare the converted weights with the fp32 source before installing the file.
   bool validate = true;
-  // Threshold on top-1 agreement; unset = DefaultMinAgreement(quantization, the format written).
+  // Threshold on top-1 agreement; unset = DefaultMinAgreement(quantization).
   std::optional<double> min_agreement;
   // Recorded in the file as the source model (e.g. the Hugging Face id); "" = the source path.
   std::string source_name;

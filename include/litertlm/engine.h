@@ -52,6 +52,8 @@ struct EngineOptions {
   int num_threads = 0;
   // LoadOptions::lock_in_memory for the engine's model.
   bool lock_in_memory = false;
+  // LoadOptions::int8_activations for the engine's model.
+  Int8Activations int8_activations = Int8Activations::kExact;
 };
 
 class LITERTLM_API Engine {

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "litertlm/export.h"
 #include "litertlm/status.h"
@@ -22,6 +23,21 @@
 namespace litertlm {
 
 // Options fixed for the life of a loaded model.
+// How the int8 weights of a TFLite model section (Google's files, and `convert`'s default files)
+// meet their activations. The files' recipe (dynamic_wi8_afp32) names fp32 activations; Google's
+// runtime rounds them to 8 bits per row on the fly.
+enum class Int8Activations {
+  // 16 bits per row: the integer kernels at twice the multiply-adds, as close to fp32 activations
+  // as liblitertlm's own dynamic_int8 (real Gemma 3 270M: top-1 97/98 against transformers).
+  kExact,
+  // 8 bits per row, asymmetric, as Google's runtime (XNNPACK's dynamic-range FULLY_CONNECTED)
+  // rounds them: the tokens Google's runtime gives, a little less exact (the same model: 90/98).
+  kLikeGoogleRuntime,
+};
+
+// "exact" / "google"; INVALID_ARGUMENT naming the valid values otherwise.
+LITERTLM_API StatusOr<Int8Activations> ParseInt8Activations(std::string_view name);
+
 struct LoadOptions {
   // Threads (the caller's included) for the matrix work of sessions on this model, which share
   // one pool of them; 0 = DefaultNumThreads().
@@ -31,6 +47,8 @@ struct LoadOptions {
   // tokens. Needs RLIMIT_MEMLOCK ≥ the weights' size (or CAP_IPC_LOCK); RESOURCE_EXHAUSTED
   // otherwise. Other model formats: INVALID_ARGUMENT.
   bool lock_in_memory = false;
+  // TFLite model sections' int8 weights (int4 ones always round activations as Google's runtime).
+  Int8Activations int8_activations = Int8Activations::kExact;
 };
 
 class LITERTLM_API Model {

@@ -225,6 +225,7 @@ StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
   LoadOptions load;
   load.num_threads = options.num_threads;
   load.lock_in_memory = options.lock_in_memory;
+  load.int8_activations = options.int8_activations;
   const ModelFileKind kind = DetectModelFileKind(path);
   std::future<StatusOr<std::unique_ptr<Tokenizer>>> tokenizer;
   if (kind == ModelFileKind::kLitertlm) tokenizer = std::async(std::launch::async, LitertlmTokenizer, path);

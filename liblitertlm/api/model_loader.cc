@@ -16,6 +16,7 @@
 #include "kernels/blas.h"
 #include "model/config_parser.h"
 #include "model/loaded_model.h"
+#include "model/tflite_weight_options.h"
 #include "util/cpu_info.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
@@ -61,17 +62,6 @@ namespace {
 
 int64_t TensorCount(const WeightSource& source) { return static_cast<int64_t>(source.TensorNames().size()); }
 
-// Weight options for a TFLite model made by Google's converter (both plain and packed).
-WeightLoadOptions GoogleWeightOptions(const format::TfliteImport& import) {
-  WeightLoadOptions weight_options;
-  weight_options.keep_half_precision = true;
-  // Dynamic-range int8 (TFLite's hybrid FULLY_CONNECTED): Google's runtime (XNNPACK) quantizes
-  // the activations per row, asymmetrically; we round them the same way.
-  weight_options.int8_dynamic_activations = false;
-  // Its int4 blockwise / per-channel FULLY_CONNECTED (qd8 × qb4w) quantizes them the same way.
-  weight_options.int8_asymmetric_activations = import.int8_weights || import.int4_weights;
-  return weight_options;
-}
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadCheckpointDir(const std::string& path, const LoadOptions& options) {
   ASSIGN_OR_RETURN(HfCheckpoint ckpt, OpenHfCheckpoint(path));
@@ -92,7 +82,7 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadGoogleLitertlm(std::shared_ptr<const 
   }
   ASSIGN_OR_RETURN(auto source, format::TfliteWeightSource::Create(std::move(reader)));
   ModelConfig config = source->import().config;
-  const WeightLoadOptions weight_options = GoogleWeightOptions(source->import());
+  const WeightLoadOptions weight_options = TfliteWeightOptions(source->import(), options.int8_activations == Int8Activations::kLikeGoogleRuntime);
   // int8 weights are used in place (only their row sums are computed, kernels/pack.h); those the
   // kernels cannot read as stored are packed, and their mapped pages dropped as soon as the copy
   // exists (WeightSource::DropPages), so the peak stays near the model's size.
@@ -116,7 +106,7 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadPlainTflite(const std::string& path, 
     return InvalidArgumentError(file + ": LoadOptions.lock_in_memory is not supported for .tflite files");
   ASSIGN_OR_RETURN(auto source, format::TfliteWeightSource::OpenTflite(file));
   ModelConfig config = source->import().config;
-  const WeightLoadOptions weight_options = GoogleWeightOptions(source->import());
+  const WeightLoadOptions weight_options = TfliteWeightOptions(source->import(), options.int8_activations == Int8Activations::kLikeGoogleRuntime);
   return BuildModelImpl(std::move(config), std::move(source), file, options, weight_options);
 }
 
@@ -185,6 +175,12 @@ Status ExplainLitertlmLoadFailure(const std::string& path, const Status& failure
 }
 
 }  // namespace
+
+StatusOr<Int8Activations> ParseInt8Activations(std::string_view name) {
+  if (name == "exact") return Int8Activations::kExact;
+  if (name == "google") return Int8Activations::kLikeGoogleRuntime;
+  return InvalidArgumentError("unknown int8 activation rounding '" + std::string(name) + "'; valid: exact (default), google");
+}
 
 StatusOr<bool> ModelLoader::Verify(const std::string& path) {
   std::error_code ec;

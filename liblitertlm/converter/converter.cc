@@ -166,12 +166,8 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
     // written.
     ASSIGN_OR_RETURN(converter::ImportedTflite imported,
                      converter::ImportWrittenTflite(writer, src.config.arch));
-    WeightLoadOptions weight_options;
-    weight_options.keep_half_precision = true;
-    weight_options.int8_dynamic_activations = false;
-    weight_options.int8_asymmetric_activations = imported.int8;
     ASSIGN_OR_RETURN(impl, BuildModelImpl(std::move(imported.config), std::move(imported.weights), writer.path(),
-                                          load, weight_options));
+                                          load, imported.weight_options));
   } else {
     const auto range = writer.last_section_range();
     if (!range) return InternalError(writer.temp_path() + ": no weights section written");
@@ -371,7 +367,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
       p.elapsed_seconds = Seconds(state.start);
       if (!options.on_progress(p)) return CancelledError("conversion cancelled before validation");
     }
-    const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization, options.format));
+    const double threshold = options.min_agreement.value_or(DefaultMinAgreement(options.quantization));
     ASSIGN_OR_RETURN(ValidationReport report,
                      Validate(src, *tokenizer, *writer, options, threshold, tflite));
     RecordValidation(report, metadata);

@@ -11,6 +11,7 @@
 #include "format/tflite_importer.h"
 #include "format/tflite_llm_writer.h"
 #include "format/tflite_model.h"
+#include "model/tflite_weight_options.h"
 #include "util/half.h"
 #include "util/mapped_file.h"
 #include "util/status_macros.h"
@@ -150,7 +151,7 @@ StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& write
   ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, arch));
   ImportedTflite out;
   out.config = import->config;
-  out.int8 = import->quantization == "int8";
+  out.weight_options = TfliteWeightOptions(*import, /*like_google=*/false);
   out.weights = std::make_unique<ImportedTfliteSource>(std::move(model), std::move(tflite), std::move(import), origin);
   return out;
 }

@@ -13,6 +13,7 @@
 #include "format/litertlm_writer.h"
 #include "litertlm/converter.h"
 #include "litertlm/status.h"
+#include "model/model_weights.h"
 
 namespace litertlm::converter {
 
@@ -39,7 +40,7 @@ Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& opti
 struct ImportedTflite {
   ModelConfig config;
   std::unique_ptr<WeightSource> weights;
-  bool int8 = false;
+  WeightLoadOptions weight_options;  // as ModelLoader builds them by default (model/tflite_weight_options.h)
 };
 StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch);
 

@@ -54,10 +54,9 @@ CASES = [
     ("gemma3_sliding", "fp32"),
     ("gemma3_mqa", "fp32"),
 ]
-# The int8 files' top-1 agreement with the fp32 source on these flat random-weight models: XNNPACK's
-# per-row int8 activations (which our engine reproduces for these files) flip near-ties; measured
-# 0.89 for gemma3_sliding (the converter's default floor is 0.90).
-MIN_AGREEMENT = {"gemma3_sliding": "0.85"}
+# The converter validates a file as our engine runs it by default (int8 activations at 16 bits): every
+# fixture passes the default floor; no per-checkpoint --min-agreement is needed.
+MIN_AGREEMENT = {}
 
 
 def _assistant_after_last_query(messages):

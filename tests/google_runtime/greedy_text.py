@@ -15,11 +15,14 @@ def google_text(path, prompt, steps, threads=1):
     return session.run_decode().texts[0]
 
 
-def our_text(cli, path, prompt, steps):
+def our_text(cli, path, prompt, steps, int8_activations="google"):
     """`litert-lm-cli run --no-chat-template --temperature 0 -n STEPS --json` on `path`: its text,
-    after checking that exactly `steps` tokens were generated."""
+    after checking that exactly `steps` tokens were generated. `int8_activations` "google" rounds
+    int8 projections' activations to 8 bits per row as Google's runtime does (the same tokens even
+    on near-ties of tiny random models); "exact" is our default (16 bits)."""
     out = subprocess.run([cli, "run", path, "--no-chat-template", "--prompt", prompt, "-n", str(steps),
-                          "--temperature", "0", "--json"], capture_output=True, text=True, check=True)
+                          "--temperature", "0", "--json", "--int8-activations", int8_activations],
+                         capture_output=True, text=True, check=True)
     answer = json.loads(out.stdout)
     assert answer["generated_tokens"] == steps, answer
     return answer["text"]

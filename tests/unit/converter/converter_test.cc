@@ -132,7 +132,7 @@ TEST(Convert, AutoFormatIsGoogleCompatibleWhereItCanBe) {
   EXPECT_TRUE(tflite->format_reason.empty());
   EXPECT_TRUE(HasSection(dir + "/int8.litertlm", format::SectionType::kTfliteModel));
   ASSERT_TRUE(tflite->validation.has_value());
-  EXPECT_DOUBLE_EQ(tflite->validation->threshold, DefaultMinAgreement(o.quantization, FileFormat::kTflite));
+  EXPECT_DOUBLE_EQ(tflite->validation->threshold, DefaultMinAgreement(o.quantization));
 
   o.quantization = Quantization::kDynamicInt4Block32;
   auto int4 = Convert(Fixture("qwen3_gqa"), dir + "/int4.litertlm", o);

@@ -85,8 +85,9 @@ double MeanPerplexity(const std::shared_ptr<const Model>& model, const std::vect
   return std::exp(nll / static_cast<double>(n));
 }
 
-// Bounds from these fixtures (288 positions each; nearly flat next-token distributions, so 8-bit
-// per-row activations flip near-ties): int8 top-1 90.3–96.2 %, mean KL ≤ 3e-3; fp32 exact.
+// Bounds from these fixtures (288 positions each; nearly flat next-token distributions, so int8
+// weights flip near-ties), loaded as users load them (int8 weights with 16-bit activations): int8
+// top-1 92.7–96.2 %, mean KL ≤ 1.8e-3 (with Google's 8-bit rounding: 90.3 %, 3.4e-3); fp32 exact.
 class TfliteDefaultConversionTest : public ::testing::TestWithParam<std::tuple<const char*, Quantization>> {};
 
 TEST_P(TfliteDefaultConversionTest, ReloadedFileFollowsTheCheckpoint) {
@@ -130,14 +131,14 @@ TEST_P(TfliteDefaultConversionTest, ReloadedFileFollowsTheCheckpoint) {
     cmp.EndPrompt();
   }
   const bool fp32 = q == Quantization::kFp32;
-  const ValidationReport r = cmp.Report(fp32 ? 0.999 : 0.85);
+  const ValidationReport r = cmp.Report(fp32 ? 0.999 : 0.90);
   const double ppl_src = MeanPerplexity(*checkpoint, *prompts);
   const double ppl = MeanPerplexity(*converted, *prompts);
   std::printf("[quality] %-18s tflite %-13s top1 %.4f  meanKL %.3g  max|d| %.3g  ppl %.4f (fp32 %.4f)\n", name.c_str(),
               QuantizationName(q).c_str(), r.top1_agreement, r.mean_kl, r.max_abs_logit_diff, ppl, ppl_src);
   EXPECT_GE(r.positions, 256);
-  EXPECT_GE(r.top1_agreement, fp32 ? 0.999 : 0.88);
-  EXPECT_LE(r.mean_kl, fp32 ? 1e-9 : 0.005);
+  EXPECT_GE(r.top1_agreement, fp32 ? 0.999 : 0.90);
+  EXPECT_LE(r.mean_kl, fp32 ? 1e-9 : 0.003);
   EXPECT_NEAR(ppl / ppl_src, 1.0, fp32 ? 1e-5 : 0.03);
 }
 

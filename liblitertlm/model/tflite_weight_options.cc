@@ -1,0 +1,15 @@
+#include "model/tflite_weight_options.h"
+
+namespace litertlm {
+
+WeightLoadOptions TfliteWeightOptions(const format::TfliteImport& import, bool like_google) {
+  WeightLoadOptions options;
+  options.keep_half_precision = true;
+  const bool exact = !like_google && !import.int4_weights;
+  options.int8_dynamic_activations = exact;
+  options.int8_activations16 = exact;
+  options.int8_asymmetric_activations = !exact && (import.int8_weights || import.int4_weights);
+  return options;
+}
+
+}  // namespace litertlm
