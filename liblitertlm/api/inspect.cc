@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "format/executor_metadata.h"
 #include "format/litertlm_reader.h"
 #include "format/tflite_model.h"
 #include "format/llm_metadata_text.h"
@@ -65,6 +66,10 @@ StatusOr<LitertlmFileInfo> InspectLitertlmFile(const std::string& path) {
     if (s.type == static_cast<uint8_t>(format::SectionType::kTfliteModel)) {
       ASSIGN_OR_RETURN(auto model, format::TfliteModel::Open(reader->SectionBytes(s), path + ": TFLiteModel section"));
       summary.signatures = model->SignatureKeys();
+    }
+    if (s.type == static_cast<uint8_t>(format::SectionType::kExecutorMetadataProto) &&
+        reader->executor_metadata() != nullptr) {
+      summary.executor_metadata = format::ExecutorMetadataSummary(*reader->executor_metadata());
     }
     info.sections.push_back(std::move(summary));
   }
