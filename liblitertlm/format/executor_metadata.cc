@@ -96,9 +96,10 @@ StatusOr<pb::ExecutorMetadata> ExecutorMetadataForTfliteLlm(const TfliteModel& m
             length = n;
             length_from = tensor;
           } else if (n != *length) {
-            return FailedPreconditionError(where + tensor + " holds " + std::to_string(n) + " positions on axis " +
-                                           std::to_string(cache.axis) + ", " + length_from + " " +
-                                           std::to_string(*length));
+            return FailedPreconditionError(where + tensor + " has size " + std::to_string(n) + " on axis " +
+                                           std::to_string(cache.axis) + " but " + length_from + " has " +
+                                           std::to_string(*length) +
+                                           " (not the export_hf cache layout K [1,KV,L,D], V [1,KV,D,L])");
           }
         }
       }
