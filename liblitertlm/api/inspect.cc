@@ -62,7 +62,7 @@ StatusOr<LitertlmFileInfo> InspectLitertlmFile(const std::string& path) {
   info.header_end = reader->header_end();
   info.system_metadata = ToText(reader->system_metadata());
   for (const format::SectionInfo& s : reader->sections()) {
-    LitertlmSectionSummary summary{format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items), {}};
+    LitertlmSectionSummary summary{format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items), {}, {}};
     if (s.type == static_cast<uint8_t>(format::SectionType::kTfliteModel)) {
       ASSIGN_OR_RETURN(auto model, format::TfliteModel::Open(reader->SectionBytes(s), path + ": TFLiteModel section"));
       summary.signatures = model->SignatureKeys();
