@@ -230,16 +230,19 @@ TEST(ExecutorMetadataOwnFormat, Keeps160AndHasNoSection) {
   EXPECT_TRUE(SectionString(*reader, format::SectionType::kExecutorMetadataProto).empty());
 }
 
-// A copy of `in` whose ExecutorMetadata section is `metadata`, every other section as it was.
-void RewriteExecutorMetadata(const std::string& in, const std::string& out, const pb::ExecutorMetadata& metadata) {
+// A copy of `in` whose ExecutorMetadata section is `metadata` (none when nullptr: then stamped
+// 1.6.0, as `convert --format tflite` wrote before the section), every other section as it was.
+void RewriteExecutorMetadata(const std::string& in, const std::string& out, const pb::ExecutorMetadata* metadata) {
   auto reader = OpenLenient(in);
   ASSERT_TRUE(reader);
   auto writer = format::LitertlmWriter::Create(out);
   ASSERT_TRUE(writer.ok());
-  (*writer)->SetVersion(format::kGoogleToolsVersion);
+  (*writer)->SetVersion(metadata != nullptr ? format::kGoogleToolsVersion : format::kOwnFormatVersion);
   for (const format::SectionInfo& s : reader->sections()) {
     if (s.type == static_cast<uint8_t>(format::SectionType::kExecutorMetadataProto)) {
-      ASSERT_TRUE((*writer)->AddExecutorMetadata(metadata).ok());
+      if (metadata != nullptr) {
+        ASSERT_TRUE((*writer)->AddExecutorMetadata(*metadata).ok());
+      }
     } else {
       ASSERT_TRUE((*writer)->AddSection(static_cast<format::SectionType>(s.type), s.items, reader->SectionBytes(s)).ok());
     }
@@ -281,7 +284,7 @@ TEST(ExecutorMetadataAtLoad, ContradictionIsRefusedLimitIsNot) {
   pb::ExecutorMetadata longer = original;
   longer.mutable_llm_executor_metadata()->mutable_state_buffers(3)->set_maximum_sequence_length(128);
   const std::string bad = dir + "/longer.litertlm";
-  RewriteExecutorMetadata(*path, bad, longer);
+  RewriteExecutorMetadata(*path, bad, &longer);
   auto refused = ModelLoader::Load(bad);
   ASSERT_FALSE(refused.ok());
   EXPECT_THAT(refused.status().message(),
@@ -294,10 +297,19 @@ TEST(ExecutorMetadataAtLoad, ContradictionIsRefusedLimitIsNot) {
   }
   shorter.mutable_llm_executor_metadata()->set_max_history_size(32);
   const std::string limited = dir + "/shorter.litertlm";
-  RewriteExecutorMetadata(*path, limited, shorter);
+  RewriteExecutorMetadata(*path, limited, &shorter);
   const std::vector<TokenId> want = Greedy(*path, 8);
   ASSERT_EQ(want.size(), 8u);
   EXPECT_EQ(Greedy(limited, 8), want);
+
+  // Files written before the section existed (1.6.0, no ExecutorMetadata) keep loading.
+  const std::string before = dir + "/before.litertlm";
+  RewriteExecutorMetadata(*path, before, nullptr);
+  auto old_file = OpenLenient(before);
+  ASSERT_TRUE(old_file);
+  EXPECT_EQ(old_file->minor_version(), 6u);
+  EXPECT_EQ(old_file->executor_metadata(), nullptr);
+  EXPECT_EQ(Greedy(before, 8), want);
 }
 
 }  // namespace
