@@ -44,8 +44,9 @@ StatusOr<litert::lm::proto::ExecutorMetadata> ExecutorMetadataForTfliteLlm(const
 // checked. The error names the state buffer, the field, both values and the tensor.
 Status CheckExecutorMetadata(const litert::lm::proto::ExecutorMetadata& metadata, const TfliteModel& model);
 
-// "6 state buffers: 3 global key caches (axis 2, length <= 64), 3 global value caches (axis 3,
-// length <= 64); max history 64" — buffers grouped by type, axis and lengths, in first-seen order.
+// "6 state buffers: 3 TYPE_GLOBAL_KEY_CACHE (axis 2, length <= 64), 3 TYPE_GLOBAL_VALUE_CACHE
+// (axis 3, length <= 64); max history 64": buffers grouped by type, axis and lengths, in
+// first-seen order.
 std::string ExecutorMetadataSummary(const litert::lm::proto::ExecutorMetadata& metadata);
 
 }  // namespace litertlm::format
