@@ -41,6 +41,7 @@ void PrintSections(const LitertlmFileInfo& info) {
       for (const std::string& key : s.signatures) std::printf(" %s", key.c_str());
       std::printf("\n");
     }
+    if (!s.executor_metadata.empty()) std::printf("      %s\n", s.executor_metadata.c_str());
   }
 }
 

@@ -29,6 +29,9 @@ struct LitertlmSectionSummary {
   std::vector<std::pair<std::string, std::string>> items;  // section key/values, as text
   // TFLiteModel sections: the model's signature keys ("prefill_128", "decode", ...), in file order.
   std::vector<std::string> signatures;
+  // ExecutorMetadataProto sections: one line, e.g. "6 state buffers: 3 TYPE_GLOBAL_KEY_CACHE (axis 2,
+  // length <= 64), 3 TYPE_GLOBAL_VALUE_CACHE (axis 3, length <= 64); max history 64". Empty otherwise.
+  std::string executor_metadata;
 };
 
 struct DTypeSummary {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "format/executor_metadata.h"
 #include "format/litertlm_reader.h"
 #include "format/tflite_model.h"
 #include "format/llm_metadata_text.h"
@@ -61,10 +62,14 @@ StatusOr<LitertlmFileInfo> InspectLitertlmFile(const std::string& path) {
   info.header_end = reader->header_end();
   info.system_metadata = ToText(reader->system_metadata());
   for (const format::SectionInfo& s : reader->sections()) {
-    LitertlmSectionSummary summary{format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items), {}};
+    LitertlmSectionSummary summary{format::SectionTypeName(s.type), s.begin, s.end, ToText(s.items), {}, {}};
     if (s.type == static_cast<uint8_t>(format::SectionType::kTfliteModel)) {
       ASSIGN_OR_RETURN(auto model, format::TfliteModel::Open(reader->SectionBytes(s), path + ": TFLiteModel section"));
       summary.signatures = model->SignatureKeys();
+    }
+    if (s.type == static_cast<uint8_t>(format::SectionType::kExecutorMetadataProto) &&
+        reader->executor_metadata() != nullptr) {
+      summary.executor_metadata = format::ExecutorMetadataSummary(*reader->executor_metadata());
     }
     info.sections.push_back(std::move(summary));
   }

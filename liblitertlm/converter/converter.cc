@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -335,9 +336,12 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
   result.format = choice.format;
   result.format_reason = choice.reason;
   const bool tflite = options.format == FileFormat::kTflite;
+  std::optional<litert::lm::proto::ExecutorMetadata> executor_metadata;  // TFLite files: their state buffers
   if (tflite) {
     // The file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's
-    // own files: no config.json, no liblitertlm weights section.
+    // own files: no config.json, no liblitertlm weights section. The container version is the one
+    // Google's current tools stamp (format/LITERTLM_FORMAT.md "Versions").
+    writer->SetVersion(format::kGoogleToolsVersion);
     state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
     int stored = 0;
     auto on_stored = [&](const std::string& name, uint64_t bytes) {
@@ -354,6 +358,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
                             std::to_string(state.tensor_count));
     };
     RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored));
+    ASSIGN_OR_RETURN(executor_metadata, converter::ExecutorMetadataOfWrittenTflite(*writer));
   } else {
     RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
     RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
@@ -376,6 +381,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
     }
     result.validation = report;
   }
+  if (executor_metadata) RETURN_IF_ERROR(writer->AddExecutorMetadata(*executor_metadata));
   RETURN_IF_ERROR(writer->AddLlmMetadata(metadata));
   RETURN_IF_ERROR(writer->Finish());
   created_dirs.Keep();

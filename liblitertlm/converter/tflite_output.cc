@@ -2,10 +2,12 @@
 
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "format/executor_metadata.h"
 #include "format/gguf_weight_source.h"
 #include "format/litertlm_format.h"
 #include "format/tflite_importer.h"
@@ -137,17 +139,40 @@ class ImportedTfliteSource : public WeightSource {
 
 }  // namespace
 
-StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch) {
-  const std::string& origin = writer.path();
+namespace {
+
+// The writer's temporary file, mapped, and the TFLiteModel section in it (the last section written).
+struct WrittenSection {
+  std::shared_ptr<const MappedFile> file;
+  std::span<const uint8_t> bytes;
+};
+
+StatusOr<WrittenSection> MapWrittenTflite(const format::LitertlmWriter& writer) {
   const auto range = writer.last_section_range();
   if (!range) return InternalError(writer.temp_path() + ": no TFLiteModel section written");
   ASSIGN_OR_RETURN(MappedFile mapped, MappedFile::Open(writer.temp_path()));
-  auto model = std::make_shared<const MappedFile>(std::move(mapped));
-  if (range->second > model->size() || range->first > range->second) {
+  WrittenSection out;
+  out.file = std::make_shared<const MappedFile>(std::move(mapped));
+  if (range->second > out.file->size() || range->first > range->second) {
     return InternalError(writer.temp_path() + ": the TFLiteModel section lies outside the file");
   }
-  const std::span<const uint8_t> section = model->bytes().subspan(range->first, range->second - range->first);
-  ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(section, origin + ": TFLiteModel section"));
+  out.bytes = out.file->bytes().subspan(range->first, range->second - range->first);
+  return out;
+}
+
+}  // namespace
+
+StatusOr<litert::lm::proto::ExecutorMetadata> ExecutorMetadataOfWrittenTflite(const format::LitertlmWriter& writer) {
+  ASSIGN_OR_RETURN(WrittenSection section, MapWrittenTflite(writer));
+  ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(section.bytes, writer.path() + ": TFLiteModel section"));
+  return format::ExecutorMetadataForTfliteLlm(*tflite);
+}
+
+StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch) {
+  const std::string& origin = writer.path();
+  ASSIGN_OR_RETURN(WrittenSection section, MapWrittenTflite(writer));
+  auto model = section.file;
+  ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(section.bytes, origin + ": TFLiteModel section"));
   ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, arch));
   ImportedTflite out;
   out.config = import->config;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "converter/conversion_source.h"
+#include "format/executor_metadata.pb.h"
 #include "format/litertlm_writer.h"
 #include "litertlm/converter.h"
 #include "litertlm/status.h"
@@ -33,6 +34,12 @@ Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& opti
 // and the bytes written so far (file and scratch file); its error (e.g. CANCELLED) stops the write.
 Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
                                const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored);
+
+// The ExecutorMetadata section export_hf writes for the TFLiteModel section just written (the
+// writer's last section), read off that graph (format/executor_metadata.h) so that it describes
+// exactly what the file holds. The caller adds it after validation, which reads the TFLite
+// section as the writer's last.
+StatusOr<litert::lm::proto::ExecutorMetadata> ExecutorMetadataOfWrittenTflite(const format::LitertlmWriter& writer);
 
 // The model as liblitertlm loads the finished file: the TFLiteModel section just written (the
 // writer's last section), mapped from its temporary file and imported by graph pattern

@@ -1,6 +1,7 @@
 #include "format/litertlm_format.h"
 
 #include <cstdio>
+#include <iterator>
 #include <type_traits>
 
 namespace litertlm::format {
@@ -9,7 +10,9 @@ std::string SectionTypeName(uint8_t type) {
   static constexpr const char* kNames[] = {
       "NONE",          "GenericBinaryData", "Deprecated",        "TFLiteModel",
       "SP_Tokenizer",  "LlmMetadataProto",  "HF_Tokenizer_Zlib", "TFLiteWeights",
-      "EmbeddingMetadataProto", "ExecutorMetadataProto"};
+      "EmbeddingMetadataProto", "ExecutorMetadataProto", "TtsMetadataProto",
+      "AsrMetadataProto"};
+  static_assert(std::size(kNames) == kMaxKnownSectionType + 1);
   if (type <= kMaxKnownSectionType) return kNames[type];
   return "Unknown(" + std::to_string(type) + ")";
 }

@@ -17,8 +17,19 @@ namespace litertlm::format {
 // ---- Preamble ----
 inline constexpr std::string_view kLitertlmMagic = "LITERTLM";  // bytes 0..7, no NUL
 inline constexpr uint32_t kLitertlmMajorVersion = 1;  // readers reject any other major
-inline constexpr uint32_t kLitertlmMinorVersion = 6;  // what the writer stamps
-inline constexpr uint32_t kLitertlmPatchVersion = 0;
+// The version bytes 8..19 of a file. The header layout is the same for every 1.x with x >= 2; a
+// minor bump only appends section types (LITERTLM_FORMAT.md "Versions").
+struct LitertlmVersion {
+  uint32_t major = kLitertlmMajorVersion;
+  uint32_t minor = 0;
+  uint32_t patch = 0;
+};
+// What `--format liblitertlm` files carry (the writer's default): they hold only section types
+// 1.6 defines, and so stay byte-identical to the files written before 1.7 existed.
+inline constexpr LitertlmVersion kOwnFormatVersion{1, 6, 0};
+// What Google's current tools stamp (litert-lm-builder 0.18.1, litert-torch 0.10.0 export_hf),
+// and so what `--format tflite` files carry.
+inline constexpr LitertlmVersion kGoogleToolsVersion{1, 7, 0};
 inline constexpr uint64_t kPreambleSize = 32;           // header FlatBuffer starts here
 inline constexpr uint64_t kHeaderEndFieldOffset = 24;   // u64 header_end_offset
 inline constexpr uint64_t kSectionAlignment = 16384;    // every section begins on a multiple
@@ -36,9 +47,11 @@ enum class SectionType : uint8_t {
   kHfTokenizerZlib = 6,    // u64 LE uncompressed size + zlib(tokenizer.json)
   kTfliteWeights = 7,
   kEmbeddingMetadataProto = 8,
-  kExecutorMetadataProto = 9,
+  kExecutorMetadataProto = 9,  // binary litert.lm.proto.ExecutorMetadata (executor_metadata.proto)
+  kTtsMetadataProto = 10,      // 1.7; carried, not interpreted
+  kAsrMetadataProto = 11,      // 1.7; carried, not interpreted
 };
-inline constexpr uint8_t kMaxKnownSectionType = 9;
+inline constexpr uint8_t kMaxKnownSectionType = 11;
 // "LlmMetadataProto" etc. as the schema spells them; "Unknown(<n>)" for other numbers.
 std::string SectionTypeName(uint8_t type);
 

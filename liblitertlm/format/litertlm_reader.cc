@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/executor_metadata.pb.h"
 #include "format/header_decoder.h"
 #include "format/llm_metadata.pb.h"
 #include "util/status_macros.h"
@@ -150,6 +151,9 @@ Status LitertlmReader::ClassifySections() {
       case SectionType::kLlmMetadataProto:
         RETURN_IF_ERROR(claim(metadata_section_, i, "LlmMetadataProto"));
         break;
+      case SectionType::kExecutorMetadataProto:
+        RETURN_IF_ERROR(claim(executor_metadata_section_, i, "ExecutorMetadataProto"));
+        break;
       case SectionType::kSpTokenizer:
       case SectionType::kHfTokenizerZlib:
         RETURN_IF_ERROR(claim(tokenizer_section_, i, "tokenizer"));
@@ -178,6 +182,16 @@ Status LitertlmReader::ParseSectionPayloads() {
         !metadata_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return DataLossError(origin_ + ": LlmMetadataProto section is not a valid " +
                            "litert.lm.proto.LlmMetadata protobuf");
+    }
+  }
+  if (executor_metadata_section_ != nullptr) {
+    std::span<const uint8_t> bytes = SectionBytes(*executor_metadata_section_);
+    executor_metadata_ = std::make_unique<litert::lm::proto::ExecutorMetadata>();
+    google::protobuf::LogSilencer silence_protobuf_log;
+    if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+        !executor_metadata_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return DataLossError(origin_ + ": ExecutorMetadataProto section is not a valid " +
+                           "litert.lm.proto.ExecutorMetadata protobuf");
     }
   }
   if (tokenizer_section_ != nullptr &&

@@ -1,7 +1,7 @@
 // Reads and validates a .litertlm file (LITERTLM_FORMAT.md). Open() memory-maps the file and
 // checks everything before returning: magic, major version, header bounds, FlatBuffer
 // verification of the header, section bounds/overlaps, duplicate or missing sections, the
-// LlmMetadata protobuf, and the weights tensor table (weights_index.h). Every error is a Status
+// LlmMetadata and ExecutorMetadata protobufs, and the weights tensor table (weights_index.h). Every error is a Status
 // whose message starts with the file path and says what is wrong; nothing is trusted blindly.
 //
 // Accessors return views into the mapping: they stay valid for the life of the reader.
@@ -27,6 +27,7 @@
 #include "util/mapped_file.h"
 
 namespace litert::lm::proto {
+class ExecutorMetadata;
 class LlmMetadata;
 }  // namespace litert::lm::proto
 
@@ -70,6 +71,8 @@ class LitertlmReader {
 
   // The LlmMetadataProto section, parsed; nullptr when the file has none.
   const litert::lm::proto::LlmMetadata* metadata() const { return metadata_.get(); }
+  // The ExecutorMetadataProto section, parsed (executor_metadata.h); nullptr when the file has none.
+  const litert::lm::proto::ExecutorMetadata* executor_metadata() const { return executor_metadata_.get(); }
   // The Hugging Face config.json bytes, verbatim; nullopt when absent.
   std::optional<std::string_view> hf_config_json() const;
 
@@ -109,10 +112,12 @@ class LitertlmReader {
   std::vector<KeyValue> system_metadata_;
   std::vector<SectionInfo> sections_;
   const SectionInfo* metadata_section_ = nullptr;
+  const SectionInfo* executor_metadata_section_ = nullptr;
   const SectionInfo* tokenizer_section_ = nullptr;
   const SectionInfo* config_section_ = nullptr;
   const SectionInfo* weights_section_ = nullptr;
   std::unique_ptr<litert::lm::proto::LlmMetadata> metadata_;
+  std::unique_ptr<litert::lm::proto::ExecutorMetadata> executor_metadata_;
   std::optional<WeightsIndex> weights_;
 };
 

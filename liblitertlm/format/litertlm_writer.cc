@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "format/litertlm_checksum.h"
 #include "format/litertlm_header_generated.h"
+#include "format/executor_metadata.pb.h"
 #include "format/llm_metadata.pb.h"
 #include "format/weights_layout.h"
 #include "format/weights_table_generated.h"
@@ -156,6 +157,15 @@ Status LitertlmWriter::AddLlmMetadata(const litert::lm::proto::LlmMetadata& meta
                     {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
+Status LitertlmWriter::AddExecutorMetadata(const litert::lm::proto::ExecutorMetadata& metadata) {
+  std::string bytes;
+  if (!metadata.SerializeToString(&bytes)) {
+    return Fail(InternalError(path_ + ": could not serialize ExecutorMetadata"));
+  }
+  return AddSection(SectionType::kExecutorMetadataProto, {},
+                    {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+}
+
 Status LitertlmWriter::AddSentencePieceTokenizer(std::span<const uint8_t> model_proto) {
   return AddSection(SectionType::kSpTokenizer, {}, model_proto);
 }
@@ -278,6 +288,11 @@ Status LitertlmWriter::EndWeights() {
 }
 
 StatusOr<std::vector<uint8_t>> LitertlmWriter::BuildHeader() const {
+  if (version_.major != kLitertlmMajorVersion || version_.minor < 2) {
+    return InvalidArgumentError(path_ + ": cannot stamp version " + std::to_string(version_.major) + "." +
+                                std::to_string(version_.minor) + "." + std::to_string(version_.patch) +
+                                " (the header written is the 1.x, x >= 2 layout)");
+  }
   RETURN_IF_ERROR(CheckUniqueKeys(system_metadata_, path_ + ": system metadata"));
   flatbuffers::FlatBufferBuilder fbb(4096);
   auto system = fbs::CreateSystemMetadata(fbb, BuildKeyValues(fbb, system_metadata_));
@@ -297,7 +312,7 @@ StatusOr<std::vector<uint8_t>> LitertlmWriter::BuildHeader() const {
   }
   std::vector<uint8_t> out(header_end, 0);
   std::memcpy(out.data(), kLitertlmMagic.data(), kLitertlmMagic.size());
-  const uint32_t version[3] = {kLitertlmMajorVersion, kLitertlmMinorVersion, kLitertlmPatchVersion};
+  const uint32_t version[3] = {version_.major, version_.minor, version_.patch};
   for (int v = 0; v < 3; ++v) {
     for (int i = 0; i < 4; ++i) out[8 + 4 * v + i] = static_cast<uint8_t>(version[v] >> (8 * i));
   }

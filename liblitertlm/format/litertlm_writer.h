@@ -38,6 +38,7 @@
 #include "util/atomic_file.h"
 
 namespace litert::lm::proto {
+class ExecutorMetadata;
 class LlmMetadata;
 }  // namespace litert::lm::proto
 
@@ -52,6 +53,11 @@ class LitertlmWriter {
   LitertlmWriter& operator=(const LitertlmWriter&) = delete;
   ~LitertlmWriter();
 
+  // The version stamped in bytes 8..19 (default kOwnFormatVersion). Its major must be
+  // kLitertlmMajorVersion and its minor at least 2 (the table-valued header this writer builds);
+  // otherwise Finish fails.
+  void SetVersion(LitertlmVersion version) { version_ = version; }
+
   // System metadata entries, stored in the order added (duplicate keys are an error at Finish).
   void AddSystemMetadata(std::string key, MetadataValue value);
 
@@ -61,6 +67,8 @@ class LitertlmWriter {
   Status AddLlmMetadata(const litert::lm::proto::LlmMetadata& metadata);
   // SP_Tokenizer: the tokenizer.model bytes verbatim.
   Status AddSentencePieceTokenizer(std::span<const uint8_t> model_proto);
+  // ExecutorMetadataProto (binary protobuf, no items), as export_hf writes it.
+  Status AddExecutorMetadata(const litert::lm::proto::ExecutorMetadata& metadata);
   // HF_Tokenizer_Zlib: u64 LE uncompressed size + zlib stream of `tokenizer_json`.
   Status AddHfTokenizerJson(std::string_view tokenizer_json);
   // GenericBinaryData, content=hf_config_json: the checkpoint's config.json bytes verbatim.
@@ -116,6 +124,7 @@ class LitertlmWriter {
   std::string path_;
   AtomicFileWriter file_;
   Status error_;
+  LitertlmVersion version_ = kOwnFormatVersion;
   bool finished_ = false;
   bool section_open_ = false;
   bool weights_open_ = false;

@@ -1,5 +1,6 @@
 #include "format/tflite_weight_source.h"
 
+#include "format/executor_metadata.h"
 #include "format/litertlm_format.h"
 #include "format/llm_metadata.pb.h"
 #include "util/status_macros.h"
@@ -40,6 +41,11 @@ StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::Create(
   }
   std::unique_ptr<TfliteWeightSource> source(new TfliteWeightSource());
   ASSIGN_OR_RETURN(source->model_, TfliteModel::Open(reader->SectionBytes(*section), reader->origin()));
+  // Our engine sizes its caches from the graph; a section that contradicts it is refused
+  // (executor_metadata.h says why).
+  if (reader->executor_metadata() != nullptr) {
+    RETURN_IF_ERROR(CheckExecutorMetadata(*reader->executor_metadata(), *source->model_));
+  }
   ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, ArchFromMetadata(*reader)));
   source->origin_ = reader->origin();
   source->reader_ = std::move(reader);

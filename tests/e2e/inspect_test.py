@@ -33,6 +33,16 @@ class InspectTest(unittest.TestCase):
         self.assertRegex(out, r"f32\s+1 tensors\s+6 elements\s+24 bytes")
         self.assertIn("total tensor size: 24 bytes", out)
 
+    def test_googles_executor_metadata_line(self):
+        # Google's export_hf file (container 1.7.0) from tests/golden/google/.
+        path = os.path.join(os.path.dirname(GOLDEN), "..", "google", "qwen3_gqa_export_hf_int8.litertlm")
+        r = run("inspect", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("version: 1.7.0", r.stdout)
+        self.assertRegex(r.stdout, r"\d+\s+ExecutorMetadataProto\s+\d+\s+389\n"
+                         r"\s+6 state buffers: 3 TYPE_GLOBAL_KEY_CACHE \(axis 2, length <= 64\), "
+                         r"3 TYPE_GLOBAL_VALUE_CACHE \(axis 3, length <= 64\); max history 64\n")
+
     def test_corrupt_file_is_one_line_error(self):
         data = bytearray(open(GOLDEN, "rb").read())
         data[8] = 7  # major version 7

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "format/executor_metadata.h"
 #include "format/litertlm_reader.h"
 #include "format/llm_metadata.pb.h"
 
@@ -23,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const KeyValue& kv : s.items) sink = sink + MetadataValueToString(kv.value).size();
     }
     if (r.metadata() != nullptr) sink = sink + r.metadata()->ByteSizeLong();
+    if (r.executor_metadata() != nullptr) sink = sink + ExecutorMetadataSummary(*r.executor_metadata()).size();
     if (auto config = r.hf_config_json()) sink = sink + config->size();
     if (r.tokenizer_kind() != TokenizerKind::kNone) {
       auto tok = r.TokenizerBytes();

@@ -8,7 +8,11 @@ offers, converts with `litert-lm-cli convert --format tflite` and checks:
     --temperature 0 -n 32 --json` prints on the same file (the same tokenizer on both sides: equal
     text of 32 greedy tokens, control characters included; litert_lm returns a C string, so where
     the random-weight model emits a NUL the comparison ends there);
-  - `litert-lm-peek` (litert-lm-builder 0.18.1) reads the file with exit status 0 and no warning.
+  - `litert-lm-peek` (litert-lm-builder 0.18.1) reads the file with exit status 0 and no warning,
+    sees container version 1.7.0 (what Google's current tools stamp), and dumps an ExecutorMetadata
+    identical to the one in Google's own export_hf file of the same checkpoint and KV cache length
+    (tests/golden/google/<ckpt>_export_hf_int8.litertlm, made by tests/tools/make_google_fixtures.py,
+    which records the exact command and versions; no torch needed here).
 
 Runs in the venv of setup_litert_venv.sh (its python is sys.executable): as a ctest
 (google_runtime.e2e) or by hand:
@@ -225,8 +229,37 @@ class GoogleRuntimeTest(unittest.TestCase):
                 out = subprocess.run([PEEK, "--litertlm_file", path], capture_output=True, text=True)
                 self.assertEqual(out.returncode, 0, out.stderr)
                 log = out.stdout + out.stderr
+                self.assertIn("LiteRT-LM Version: 1.7.0", log)
                 self.assertIn("TFLiteModel", log)
+                self.assertIn("Data Type:    ExecutorMetadataProto", log)
                 self.assertNotIn("warn", log.lower(), log)
+
+    def peek_dump(self, path, name):
+        """peek's dump directory of `path`: {file name: text} of its .pbtext files."""
+        dump = os.path.join(self.tmp, "peek_" + name)
+        out = subprocess.run([PEEK, "--litertlm_file", path, "--dump_files_dir", dump], capture_output=True,
+                             text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        texts = {}
+        for name in os.listdir(dump):
+            if name.endswith(".pbtext"):
+                with open(os.path.join(dump, name)) as f:
+                    texts[name] = f.read()
+        return texts
+
+    def test_executor_metadata_equals_googles(self):
+        # Google's export_hf wrote these fixtures from the same checkpoints with --cache_length=64
+        # (prefill lengths 8,32: the section does not depend on them).
+        for checkpoint in ["qwen3_gqa", "gemma3_sliding"]:
+            with self.subTest(checkpoint=checkpoint):
+                ours = self.peek_dump(self.convert(checkpoint, "dynamic_int8"), checkpoint + "_ours")
+                google = self.peek_dump(os.path.join(SOURCE, "tests", "golden", "google",
+                                                     checkpoint + "_export_hf_int8.litertlm"),
+                                        checkpoint + "_google")
+                self.assertIn("ExecutorMetadataProto.pbtext", google)
+                self.assertIn("ExecutorMetadataProto.pbtext", ours)
+                self.assertIn("kv_cache_v_1", ours["ExecutorMetadataProto.pbtext"])
+                self.assertEqual(ours["ExecutorMetadataProto.pbtext"], google["ExecutorMetadataProto.pbtext"])
 
     def test_unsupported_scheme_refused(self):
         out = subprocess.run([CLI, "convert", os.path.join(MODELS, "qwen3_gqa"), "--format", "tflite", "--quantize",

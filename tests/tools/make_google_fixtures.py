@@ -50,6 +50,12 @@ gave: 0.18.1 fails on some of these random-weight outputs, "Stable text shrunk c
 released", and refuses the tiny classic files), and `text_decode_ids`: the interpreter's 32 greedy
 tokens after the start token + litert_lm's tokenization of TEXT_PROMPT. tests/e2e/
 google_files_test.py checks that `litert-lm-cli run --no-chat-template` prints their text.
+
+The export_hf files (container 1.7.0) also carry Google's ExecutorMetadata section for these
+checkpoints at KV cache 64: `convert --format tflite` must write the same section, byte for byte
+(tests/unit/converter/tflite_format_test.cc, tests/unit/format/executor_metadata_test.cc) and as
+litert-lm-peek dumps it (tests/google_runtime/google_runtime_test.py). A fresh export with
+--prefill_lengths=8 (litert_torch_fixed.py export_hf, 2026-12-07) gave the identical section.
 """
 import argparse
 import json

@@ -89,6 +89,27 @@ TEST(InspectLitertlmFile, WeightsFormatVersion1FileStillReads) {
   ExpectSampleInfo(*golden, "1", /*system_entries=*/1);
 }
 
+// Google's export_hf file (container 1.7.0): its ExecutorMetadataProto section gets a readable line.
+TEST(InspectLitertlmFile, ShowsGooglesExecutorMetadata) {
+  const char* golden = std::getenv("LITERTLM_GOLDEN_DIR");
+  const std::string dir = golden ? std::string(golden) : format::testing::TestsDir() + "/golden";
+  auto info = InspectLitertlmFile(dir + "/google/qwen3_gqa_export_hf_int8.litertlm");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->minor_version, 7u);
+  int found = 0;
+  for (const LitertlmSectionSummary& s : info->sections) {
+    if (s.type != "ExecutorMetadataProto") {
+      EXPECT_TRUE(s.executor_metadata.empty()) << s.type;
+      continue;
+    }
+    ++found;
+    EXPECT_EQ(s.executor_metadata,
+              "6 state buffers: 3 TYPE_GLOBAL_KEY_CACHE (axis 2, length <= 64), 3 TYPE_GLOBAL_VALUE_CACHE "
+              "(axis 3, length <= 64); max history 64");
+  }
+  EXPECT_EQ(found, 1);
+}
+
 TEST(InspectLitertlmFile, ErrorsNameTheFile) {
   auto missing = InspectLitertlmFile("/nonexistent/x.litertlm");
   ASSERT_FALSE(missing.ok());

@@ -5,6 +5,7 @@
 // reloaded as users load it, against the fp32 checkpoint: top-1 agreement, mean KL, perplexity
 // and what the file records. Google's runtime on the same files:
 // tests/google_runtime/google_runtime_test.py.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,7 +18,9 @@
 
 #include "converter/conversion_source.h"
 #include "converter/validation.h"
+#include "format/executor_metadata.h"
 #include "format/litertlm_reader.h"
+#include "format/litertlm_writer.h"
 #include "format/llm_metadata.pb.h"
 #include "litertlm/converter.h"
 #include "litertlm/tokenizer.h"
@@ -147,6 +150,168 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values("qwen3_gqa", "qwen3_tied", "qwen3_rope_scaled", "gemma3_mqa", "gemma3_sliding"),
                        ::testing::Values(Quantization::kFp32, Quantization::kInt8, Quantization::kDynamicInt8)),
     [](const auto& p) { return std::string(std::get<0>(p.param)) + "_" + QuantizationName(std::get<1>(p.param)); });
+
+// ---- The ExecutorMetadataProto section and the container version ----
+
+namespace pb = ::litert::lm::proto;
+
+StatusOr<std::string> ConvertTflite(const std::string& dir, const std::string& checkpoint, Quantization quantization,
+                                    FileFormat format) {
+  const std::string out = dir + "/" + checkpoint + ".litertlm";
+  ConvertOptions options;
+  options.format = format;
+  options.quantization = quantization;
+  options.prefill_seq_lens = {8};
+  options.kv_cache_max_len = 64;
+  options.validate = false;  // the agreement of these random-weight models is not what is tested here
+  auto result = Convert(GoldenDir() + "/models/" + checkpoint, out, options);
+  if (!result.ok()) return result.status();
+  return out;
+}
+
+std::unique_ptr<format::LitertlmReader> OpenLenient(const std::string& path) {
+  format::ReaderOptions options;
+  options.require_model_sections = false;
+  auto reader = format::LitertlmReader::Open(path, options);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  return reader.ok() ? std::move(*reader) : nullptr;
+}
+
+std::string SectionString(const format::LitertlmReader& reader, format::SectionType type) {
+  for (const format::SectionInfo& s : reader.sections()) {
+    if (s.type != static_cast<uint8_t>(type)) continue;
+    std::span<const uint8_t> b = reader.SectionBytes(s);
+    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  return "";
+}
+
+struct GoogleTwin {
+  const char* checkpoint;
+  Quantization quantization;
+  const char* google_file;  // tests/golden/google/: export_hf of the same checkpoint, KV cache 64
+};
+
+class ExecutorMetadataTest : public ::testing::TestWithParam<GoogleTwin> {};
+
+// What Google's export_hf writes for the same checkpoint and KV cache length, byte for byte
+// (export_hf's prefill lengths 8,32 vs ours 8: the section does not depend on them).
+TEST_P(ExecutorMetadataTest, SectionIsGooglesForTheSameCheckpoint) {
+  auto path = ConvertTflite(ScratchDir(), GetParam().checkpoint, GetParam().quantization, FileFormat::kTflite);
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  auto ours = OpenLenient(*path);
+  auto google = OpenLenient(GoldenDir() + "/google/" + GetParam().google_file + ".litertlm");
+  ASSERT_TRUE(ours && google);
+  EXPECT_EQ(ours->major_version(), 1u);
+  EXPECT_EQ(ours->minor_version(), 7u);
+  EXPECT_EQ(ours->patch_version(), 0u);
+  EXPECT_EQ(google->minor_version(), 7u);
+  const std::string section = SectionString(*ours, format::SectionType::kExecutorMetadataProto);
+  ASSERT_FALSE(section.empty());
+  EXPECT_EQ(section, SectionString(*google, format::SectionType::kExecutorMetadataProto));
+  ASSERT_NE(ours->executor_metadata(), nullptr);
+  EXPECT_EQ(ours->executor_metadata()->llm_executor_metadata().state_buffers_size(),
+            google->executor_metadata()->llm_executor_metadata().state_buffers_size());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Twins, ExecutorMetadataTest,
+    ::testing::Values(GoogleTwin{"qwen3_gqa", Quantization::kDynamicInt8, "qwen3_gqa_export_hf_int8"},
+                      GoogleTwin{"qwen3_gqa", Quantization::kFp32, "qwen3_gqa_export_hf_fp32"},
+                      GoogleTwin{"gemma3_sliding", Quantization::kDynamicInt8, "gemma3_sliding_export_hf_int8"}),
+    [](const auto& p) { return std::string(p.param.google_file); });
+
+TEST(ExecutorMetadataOwnFormat, Keeps160AndHasNoSection) {
+  auto path = ConvertTflite(ScratchDir(), "qwen3_gqa", Quantization::kDynamicInt8, FileFormat::kLiblitertlm);
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  auto reader = OpenLenient(*path);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->minor_version(), 6u);
+  EXPECT_EQ(reader->executor_metadata(), nullptr);
+  EXPECT_TRUE(SectionString(*reader, format::SectionType::kExecutorMetadataProto).empty());
+}
+
+// A copy of `in` whose ExecutorMetadata section is `metadata` (none when nullptr: then stamped
+// 1.6.0, as `convert --format tflite` wrote before the section), every other section as it was.
+void RewriteExecutorMetadata(const std::string& in, const std::string& out, const pb::ExecutorMetadata* metadata) {
+  auto reader = OpenLenient(in);
+  ASSERT_TRUE(reader);
+  auto writer = format::LitertlmWriter::Create(out);
+  ASSERT_TRUE(writer.ok());
+  (*writer)->SetVersion(metadata != nullptr ? format::kGoogleToolsVersion : format::kOwnFormatVersion);
+  for (const format::SectionInfo& s : reader->sections()) {
+    if (s.type == static_cast<uint8_t>(format::SectionType::kExecutorMetadataProto)) {
+      if (metadata != nullptr) {
+        ASSERT_TRUE((*writer)->AddExecutorMetadata(*metadata).ok());
+      }
+    } else {
+      ASSERT_TRUE((*writer)->AddSection(static_cast<format::SectionType>(s.type), s.items, reader->SectionBytes(s)).ok());
+    }
+  }
+  ASSERT_TRUE((*writer)->Finish().ok());
+}
+
+std::vector<TokenId> Greedy(const std::string& path, int steps) {
+  auto model = ModelLoader::Load(path);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  if (!model.ok()) return {};
+  auto session = Session::Create(*model);
+  EXPECT_TRUE(session.ok());
+  if (!session.ok()) return {};
+  std::vector<TokenId> tokens = {17, 45, 99, 260, 31, 7};
+  EXPECT_TRUE((*session)->Prefill(tokens).ok());
+  std::vector<TokenId> out;
+  for (int i = 0; i < steps; ++i) {
+    const auto logits = (*session)->LastLogits();
+    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    out.push_back(next);
+    EXPECT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+  }
+  return out;
+}
+
+// Our engine sizes its caches from the graph. A section that contradicts the graph is refused at
+// load with the buffer named (Google's runtime, which sizes its state from it, would not run the
+// file as we do); one that only limits less than the graph holds is not a contradiction.
+TEST(ExecutorMetadataAtLoad, ContradictionIsRefusedLimitIsNot) {
+  const std::string dir = ScratchDir();
+  auto path = ConvertTflite(dir, "qwen3_gqa", Quantization::kDynamicInt8, FileFormat::kTflite);
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  auto reader = OpenLenient(*path);
+  ASSERT_TRUE(reader && reader->executor_metadata() != nullptr);
+  const pb::ExecutorMetadata original = *reader->executor_metadata();
+  reader.reset();
+
+  pb::ExecutorMetadata longer = original;
+  longer.mutable_llm_executor_metadata()->mutable_state_buffers(3)->set_maximum_sequence_length(128);
+  const std::string bad = dir + "/longer.litertlm";
+  RewriteExecutorMetadata(*path, bad, &longer);
+  auto refused = ModelLoader::Load(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              ::testing::HasSubstr(bad + ": ExecutorMetadata state buffer 3 (kv_cache_v_1): maximum_sequence_length "
+                                         "128 > 64, the size of axis 3 of signature prefill_8 input kv_cache_v_1"));
+
+  pb::ExecutorMetadata shorter = original;
+  for (pb::StateBuffer& b : *shorter.mutable_llm_executor_metadata()->mutable_state_buffers()) {
+    b.set_maximum_sequence_length(32);
+  }
+  shorter.mutable_llm_executor_metadata()->set_max_history_size(32);
+  const std::string limited = dir + "/shorter.litertlm";
+  RewriteExecutorMetadata(*path, limited, &shorter);
+  const std::vector<TokenId> want = Greedy(*path, 8);
+  ASSERT_EQ(want.size(), 8u);
+  EXPECT_EQ(Greedy(limited, 8), want);
+
+  // Files written before the section existed (1.6.0, no ExecutorMetadata) keep loading.
+  const std::string before = dir + "/before.litertlm";
+  RewriteExecutorMetadata(*path, before, nullptr);
+  auto old_file = OpenLenient(before);
+  ASSERT_TRUE(old_file);
+  EXPECT_EQ(old_file->minor_version(), 6u);
+  EXPECT_EQ(old_file->executor_metadata(), nullptr);
+  EXPECT_EQ(Greedy(before, 8), want);
+}
 
 }  // namespace
 }  // namespace litertlm

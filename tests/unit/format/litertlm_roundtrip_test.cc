@@ -100,7 +100,7 @@ TEST(LitertlmRoundTrip, EveryDTypeMetadataAndSection) {
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   const LitertlmReader& r = **reader;
   EXPECT_EQ(r.major_version(), 1u);
-  EXPECT_EQ(r.minor_version(), kLitertlmMinorVersion);
+  EXPECT_EQ(r.minor_version(), kOwnFormatVersion.minor);
   EXPECT_LE(r.header_end(), kMaxWrittenHeaderEnd);
 
   ASSERT_EQ(r.system_metadata().size(), 13u);  // the 12 added + the writer's checksum, last
