@@ -169,7 +169,7 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
     WeightLoadOptions weight_options;
     weight_options.keep_half_precision = true;
     weight_options.int8_dynamic_activations = false;
-    weight_options.int8_asymmetric_activations = imported.int8;
+    weight_options.int8_asymmetric_activations = imported.quantized;
     ASSIGN_OR_RETURN(impl, BuildModelImpl(std::move(imported.config), std::move(imported.weights), writer.path(),
                                           load, weight_options));
   } else {
@@ -357,7 +357,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
       return CancelledError("conversion cancelled after tensor " + std::to_string(stored) + " of " +
                             std::to_string(state.tensor_count));
     };
-    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored));
+    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored, &state.int4_fallbacks));
   } else {
     RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
     RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));

@@ -51,12 +51,14 @@ Status CheckTfliteQuantization(Quantization quantization) {
   switch (quantization) {
     case Quantization::kDynamicInt8:
     case Quantization::kInt8:
+    case Quantization::kDynamicInt4Block32:
+    case Quantization::kDynamicInt4Block128:
     case Quantization::kFp32:
       return Status::Ok();
     default:
       return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
-                                  ": Google's LiteRT-LM runtime runs no equivalent (it runs dynamic_int8, int8 "
-                                  "and fp32 TFLite files)");
+                                  ": Google's LiteRT-LM runtime runs no equivalent (it runs dynamic_int8, int8, "
+                                  "dynamic_int4_block32, dynamic_int4_block128 and fp32 TFLite files)");
   }
 }
 
@@ -64,7 +66,12 @@ namespace {
 
 format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
   format::TfliteLlmOptions o;
-  o.int8_weights = options.quantization != Quantization::kFp32;
+  switch (options.quantization) {
+    case Quantization::kFp32: o.weights = format::TfliteWeights::kFp32; break;
+    case Quantization::kDynamicInt4Block32: o.weights = format::TfliteWeights::kInt4Block32; break;
+    case Quantization::kDynamicInt4Block128: o.weights = format::TfliteWeights::kInt4Block128; break;
+    default: o.weights = format::TfliteWeights::kInt8; break;  // CheckTfliteQuantization refuses the rest
+  }
   o.prefill_lengths = options.prefill_seq_lens;
   o.kv_cache_len = options.kv_cache_max_len;
   return o;
@@ -78,7 +85,8 @@ Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& opti
 }
 
 Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
-                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored) {
+                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored,
+                               int* int4_fallbacks) {
   RETURN_IF_ERROR(CheckTfliteWritable(src.config, options));
   format::TfliteLlmOptions o = TfliteOptions(options);
   const std::filesystem::path out_dir = std::filesystem::path(writer.temp_path()).parent_path();
@@ -100,9 +108,12 @@ Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& opti
   }
   RETURN_IF_ERROR(writer.BeginSection(format::SectionType::kTfliteModel,
                                       {format::KeyValue{"model_type", std::string("tf_lite_prefill_decode")}}));
+  format::TfliteLlmWritten stored;
   const Status written = format::WriteTfliteLlm(
-      src.config, values, o, [&writer](std::span<const uint8_t> piece) { return writer.AppendSectionData(piece); });
+      src.config, values, o, [&writer](std::span<const uint8_t> piece) { return writer.AppendSectionData(piece); },
+      &stored);
   if (!written.ok()) return Status(written.code(), src.path + ": " + written.message());
+  if (int4_fallbacks != nullptr) *int4_fallbacks = stored.int4_fallback_tensors;
   return writer.EndSection();
 }
 
@@ -150,7 +161,7 @@ StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& write
   ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, arch));
   ImportedTflite out;
   out.config = import->config;
-  out.int8 = import->quantization == "int8";
+  out.quantized = import->int8_weights || import->int4_weights;  // as api/model_loader.cc GoogleWeightOptions
   out.weights = std::make_unique<ImportedTfliteSource>(std::move(model), std::move(tflite), std::move(import), origin);
   return out;
 }

@@ -17,8 +17,9 @@
 namespace litertlm::converter {
 
 // OK when `quantization` has a Google runtime equivalent for the TFLite layout (dynamic_int8 /
-// int8 → int8 per-channel weights with float activations, fp32); otherwise an INVALID_ARGUMENT
-// that names the scheme (no advice: the caller says what to do instead).
+// int8 → int8 per-channel weights with float activations; dynamic_int4_block32 / _block128 →
+// int4 block-wise weights with fp16 block scales and float activations; fp32); otherwise an
+// INVALID_ARGUMENT that names the scheme (no advice: the caller says what to do instead).
 Status CheckTfliteQuantization(Quantization quantization);
 
 // OK when the TFLite writer writes this model with these options (quantization, family and
@@ -30,8 +31,11 @@ Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& opti
 // them, is complete only at the end), so memory holds one tensor at a time. Errors name the
 // source file or tensor. `on_stored` (may be empty) is called after each source tensor with its name
 // and the bytes written so far (file and scratch file); its error (e.g. CANCELLED) stops the write.
+// `int4_fallbacks` (may be null) receives the number of matrices an int4 quantization stored as
+// int8 per channel (input count not a multiple of format::kTfliteInt4Group).
 Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
-                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored);
+                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored,
+                               int* int4_fallbacks = nullptr);
 
 // The model as liblitertlm loads the finished file: the TFLiteModel section just written (the
 // writer's last section), mapped from its temporary file and imported by graph pattern
@@ -39,7 +43,7 @@ Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& opti
 struct ImportedTflite {
   ModelConfig config;
   std::unique_ptr<WeightSource> weights;
-  bool int8 = false;
+  bool quantized = false;  // int8 or int4 weights: activations are quantized per row, asymmetrically
 };
 StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch);
 

@@ -53,7 +53,21 @@ CASES = [
     ("gemma3_sliding", "int8"),
     ("gemma3_sliding", "fp32"),
     ("gemma3_mqa", "fp32"),
+    # int4 block-wise (ai_edge_quantizer's dynamic_wi4b32_afp32 / the classic dynamic_int4_block128
+    # layout: INT4 + BlockwiseQuantization with FLOAT16 scales, embedding and LM head included).
+    # The tiny checkpoints have 64-wide rows, so most matrices fall back to int8 per channel
+    # (input size not a multiple of 128): mixed int4 / int8 files. The *_wide checkpoints of the
+    # Google fixtures (rows of 128) are int4 throughout.
+    ("qwen3_gqa", "dynamic_int4_block32"),
+    ("gemma3_sliding", "dynamic_int4_block128"),
+    ("qwen3_wide", "dynamic_int4_block32"),
+    ("qwen3_wide", "dynamic_int4_block128"),
+    ("gemma3_wide", "dynamic_int4_block32"),
+    ("gemma3_wide", "dynamic_int4_block128"),
 ]
+# Checkpoints of tests/golden/google/models (made by tests/tools/make_google_fixtures.py).
+GOOGLE_MODELS = os.path.join(SOURCE, "tests", "golden", "google", "models")
+WIDE = {"qwen3_wide", "gemma3_wide"}
 # The int8 files' top-1 agreement with the fp32 source on these flat random-weight models: XNNPACK's
 # per-row int8 activations (which our engine reproduces for these files) flip near-ties; measured
 # 0.89 for gemma3_sliding (the converter's default floor is 0.90).
@@ -103,7 +117,8 @@ class GoogleRuntimeTest(unittest.TestCase):
         extra = []
         if quantize != "fp32" and checkpoint in MIN_AGREEMENT:
             extra = ["--min-agreement", MIN_AGREEMENT[checkpoint]]
-        subprocess.run([CLI, "convert", os.path.join(MODELS, checkpoint), "--format", "tflite", "--quantize",
+        source = os.path.join(GOOGLE_MODELS if checkpoint in WIDE else MODELS, checkpoint)
+        subprocess.run([CLI, "convert", source, "--format", "tflite", "--quantize",
                         quantize, "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", out_dir]
                        + extra, capture_output=True, text=True, check=True)
         return os.path.join(out_dir, checkpoint + ".litertlm")
@@ -203,7 +218,7 @@ class GoogleRuntimeTest(unittest.TestCase):
         self.assertTrue(conversation.send_message(turns[1], max_output_tokens=4))
 
     def test_peek_reads_without_warning(self):
-        for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8")]:
+        for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8"), ("qwen3_wide", "dynamic_int4_block32")]:
             with self.subTest(checkpoint=checkpoint, quantize=quantize):
                 path = self.convert(checkpoint, quantize)
                 out = subprocess.run([PEEK, "--litertlm_file", path], capture_output=True, text=True)
@@ -214,11 +229,11 @@ class GoogleRuntimeTest(unittest.TestCase):
 
     def test_unsupported_scheme_refused(self):
         out = subprocess.run([CLI, "convert", os.path.join(MODELS, "qwen3_gqa"), "--format", "tflite", "--quantize",
-                              "dynamic_int4_block32", "--output-dir", os.path.join(self.tmp, "int4")],
+                              "fp16", "--output-dir", os.path.join(self.tmp, "fp16")],
                              capture_output=True, text=True)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("--format liblitertlm", out.stderr)
-        self.assertFalse(os.path.exists(os.path.join(self.tmp, "int4", "qwen3_gqa.litertlm")))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "fp16", "qwen3_gqa.litertlm")))
 
 
 if __name__ == "__main__":
