@@ -62,9 +62,10 @@ enum class FileFormat {
   // (int4 block-wise weights with fp16 block scales, embedding and LM head included, as Google's
   // dynamic_wi4b32_afp32 / classic dynamic_int4_block128 files; a matrix whose input size is not a
   // multiple of 128 is stored int8 per channel, counted in ConvertResult::int4_fallback_tensors)
-  // — activations quantized per row at run time, as Google's runtime does — and fp32. fp16 is
-  // not Google-compatible (kAuto writes kLiblitertlm for it). Families: Qwen 3 and Gemma 3.
-  // Anything else is an INVALID_ARGUMENT / UNIMPLEMENTED error.
+  // — activations quantized per row at run time, as Google's runtime does —, fp16 (FLOAT16
+  // weights each widened by a DEQUANTIZE, as ai_edge_quantizer's float_casting writes them) and
+  // fp32: every quantization. Families: Qwen 3 and Gemma 3; anything else is an
+  // INVALID_ARGUMENT / UNIMPLEMENTED error (kAuto writes kLiblitertlm for it).
   kTflite,
   // liblitertlm's own weights section (WEIGHTS_FORMAT.md): every quantization and family, but
   // only liblitertlm runs the file.

@@ -53,13 +53,12 @@ Status CheckTfliteQuantization(Quantization quantization) {
     case Quantization::kInt8:
     case Quantization::kDynamicInt4Block32:
     case Quantization::kDynamicInt4Block128:
+    case Quantization::kFp16:
     case Quantization::kFp32:
       return Status::Ok();
-    default:
-      return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
-                                  ": Google's LiteRT-LM runtime runs no equivalent (it runs dynamic_int8, int8, "
-                                  "dynamic_int4_block32, dynamic_int4_block128 and fp32 TFLite files)");
   }
+  return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
+                              ": Google's LiteRT-LM runtime runs no equivalent");
 }
 
 namespace {
@@ -68,9 +67,11 @@ format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
   format::TfliteLlmOptions o;
   switch (options.quantization) {
     case Quantization::kFp32: o.weights = format::TfliteWeights::kFp32; break;
+    case Quantization::kFp16: o.weights = format::TfliteWeights::kFp16; break;
     case Quantization::kDynamicInt4Block32: o.weights = format::TfliteWeights::kInt4Block32; break;
     case Quantization::kDynamicInt4Block128: o.weights = format::TfliteWeights::kInt4Block128; break;
-    default: o.weights = format::TfliteWeights::kInt8; break;  // CheckTfliteQuantization refuses the rest
+    case Quantization::kDynamicInt8:
+    case Quantization::kInt8: o.weights = format::TfliteWeights::kInt8; break;
   }
   o.prefill_lengths = options.prefill_seq_lens;
   o.kv_cache_len = options.kv_cache_max_len;

@@ -18,8 +18,9 @@ namespace litertlm::converter {
 
 // OK when `quantization` has a Google runtime equivalent for the TFLite layout (dynamic_int8 /
 // int8 → int8 per-channel weights with float activations; dynamic_int4_block32 / _block128 →
-// int4 block-wise weights with fp16 block scales and float activations; fp32); otherwise an
-// INVALID_ARGUMENT that names the scheme (no advice: the caller says what to do instead).
+// int4 block-wise weights with fp16 block scales and float activations; fp16 → FLOAT16 weights
+// widened by DEQUANTIZE; fp32: today every Quantization); otherwise an INVALID_ARGUMENT that
+// names the scheme (no advice: the caller says what to do instead).
 Status CheckTfliteQuantization(Quantization quantization);
 
 // OK when the TFLite writer writes this model with these options (quantization, family and

@@ -168,6 +168,11 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
     w.type = TfliteType::kInt4;
     w.scale_buffer = b_.AddBuffer(
         std::span(reinterpret_cast<const uint8_t*>(q.scales.data()), q.scales.size() * sizeof(uint16_t)));
+  } else if (quantize && o_.weights == TfliteWeights::kFp16) {
+    std::vector<uint16_t> half(values.size());
+    for (size_t i = 0; i < values.size(); ++i) half[i] = F32ToF16(values[i]);
+    w.buffer = b_.AddBuffer(std::span(reinterpret_cast<const uint8_t*>(half.data()), half.size() * sizeof(uint16_t)));
+    w.type = TfliteType::kFloat16;
   } else if (quantize && o_.weights != TfliteWeights::kFp32) {
     int4_fallbacks_ += int4;
     StatusOr<QuantizedMatrix> quantized = QuantizeMatrix(values.data(), shape[0], n / shape[0], DType::kI8);
@@ -240,6 +245,10 @@ int LlmGraphWriter::W(const std::string& name) {
     const int scales = b_.AddTensor(sg_, name + "_scales", {w.shape[0], w.shape[1] / w.block}, TfliteType::kFloat16,
                                     w.scale_buffer);
     t = b_.AddBlockwiseInt4Tensor(sg_, name, w.shape, w.buffer, scales, w.block);
+  } else if (w.type == TfliteType::kFloat16) {
+    const int half = b_.AddTensor(sg_, name, w.shape, TfliteType::kFloat16, w.buffer);
+    t = b_.AddTensor(sg_, name + "_dequant", w.shape, TfliteType::kFloat32);
+    b_.AddOp(sg_, static_cast<int32_t>(TfliteOp::kDequantize), 1, {half}, {t});
   } else {
     t = b_.AddTensor(sg_, name, w.shape, w.type, w.buffer, w.scales, 0);
   }

@@ -15,7 +15,9 @@
 //     dynamic_wi8_afp32 recipe: activations stay fp32), int4 block-wise (ai_edge_quantizer's
 //     dynamic_wi4b32_afp32 / the classic converters' dynamic_int4_block32 and _block128: INT4
 //     nibbles with BlockwiseQuantization and FLOAT16 scales [rows, cols / block], embedding and LM
-//     head included), or fp32. The tied LM head shares the embedding table's buffer.
+//     head included), fp16 (FLOAT16 constants each widened to fp32 by a DEQUANTIZE before the
+//     EMBEDDING_LOOKUP / FULLY_CONNECTED, as ai_edge_quantizer's float_casting writes them), or
+//     fp32. The tied LM head shares the embedding table's buffer.
 // Supported families: Qwen 3 and Gemma 3 (its embedding scale, sandwich norms with 1 + w folded in,
 // GELU-tanh MLP, local/global RoPE tables, and the sliding-window mask built from input_pos as
 // export_hf does: SUB/GREATER/ADD/LESS/LOGICAL_AND/SELECT_V2 of -10000, added to `mask`; a final
@@ -37,6 +39,7 @@ namespace litertlm::format {
 // How the projection and embedding matrices are stored (norms and other constants stay fp32).
 enum class TfliteWeights {
   kFp32,
+  kFp16,         // FLOAT16 constants widened by DEQUANTIZE (ai_edge_quantizer's float_casting)
   kInt8,         // per output channel, fp32 scales
   kInt4Block32,  // symmetric int4 in blocks of 32 inputs, fp16 scale per block
   kInt4Block128,

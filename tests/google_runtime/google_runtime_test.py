@@ -64,6 +64,9 @@ CASES = [
     ("qwen3_wide", "dynamic_int4_block128"),
     ("gemma3_wide", "dynamic_int4_block32"),
     ("gemma3_wide", "dynamic_int4_block128"),
+    # fp16: FLOAT16 constants widened by DEQUANTIZE, as ai_edge_quantizer's float_casting writes.
+    ("qwen3_gqa", "fp16"),
+    ("gemma3_sliding", "fp16"),
 ]
 # Checkpoints of tests/golden/google/models (made by tests/tools/make_google_fixtures.py).
 GOOGLE_MODELS = os.path.join(SOURCE, "tests", "golden", "google", "models")
@@ -223,7 +226,8 @@ class GoogleRuntimeTest(unittest.TestCase):
         self.assertTrue(conversation.send_message(turns[1], max_output_tokens=4))
 
     def test_peek_reads_without_warning(self):
-        for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8"), ("qwen3_wide", "dynamic_int4_block32")]:
+        for checkpoint, quantize in CASES[:2] + [("gemma3_sliding", "dynamic_int8"), ("qwen3_wide", "dynamic_int4_block32"),
+                                                 ("qwen3_gqa", "fp16")]:
             with self.subTest(checkpoint=checkpoint, quantize=quantize):
                 path = self.convert(checkpoint, quantize)
                 out = subprocess.run([PEEK, "--litertlm_file", path], capture_output=True, text=True)
@@ -232,13 +236,15 @@ class GoogleRuntimeTest(unittest.TestCase):
                 self.assertIn("TFLiteModel", log)
                 self.assertNotIn("warn", log.lower(), log)
 
-    def test_unsupported_scheme_refused(self):
-        out = subprocess.run([CLI, "convert", os.path.join(MODELS, "qwen3_gqa"), "--format", "tflite", "--quantize",
-                              "fp16", "--output-dir", os.path.join(self.tmp, "fp16")],
+    def test_unsupported_model_refused(self):
+        # Every quantization has a Google-compatible form; a family the TFLite writer does not
+        # write (Llama) is refused by --format tflite, pointing at --format liblitertlm.
+        out = subprocess.run([CLI, "convert", os.path.join(MODELS, "llama3_gqa"), "--format", "tflite",
+                              "--output-dir", os.path.join(self.tmp, "llama")],
                              capture_output=True, text=True)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("--format liblitertlm", out.stderr)
-        self.assertFalse(os.path.exists(os.path.join(self.tmp, "fp16", "qwen3_gqa.litertlm")))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "llama", "llama3_gqa.litertlm")))
 
 
 if __name__ == "__main__":

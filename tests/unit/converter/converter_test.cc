@@ -143,13 +143,12 @@ TEST(Convert, AutoFormatIsGoogleCompatibleWhereItCanBe) {
   EXPECT_TRUE(HasSection(dir + "/int4.litertlm", format::SectionType::kTfliteModel));
   EXPECT_GT(int4->int4_fallback_tensors, 0);  // rows of 64: int8 per channel
 
-  // fp16 weights: no Google equivalent written, so liblitertlm's own format, saying why.
+  // fp16 weights: FLOAT16 constants + DEQUANTIZE, as ai_edge_quantizer's float_casting.
   o.quantization = Quantization::kFp16;
   auto fp16 = Convert(Fixture("qwen3_gqa"), dir + "/fp16.litertlm", o);
   ASSERT_TRUE(fp16.ok()) << fp16.status().ToString();
-  EXPECT_EQ(fp16->format, FileFormat::kLiblitertlm);
-  EXPECT_NE(fp16->format_reason.find("fp16"), std::string::npos) << fp16->format_reason;
-  EXPECT_FALSE(HasSection(dir + "/fp16.litertlm", format::SectionType::kTfliteModel));
+  EXPECT_EQ(fp16->format, FileFormat::kTflite);
+  EXPECT_TRUE(HasSection(dir + "/fp16.litertlm", format::SectionType::kTfliteModel));
 
   o.quantization = Quantization::kDynamicInt8;
   auto llama = Convert(Fixture("llama3_gqa"), dir + "/llama.litertlm", o);
