@@ -102,9 +102,12 @@ Command RegisterConvertCommand(CLI::App& app) {
   sub->add_option("--format", args->format,
                   "auto (default): tflite when Google's runtime can run the model in --quantize, else "
                   "liblitertlm, with a note saying why; tflite: a TFLite model Google's LiteRT-LM runtime runs "
-                  "too (Qwen3, Gemma3; dynamic_int8 / int8 / fp32 only: int4 and fp16 have no Google "
-                  "equivalent here, and are refused); liblitertlm: liblitertlm's own weights, every family "
-                  "and --quantize, runs only in liblitertlm");
+                  "too (Qwen3, Gemma3; dynamic_int8 / int8: int8 per-channel weights, Google's default "
+                  "recipe; dynamic_int4_block32 / _block128: int4 block-wise weights with fp16 scales, "
+                  "embedding and LM head included, matrices whose input size is not a multiple of 128 "
+                  "at int8; fp16: fp16 weights widened by DEQUANTIZE; fp32. Other families are refused); "
+                  "liblitertlm: liblitertlm's own weights, every family and --quantize, runs only in "
+                  "liblitertlm");
   sub->add_option("--kv-cache-max-len", args->kv_cache_max_len,
                   "Maximum KV cache length (default 1280; with --format tflite the caches' length)")
       ->check(IntegerIn(1, kMaxIntFlag));

@@ -57,9 +57,15 @@ enum class FileFormat {
   kAuto,
   // A TFLite model section with the conventions of Google's litert-torch export_hf files
   // (signatures prefill_<T> and decode, per-layer KV caches): Google's LiteRT-LM runtime runs the
-  // file, and so does liblitertlm. Quantizations: dynamic_int8 / int8 (int8 per-channel weights;
-  // activations quantized per row at run time, as Google's runtime does) and fp32; families:
-  // Qwen 3 and Gemma 3. Anything else is an INVALID_ARGUMENT / UNIMPLEMENTED error.
+  // file, and so does liblitertlm. Quantizations: dynamic_int8 / int8 (int8 per-channel weights,
+  // Google's default dynamic_wi8_afp32 recipe), dynamic_int4_block32 / dynamic_int4_block128
+  // (int4 block-wise weights with fp16 block scales, embedding and LM head included, as Google's
+  // dynamic_wi4b32_afp32 / classic dynamic_int4_block128 files; a matrix whose input size is not a
+  // multiple of 128 is stored int8 per channel, counted in ConvertResult::int4_fallback_tensors)
+  // — activations quantized per row at run time, as Google's runtime does —, fp16 (FLOAT16
+  // weights each widened by a DEQUANTIZE, as ai_edge_quantizer's float_casting writes them) and
+  // fp32: every quantization. Families: Qwen 3 and Gemma 3; anything else is an
+  // INVALID_ARGUMENT / UNIMPLEMENTED error (kAuto writes kLiblitertlm for it).
   kTflite,
   // liblitertlm's own weights section (WEIGHTS_FORMAT.md): every quantization and family, but
   // only liblitertlm runs the file.
@@ -128,7 +134,8 @@ struct ConvertResult {
   uint64_t output_bytes = 0;
   double seconds = 0;
   int tensor_count = 0;
-  // Tensors kept at int8 because their input size is not a multiple of the int4 block.
+  // Tensors kept at int8 because their input size is not a multiple of 128 (the int4 kernels'
+  // group; in both formats).
   int int4_fallback_tensors = 0;
   std::optional<ValidationReport> validation;  // absent when validation was skipped
 };

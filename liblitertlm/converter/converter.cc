@@ -357,7 +357,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
       return CancelledError("conversion cancelled after tensor " + std::to_string(stored) + " of " +
                             std::to_string(state.tensor_count));
     };
-    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored));
+    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored, &state.int4_fallbacks));
     ASSIGN_OR_RETURN(executor_metadata, converter::ExecutorMetadataOfWrittenTflite(*writer));
   } else {
     RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));

@@ -54,20 +54,28 @@ Status CheckTfliteQuantization(Quantization quantization) {
   switch (quantization) {
     case Quantization::kDynamicInt8:
     case Quantization::kInt8:
+    case Quantization::kDynamicInt4Block32:
+    case Quantization::kDynamicInt4Block128:
+    case Quantization::kFp16:
     case Quantization::kFp32:
       return Status::Ok();
-    default:
-      return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
-                                  ": Google's LiteRT-LM runtime runs no equivalent (it runs dynamic_int8, int8 "
-                                  "and fp32 TFLite files)");
   }
+  return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
+                              ": Google's LiteRT-LM runtime runs no equivalent");
 }
 
 namespace {
 
 format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
   format::TfliteLlmOptions o;
-  o.int8_weights = options.quantization != Quantization::kFp32;
+  switch (options.quantization) {
+    case Quantization::kFp32: o.weights = format::TfliteWeights::kFp32; break;
+    case Quantization::kFp16: o.weights = format::TfliteWeights::kFp16; break;
+    case Quantization::kDynamicInt4Block32: o.weights = format::TfliteWeights::kInt4Block32; break;
+    case Quantization::kDynamicInt4Block128: o.weights = format::TfliteWeights::kInt4Block128; break;
+    case Quantization::kDynamicInt8:
+    case Quantization::kInt8: o.weights = format::TfliteWeights::kInt8; break;
+  }
   o.prefill_lengths = options.prefill_seq_lens;
   o.kv_cache_len = options.kv_cache_max_len;
   return o;
@@ -81,7 +89,8 @@ Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& opti
 }
 
 Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
-                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored) {
+                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored,
+                               int* int4_fallbacks) {
   RETURN_IF_ERROR(CheckTfliteWritable(src.config, options));
   format::TfliteLlmOptions o = TfliteOptions(options);
   const std::filesystem::path out_dir = std::filesystem::path(writer.temp_path()).parent_path();
@@ -103,9 +112,12 @@ Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& opti
   }
   RETURN_IF_ERROR(writer.BeginSection(format::SectionType::kTfliteModel,
                                       {format::KeyValue{"model_type", std::string("tf_lite_prefill_decode")}}));
+  format::TfliteLlmWritten stored;
   const Status written = format::WriteTfliteLlm(
-      src.config, values, o, [&writer](std::span<const uint8_t> piece) { return writer.AppendSectionData(piece); });
+      src.config, values, o, [&writer](std::span<const uint8_t> piece) { return writer.AppendSectionData(piece); },
+      &stored);
   if (!written.ok()) return Status(written.code(), src.path + ": " + written.message());
+  if (int4_fallbacks != nullptr) *int4_fallbacks = stored.int4_fallback_tensors;
   return writer.EndSection();
 }
 

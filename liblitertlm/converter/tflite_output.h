@@ -19,8 +19,10 @@
 namespace litertlm::converter {
 
 // OK when `quantization` has a Google runtime equivalent for the TFLite layout (dynamic_int8 /
-// int8 → int8 per-channel weights with float activations, fp32); otherwise an INVALID_ARGUMENT
-// that names the scheme (no advice: the caller says what to do instead).
+// int8 → int8 per-channel weights with float activations; dynamic_int4_block32 / _block128 →
+// int4 block-wise weights with fp16 block scales and float activations; fp16 → FLOAT16 weights
+// widened by DEQUANTIZE; fp32: today every Quantization); otherwise an INVALID_ARGUMENT that
+// names the scheme (no advice: the caller says what to do instead).
 Status CheckTfliteQuantization(Quantization quantization);
 
 // OK when the TFLite writer writes this model with these options (quantization, family and
@@ -32,8 +34,11 @@ Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& opti
 // them, is complete only at the end), so memory holds one tensor at a time. Errors name the
 // source file or tensor. `on_stored` (may be empty) is called after each source tensor with its name
 // and the bytes written so far (file and scratch file); its error (e.g. CANCELLED) stops the write.
+// `int4_fallbacks` (may be null) receives the number of matrices an int4 quantization stored as
+// int8 per channel (input count not a multiple of format::kTfliteInt4Group).
 Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
-                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored);
+                               const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored,
+                               int* int4_fallbacks = nullptr);
 
 // The ExecutorMetadata section export_hf writes for the TFLiteModel section just written (the
 // writer's last section), read off that graph (format/executor_metadata.h) so that it describes

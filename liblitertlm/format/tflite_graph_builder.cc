@@ -62,6 +62,14 @@ int TfliteGraphBuilder::AddTensor(int sg, std::string name, std::vector<int32_t>
   return static_cast<int>(tensors.size() - 1);
 }
 
+int TfliteGraphBuilder::AddBlockwiseInt4Tensor(int sg, std::string name, std::vector<int32_t> shape, uint32_t buffer,
+                                           int scales_tensor, int block_size) {
+  const int t = AddTensor(sg, std::move(name), std::move(shape), TfliteType::kInt4, buffer);
+  subgraphs_[sg].tensors[t].block_size = block_size;
+  subgraphs_[sg].tensors[t].block_scales = scales_tensor;
+  return t;
+}
+
 int TfliteGraphBuilder::AddInt32Const(int sg, std::string name, std::vector<int32_t> shape,
                                       std::span<const int32_t> values) {
   const uint32_t buffer = AddBuffer(values.empty()
@@ -114,6 +122,11 @@ std::vector<uint8_t> TfliteGraphBuilder::BuildFlatbuffer(uint64_t data_base,
         const std::vector<int64_t> zero(t.scales.size(), 0);
         quant = tfl::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, &t.scales, &zero, tfl::QuantizationDetails_NONE, 0,
                                                            t.quantized_dimension);
+      } else if (t.block_size > 0) {
+        const auto blockwise = tfl::CreateBlockwiseQuantization(fbb, t.block_scales, -1, t.block_size);
+        quant = tfl::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, nullptr, nullptr,
+                                                        tfl::QuantizationDetails_BlockwiseQuantization,
+                                                        blockwise.Union(), 0);
       }
       tensors.push_back(tfl::CreateTensorDirect(fbb, &t.shape, static_cast<tfl::TensorType>(t.type), t.buffer,
                                                 t.name.c_str(), quant));

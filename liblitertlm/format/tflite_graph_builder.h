@@ -22,7 +22,7 @@
 namespace litertlm::format {
 
 // TensorType numbers of the public schema.
-enum class TfliteType : int8_t { kFloat32 = 0, kInt32 = 2, kBool = 6, kInt8 = 9 };
+enum class TfliteType : int8_t { kFloat32 = 0, kFloat16 = 1, kInt32 = 2, kBool = 6, kInt8 = 9, kInt4 = 17 };
 
 // Operator options this builder writes (the rest of an op's behaviour is its defaults).
 struct TfliteOpOptions {
@@ -58,6 +58,12 @@ class TfliteGraphBuilder {
   // `scales` (one per slice of `quantized_dimension`; zero points 0).
   int AddTensor(int sg, std::string name, std::vector<int32_t> shape, TfliteType type, uint32_t buffer = 0,
                 std::vector<float> scales = {}, int quantized_dimension = 0);
+  // An INT4 weight [rows, cols] (constant `buffer`: two's-complement nibbles, element 2i in the
+  // low nibble of byte i) quantized block-wise along its last dimension: BlockwiseQuantization
+  // with `block_size` and the constant scale tensor `scales_tensor` (FLOAT16 [rows, cols /
+  // block_size]) of the same subgraph, zero points -1 (symmetric), as ai_edge_quantizer writes.
+  int AddBlockwiseInt4Tensor(int sg, std::string name, std::vector<int32_t> shape, uint32_t buffer,
+                             int scales_tensor, int block_size);
   // Shorthands for small constants (each gets a buffer of its own).
   int AddInt32Const(int sg, std::string name, std::vector<int32_t> shape, std::span<const int32_t> values);
   int AddFloatConst(int sg, std::string name, std::vector<int32_t> shape, std::span<const float> values);
@@ -91,6 +97,8 @@ class TfliteGraphBuilder {
     uint32_t buffer;
     std::vector<float> scales;
     int quantized_dimension;
+    int block_size = 0;      // > 0: BlockwiseQuantization
+    int block_scales = -1;   // its scale tensor
   };
   struct OpDef {
     uint32_t opcode_index;

@@ -29,6 +29,7 @@ bool KnownOp(int code) {
     case TfliteOp::kDynamicUpdateSlice: case TfliteOp::kStablehloComposite:
     case TfliteOp::kGreaterEqual: case TfliteOp::kLessEqual: case TfliteOp::kSelect:
     case TfliteOp::kGatherNd: case TfliteOp::kReduceAll:  // the classic export's mask lookup
+    case TfliteOp::kDequantize:  // fp16 weights (ai_edge_quantizer's float_casting), see WeightConst
       return true;
     default:
       return code == static_cast<int>(TfliteOp::kMinimum);  // the classic export's sliding mask
@@ -125,16 +126,28 @@ void Importer::PeelSoftCap() {
   }
 }
 
+// A weight input `t`: the constant itself, or, for fp16 weights as ai_edge_quantizer's
+// float_casting writes them, the FLOAT16 constant a DEQUANTIZE widens into `t` (the importer then
+// maps the fp16 constant, which our kernels read as it lies).
+int Importer::WeightConst(int t) const {
+  if (g_.IsConst(t)) return t;
+  const int op = g_.Producer(t);
+  if (op < 0 || !Is(g_, op, TfliteOp::kDequantize)) return t;
+  const int src = g_.In(op, 0);
+  const tflite::Tensor* tensor = g_.Tensor(src);
+  return tensor != nullptr && g_.IsConst(src) && tensor->type() == tflite::TensorType_FLOAT16 ? src : t;
+}
+
 Status Importer::CollectOps() {
   for (int op = 0; op < g_.NumOps(); ++op) {
     if (Is(g_, op, TfliteOp::kEmbeddingLookup)) {
       if (embedding_ >= 0) return Error("more than one EMBEDDING_LOOKUP in signature 'decode' (" + g_.Where(op) + ")");
-      embedding_ = g_.In(op, 1);
+      embedding_ = WeightConst(g_.In(op, 1));
       embedding_out_ = g_.Out(op, 0);
       if (!g_.IsConst(embedding_) || g_.Shape(embedding_).size() != 2)
         return Error(g_.Where(op) + ": the table is not a constant matrix");
     } else if (Is(g_, op, TfliteOp::kFullyConnected)) {
-      Fc fc{op, g_.In(op, 0), g_.Out(op, 0), g_.In(op, 1)};
+      Fc fc{op, g_.In(op, 0), g_.Out(op, 0), WeightConst(g_.In(op, 1))};
       if (!g_.IsConst(fc.weight) || g_.Shape(fc.weight).size() != 2)
         return Error(g_.Where(op) + ": the weight " + g_.TensorName(fc.weight) + " is not a constant matrix");
       if (g_.In(op, 2) >= 0) return Error(g_.Where(op) + " has a bias (not supported)");
@@ -150,7 +163,7 @@ Status Importer::CollectOps() {
         continue;
       }
       if (name != kRmsNorm) return Error("unsupported composite '" + name + "' in " + g_.Where(op));
-      Norm n{op, g_.In(op, 0), g_.Out(op, 0), g_.In(op, 1), 0};
+      Norm n{op, g_.In(op, 0), g_.Out(op, 0), WeightConst(g_.In(op, 1)), 0};
       if (!g_.IsConst(n.weight) || g_.Shape(n.weight).size() != 1)
         return Error(g_.Where(op) + ": odml.rms_norm has no constant weight vector");
       std::optional<float> eps = CompositeFloat(*o, "epsilon");

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct TfliteImport {
   int kv_cache_len = 0;                       // the signatures' KV cache length
   std::vector<std::unique_ptr<float[]>> owned;  // expanded scales (per-tensor → per-row, int4 blocks)
   std::vector<std::unique_ptr<uint8_t[]>> owned_bytes;  // int4 weights in our kI4Block* layout
+  // The model's bytes those int4 copies were made from: no tensor view points into them, so the
+  // loader may drop their resident pages once the import is done (TfliteWeightSource does).
+  std::vector<std::span<const uint8_t>> copied_from;
 };
 
 // `arch_hint`: the family from LlmMetadata's llm_model_type when the file has one (the graph

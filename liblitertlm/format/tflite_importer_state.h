@@ -56,6 +56,7 @@ class Importer {
   Status CheckOps();
   Status FindCaches();
   void PeelSoftCap();
+  int WeightConst(int t) const;
   Status CollectOps();
   Status ClassifyAttention();
   Status ClassifyMlp();

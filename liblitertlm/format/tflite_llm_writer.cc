@@ -13,6 +13,7 @@
 #include "format/tflite_graph_builder.h"
 #include "format/tflite_model.h"
 #include "kernels/quantize.h"
+#include "util/half.h"
 #include "util/status_macros.h"
 
 namespace litertlm::format {
@@ -32,7 +33,45 @@ struct StoredWeight {
   std::vector<int32_t> shape;
   TfliteType type = TfliteType::kFloat32;
   std::vector<float> scales;  // int8: one per row
+  int block = 0;              // int4: the block size; its fp16 scales [rows, cols / block] in:
+  uint32_t scale_buffer = 0;
 };
+
+// int4 block-wise as ai_edge_quantizer quantizes (uniform_quantize_tensor.py, symmetric, signed
+// 4 bits): per block of `block` inputs, s = max|w| / 7 (at least 1e-9 / 7) rounded to bfloat16's
+// 8 significant bits, stored as FLOAT16; q = round-half-even(w / s) clamped to [-8, 7]. TFLite INT4
+// packs element 2i into the low nibble of byte i (two's complement), row-major. The quotient uses
+// the stored fp16 scale, so q · s is exactly what both runtimes multiply by.
+struct Int4Blocks {
+  std::vector<uint8_t> nibbles;
+  std::vector<uint16_t> scales;  // fp16
+};
+
+Int4Blocks QuantizeInt4Blocks(const std::vector<float>& w, int64_t rows, int64_t cols, int block) {
+  Int4Blocks out;
+  out.nibbles.assign(static_cast<size_t>((rows * cols + 1) / 2), 0);
+  out.scales.resize(static_cast<size_t>(rows * (cols / block)));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t b = 0; b < cols / block; ++b) {
+      const float* x = w.data() + r * cols + b * block;
+      float bound = 1e-9f;
+      for (int i = 0; i < block; ++i) bound = std::max(bound, std::fabs(x[i]));
+      // bfloat16 rounding, then to fp16 (exact unless below fp16's normal range); the fp16 maximum
+      // bounds it (ai_edge_quantizer clips its bound to 65280 · 15 likewise).
+      const float s_bf16 = std::min(Bf16ToF32(F32ToBf16(bound / 7.0f)), 65280.0f);
+      const uint16_t h = F32ToF16(s_bf16);
+      out.scales[static_cast<size_t>(r * (cols / block) + b)] = h;
+      const float s = F16ToF32(h);
+      for (int i = 0; i < block; ++i) {
+        const float q = s > 0.0f ? std::clamp(std::nearbyint(x[i] / s), -8.0f, 7.0f) : 0.0f;
+        const int64_t e = r * cols + b * block + i;
+        const uint8_t nib = static_cast<uint8_t>(static_cast<int>(q) & 0xF);
+        out.nibbles[static_cast<size_t>(e / 2)] |= static_cast<uint8_t>(e % 2 == 0 ? nib : nib << 4);
+      }
+    }
+  }
+  return out;
+}
 
 class LlmGraphWriter {
  public:
@@ -42,6 +81,7 @@ class LlmGraphWriter {
   Status StoreWeights();
   void BuildSignature(int T, bool decode);
   Status Finish(const ByteSink& sink) { return b_.WriteTo(sink); }
+  int int4_fallbacks() const { return int4_fallbacks_; }
 
  private:
   Status Store(const std::string& name, std::vector<int32_t> shape, bool quantize);
@@ -105,6 +145,7 @@ class LlmGraphWriter {
   std::map<std::string, int> local_;  // weights of the current subgraph
   int sg_ = -1;
   int counter_ = 0;
+  int int4_fallbacks_ = 0;
   std::vector<std::pair<int, std::string>> pending_norms_;  // (composite op's subgraph, name)
 };
 
@@ -118,7 +159,22 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
   }
   StoredWeight w;
   w.shape = shape;
-  if (quantize && o_.int8_weights) {
+  const int64_t cols = n / shape[0];
+  const bool int4 = o_.weights == TfliteWeights::kInt4Block32 || o_.weights == TfliteWeights::kInt4Block128;
+  if (quantize && int4 && cols % kTfliteInt4Group == 0) {
+    w.block = o_.weights == TfliteWeights::kInt4Block32 ? 32 : 128;
+    Int4Blocks q = QuantizeInt4Blocks(values, shape[0], cols, w.block);
+    w.buffer = b_.AddBuffer(q.nibbles);
+    w.type = TfliteType::kInt4;
+    w.scale_buffer = b_.AddBuffer(
+        std::span(reinterpret_cast<const uint8_t*>(q.scales.data()), q.scales.size() * sizeof(uint16_t)));
+  } else if (quantize && o_.weights == TfliteWeights::kFp16) {
+    std::vector<uint16_t> half(values.size());
+    for (size_t i = 0; i < values.size(); ++i) half[i] = F32ToF16(values[i]);
+    w.buffer = b_.AddBuffer(std::span(reinterpret_cast<const uint8_t*>(half.data()), half.size() * sizeof(uint16_t)));
+    w.type = TfliteType::kFloat16;
+  } else if (quantize && o_.weights != TfliteWeights::kFp32) {
+    int4_fallbacks_ += int4;
     StatusOr<QuantizedMatrix> quantized = QuantizeMatrix(values.data(), shape[0], n / shape[0], DType::kI8);
     if (!quantized.ok()) return Status(quantized.status().code(), "tensor " + name + ": " + quantized.status().message());
     QuantizedMatrix& q = *quantized;
@@ -184,7 +240,18 @@ int LlmGraphWriter::W(const std::string& name) {
   auto it = local_.find(name);
   if (it != local_.end()) return it->second;
   const StoredWeight& w = stored_.at(name);
-  const int t = b_.AddTensor(sg_, name, w.shape, w.type, w.buffer, w.scales, 0);
+  int t;
+  if (w.block > 0) {
+    const int scales = b_.AddTensor(sg_, name + "_scales", {w.shape[0], w.shape[1] / w.block}, TfliteType::kFloat16,
+                                    w.scale_buffer);
+    t = b_.AddBlockwiseInt4Tensor(sg_, name, w.shape, w.buffer, scales, w.block);
+  } else if (w.type == TfliteType::kFloat16) {
+    const int half = b_.AddTensor(sg_, name, w.shape, TfliteType::kFloat16, w.buffer);
+    t = b_.AddTensor(sg_, name + "_dequant", w.shape, TfliteType::kFloat32);
+    b_.AddOp(sg_, static_cast<int32_t>(TfliteOp::kDequantize), 1, {half}, {t});
+  } else {
+    t = b_.AddTensor(sg_, name, w.shape, w.type, w.buffer, w.scales, 0);
+  }
   local_[name] = t;
   return t;
 }
@@ -458,7 +525,7 @@ Status CheckTfliteLlm(const ModelConfig& config, const TfliteLlmOptions& options
 }
 
 Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, const TfliteLlmOptions& options,
-                      const ByteSink& sink) {
+                      const ByteSink& sink, TfliteLlmWritten* written) {
   RETURN_IF_ERROR(CheckTfliteLlm(config, options));
   LlmGraphWriter writer(config, weights, options);
   RETURN_IF_ERROR(writer.StoreWeights());
@@ -467,6 +534,7 @@ Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, c
   lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
   for (int t : lengths) writer.BuildSignature(t, false);
   writer.BuildSignature(1, true);
+  if (written != nullptr) written->int4_fallback_tensors = writer.int4_fallbacks();
   return writer.Finish(sink);
 }
 

@@ -12,8 +12,12 @@
 //     DYNAMIC_UPDATE_SLICE into the caches at input_pos[0], BATCH_MATMUL (adj_y) q·Kᵀ and p·Vᵀ with
 //     the query heads grouped per KV head, ADD mask, SOFTMAX, LOGISTIC·MUL (SiLU) MLP.
 //   - weights: int8 per output channel (symmetric, zero point 0, fp32 scales; Google's
-//     dynamic_wi8_afp32 recipe: activations stay fp32) or fp32. The tied LM head shares the
-//     embedding table's buffer.
+//     dynamic_wi8_afp32 recipe: activations stay fp32), int4 block-wise (ai_edge_quantizer's
+//     dynamic_wi4b32_afp32 / the classic converters' dynamic_int4_block32 and _block128: INT4
+//     nibbles with BlockwiseQuantization and FLOAT16 scales [rows, cols / block], embedding and LM
+//     head included), fp16 (FLOAT16 constants each widened to fp32 by a DEQUANTIZE before the
+//     EMBEDDING_LOOKUP / FULLY_CONNECTED, as ai_edge_quantizer's float_casting writes them), or
+//     fp32. The tied LM head shares the embedding table's buffer.
 // Supported families: Qwen 3 and Gemma 3 (its embedding scale, sandwich norms with 1 + w folded in,
 // GELU-tanh MLP, local/global RoPE tables, and the sliding-window mask built from input_pos as
 // export_hf does: SUB/GREATER/ADD/LESS/LOGICAL_AND/SELECT_V2 of -10000, added to `mask`; a final
@@ -32,8 +36,22 @@
 
 namespace litertlm::format {
 
+// How the projection and embedding matrices are stored (norms and other constants stay fp32).
+enum class TfliteWeights {
+  kFp32,
+  kFp16,         // FLOAT16 constants widened by DEQUANTIZE (ai_edge_quantizer's float_casting)
+  kInt8,         // per output channel, fp32 scales
+  kInt4Block32,  // symmetric int4 in blocks of 32 inputs, fp16 scale per block
+  kInt4Block128,
+};
+
+// An int4 matrix whose input count is not a multiple of this is stored as int8 per channel
+// instead (ai_edge_quantizer refuses a block that does not divide it; liblitertlm's int4 kernels
+// need whole groups of 128 inputs).
+inline constexpr int kTfliteInt4Group = 128;
+
 struct TfliteLlmOptions {
-  bool int8_weights = true;          // false: fp32 weights
+  TfliteWeights weights = TfliteWeights::kInt8;
   std::vector<int> prefill_lengths;  // each becomes signature prefill_<T>; at least one
   int kv_cache_len = 0;              // L: the caches' length (the longest context)
   std::string spill_dir;             // non-empty: weights wait in a scratch file there, not in memory
@@ -50,10 +68,15 @@ using FloatTensorFn = std::function<StatusOr<std::vector<float>>(const std::stri
 // of range, UNIMPLEMENTED for a model it does not handle).
 Status CheckTfliteLlm(const ModelConfig& config, const TfliteLlmOptions& options);
 
+// What WriteTfliteLlm stored.
+struct TfliteLlmWritten {
+  int int4_fallback_tensors = 0;  // int4 asked for, stored as int8 per channel (see kTfliteInt4Group)
+};
+
 // The whole TFLite model (FlatBuffer + trailing aligned buffers), handed to `sink` in order.
-// Errors name the option or tensor at fault.
+// Errors name the option or tensor at fault. `written` (may be null) receives what was stored.
 Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, const TfliteLlmOptions& options,
-                      const ByteSink& sink);
+                      const ByteSink& sink, TfliteLlmWritten* written = nullptr);
 
 }  // namespace litertlm::format
 

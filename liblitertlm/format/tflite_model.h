@@ -29,6 +29,7 @@ namespace litertlm::format {
 enum class TfliteOp : int32_t {
   kAdd = 0,
   kConcatenation = 2,
+  kDequantize = 6,
   kEmbeddingLookup = 7,
   kFullyConnected = 9,
   kLogistic = 14,

@@ -202,6 +202,7 @@ Status Importer::AddInt4Weight(const std::string& name, int tensor, int64_t row_
   view.scales = std::span<const float>(scales.get(), static_cast<size_t>(rows * blocks));
   out_->owned_bytes.push_back(std::move(data));
   out_->owned.push_back(std::move(scales));
+  out_->copied_from.push_back(bytes);
   out_->int4_weights = true;
   const std::string q = "int4_block" + std::to_string(src_block == cols ? 0 : src_block);
   if (out_->quantization.empty() || !out_->quantization.starts_with("int4")) out_->quantization = q;

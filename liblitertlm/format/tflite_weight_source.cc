@@ -48,6 +48,8 @@ StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::Create(
   }
   ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, ArchFromMetadata(*reader)));
   source->origin_ = reader->origin();
+  // int4 weights were copied out (re-laid out for our kernels): their file pages are not needed.
+  for (std::span<const uint8_t> range : source->import_->copied_from) reader->DropPages(range);
   source->reader_ = std::move(reader);
   return source;
 }
@@ -58,6 +60,7 @@ StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::OpenTflite(con
   source->origin_ = path;
   ASSIGN_OR_RETURN(source->model_, TfliteModel::Open(source->file_.bytes(), path));
   ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, std::nullopt));
+  for (std::span<const uint8_t> range : source->import_->copied_from) source->file_.DropPages(range);
   return source;
 }
 

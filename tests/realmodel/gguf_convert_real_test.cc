@@ -65,8 +65,8 @@ TEST_P(Gemma3GgufConvertFormat, ConvertsAndValidates) {
   const std::string out = testing::ScratchDir() + "/gemma3.litertlm";
   ConvertOptions o;
   o.quantization = GetParam();
-  // dynamic_int8 (the default) with its 16-bit activations: 96.5 % measured (8-bit activations:
-  // 92.0 %, refused here).
+  // dynamic_int8 (the default, a TFLite file) run with 16-bit activations: 96.9 % measured (our
+  // own format: 96.5 %; 8-bit activations: 92.0 %, refused here).
   o.min_agreement = GetParam() == Quantization::kFp32 ? 0.99 : 0.95;
   auto r = Convert(GgufPath(), out, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -75,7 +75,9 @@ TEST_P(Gemma3GgufConvertFormat, ConvertsAndValidates) {
               QuantizationName(GetParam()).c_str(), r->validation->top1_agreement,
               r->validation->mean_kl, r->validation->max_abs_logit_diff,
               static_cast<unsigned long long>(r->output_bytes), r->seconds);
-  auto reader = format::LitertlmReader::Open(out);
+  format::ReaderOptions any_file;  // the default conversion writes a TFLite file (no weights section)
+  any_file.require_model_sections = false;
+  auto reader = format::LitertlmReader::Open(out, any_file);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   EXPECT_EQ((*reader)->tokenizer_kind(), format::TokenizerKind::kSentencePiece);
   const auto& md = *(*reader)->metadata();

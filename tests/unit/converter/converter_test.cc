@@ -134,12 +134,21 @@ TEST(Convert, AutoFormatIsGoogleCompatibleWhereItCanBe) {
   ASSERT_TRUE(tflite->validation.has_value());
   EXPECT_DOUBLE_EQ(tflite->validation->threshold, DefaultMinAgreement(o.quantization));
 
+  // int4 block-wise: Google's runtime runs it (tflite_format_test.cc, google_runtime_test.py).
   o.quantization = Quantization::kDynamicInt4Block32;
   auto int4 = Convert(Fixture("qwen3_gqa"), dir + "/int4.litertlm", o);
   ASSERT_TRUE(int4.ok()) << int4.status().ToString();
-  EXPECT_EQ(int4->format, FileFormat::kLiblitertlm);
-  EXPECT_NE(int4->format_reason.find("dynamic_int4_block32"), std::string::npos) << int4->format_reason;
-  EXPECT_FALSE(HasSection(dir + "/int4.litertlm", format::SectionType::kTfliteModel));
+  EXPECT_EQ(int4->format, FileFormat::kTflite);
+  EXPECT_TRUE(int4->format_reason.empty());
+  EXPECT_TRUE(HasSection(dir + "/int4.litertlm", format::SectionType::kTfliteModel));
+  EXPECT_GT(int4->int4_fallback_tensors, 0);  // rows of 64: int8 per channel
+
+  // fp16 weights: FLOAT16 constants + DEQUANTIZE, as ai_edge_quantizer's float_casting.
+  o.quantization = Quantization::kFp16;
+  auto fp16 = Convert(Fixture("qwen3_gqa"), dir + "/fp16.litertlm", o);
+  ASSERT_TRUE(fp16.ok()) << fp16.status().ToString();
+  EXPECT_EQ(fp16->format, FileFormat::kTflite);
+  EXPECT_TRUE(HasSection(dir + "/fp16.litertlm", format::SectionType::kTfliteModel));
 
   o.quantization = Quantization::kDynamicInt8;
   auto llama = Convert(Fixture("llama3_gqa"), dir + "/llama.litertlm", o);

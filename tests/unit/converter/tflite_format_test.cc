@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <tuple>
 #include <span>
 #include <string>
@@ -22,6 +24,7 @@
 #include "format/litertlm_reader.h"
 #include "format/litertlm_writer.h"
 #include "format/llm_metadata.pb.h"
+#include "format/tflite_weight_source.h"
 #include "litertlm/converter.h"
 #include "litertlm/tokenizer.h"
 #include "litertlm/model.h"
@@ -91,6 +94,10 @@ double MeanPerplexity(const std::shared_ptr<const Model>& model, const std::vect
 // Bounds from these fixtures (288 positions each; nearly flat next-token distributions, so int8
 // weights flip near-ties), loaded as users load them (int8 weights with 16-bit activations): int8
 // top-1 92.7–96.2 %, mean KL ≤ 1.8e-3 (with Google's 8-bit rounding: 90.3 %, 3.4e-3); fp32 exact.
+// int4 (their rows of 64 keep most matrices at int8, the rest int4 with int4 embedding / LM head
+// where 128 divides; 8-bit activations, as Google's runtime; measured by `convert --min-agreement
+// 0`): block 32 top-1 55.9–79.9 %, mean KL 0.020–0.105; block 128 56.3–76.7 %, 0.030–0.145. fp16
+// (FLOAT16 + DEQUANTIZE): 99.65–100 %, mean KL ≤ 2.4e-6.
 class TfliteDefaultConversionTest : public ::testing::TestWithParam<std::tuple<const char*, Quantization>> {};
 
 TEST_P(TfliteDefaultConversionTest, ReloadedFileFollowsTheCheckpoint) {
@@ -134,21 +141,185 @@ TEST_P(TfliteDefaultConversionTest, ReloadedFileFollowsTheCheckpoint) {
     cmp.EndPrompt();
   }
   const bool fp32 = q == Quantization::kFp32;
-  const ValidationReport r = cmp.Report(fp32 ? 0.999 : 0.90);
+  const bool fp16 = q == Quantization::kFp16;
+  const bool int4 = q == Quantization::kDynamicInt4Block32 || q == Quantization::kDynamicInt4Block128;
+  const ValidationReport r = cmp.Report(fp32 ? 0.999 : fp16 ? 0.98 : int4 ? 0.5 : 0.90);
   const double ppl_src = MeanPerplexity(*checkpoint, *prompts);
   const double ppl = MeanPerplexity(*converted, *prompts);
   std::printf("[quality] %-18s tflite %-13s top1 %.4f  meanKL %.3g  max|d| %.3g  ppl %.4f (fp32 %.4f)\n", name.c_str(),
               QuantizationName(q).c_str(), r.top1_agreement, r.mean_kl, r.max_abs_logit_diff, ppl, ppl_src);
   EXPECT_GE(r.positions, 256);
-  EXPECT_GE(r.top1_agreement, fp32 ? 0.999 : 0.90);
-  EXPECT_LE(r.mean_kl, fp32 ? 1e-9 : 0.003);
-  EXPECT_NEAR(ppl / ppl_src, 1.0, fp32 ? 1e-5 : 0.03);
+  EXPECT_GE(r.top1_agreement, fp32 ? 0.999 : fp16 ? 0.99 : int4 ? 0.53 : 0.90);
+  EXPECT_LE(r.mean_kl, fp32 ? 1e-9 : fp16 ? 1e-5 : int4 ? 0.2 : 0.003);
+  EXPECT_NEAR(ppl / ppl_src, 1.0, fp32 ? 1e-5 : fp16 ? 1e-3 : int4 ? 0.3 : 0.03);
+  if (fp16) {  // the FLOAT16 constants behind the DEQUANTIZEs, read as they lie (not widened)
+    auto shared = std::shared_ptr<const format::LitertlmReader>(std::move(*reader));
+    auto source = format::TfliteWeightSource::Create(shared);
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    for (const char* t : {"model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight",
+                          "model.layers.0.mlp.down_proj.weight"}) {
+      auto w = (*source)->Tensor(t);
+      ASSERT_TRUE(w.ok()) << w.status().ToString();
+      EXPECT_EQ(w->dtype, DType::kF16) << t;
+    }
+  }
+  if (int4) {
+    EXPECT_GT(result->int4_fallback_tensors, 0);  // rows of 64: those matrices stay int8
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, TfliteDefaultConversionTest,
     ::testing::Combine(::testing::Values("qwen3_gqa", "qwen3_tied", "qwen3_rope_scaled", "gemma3_mqa", "gemma3_sliding"),
-                       ::testing::Values(Quantization::kFp32, Quantization::kInt8, Quantization::kDynamicInt8)),
+                       ::testing::Values(Quantization::kFp32, Quantization::kFp16, Quantization::kInt8,
+                                         Quantization::kDynamicInt8,
+                                         Quantization::kDynamicInt4Block32, Quantization::kDynamicInt4Block128)),
+    [](const auto& p) { return std::string(std::get<0>(p.param)) + "_" + QuantizationName(std::get<1>(p.param)); });
+
+// Element k of row r of a kI4Block32 / kI4Block128 view (kernels/quantize.h: per 128 columns, byte
+// i holds column i low and column 64 + i high, as q + 8) and its scale.
+float Int4Element(const TensorView& t, int64_t r, int64_t k) {
+  const int64_t cols = t.shape[1], block = t.dtype == DType::kI4Block32 ? 32 : 128;
+  const uint8_t byte = t.data[static_cast<size_t>(r * cols / 2 + (k / 128) * 64 + (k % 128) % 64)];
+  const int q = ((k % 128) < 64 ? byte & 0xF : byte >> 4) - 8;
+  return static_cast<float>(q) * t.scales[static_cast<size_t>(r * (cols / block) + k / block)];
+}
+
+// int4 conversions of a checkpoint with rows of 128 (tests/golden/google/models/*_wide): every
+// matrix, embedding and LM head included, is INT4 in the file, and our engine loads it as int4
+// in its kernels' layout (kI4Block32 / kI4Block128, not dequantized), each weight within half a
+// block step of the checkpoint's (s = max|w| / 7 per block, rounded to bfloat16: |w − q·s| ≤ s/2,
+// and the block's largest |w| is hit within the rounding of s). And the weights are Google's:
+// bit for bit the values and scales of the file Google's converter made from the same checkpoint
+// with the same recipe (tests/golden/google: export_hf dynamic_wi4b32_afp32 for block 32, the
+// classic converter's dynamic_int4_block128 for block 128), both read through our importer.
+// Validation runs with no floor: on these random 128-wide checkpoints int4's top-1 agreement is
+// 26–34 % (Google's own files, having the same weights, no better), far below the real models'.
+class TfliteInt4LayoutTest : public ::testing::TestWithParam<std::tuple<const char*, Quantization>> {};
+
+TEST_P(TfliteInt4LayoutTest, WeightsAreInt4InTheKernelsLayout) {
+  const std::string name = std::get<0>(GetParam());
+  const Quantization q = std::get<1>(GetParam());
+  const std::string fixture = GoldenDir() + "/google/models/" + name;
+  const std::string out = ScratchDir() + "/model.litertlm";
+  ConvertOptions options;
+  options.quantization = q;
+  options.prefill_seq_lens = {8};
+  options.kv_cache_max_len = 64;
+  options.min_agreement = 0.0;
+  auto result = Convert(fixture, out, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->format, FileFormat::kTflite);
+  EXPECT_EQ(result->int4_fallback_tensors, 0);
+
+  const std::string google_file = GoldenDir() + "/google/" + name +
+                                  (q == Quantization::kDynamicInt4Block32 ? "_export_hf_int4b32" : "_classic_int4b128") +
+                                  ".litertlm";
+  format::ReaderOptions any_file;
+  any_file.require_model_sections = false;
+  auto google_reader = format::LitertlmReader::Open(google_file, any_file);
+  ASSERT_TRUE(google_reader.ok()) << google_reader.status().ToString();
+  auto google =
+      format::TfliteWeightSource::Create(std::shared_ptr<const format::LitertlmReader>(std::move(*google_reader)));
+  ASSERT_TRUE(google.ok()) << google.status().ToString();
+
+  auto reader = format::LitertlmReader::Open(out, any_file);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto source = format::TfliteWeightSource::Create(std::shared_ptr<const format::LitertlmReader>(std::move(*reader)));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto ckpt = converter::OpenConversionSource(fixture);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.status().ToString();
+  const DType want = q == Quantization::kDynamicInt4Block32 ? DType::kI4Block32 : DType::kI4Block128;
+  const int64_t block = want == DType::kI4Block32 ? 32 : 128;
+  std::vector<std::string> names = {"model.embed_tokens.weight"};
+  if (!ckpt->config.tie_word_embeddings) names.push_back("lm_head.weight");
+  for (int l = 0; l < ckpt->config.num_layers; ++l) {
+    for (const char* m : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                          "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"}) {
+      names.push_back("model.layers." + std::to_string(l) + "." + m + ".weight");
+    }
+  }
+  // The classic Gemma 3 converter fuses Q/K/V interleaved per KV group ([q_g, k_g, v_g]) while its
+  // graph slices q | k | v (tests/unit/format/tflite_import_test.cc ClassicGemmaFusedQkv): its
+  // "q/k/v" are the checkpoint's rows in that order, so those compare row by row as fused below.
+  const bool classic_gemma = q == Quantization::kDynamicInt4Block128 && ckpt->config.arch == Arch::kGemma3;
+  auto classic_gemma_qkv = [&](const std::string& t) {
+    return classic_gemma && (t.ends_with("q_proj.weight") || t.ends_with("k_proj.weight") ||
+                             t.ends_with("v_proj.weight"));
+  };
+  if (classic_gemma) {
+    const int kv = ckpt->config.num_kv_heads;
+    for (int l = 0; l < ckpt->config.num_layers; ++l) {
+      SCOPED_TRACE("layer " + std::to_string(l) + " fused q/k/v");
+      // (row bytes, row scales) of q, k, v in `order`: ours interleaved per group, theirs q | k | v.
+      auto fused = [&](const format::TfliteWeightSource& from, bool interleaved) {
+        std::vector<std::pair<std::vector<uint8_t>, std::vector<float>>> rows;
+        std::vector<TensorView> views;
+        for (const char* m : {"q", "k", "v"}) {
+          auto t = from.Tensor("model.layers." + std::to_string(l) + ".self_attn." + m + "_proj.weight");
+          EXPECT_TRUE(t.ok());
+          if (!t.ok()) return rows;
+          views.push_back(*t);
+        }
+        auto add = [&](const TensorView& t, int64_t r0, int64_t n) {
+          const int64_t rb = t.shape[1] / 2, nb = static_cast<int64_t>(t.scales.size()) / t.shape[0];
+          for (int64_t r = r0; r < r0 + n; ++r) {
+            rows.emplace_back(std::vector<uint8_t>(t.data.begin() + r * rb, t.data.begin() + (r + 1) * rb),
+                             std::vector<float>(t.scales.begin() + r * nb, t.scales.begin() + (r + 1) * nb));
+          }
+        };
+        const int groups = interleaved ? kv : 1;
+        for (int g = 0; g < groups; ++g) {
+          for (const TensorView& t : views) add(t, g * t.shape[0] / groups, t.shape[0] / groups);
+        }
+        return rows;
+      };
+      EXPECT_TRUE(fused(**source, true) == fused(**google, false));
+    }
+  }
+  for (const std::string& tensor : names) {
+    SCOPED_TRACE(tensor);
+    auto got = (*source)->Tensor(tensor);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->dtype, want);
+    auto ref = ckpt->weights->Tensor(tensor);
+    ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+    ASSERT_EQ(ref->dtype, DType::kF32);
+    ASSERT_EQ(got->shape, ref->shape);
+    auto theirs = (*google)->Tensor(tensor);
+    ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+    ASSERT_EQ(theirs->dtype, got->dtype);
+    ASSERT_EQ(theirs->shape, got->shape);
+    if (!classic_gemma_qkv(tensor)) {
+      EXPECT_TRUE(std::equal(got->data.begin(), got->data.end(), theirs->data.begin(), theirs->data.end()));
+      EXPECT_TRUE(std::equal(got->scales.begin(), got->scales.end(), theirs->scales.begin(), theirs->scales.end()));
+    }
+    const int64_t rows = got->shape[0], cols = got->shape[1];
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t b = 0; b < cols / block; ++b) {
+        const float s = got->scales[static_cast<size_t>(r * (cols / block) + b)];
+        float top = 0, top_q = 0;
+        for (int64_t k = b * block; k < (b + 1) * block; ++k) {
+          float w;
+          std::memcpy(&w, ref->data.data() + 4 * (r * cols + k), 4);
+          const float v = Int4Element(*got, r, k);
+          ASSERT_LE(std::fabs(w - v), 0.5f * s * 1.0001f) << "row " << r << " column " << k;
+          if (std::fabs(w) > top) {
+            top = std::fabs(w);
+            top_q = std::fabs(v) / s;
+          }
+        }
+        ASSERT_EQ(top_q, 7.0f) << "row " << r << " block " << b;  // the block's largest weight is ±7·s
+        ASSERT_NEAR(s, top / 7.0f, top / 7.0f / 128.0f) << "row " << r << " block " << b;  // bfloat16 of max/7
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Wide, TfliteInt4LayoutTest,
+    ::testing::Combine(::testing::Values("qwen3_wide", "gemma3_wide"),
+                       ::testing::Values(Quantization::kDynamicInt4Block32, Quantization::kDynamicInt4Block128)),
     [](const auto& p) { return std::string(std::get<0>(p.param)) + "_" + QuantizationName(std::get<1>(p.param)); });
 
 // ---- The ExecutorMetadataProto section and the container version ----
