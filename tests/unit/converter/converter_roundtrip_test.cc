@@ -35,6 +35,7 @@
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
 #include "tokenizer/chat_template.h"
+#include "unit/converter/mean_perplexity.h"
 #include "unit/test_util.h"
 
 namespace litertlm {
@@ -43,6 +44,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::GoldenDir;
 using testing::ScratchDir;
+using testing::MeanPerplexity;
 
 const char* kFixtures[] = {"qwen3_gqa", "qwen3_tied", "qwen3_rope_scaled", "gemma3_mqa",
                            "gemma3_sliding"};
@@ -88,20 +90,6 @@ std::shared_ptr<const Model> LoadConverted(const std::string& path) {
   auto model = ModelLoader::Load(path);
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return model.ok() ? *model : nullptr;
-}
-
-double MeanPerplexity(const std::shared_ptr<const Model>& model,
-                      const std::vector<std::vector<TokenId>>& prompts) {
-  double nll = 0;
-  size_t n = 0;
-  for (const auto& p : prompts) {
-    auto r = ComputePerplexity(model, p);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return 0;
-    for (double v : r->nll) nll += v;
-    n += r->nll.size();
-  }
-  return std::exp(nll / n);
 }
 
 class ConverterRoundTripTest

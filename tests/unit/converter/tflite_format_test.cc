@@ -29,6 +29,7 @@
 #include "litertlm/tokenizer.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
+#include "unit/converter/mean_perplexity.h"
 #include "unit/test_util.h"
 
 namespace litertlm {
@@ -36,6 +37,7 @@ namespace {
 
 using testing::GoldenDir;
 using testing::ScratchDir;
+using testing::MeanPerplexity;
 
 class TfliteFormatTest : public ::testing::TestWithParam<const char*> {};
 
@@ -77,19 +79,6 @@ TEST_P(TfliteFormatTest, Fp32FileGivesTheCheckpointsLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Gemma3, TfliteFormatTest, ::testing::Values("gemma3_mqa", "gemma3_sliding"),
                          [](const auto& p) { return std::string(p.param); });
-
-double MeanPerplexity(const std::shared_ptr<const Model>& model, const std::vector<std::vector<TokenId>>& prompts) {
-  double nll = 0;
-  size_t n = 0;
-  for (const auto& p : prompts) {
-    auto r = ComputePerplexity(model, p);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return 0;
-    for (double v : r->nll) nll += v;
-    n += r->nll.size();
-  }
-  return std::exp(nll / static_cast<double>(n));
-}
 
 // Bounds from these fixtures (288 positions each; nearly flat next-token distributions, so int8
 // weights flip near-ties), loaded as users load them (int8 weights with 16-bit activations): int8
