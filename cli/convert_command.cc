@@ -35,6 +35,7 @@ struct ConvertArgs {
   std::string output_dir;
   std::optional<double> min_agreement;
   bool skip_validation = false;
+  bool int4_embedding = false;
   int threads = 0;
   ModelStoreFlags store;
 };
@@ -79,6 +80,7 @@ int Run(const ConvertArgs& args) {
   options.kv_cache_max_len = args.kv_cache_max_len;
   options.prefill_seq_lens = args.prefill_seq_lens;
   options.validate = !args.skip_validation;
+  options.int4_embedding = args.int4_embedding;
   options.min_agreement = args.min_agreement;
   options.num_threads = args.threads;
   options.source_name = args.model;
@@ -122,6 +124,9 @@ Command RegisterConvertCommand(CLI::App& app) {
                   "Top-1 agreement with the fp32 source required (default per format: fp32 "
                   "0.999, fp16 0.98, int8 0.90, int4 0.5)")
       ->check(NumberIn(0.0, 1.0));
+  sub->add_flag("--int4-embedding", args->int4_embedding,
+                "int4 --quantize in TFLite files: the embedding and LM head in int4 too, as Google's int4 "
+                "recipes (smaller, less accurate); by default they stay int8 per channel");
   sub->add_flag("--skip-validation", args->skip_validation,
                 "Do not compare the converted model with the source");
   sub->add_option("--threads", args->threads, "Worker threads (default: physical cores)")

@@ -76,6 +76,7 @@ format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
     case Quantization::kDynamicInt8:
     case Quantization::kInt8: o.weights = format::TfliteWeights::kInt8; break;
   }
+  o.int4_embedding = options.int4_embedding;
   o.prefill_lengths = options.prefill_seq_lens;
   o.kv_cache_len = options.kv_cache_max_len;
   return o;

@@ -160,7 +160,9 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
   StoredWeight w;
   w.shape = shape;
   const int64_t cols = n / shape[0];
-  const bool int4 = o_.weights == TfliteWeights::kInt4Block32 || o_.weights == TfliteWeights::kInt4Block128;
+  const bool vocab_matrix = name == "model.embed_tokens.weight" || name == "lm_head.weight";
+  const bool int4 = (o_.weights == TfliteWeights::kInt4Block32 || o_.weights == TfliteWeights::kInt4Block128) &&
+                    (o_.int4_embedding || !vocab_matrix);
   if (quantize && int4 && cols % kTfliteInt4Group == 0) {
     w.block = o_.weights == TfliteWeights::kInt4Block32 ? 32 : 128;
     Int4Blocks q = QuantizeInt4Blocks(values, shape[0], cols, w.block);
@@ -174,7 +176,7 @@ Status LlmGraphWriter::Store(const std::string& name, std::vector<int32_t> shape
     w.buffer = b_.AddBuffer(std::span(reinterpret_cast<const uint8_t*>(half.data()), half.size() * sizeof(uint16_t)));
     w.type = TfliteType::kFloat16;
   } else if (quantize && o_.weights != TfliteWeights::kFp32) {
-    int4_fallbacks_ += int4;
+    int4_fallbacks_ += int4;  // int4 asked for, the input size not a multiple of the group
     StatusOr<QuantizedMatrix> quantized = QuantizeMatrix(values.data(), shape[0], n / shape[0], DType::kI8);
     if (!quantized.ok()) return Status(quantized.status().code(), "tensor " + name + ": " + quantized.status().message());
     QuantizedMatrix& q = *quantized;

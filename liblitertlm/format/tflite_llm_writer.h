@@ -54,6 +54,7 @@ struct TfliteLlmOptions {
   TfliteWeights weights = TfliteWeights::kInt8;
   std::vector<int> prefill_lengths;  // each becomes signature prefill_<T>; at least one
   int kv_cache_len = 0;              // L: the caches' length (the longest context)
+  bool int4_embedding = false;       // int4 weights: the embedding / LM head too (else int8 per channel)
   std::string spill_dir;             // non-empty: weights wait in a scratch file there, not in memory
   // Called after each source tensor is stored, with its name and the bytes of weights stored so
   // far; an error (e.g. CANCELLED) stops the write and is returned. May be empty.

@@ -196,6 +196,7 @@ TEST_P(TfliteInt4LayoutTest, WeightsAreInt4InTheKernelsLayout) {
   options.prefill_seq_lens = {8};
   options.kv_cache_max_len = 64;
   options.min_agreement = 0.0;
+  options.int4_embedding = true;  // Google's recipe: its files hold the embedding in int4 too
   auto result = Convert(fixture, out, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->format, FileFormat::kTflite);
