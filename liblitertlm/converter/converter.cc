@@ -93,6 +93,33 @@ struct WriteState {
   int int4_fallbacks = 0;
 };
 
+// The TFLite form (Google's conventions): the model section, streamed with per-tensor progress;
+// returns the ExecutorMetadata derived from the graph just written (added after validation). The
+// file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's own files:
+// no config.json, no liblitertlm weights section. The container version is the one Google's current
+// tools stamp (format/LITERTLM_FORMAT.md "Versions").
+StatusOr<litert::lm::proto::ExecutorMetadata> WriteTflite(ConversionSource& src, const ConvertOptions& options,
+                                                         format::LitertlmWriter& writer, WriteState& state) {
+  writer.SetVersion(format::kGoogleToolsVersion);
+  state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
+  int stored = 0;
+  auto on_stored = [&](const std::string& name, uint64_t bytes) {
+    ++stored;
+    if (!options.on_progress) return Status::Ok();
+    ConvertProgress p;
+    p.tensor_index = stored;
+    p.tensor_count = state.tensor_count;
+    p.tensor_name = name;
+    p.bytes_written = bytes;
+    p.elapsed_seconds = Seconds(state.start);
+    if (options.on_progress(p)) return Status::Ok();
+    return CancelledError("conversion cancelled after tensor " + std::to_string(stored) + " of " +
+                          std::to_string(state.tensor_count));
+  };
+  RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, writer, on_stored, &state.int4_fallbacks));
+  return converter::ExecutorMetadataOfWrittenTflite(writer);
+}
+
 Status WriteWeights(ConversionSource& src, const ConvertOptions& options,
                     format::LitertlmWriter& writer, WriteState& state) {
   const std::vector<TensorSpec> specs = ExpectedTensors(src.config);
@@ -338,28 +365,7 @@ StatusOr<ConvertResult> Convert(const std::string& source, const std::string& ou
   const bool tflite = options.format == FileFormat::kTflite;
   std::optional<litert::lm::proto::ExecutorMetadata> executor_metadata;  // TFLite files: their state buffers
   if (tflite) {
-    // The file's hyper-parameters come from the graph (format/tflite_importer.h), as in Google's
-    // own files: no config.json, no liblitertlm weights section. The container version is the one
-    // Google's current tools stamp (format/LITERTLM_FORMAT.md "Versions").
-    writer->SetVersion(format::kGoogleToolsVersion);
-    state.tensor_count = static_cast<int>(ExpectedTensors(src.config).size());
-    int stored = 0;
-    auto on_stored = [&](const std::string& name, uint64_t bytes) {
-      ++stored;
-      if (!options.on_progress) return Status::Ok();
-      ConvertProgress p;
-      p.tensor_index = stored;
-      p.tensor_count = state.tensor_count;
-      p.tensor_name = name;
-      p.bytes_written = bytes;
-      p.elapsed_seconds = Seconds(state.start);
-      if (options.on_progress(p)) return Status::Ok();
-      return CancelledError("conversion cancelled after tensor " + std::to_string(stored) + " of " +
-                            std::to_string(state.tensor_count));
-    };
-    RETURN_IF_ERROR(converter::WriteTfliteModelSection(src, options, *writer, on_stored, &state.int4_fallbacks));
-    ASSIGN_OR_RETURN(executor_metadata, converter::ExecutorMetadataOfWrittenTflite(*writer));
-  } else {
+    ASSIGN_OR_RETURN(executor_metadata, WriteTflite(src, options, *writer, state));  } else {
     RETURN_IF_ERROR(writer->AddHfConfigJson(src.config_json));
     RETURN_IF_ERROR(WriteWeights(src, options, *writer, state));
   }
