@@ -162,13 +162,19 @@ float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padd
     lo = std::min(lo, x[k]);
     hi = std::max(hi, x[k]);
   }
-  const float scale = lo == hi ? 1.0f : (hi - lo) / (kQmax - kQmin);
-  const float descaled_min = lo / scale;
-  const float descaled_max = hi / scale;
+  // XNNPACK's float steps, one for one: the range is mapped by the multiplier 255 / (hi − lo),
+  // its ends are descaled by multiplying, the scale is the multiplier's reciprocal and the
+  // values are multiplied by the scale's reciprocal. (hi − lo) / 255 and divisions instead
+  // differ in the last bit now and then, enough to move a value lying on a rounding boundary
+  // one step: a row with lo = −hi puts both ends there, at ±127.5.
+  const float multiplier = lo == hi ? 1.0f : (kQmax - kQmin) / (hi - lo);
+  const float descaled_min = lo * multiplier;
+  const float descaled_max = hi * multiplier;
   const float from_min = kQmin + descaled_min;
   const float from_max = kQmax + descaled_max;
   float zp = from_min + from_max > 0.0f ? kQmin - descaled_min : kQmax - descaled_max;
   zp = std::nearbyint(std::clamp(zp, kQmin, kQmax));
+  const float scale = 1.0f / multiplier;
   const float inv = 1.0f / scale;
   // x·inv lies within about ±255 here, so adding and subtracting 1.5·2^23 rounds it to the
   // nearest integer, ties to even, exactly as nearbyint does in the default rounding mode, but

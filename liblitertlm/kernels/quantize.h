@@ -47,9 +47,10 @@ StatusOr<QuantizedMatrix> QuantizeMatrix(const float* w, int64_t rows, int64_t c
 float QuantizeActivationRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
 
 // XNNPACK's dynamic per-row asymmetric int8 quantization of one activation row (its f32 → qd8
-// conversion): rmin = min(0, min x), rmax = max(0, max x), s = (rmax − rmin) / 255 (1 when both
-// are 0); the zero point zp ∈ [−128, 127] is the rounded one with the smaller error at the range's
-// ends; q = clamp(round_half_even(x · (1/s)) + zp, −128, 127). Writes x̃[k] = (q[k] − zp) · s.
+// conversion), in its float steps: rmin = min(0, min x), rmax = max(0, max x), multiplier
+// m = 255 / (rmax − rmin) (1 when both are 0), s = 1/m; the zero point zp ∈ [−128, 127] is the
+// rounded one with the smaller error at the range's ends (rmin·m, rmax·m);
+// q = clamp(round_half_even(x · (1/s)) + zp, −128, 127). Writes x̃[k] = (q[k] − zp) · s.
 void AsymmetricRoundActivationRow(const float* x, int64_t cols, float* out);
 // The same quantization, as integers: q[k] for k < cols (0 for cols ≤ k < padded_cols), the zero
 // point in *zero_point; returns s. AsymmetricRoundActivationRow's x̃[k] = (q[k] − zp)·s.

@@ -145,11 +145,11 @@ TEST(AsymmetricQuantizeActivationRowTest, RoundsAsNearbyintIncludingTies) {
   auto reference = [](const std::vector<float>& x, std::vector<int8_t>* q) {
     float lo = 0.0f, hi = 0.0f;
     for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
-    const float scale = lo == hi ? 1.0f : (hi - lo) / 255.0f;
-    const float dmin = lo / scale, dmax = hi / scale;
+    const float multiplier = lo == hi ? 1.0f : 255.0f / (hi - lo);
+    const float dmin = lo * multiplier, dmax = hi * multiplier;
     float zp = (-128.0f + dmin) + (127.0f + dmax) > 0.0f ? -128.0f - dmin : 127.0f - dmax;
     zp = std::nearbyint(std::clamp(zp, -128.0f, 127.0f));
-    const float inv = 1.0f / scale;
+    const float inv = 1.0f / (1.0f / multiplier);
     for (size_t k = 0; k < x.size(); ++k)
       (*q)[k] = static_cast<int8_t>(std::clamp(std::nearbyint(x[k] * inv) + zp, -128.0f, 127.0f));
     return static_cast<int32_t>(zp);
@@ -173,6 +173,35 @@ TEST(AsymmetricQuantizeActivationRowTest, RoundsAsNearbyintIncludingTies) {
     EXPECT_EQ(std::vector<int8_t>(got.begin(), got.begin() + static_cast<long>(x.size())), want) << x.size();
     EXPECT_EQ(got[x.size()], 0);
   }
+}
+
+}  // namespace
+}  // namespace litertlm
+
+namespace litertlm {
+namespace {
+
+// A row with lo = −hi, from the layer-0 q/k/v input of a random Gemma-3-1B-shaped dynamic_int8
+// file, where XNNPACK's arithmetic and (hi − lo)/255 with divisions part: XNNPACK's multiplier
+// 255/(hi − lo) puts the ends at ±127.5000076, so the zero point −0.5000076 rounds to −1, hi to
+// 128 − 1 = 127 and lo to −129, clamped to −128 (x̃ = 128·s and −127·s); the divisions gave
+// ±127.5 exactly, zero point 0, q = ±127 -- a step at the row's largest value, 5e-4 of the
+// projections' outputs and, 26 layers on, a different greedy token than Google's runtime.
+TEST(AsymmetricQuantizeActivationRowTest, SymmetricRowRoundsAsXnnpack) {
+  const float h = 1.6572810411453247f;
+  const float x[3] = {-h, 0.25f, h};
+  int8_t q[3] = {0, 0, 0};
+  int32_t zp = 7;
+  const float s = AsymmetricQuantizeActivationRow(x, 3, 3, q, &zp);
+  EXPECT_EQ(zp, -1);
+  EXPECT_EQ(q[0], -128);
+  EXPECT_EQ(q[1], 18);  // round(0.25 · 76.93324) − 1
+  EXPECT_EQ(q[2], 127);
+  EXPECT_EQ(s, 1.0f / (255.0f / (h + h)));
+  float rounded[3];
+  AsymmetricRoundActivationRow(x, 3, rounded);
+  EXPECT_EQ(rounded[0], -127.0f * s);
+  EXPECT_EQ(rounded[2], 128.0f * s);
 }
 
 }  // namespace
