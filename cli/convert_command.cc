@@ -106,7 +106,7 @@ Command RegisterConvertCommand(CLI::App& app) {
                   "liblitertlm, with a note saying why; tflite: a TFLite model Google's LiteRT-LM runtime runs "
                   "too (Qwen3, Gemma3; dynamic_int8 / int8: int8 per-channel weights, Google's default "
                   "recipe; dynamic_int4_block32 / _block128: int4 block-wise weights with fp16 scales, "
-                  "embedding and LM head included, matrices whose input size is not a multiple of 128 "
+                  "the embedding and LM head int8 (see --int4-embedding), matrices whose input size is not a multiple of 128 "
                   "at int8; fp16: fp16 weights widened by DEQUANTIZE; fp32. Other families are refused); "
                   "liblitertlm: liblitertlm's own weights, every family and --quantize, runs only in "
                   "liblitertlm");

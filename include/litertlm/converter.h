@@ -59,9 +59,10 @@ enum class FileFormat {
   // (signatures prefill_<T> and decode, per-layer KV caches): Google's LiteRT-LM runtime runs the
   // file, and so does liblitertlm. Quantizations: dynamic_int8 / int8 (int8 per-channel weights,
   // Google's default dynamic_wi8_afp32 recipe), dynamic_int4_block32 / dynamic_int4_block128
-  // (int4 block-wise weights with fp16 block scales, embedding and LM head included, as Google's
-  // dynamic_wi4b32_afp32 / classic dynamic_int4_block128 files; a matrix whose input size is not a
-  // multiple of 128 is stored int8 per channel, counted in ConvertResult::int4_fallback_tensors)
+  // (int4 block-wise weights with fp16 block scales, as Google's dynamic_wi4b32_afp32 / classic
+  // dynamic_int4_block128 files; the embedding and LM head stay int8 per channel unless
+  // int4_embedding; a matrix whose input size is not a multiple of 128 is stored int8 per
+  // channel, counted in ConvertResult::int4_fallback_tensors)
   // — activations quantized per row at run time, as Google's runtime does —, fp16 (FLOAT16
   // weights each widened by a DEQUANTIZE, as ai_edge_quantizer's float_casting writes them) and
   // fp32: every quantization. Families: Qwen 3 and Gemma 3; anything else is an

@@ -66,7 +66,8 @@ std::string QuantizationName(Quantization quantization) {
 // (an independent fake-quant simulation gives the same: tests/golden/quant_ceiling/MANIFEST.md).
 // Defaults: the fixtures' worst case minus a margin. TFLite files are validated as our engine runs
 // them by default (int8 weights with 16-bit activations): the same 92.7–96.2 % on the fixtures.
-// TFLite int4 files (Google's recipe: int4 embedding and LM head too, 8-bit activations): fixtures
+// TFLite int4 files (8-bit activations, as Google's runtime; with --int4-embedding Google's
+// all-int4 recipe): fixtures
 // 55.9–79.9 % (block 32) and 56.3–76.7 % (block 128), so the same 0.5. TFLite fp16 files:
 // fixtures 99.65–100 %, the real Gemma 3 270M 99.65 %: 0.98.
 double DefaultMinAgreement(Quantization quantization) {

@@ -14,8 +14,8 @@
 //   - weights: int8 per output channel (symmetric, zero point 0, fp32 scales; Google's
 //     dynamic_wi8_afp32 recipe: activations stay fp32), int4 block-wise (ai_edge_quantizer's
 //     dynamic_wi4b32_afp32 / the classic converters' dynamic_int4_block32 and _block128: INT4
-//     nibbles with BlockwiseQuantization and FLOAT16 scales [rows, cols / block], embedding and LM
-//     head included), fp16 (FLOAT16 constants each widened to fp32 by a DEQUANTIZE before the
+//     nibbles with BlockwiseQuantization and FLOAT16 scales [rows, cols / block]; the embedding and LM
+//     head too with int4_embedding, else int8 per channel), fp16 (FLOAT16 constants each widened to fp32 by a DEQUANTIZE before the
 //     EMBEDDING_LOOKUP / FULLY_CONNECTED, as ai_edge_quantizer's float_casting writes them), or
 //     fp32. The tied LM head shares the embedding table's buffer.
 // Supported families: Qwen 3 and Gemma 3 (its embedding scale, sandwich norms with 1 + w folded in,
