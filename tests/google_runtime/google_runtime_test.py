@@ -58,7 +58,8 @@ CASES = [
     ("gemma3_sliding", "fp32"),
     ("gemma3_mqa", "fp32"),
     # int4 block-wise (ai_edge_quantizer's dynamic_wi4b32_afp32 / the classic dynamic_int4_block128
-    # layout: INT4 + BlockwiseQuantization with FLOAT16 scales, embedding and LM head included).
+    # layout: INT4 + BlockwiseQuantization with FLOAT16 scales; the *_wide ones with
+    # --int4-embedding, so the embedding and LM head are INT4 too, as in Google's own files).
     # The tiny checkpoints have 64-wide rows, so most matrices fall back to int8 per channel
     # (input size not a multiple of 128): mixed int4 / int8 files. The *_wide checkpoints of the
     # Google fixtures (rows of 128) are int4 throughout.

@@ -174,8 +174,8 @@ float Int4Element(const TensorView& t, int64_t r, int64_t k) {
   return static_cast<float>(q) * t.scales[static_cast<size_t>(r * (cols / block) + k / block)];
 }
 
-// int4 conversions of a checkpoint with rows of 128 (tests/golden/google/models/*_wide): every
-// matrix, embedding and LM head included, is INT4 in the file, and our engine loads it as int4
+// int4 conversions with --int4-embedding (Google's recipe) of a checkpoint with rows of 128
+// (tests/golden/google/models/*_wide): every matrix, embedding and LM head included, is INT4 in the file, and our engine loads it as int4
 // in its kernels' layout (kI4Block32 / kI4Block128, not dequantized), each weight within half a
 // block step of the checkpoint's (s = max|w| / 7 per block, rounded to bfloat16: |w − q·s| ≤ s/2,
 // and the block's largest |w| is hit within the rounding of s). And the weights are Google's:
