@@ -102,8 +102,8 @@ Command RegisterConvertCommand(CLI::App& app) {
                   "dynamic_int8 (default), int8, dynamic_int4_block32, dynamic_int4_block128, "
                   "fp16, fp32");
   sub->add_option("--format", args->format,
-                  "auto (default): tflite when Google's runtime can run the model in --quantize, else "
-                  "liblitertlm, with a note saying why; tflite: a TFLite model Google's LiteRT-LM runtime runs "
+                  "auto (default): tflite for the families Google's runtime runs from this writer (Qwen3, "
+                  "Gemma3; every --quantize), else liblitertlm, with a note saying why; tflite: a TFLite model Google's LiteRT-LM runtime runs "
                   "too (Qwen3, Gemma3; dynamic_int8 / int8: int8 per-channel weights, Google's default "
                   "recipe; dynamic_int4_block32 / _block128: int4 block-wise weights with fp16 scales, "
                   "the embedding and LM head int8 (see --int4-embedding), matrices whose input size is not a multiple of 128 "

@@ -134,8 +134,8 @@ struct ConvertOptions {
 struct ConvertResult {
   std::string output_path;
   FileFormat format = FileFormat::kTflite;  // what was written: kTflite or kLiblitertlm
-  // With FileFormat::kAuto, why the file is kLiblitertlm (e.g. "--quantize dynamic_int4_block32
-  // has no equivalent ..."); empty when the file is kTflite or the format was asked for.
+  // With FileFormat::kAuto, why the file is kLiblitertlm (e.g. "the TFLite writer writes Qwen 3
+  // and Gemma 3 models, not llama"); empty when the file is kTflite or the format was asked for.
   std::string format_reason;
   uint64_t output_bytes = 0;
   double seconds = 0;

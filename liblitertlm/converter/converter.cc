@@ -39,29 +39,23 @@ double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// --format tflite asked for what the TFLite writer does not write.
-Status TfliteRefusal(const Status& why) {
-  return Status(why.code(), "--format tflite: " + why.message() +
-                                "; use --format liblitertlm for a file only liblitertlm runs");
-}
-
 // The format written: FileFormat::kAuto becomes kTflite when the TFLite writer writes this model
-// in this quantization, else kLiblitertlm with the reason.
+// (every quantization has a TFLite form; the family and shapes decide), else kLiblitertlm with
+// the reason. Options out of range (e.g. a prefill length above the KV length) are errors.
 struct FormatChoice {
   FileFormat format;
   std::string reason;
 };
 StatusOr<FormatChoice> ChooseFormat(const ModelConfig& config, const ConvertOptions& o) {
   if (o.format == FileFormat::kLiblitertlm) return FormatChoice{FileFormat::kLiblitertlm, {}};
-  const Status quantization = converter::CheckTfliteQuantization(o.quantization);
-  const Status writable = quantization.ok() ? converter::CheckTfliteWritable(config, o) : quantization;
+  const Status writable = converter::CheckTfliteWritable(config, o);
   if (writable.ok()) return FormatChoice{FileFormat::kTflite, {}};
-  if (o.format == FileFormat::kTflite) return TfliteRefusal(writable);
-  // A quantization or a model the TFLite writer does not write; options out of range stay errors.
-  if (!quantization.ok() || writable.code() == StatusCode::kUnimplemented) {
-    return FormatChoice{FileFormat::kLiblitertlm, writable.message()};
+  if (writable.code() != StatusCode::kUnimplemented) return writable;
+  if (o.format == FileFormat::kTflite) {
+    return Status(writable.code(), "--format tflite: " + writable.message() +
+                                       "; use --format liblitertlm for a file only liblitertlm runs");
   }
-  return writable;
+  return FormatChoice{FileFormat::kLiblitertlm, writable.message()};
 }
 
 Status CheckOptions(const ConvertOptions& o) {
@@ -69,16 +63,6 @@ Status CheckOptions(const ConvertOptions& o) {
   if (o.prefill_seq_lens.empty()) return InvalidArgumentError("prefill_seq_lens: at least one length is needed");
   for (int len : o.prefill_seq_lens) {
     if (len <= 0) return InvalidArgumentError("prefill_seq_len must be > 0, got " + std::to_string(len));
-  }
-  if (o.format == FileFormat::kTflite) {
-    const Status quantization = converter::CheckTfliteQuantization(o.quantization);
-    if (!quantization.ok()) return TfliteRefusal(quantization);
-    for (int len : o.prefill_seq_lens) {
-      if (len > o.kv_cache_max_len) {
-        return InvalidArgumentError("prefill_seq_len " + std::to_string(len) + " is larger than kv_cache_max_len " +
-                                    std::to_string(o.kv_cache_max_len));
-      }
-    }
   }
   if (o.num_threads < 0) return InvalidArgumentError("num_threads must be ≥ 0");
   if (o.min_agreement && (*o.min_agreement < 0 || *o.min_agreement > 1)) {

@@ -48,24 +48,6 @@ StatusOr<std::vector<float>> FloatValues(const ConversionSource& src, const std:
   return InvalidArgumentError(src.path + ": tensor " + name + " is shorter than its shape");
 }
 
-}  // namespace
-
-Status CheckTfliteQuantization(Quantization quantization) {
-  switch (quantization) {
-    case Quantization::kDynamicInt8:
-    case Quantization::kInt8:
-    case Quantization::kDynamicInt4Block32:
-    case Quantization::kDynamicInt4Block128:
-    case Quantization::kFp16:
-    case Quantization::kFp32:
-      return Status::Ok();
-  }
-  return InvalidArgumentError("--quantize " + QuantizationName(quantization) +
-                              ": Google's LiteRT-LM runtime runs no equivalent");
-}
-
-namespace {
-
 format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
   format::TfliteLlmOptions o;
   switch (options.quantization) {
@@ -85,14 +67,12 @@ format::TfliteLlmOptions TfliteOptions(const ConvertOptions& options) {
 }  // namespace
 
 Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& options) {
-  RETURN_IF_ERROR(CheckTfliteQuantization(options.quantization));
   return format::CheckTfliteLlm(config, TfliteOptions(options));
 }
 
 Status WriteTfliteModelSection(ConversionSource& src, const ConvertOptions& options, format::LitertlmWriter& writer,
                                const std::function<Status(const std::string& name, uint64_t bytes)>& on_stored,
                                int* int4_fallbacks) {
-  RETURN_IF_ERROR(CheckTfliteWritable(src.config, options));
   format::TfliteLlmOptions o = TfliteOptions(options);
   const std::filesystem::path out_dir = std::filesystem::path(writer.temp_path()).parent_path();
   o.spill_dir = out_dir.empty() ? std::filesystem::path(".") : out_dir;

@@ -18,15 +18,10 @@
 
 namespace litertlm::converter {
 
-// OK when `quantization` has a Google runtime equivalent for the TFLite layout (dynamic_int8 /
-// int8 → int8 per-channel weights with float activations; dynamic_int4_block32 / _block128 →
-// int4 block-wise weights with fp16 block scales and float activations; fp16 → FLOAT16 weights
-// widened by DEQUANTIZE; fp32: today every Quantization); otherwise an INVALID_ARGUMENT that
-// names the scheme (no advice: the caller says what to do instead).
-Status CheckTfliteQuantization(Quantization quantization);
-
-// OK when the TFLite writer writes this model with these options (quantization, family and
-// shapes, prefill lengths within the KV length); otherwise the first reason it does not.
+// OK when the TFLite writer writes this model with these options (every Quantization has a TFLite
+// form: dynamic_int8 / int8 → int8 per channel, int4 → block-wise with fp16 scales, fp16 →
+// FLOAT16 + DEQUANTIZE, fp32); otherwise the first reason it does not: UNIMPLEMENTED for a family
+// or shape it does not write, INVALID_ARGUMENT for options out of range (prefill lengths).
 Status CheckTfliteWritable(const ModelConfig& config, const ConvertOptions& options);
 
 // Writes the TFLiteModel section (model_type prefill_decode) from `src` into `writer`, streaming:

@@ -125,6 +125,32 @@ std::string LongText(int words) {
   return text;
 }
 
+// The tiny models answer in microseconds: each generation holds its first streamed piece until
+// all `n` are generating (or 2 s passed), so that their steps overlap.
+class StartTogether {
+ public:
+  explicit StartTogether(size_t n) : n_(n) {}
+  // One callback per generation.
+  StreamCallback Callback() {
+    return [this, first = true](std::string_view) mutable {
+      if (first) {
+        first = false;
+        std::unique_lock<std::mutex> lock(mu_);
+        ++started_;
+        cv_.notify_all();
+        cv_.wait_for(lock, std::chrono::seconds(2), [this] { return started_ >= n_; });
+      }
+      return true;
+    };
+  }
+
+ private:
+  const size_t n_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t started_ = 0;
+};
+
 class ChatFixtureTest : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ChatFixtureTest,
@@ -340,27 +366,14 @@ TEST_P(ChatFixtureTest, DecodeBatcherSessionsMatchRunningAlone) {
   }
   std::vector<std::string> together(prompts.size());
   std::vector<std::thread> threads;
-  // The tiny models answer in microseconds: each session holds its first piece until all are
-  // decoding (or 2 s passed), so that their steps overlap.
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t started = 0;
+  StartTogether start(prompts.size());
   for (size_t i = 0; i < prompts.size(); ++i) {
     threads.emplace_back([&, i] {
       SessionOptions options;
       options.decode_batcher = *batcher;
       auto session = NewSession(engine, options);
       session->AddMessage(Role::kUser, prompts[i]);
-      bool first = true;
-      together[i] = MustGenerate(*session, Greedy(20), [&](std::string_view) {
-        if (!first) return true;
-        first = false;
-        std::unique_lock<std::mutex> lock(mu);
-        ++started;
-        cv.notify_all();
-        cv.wait_for(lock, std::chrono::seconds(2), [&] { return started == prompts.size(); });
-        return true;
-      }).text;
+      together[i] = MustGenerate(*session, Greedy(20), start.Callback()).text;
     });
   }
   for (auto& t : threads) t.join();
@@ -395,24 +408,10 @@ TEST_P(ChatFixtureTest, TwoThreadsOnTheEnginePoolMatchRunningAlone) {
   std::vector<std::string> alone;
   for (size_t i = 0; i < prompts.size(); ++i) alone.push_back(generate(i, nullptr));
   std::vector<std::string> together(prompts.size());
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t started = 0;
+  StartTogether start(prompts.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < prompts.size(); ++i) {
-    threads.emplace_back([&, i] {
-      bool first = true;
-      // Each holds its first piece until the other is decoding too (or 2 s passed).
-      together[i] = generate(i, [&](std::string_view) {
-        if (!first) return true;
-        first = false;
-        std::unique_lock<std::mutex> lock(mu);
-        ++started;
-        cv.notify_all();
-        cv.wait_for(lock, std::chrono::seconds(2), [&] { return started == prompts.size(); });
-        return true;
-      });
-    });
+    threads.emplace_back([&, i] { together[i] = generate(i, start.Callback()); });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(together, alone);
