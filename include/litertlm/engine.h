@@ -83,7 +83,6 @@ class LITERTLM_API Engine {
   // is what gives sensible text.
   bool has_own_chat_template() const;
   const ModelDefaults& defaults() const;
-  const Impl& impl() const { return *impl_; }
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -22,6 +22,10 @@
 
 namespace litertlm {
 
+namespace internal {
+struct ImplAccess;  // the library's way to an Impl; not part of the API
+}  // namespace internal
+
 // Options fixed for the life of a loaded model.
 // How the int8 weights of a TFLite model section (Google's files, and `convert`'s default files)
 // meet their activations. The files' recipe (dynamic_wi8_afp32) names fp32 activations; Google's
@@ -60,9 +64,9 @@ class LITERTLM_API Model {
   Model& operator=(const Model&) = delete;
 
   const ModelInfo& info() const;
-  const Impl& impl() const { return *impl_; }
 
  private:
+  friend struct internal::ImplAccess;
   std::unique_ptr<Impl> impl_;
 };
 

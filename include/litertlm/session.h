@@ -87,9 +87,9 @@ class LITERTLM_API DecodeBatcher {
   // Steps run so far, and the tokens they decoded (tokens / steps = mean batch size).
   int64_t steps() const;
   int64_t tokens() const;
-  Impl& impl() const { return *impl_; }
 
  private:
+  friend struct internal::ImplAccess;  // declared in litertlm/model.h
   std::unique_ptr<Impl> impl_;
 };
 

@@ -75,7 +75,7 @@ void AddUnique(std::vector<TokenId>* ids, TokenId id) {
 
 StatusOr<ModelDefaults> FamilyDefaults(const Model& model, const Tokenizer& tokenizer,
                                        bool /*template_writes_bos*/) {
-  const ModelConfig& c = model.impl().config;
+  const ModelConfig& c = ImplOf(model).config;
   ModelDefaults d;
   d.sampler = DefaultSamplerOptions(c.architecture).value_or(SamplerOptions{});
   d.max_context = c.max_position_embeddings;
@@ -157,14 +157,14 @@ StatusOr<std::unique_ptr<Tokenizer>> LitertlmTokenizer(const std::string& path) 
 // Template and defaults from a .litertlm file's LlmMetadata; `tokenizer` is the file's own
 // (LitertlmTokenizer).
 Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> tokenizer, Engine::Impl* impl) {
-  const WeightSource* weights = impl->model->impl().source.get();
+  const WeightSource* weights = ImplOf(*impl->model).source.get();
   const format::LitertlmReader* file = nullptr;
   if (const auto* own = dynamic_cast<const format::LitertlmWeightSource*>(weights)) file = &own->reader();
   if (const auto* google = dynamic_cast<const format::TfliteWeightSource*>(weights)) file = google->litertlm();
   if (file == nullptr) return InternalError(path + ": model was not loaded from a .litertlm file");
   const format::LitertlmReader& reader = *file;
   impl->tokenizer = std::move(tokenizer);
-  ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(impl->model->impl().config, *impl->tokenizer));
+  ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(ImplOf(*impl->model).config, *impl->tokenizer));
   const proto::LlmMetadata* md = reader.metadata();
   if (md == nullptr) return InvalidArgumentError(path + ": no LlmMetadata section");
   auto token_text = [&](std::optional<TokenId> id) {
@@ -206,7 +206,7 @@ Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> toke
 }
 
 Status FillFromCheckpoint(const std::string& path, Engine::Impl* impl) {
-  const ModelConfig& c = impl->model->impl().config;
+  const ModelConfig& c = ImplOf(*impl->model).config;
   ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromFile(path));
   ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(c, *impl->tokenizer));
   ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, *family, &impl->own_chat_template));
@@ -260,7 +260,7 @@ StatusOr<std::shared_ptr<const Engine>> Engine::Create(const std::string& path,
       return InvalidArgumentError(path + ": chat needs a .litertlm file, a checkpoint directory or a .tflite "
                                          "file with its tokenizer (convert a .gguf file first)");
   }
-  const int model_vocab = impl->model->impl().config.vocab_size;
+  const int model_vocab = ImplOf(*impl->model).config.vocab_size;
   // Special tokens past the model's vocabulary are allowed (Gemma 3's <image_soft_token> is id
   // 262144 of a 262144-row model): the model never emits them, and a prompt holding one is
   // refused by the session (INVALID_ARGUMENT naming the id). Ordinary tokens there are an error.

@@ -63,7 +63,7 @@ class Session::Impl {
        const SessionOptions& options)
       : engine_(std::move(engine)),
         model_(std::move(model)),
-        conversation_(model_->impl(), GeneratorOptionsFor(max_context, options), ChatOf(engine_.get()),
+        conversation_(ImplOf(*model_), GeneratorOptionsFor(max_context, options), ChatOf(engine_.get()),
                       options.context_overflow) {}
   Impl(const Impl& other) = default;
 
@@ -104,7 +104,7 @@ Status CheckSessionOptions(const SessionOptions& options) {
 }
 
 Status CheckBatcher(const SessionOptions& options, const Model* model) {
-  if (options.decode_batcher != nullptr && options.decode_batcher->impl().model() != model)
+  if (options.decode_batcher != nullptr && ImplOf(*options.decode_batcher).model() != model)
     return InvalidArgumentError("SessionOptions.decode_batcher was created for another model");
   return Status::Ok();
 }

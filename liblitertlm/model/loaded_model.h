@@ -12,6 +12,7 @@
 #include "litertlm/model.h"
 #include "model/model_weights.h"
 #include "model/transformer.h"
+#include "util/impl_access.h"
 #include "util/thread_pool.h"
 
 namespace litertlm {
@@ -33,6 +34,9 @@ class Model::Impl {
   mutable std::mutex pool_mu_;
   mutable std::shared_ptr<ThreadPool> pool_;
 };
+
+// The loaded model behind `model` (the public Model keeps it private).
+inline const Model::Impl& ImplOf(const Model& model) { return internal::ImplAccess::Of(model); }
 
 // Builds the Impl from a parsed config and a weight source (shared by every file format).
 StatusOr<std::unique_ptr<Model::Impl>> BuildModelImpl(ModelConfig config,

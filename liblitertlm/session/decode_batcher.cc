@@ -14,7 +14,7 @@ constexpr auto kMaxGather = std::chrono::milliseconds(100);
 }  // namespace
 
 DecodeBatcher::Impl::Impl(std::shared_ptr<const Model> model, int num_threads)
-    : model_(std::move(model)), ctx_(SessionThreadPool(model_->impl(), num_threads)) {}
+    : model_(std::move(model)), ctx_(SessionThreadPool(ImplOf(*model_), num_threads)) {}
 
 void DecodeBatcher::Impl::Join() {
   std::lock_guard<std::mutex> lock(mu_);

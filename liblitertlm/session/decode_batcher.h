@@ -19,6 +19,7 @@
 #include "litertlm/session.h"
 #include "model/loaded_model.h"
 #include "session/context_state.h"
+#include "util/impl_access.h"
 
 namespace litertlm {
 
@@ -65,6 +66,11 @@ class DecodeBatcher::Impl {
   std::vector<ContextState*> states_;
   std::vector<TokenId> ids_;
 };
+
+// The batcher behind `batcher` (the public DecodeBatcher keeps it private).
+inline DecodeBatcher::Impl& ImplOf(const DecodeBatcher& batcher) {
+  return internal::ImplAccess::Of(batcher);
+}
 
 // Joins `batcher` for its lifetime (nullptr: nothing).
 class BatchMembership {

@@ -107,7 +107,7 @@ Status Generator::Decode(const GenerateOptions& options, const Tokenizer& tokeni
   bool stopped_by_string = false;
   std::vector<TokenId> generated;
   unappended_.reset();
-  DecodeBatcher::Impl* batcher = batcher_ != nullptr ? &batcher_->impl() : nullptr;
+  DecodeBatcher::Impl* batcher = batcher_ != nullptr ? &ImplOf(*batcher_) : nullptr;
   BatchMembership membership(batcher);
   for (;;) {
     if (cancel_.load(std::memory_order_relaxed) || !callback_ok) {

@@ -222,12 +222,12 @@ TEST_P(LitertlmModelTest, PackedFileMatchesRowMajorFileExactly) {
     ASSERT_TRUE(from_packed.ok()) << from_packed.status().ToString();
     // Row-major matrices are packed into owned buffers at load; packed ones are used in place,
     // except int4 ones, which every load re-lays out into kInt4Rows16 (kernels/pack.h).
-    EXPECT_FALSE((*from_row_major)->impl().weights->packed.empty());
-    for (const auto& copy : (*from_packed)->impl().weights->packed) {
+    EXPECT_FALSE(ImplOf(**from_row_major).weights->packed.empty());
+    for (const auto& copy : ImplOf(**from_packed).weights->packed) {
       EXPECT_EQ(copy->view.layout, MatrixLayout::kInt4Rows16);
     }
     if (q != Quantization::kDynamicInt4Block32) {
-      EXPECT_TRUE((*from_packed)->impl().weights->packed.empty());
+      EXPECT_TRUE(ImplOf(**from_packed).weights->packed.empty());
     }
     auto nll_a = ComputePerplexity(*from_row_major, ids);
     auto nll_b = ComputePerplexity(*from_packed, ids);

@@ -34,6 +34,7 @@
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
+#include "model/loaded_model.h"
 #include "tokenizer/chat_template.h"
 #include "unit/converter/mean_perplexity.h"
 #include "unit/test_util.h"
@@ -153,8 +154,8 @@ TEST_P(ConverterRoundTripTest, ConvertedFileMatchesCheckpoint) {
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
   auto prompts = converter::MakeValidationPrompts(**tok, src->config, 1280);
   ASSERT_TRUE(prompts.ok());
-  auto want = converter::RunPrompts((*checkpoint)->impl(), *prompts, 0);
-  auto got = converter::RunPrompts(converted->impl(), *prompts, 0);
+  auto want = converter::RunPrompts(ImplOf(**checkpoint), *prompts, 0);
+  auto got = converter::RunPrompts(ImplOf(*converted), *prompts, 0);
   ASSERT_TRUE(want.ok() && got.ok());
   converter::LogitComparison cmp(src->config.vocab_size);
   double max_logit = 0;

@@ -53,6 +53,7 @@
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
+#include "model/loaded_model.h"
 #include "unit/test_util.h"
 #include "util/json.h"
 
@@ -203,7 +204,7 @@ TEST_P(QuantizationCeilingTest, OursReachesTheFormatsCeiling) {
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
   auto converted = ModelLoader::Load(out);
   ASSERT_TRUE(converted.ok()) << converted.status().ToString();
-  auto want = converter::RunPrompts((*checkpoint)->impl(), *prompts, 0);
+  auto want = converter::RunPrompts(ImplOf(**checkpoint), *prompts, 0);
   ASSERT_TRUE(want.ok()) << want.status().ToString();
   const auto got = RunDecodeSteps(*converted, *prompts);
   ASSERT_EQ(got.size(), prompts->size());
@@ -214,7 +215,7 @@ TEST_P(QuantizationCeilingTest, OursReachesTheFormatsCeiling) {
 
   // The two fp32 models' argmax, and ours (decode; prefill for information) vs the simulated
   // format's argmax.
-  auto batch = converter::RunPrompts((*converted)->impl(), *prompts, 0);
+  auto batch = converter::RunPrompts(ImplOf(**converted), *prompts, 0);
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
   const int ref_match = ArgmaxMatches(*want, ceiling.reference_argmax, vocab);
   const int fmt_match = ArgmaxMatches(got, ceiling.format_argmax, vocab);

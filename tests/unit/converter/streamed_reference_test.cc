@@ -14,6 +14,7 @@
 #include "converter/validation.h"
 #include "litertlm/model.h"
 #include "litertlm/tokenizer.h"
+#include "model/loaded_model.h"
 #include "unit/test_util.h"
 
 namespace litertlm::converter {
@@ -86,7 +87,7 @@ TEST_P(StreamedReferenceTest, SameLogitsAsTheWholeModelOneLayerAtATime) {
   load.num_threads = 1;
   auto whole = ModelLoader::Load(dir, load);
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
-  auto want = RunPrompts((*whole)->impl(), *prompts, 1);
+  auto want = RunPrompts(ImplOf(**whole), *prompts, 1);
   ASSERT_TRUE(want.ok()) << want.status().ToString();
 
   CountingSource counting(*src->weights);

@@ -47,7 +47,7 @@ TEST_P(DecodeBatchTest, EqualsOneStepPerState) {
   const auto& [name, dtype] = GetParam();
   auto model = Load(name);
   ASSERT_NE(model, nullptr);
-  const Model::Impl& impl = model->impl();
+  const Model::Impl& impl = ImplOf(*model);
   const int vocab = impl.config.vocab_size;
   // Different lengths (the sliding fixture's window is crossed by the longest), one fp32 cache
   // among them when the others are not.
@@ -92,7 +92,7 @@ TEST_P(DecodeBatchTest, EqualsOneStepPerState) {
 TEST(DecodeBatchErrors, RefusedBatchesChangeNothing) {
   auto model = Load("qwen3_gqa");
   ASSERT_NE(model, nullptr);
-  const Model::Impl& impl = model->impl();
+  const Model::Impl& impl = ImplOf(*model);
   ContextState a(impl, 8, 1), b(impl, 8, 1);
   ASSERT_TRUE(a.Append(Prompt(4, 0, 384), nullptr).ok());
   ASSERT_TRUE(b.Append(Prompt(7, 1, 384), nullptr).ok());

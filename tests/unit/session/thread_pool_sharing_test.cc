@@ -27,7 +27,7 @@ std::shared_ptr<const Model> LoadWithThreads(int num_threads) {
 TEST(ThreadPoolSharing, SessionsOfAModelShareItsPool) {
   auto model = LoadWithThreads(2);
   ASSERT_NE(model, nullptr);
-  const Model::Impl& impl = model->impl();
+  const Model::Impl& impl = ImplOf(*model);
   const std::shared_ptr<ThreadPool> shared = impl.SharedPool();
   ASSERT_NE(shared, nullptr);
   EXPECT_EQ(shared->num_threads(), 2);
@@ -47,13 +47,13 @@ TEST(ThreadPoolSharing, SessionsOfAModelShareItsPool) {
 
   auto batcher = DecodeBatcher::Create(model);
   ASSERT_TRUE(batcher.ok()) << batcher.status().ToString();
-  EXPECT_EQ((*batcher)->impl().pool(), shared);
+  EXPECT_EQ(ImplOf(**batcher).pool(), shared);
 }
 
 TEST(ThreadPoolSharing, AnOtherThreadCountGetsAPoolOfItsOwn) {
   auto model = LoadWithThreads(2);
   ASSERT_NE(model, nullptr);
-  const Model::Impl& impl = model->impl();
+  const Model::Impl& impl = ImplOf(*model);
   ContextState one(impl, 64, 1), three(impl, 64, 3);
   EXPECT_NE(one.pool(), impl.SharedPool());
   EXPECT_EQ(one.pool()->num_threads(), 1);
@@ -62,15 +62,15 @@ TEST(ThreadPoolSharing, AnOtherThreadCountGetsAPoolOfItsOwn) {
   EXPECT_EQ(three.pool()->num_threads(), 3);
   auto batcher = DecodeBatcher::Create(model, 3);
   ASSERT_TRUE(batcher.ok()) << batcher.status().ToString();
-  EXPECT_NE((*batcher)->impl().pool(), impl.SharedPool());
-  EXPECT_EQ((*batcher)->impl().pool()->num_threads(), 3);
+  EXPECT_NE(ImplOf(**batcher).pool(), impl.SharedPool());
+  EXPECT_EQ(ImplOf(**batcher).pool()->num_threads(), 3);
 }
 
 // A model loaded with the default thread count (0) shares one pool of DefaultNumThreads().
 TEST(ThreadPoolSharing, DefaultCountIsOnePool) {
   auto model = LoadWithThreads(0);
   ASSERT_NE(model, nullptr);
-  const Model::Impl& impl = model->impl();
+  const Model::Impl& impl = ImplOf(*model);
   ContextState a(impl, 64, 0), b(impl, 64, 0);
   EXPECT_EQ(a.pool(), b.pool());
   EXPECT_EQ(a.pool()->num_threads(), DefaultNumThreads());
