@@ -42,8 +42,7 @@ int main(int argc, char** argv) {
     return true;
   };
 
-  const bool base_model =
-      (*engine)->chat_template().family() == litertlm::ChatTemplateFamily::kPromptTemplates;
+  const bool base_model = (*engine)->chat_template().family() == "prompt_templates";
   if (base_model) {
     std::fprintf(stderr, "note: %s has no chat template of its own (a base model): each line is "
                  "continued as plain text\n", argv[1]);

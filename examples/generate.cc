@@ -38,8 +38,7 @@ int main(int argc, char** argv) {
   //    A base model (only the family's fallback template) continues the prompt text instead.
   litertlm::GenerateOptions options;
   options.max_tokens = argc > 3 ? std::atoi(argv[3]) : 256;
-  const bool base_model =
-      (*engine)->chat_template().family() == litertlm::ChatTemplateFamily::kPromptTemplates;
+  const bool base_model = (*engine)->chat_template().family() == "prompt_templates";
   litertlm::StatusOr<litertlm::GenerateResult> reply = litertlm::GenerateResult{};
   if (base_model) {
     std::fprintf(stderr, "note: %s has no chat template of its own (a base model): continuing "

@@ -10,16 +10,17 @@
 //   // Tokenize `prompt` WITHOUT adding special tokens when (*tmpl)->writes_bos() is true.
 //
 // How templates are evaluated: liblitertlm does not interpret Jinja. It recognises the template
-// families it implements natively from the template text and renders them in C++:
-//   - kQwen3:  the Qwen3 template (`<|im_start|>` turns, `<think>` reasoning, `enable_thinking`);
-//              also the Qwen3 template liblitertlm's converter stores in .litertlm files, which
-//              renders every assistant turn as its answer alone (no <think> block) wherever it
-//              stands (liblitertlm/format/LITERTLM_FORMAT.md says why);
-//   - kGemma3: the Gemma3 instruction-tuned template (`<start_of_turn>` turns, system prompt folded
-//              into the first user turn, `assistant` written as `model`, contents trimmed);
-//   - kLlama3: the Llama 3 instruct templates (`<|start_header_id|>{role}<|end_header_id|>\n\n`
-//              turns ending in `<|eot_id|>`, contents trimmed); 3.1+ also open with a system turn
-//              "Cutting Knowledge Date: December 2023\nToday Date: …" (3.2: today's local date).
+// families it implements natively from the template text and renders them in C++. Families are
+// named by strings (ChatTemplate::family()): a new family is a new name, not a new API.
+//   - "qwen3":  the Qwen3 template (`<|im_start|>` turns, `<think>` reasoning, `enable_thinking`);
+//               also the Qwen3 template liblitertlm's converter stores in .litertlm files, which
+//               renders every assistant turn as its answer alone (no <think> block) wherever it
+//               stands (liblitertlm/format/LITERTLM_FORMAT.md says why);
+//   - "gemma3": the Gemma3 instruction-tuned template (`<start_of_turn>` turns, system prompt
+//               folded into the first user turn, `assistant` written as `model`, contents trimmed);
+//   - "llama3": the Llama 3 instruct templates (`<|start_header_id|>{role}<|end_header_id|>\n\n`
+//               turns ending in `<|eot_id|>`, contents trimmed); 3.1+ also open with a system turn
+//               "Cutting Knowledge Date: December 2023\nToday Date: …" (3.2: today's local date).
 // Any other template is UNIMPLEMENTED (the message says so); models without a usable template can
 // use FromPromptTemplates() (prefix/suffix per role, as in LiteRT-LM's prompt_templates metadata).
 // Not supported (transformers features outside this API): tools / tool calls / `tool` messages,
@@ -57,13 +58,6 @@ struct ChatTemplateOptions {
   // <think> block); false appends an empty "<think>\n\n</think>\n\n" to the generation prompt, which
   // is how Qwen3 turns thinking off. Like the template, only an explicit false changes anything.
   std::optional<bool> enable_thinking;
-};
-
-enum class ChatTemplateFamily {
-  kQwen3 = 0,
-  kGemma3 = 1,
-  kPromptTemplates = 2,  // FromPromptTemplates(): plain prefix/suffix per role
-  kLlama3 = 3,
 };
 
 // One role's wrapping in a prompt-template fallback: prefix + content + suffix.
@@ -110,7 +104,10 @@ class LITERTLM_API ChatTemplate {
   // A fallback renderer from prefix/suffix pairs (always succeeds).
   static std::unique_ptr<ChatTemplate> FromPromptTemplates(PromptTemplates templates);
 
-  virtual ChatTemplateFamily family() const = 0;
+  // The family the template was recognised as: "qwen3", "gemma3", "llama3" (see above; later
+  // releases may add names), or "prompt_templates" for FromPromptTemplates() (plain prefix/suffix
+  // per role).
+  virtual std::string_view family() const = 0;
 
   // True when rendered prompts begin with the BOS token text (Gemma3 writes "<bos>" itself): the
   // caller must then tokenize with add_special_tokens=false, or the prompt gets two BOS tokens.

@@ -263,7 +263,7 @@ StatusOr<litert::lm::proto::LlmMetadata> BuildMetadata(const ConversionSource& s
   // A Qwen3 template is stored as our own Qwen3 text: Google's LiteRT-LM cannot hold a
   // conversation with the Hugging Face one (tokenizer/chat_template_qwen3_jinja.cc says why).
   // Other templates are stored as the checkpoint has them.
-  m.jinja_template = DetectChatTemplateFamily(src.chat_template) == ChatTemplateFamily::kQwen3
+  m.jinja_template = DetectChatTemplateFamily(src.chat_template) == kQwen3TemplateFamily
                          ? std::string(Qwen3AnswersOnlyJinjaTemplate())
                          : src.chat_template;
   auto lookup = [&tokenizer](std::string_view text) { return tokenizer.TokenToId(text); };

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <string>
 
 namespace litertlm {
@@ -96,43 +98,88 @@ size_t DecodeUtf8(std::string_view s, size_t pos, uint32_t* cp) {
 
 }  // namespace
 
-std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template) {
-  if (jinja_template == Qwen3AnswersOnlyJinjaTemplate()) return ChatTemplateFamily::kQwen3;
-  if (ContainsAll(jinja_template, kQwen3Markers)) return ChatTemplateFamily::kQwen3;
-  if (ContainsAll(jinja_template, kGemma3Markers)) return ChatTemplateFamily::kGemma3;
-  if (ContainsAll(jinja_template, kLlama3Markers) &&
-      (ContainsAll(jinja_template, kLlama31Markers) || !ContainsAny(jinja_template, kLlama31Markers)))
-    return ChatTemplateFamily::kLlama3;
-  return std::nullopt;
+namespace {
+
+bool IsQwen3(std::string_view jinja) {
+  return jinja == Qwen3AnswersOnlyJinjaTemplate() || ContainsAll(jinja, kQwen3Markers);
+}
+
+std::unique_ptr<ChatTemplate> CreateQwen3(std::string_view jinja, std::string_view /*bos_token*/) {
+  return NewQwen3ChatTemplate(jinja == Qwen3AnswersOnlyJinjaTemplate() ? Qwen3History::kAnswersOnly
+                                                                        : Qwen3History::kHuggingFace);
+}
+
+bool IsGemma3(std::string_view jinja) { return ContainsAll(jinja, kGemma3Markers); }
+
+std::unique_ptr<ChatTemplate> CreateGemma3(std::string_view /*jinja*/, std::string_view bos_token) {
+  return NewGemma3ChatTemplate(std::string(bos_token));
+}
+
+// Llama 3.0, or 3.1+ with the whole dated system block (a partial one is neither).
+bool IsLlama3(std::string_view jinja) {
+  return ContainsAll(jinja, kLlama3Markers) &&
+         (ContainsAll(jinja, kLlama31Markers) || !ContainsAny(jinja, kLlama31Markers));
+}
+
+std::unique_ptr<ChatTemplate> CreateLlama3(std::string_view jinja, std::string_view bos_token) {
+  if (!ContainsAll(jinja, kLlama31Markers)) return NewLlama3ChatTemplate(std::string(bos_token));
+  if (jinja.find("strftime_now") != std::string_view::npos)
+    return NewDatedLlama3ChatTemplate(std::string(bos_token), &LocalDateForChatTemplate);
+  return NewDatedLlama3ChatTemplate(std::string(bos_token), [] { return std::string(kLlama31FixedDate); });
+}
+
+// A template family rendered natively: how its Jinja text is recognised and its renderer built.
+struct NativeTemplateFamily {
+  std::string_view name;  // what the renderer's family() returns
+  bool (*matches)(std::string_view jinja);
+  std::unique_ptr<ChatTemplate> (*create)(std::string_view jinja, std::string_view bos_token);
+};
+
+// Tried in this order; a new family is a row here and its renderer file.
+constexpr NativeTemplateFamily kNativeFamilies[] = {
+    {kQwen3TemplateFamily, IsQwen3, CreateQwen3},
+    {kGemma3TemplateFamily, IsGemma3, CreateGemma3},
+    {kLlama3TemplateFamily, IsLlama3, CreateLlama3},
+};
+
+const NativeTemplateFamily* FindNativeFamily(std::string_view jinja) {
+  for (const NativeTemplateFamily& f : kNativeFamilies) {
+    if (f.matches(jinja)) return &f;
+  }
+  return nullptr;
+}
+
+// "qwen3, gemma3 and llama3", for messages.
+std::string NativeFamilyNames() {
+  std::string out;
+  const size_t n = std::size(kNativeFamilies);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += i + 1 == n ? " and " : ", ";
+    out += kNativeFamilies[i].name;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string_view> DetectChatTemplateFamily(std::string_view jinja_template) {
+  const NativeTemplateFamily* family = FindNativeFamily(jinja_template);
+  if (family == nullptr) return std::nullopt;
+  return family->name;
 }
 
 StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinja_template,
                                                            std::string_view bos_token,
                                                            std::string_view /*eos_token*/) {
   if (jinja_template.empty()) return InvalidArgumentError("chat_template: the template is empty");
-  std::optional<ChatTemplateFamily> family = DetectChatTemplateFamily(jinja_template);
-  if (!family) {
+  const NativeTemplateFamily* family = FindNativeFamily(jinja_template);
+  if (family == nullptr) {
     return UnimplementedError(
-        "chat_template: unsupported chat template (liblitertlm renders the Qwen3, Gemma3 and "
-        "Llama 3 template families natively and found none's markers); use prompt templates "
+        "chat_template: unsupported chat template (liblitertlm renders the " + NativeFamilyNames() +
+        " template families natively and found none's markers); use prompt templates "
         "(e.g. --no-chat-template) for this model");
   }
-  switch (*family) {
-    case ChatTemplateFamily::kQwen3:
-      return NewQwen3ChatTemplate(jinja_template == Qwen3AnswersOnlyJinjaTemplate()
-                                      ? Qwen3History::kAnswersOnly
-                                      : Qwen3History::kHuggingFace);
-    case ChatTemplateFamily::kGemma3:
-      return NewGemma3ChatTemplate(std::string(bos_token));
-    case ChatTemplateFamily::kLlama3:
-      if (!ContainsAll(jinja_template, kLlama31Markers)) return NewLlama3ChatTemplate(std::string(bos_token));
-      if (jinja_template.find("strftime_now") != std::string_view::npos)
-        return NewDatedLlama3ChatTemplate(std::string(bos_token), &LocalDateForChatTemplate);
-      return NewDatedLlama3ChatTemplate(std::string(bos_token), [] { return std::string(kLlama31FixedDate); });
-    case ChatTemplateFamily::kPromptTemplates:
-      break;
-  }
-  return InternalError("chat_template: unexpected template family");
+  return family->create(jinja_template, bos_token);
 }
 
 std::string_view PyStrip(std::string_view s) {

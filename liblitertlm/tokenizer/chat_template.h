@@ -20,8 +20,15 @@
 
 namespace litertlm {
 
-// The family whose marker strings all occur in `jinja_template`; nullopt when none matches.
-std::optional<ChatTemplateFamily> DetectChatTemplateFamily(std::string_view jinja_template);
+// The names ChatTemplate::family() returns (litertlm/chat.h describes the families).
+inline constexpr std::string_view kQwen3TemplateFamily = "qwen3";
+inline constexpr std::string_view kGemma3TemplateFamily = "gemma3";
+inline constexpr std::string_view kLlama3TemplateFamily = "llama3";
+inline constexpr std::string_view kPromptTemplatesFamily = "prompt_templates";
+
+// The name of the family whose marker strings all occur in `jinja_template` (the families are
+// tried in the order of the table in chat_template.cc); nullopt when none matches.
+std::optional<std::string_view> DetectChatTemplateFamily(std::string_view jinja_template);
 
 // Detects the family and builds its renderer (the work behind ChatTemplate::Create).
 StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinja_template,
@@ -37,7 +44,7 @@ enum class Qwen3History { kHuggingFace, kAnswersOnly };
 std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate(Qwen3History history = Qwen3History::kHuggingFace);
 // The Jinja text the converter stores as a Qwen3 file's chat template (see
 // chat_template_qwen3_jinja.cc for why it is not the checkpoint's own). DetectChatTemplateFamily
-// knows it as kQwen3 and CreateChatTemplate renders it with Qwen3History::kAnswersOnly.
+// knows it as "qwen3" and CreateChatTemplate renders it with Qwen3History::kAnswersOnly.
 std::string_view Qwen3AnswersOnlyJinjaTemplate();
 std::unique_ptr<ChatTemplate> NewGemma3ChatTemplate(std::string bos_token);
 std::unique_ptr<ChatTemplate> NewLlama3ChatTemplate(std::string bos_token);

@@ -13,7 +13,7 @@ class PromptTemplatesChatTemplate final : public ChatTemplate {
  public:
   explicit PromptTemplatesChatTemplate(PromptTemplates t) : t_(std::move(t)) {}
 
-  ChatTemplateFamily family() const override { return ChatTemplateFamily::kPromptTemplates; }
+  std::string_view family() const override { return kPromptTemplatesFamily; }
   bool writes_bos() const override { return false; }
 
   // A system message without a system affix is held back and prepended (+ "\n\n") to the next user

@@ -16,7 +16,7 @@ class Gemma3ChatTemplate final : public ChatTemplate {
  public:
   explicit Gemma3ChatTemplate(std::string bos_token) : bos_token_(std::move(bos_token)) {}
 
-  ChatTemplateFamily family() const override { return ChatTemplateFamily::kGemma3; }
+  std::string_view family() const override { return kGemma3TemplateFamily; }
   bool writes_bos() const override { return !bos_token_.empty(); }
 
   StatusOr<std::string> Render(std::span<const Message> messages,

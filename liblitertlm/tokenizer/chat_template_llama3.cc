@@ -34,7 +34,7 @@ class Llama3ChatTemplate final : public ChatTemplate {
   Llama3ChatTemplate(std::string bos_token, std::function<std::string()> date)
       : bos_token_(std::move(bos_token)), date_(std::move(date)) {}
 
-  ChatTemplateFamily family() const override { return ChatTemplateFamily::kLlama3; }
+  std::string_view family() const override { return kLlama3TemplateFamily; }
   bool writes_bos() const override { return !bos_token_.empty(); }
 
   StatusOr<std::string> Render(std::span<const Message> messages,

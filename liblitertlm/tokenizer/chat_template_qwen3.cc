@@ -48,7 +48,7 @@ void SplitReasoning(std::string_view text, std::string_view* reasoning, std::str
 class Qwen3ChatTemplate final : public ChatTemplate {
  public:
   explicit Qwen3ChatTemplate(Qwen3History history) : history_(history) {}
-  ChatTemplateFamily family() const override { return ChatTemplateFamily::kQwen3; }
+  std::string_view family() const override { return kQwen3TemplateFamily; }
   bool writes_bos() const override { return false; }
 
   StatusOr<std::string> Render(std::span<const Message> messages,
