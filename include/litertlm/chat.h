@@ -98,7 +98,8 @@ class LITERTLM_API ChatTemplate {
   // Reads `chat_template` (a string, or a list of {name, template} from which "default" is used),
   // `bos_token` and `eos_token` (strings or {"content": ...} objects, null = none) from the text
   // of a tokenizer_config.json and calls Create(). `origin` (e.g. the file path) prefixes errors;
-  // NOT_FOUND when the file has no chat_template.
+  // NOT_FOUND when the file has no chat_template (or a list without a "default" one). A checkpoint
+  // directory may also hold its template as chat_template.jinja, which Engine::Create prefers.
   static StatusOr<std::unique_ptr<ChatTemplate>> FromTokenizerConfig(std::string_view json_text,
                                                                      const std::string& origin);
   // A fallback renderer from prefix/suffix pairs (always succeeds).

@@ -61,7 +61,8 @@ class LITERTLM_API Engine {
   class Impl;  // private to the library
 
   // `path`: a .litertlm file, or a Hugging Face checkpoint directory with its tokenizer files
-  // (tokenizer.json or tokenizer.model, and tokenizer_config.json for the chat template).
+  // (tokenizer.json or tokenizer.model, and tokenizer_config.json or chat_template.jinja for the
+  // chat template).
   // Errors name the file and field at fault.
   static StatusOr<std::shared_ptr<const Engine>> Create(const std::string& path,
                                                         const EngineOptions& options = {});
@@ -76,11 +77,11 @@ class LITERTLM_API Engine {
   // The model's chat template, or the family's prompt-template fallback.
   const ChatTemplate& chat_template() const;
   // True when the chat template comes from the model itself: a Jinja template in the .litertlm
-  // metadata or the checkpoint's tokenizer_config.json, or the prompt templates of a .litertlm
-  // file not written by liblitertlm's converter. False when chat_template() is only the family's
-  // fallback, e.g. a base model converted from a GGUF file without tokenizer.chat_template:
-  // such a model was not trained on chat turns, and Session::Complete (plain continuation)
-  // is what gives sensible text.
+  // metadata or the checkpoint's tokenizer_config.json / chat_template.jinja, or the prompt
+  // templates of a .litertlm file not written by liblitertlm's converter. False when
+  // chat_template() is only the family's fallback, e.g. a base model converted from a GGUF file
+  // without tokenizer.chat_template: such a model was not trained on chat turns, and
+  // Session::Complete (plain continuation) is what gives sensible text.
   bool has_own_chat_template() const;
   const ModelDefaults& defaults() const;
 

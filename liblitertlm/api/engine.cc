@@ -1,8 +1,6 @@
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <future>
-#include <sstream>
 
 #include "api/engine_impl.h"
 #include "api/model_file_kind.h"
@@ -11,21 +9,15 @@
 #include "format/litertlm_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "format/model_family.h"
+#include "format/tokenizer_config.h"
 #include "model/loaded_model.h"
+#include "tokenizer/tokenizer_factory.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
 namespace fs = std::filesystem;
 
 namespace {
-
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(path + ": cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The family's turns as prompt templates (the fallback when a model has no template we render).
 PromptTemplates FamilyPromptTemplates(const ModelFamily& f) {
@@ -49,20 +41,17 @@ StatusOr<const ModelFamily*> FamilyOf(const ModelConfig& c, const Tokenizer& tok
   return family;
 }
 
-// The checkpoint's chat template; the family's prompt templates when it has none we support.
-// `*own` tells whether the checkpoint has a chat template at all (even one we do not implement).
-StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const std::string& dir,
+// The checkpoint's chat template (tokenizer_config.json or chat_template.jinja); the family's
+// prompt templates when it has none we support. `*own` tells whether the checkpoint has a chat
+// template at all (even one we do not implement).
+StatusOr<std::unique_ptr<ChatTemplate>> CheckpointChatTemplate(const TokenizerConfig& config,
                                                                const ModelFamily& family, bool* own) {
-  const std::string path = (fs::path(dir) / "tokenizer_config.json").string();
-  std::error_code ec;
-  *own = false;
-  if (fs::exists(path, ec)) {
-    ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-    auto tmpl = ChatTemplate::FromTokenizerConfig(text, path);
-    *own = tmpl.ok() || tmpl.status().code() == StatusCode::kUnimplemented;
+  *own = config.chat_template.has_value();
+  if (config.chat_template) {
+    auto tmpl = ChatTemplate::Create(*config.chat_template, config.bos_text(), config.eos_text());
     if (tmpl.ok()) return std::move(tmpl).value();
-    const StatusCode code = tmpl.status().code();
-    if (code != StatusCode::kNotFound && code != StatusCode::kUnimplemented) return tmpl.status();
+    if (tmpl.status().code() != StatusCode::kUnimplemented)
+      return Status(tmpl.status().code(), config.chat_template_origin + ": " + tmpl.status().message());
   }
   return ChatTemplate::FromPromptTemplates(FamilyPromptTemplates(family));
 }
@@ -207,9 +196,10 @@ Status FillFromLitertlm(const std::string& path, std::unique_ptr<Tokenizer> toke
 
 Status FillFromCheckpoint(const std::string& path, Engine::Impl* impl) {
   const ModelConfig& c = ImplOf(*impl->model).config;
-  ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::FromFile(path));
+  ASSIGN_OR_RETURN(const TokenizerConfig files, ReadTokenizerConfig(path));
+  ASSIGN_OR_RETURN(impl->tokenizer, TokenizerFromFile(path, files));
   ASSIGN_OR_RETURN(const ModelFamily* family, FamilyOf(c, *impl->tokenizer));
-  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(path, *family, &impl->own_chat_template));
+  ASSIGN_OR_RETURN(impl->chat_template, CheckpointChatTemplate(files, *family, &impl->own_chat_template));
   ASSIGN_OR_RETURN(impl->defaults,
                    FamilyDefaults(*impl->model, *impl->tokenizer, impl->chat_template->writes_bos()));
   return Status::Ok();

@@ -12,8 +12,8 @@
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
 #include "format/model_family.h"
+#include "format/tokenizer_config.h"
 #include "model/config_parser.h"
-#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace litertlm::converter {
@@ -28,34 +28,6 @@ StatusOr<std::string> ReadWholeFile(const std::string& path) {
   out << in.rdbuf();
   if (in.bad()) return DataLossError(path + ": read error");
   return out.str();
-}
-
-// tokenizer_config.json "chat_template" (a string; the named-template list form takes "default"),
-// else chat_template.jinja; "" when neither exists.
-StatusOr<std::string> ReadChatTemplate(const fs::path& dir) {
-  const fs::path config = dir / "tokenizer_config.json";
-  std::error_code ec;
-  if (fs::exists(config, ec)) {
-    ASSIGN_OR_RETURN(auto doc, ParseJsonFile(config.string()));
-    if (doc->IsObject() && doc->HasMember("chat_template")) {
-      const rapidjson::Value& t = (*doc)["chat_template"];
-      if (t.IsString()) return std::string(t.GetString(), t.GetStringLength());
-      if (t.IsArray()) {
-        for (const auto& entry : t.GetArray()) {
-          if (entry.IsObject() && entry.HasMember("name") && entry["name"].IsString() &&
-              std::string_view(entry["name"].GetString()) == "default" &&
-              entry.HasMember("template") && entry["template"].IsString()) {
-            return std::string(entry["template"].GetString());
-          }
-        }
-      }
-      return InvalidArgumentError(config.string() + ": field 'chat_template' is neither a string "
-                                  "nor a list holding a 'default' template");
-    }
-  }
-  const fs::path jinja = dir / "chat_template.jinja";
-  if (fs::exists(jinja, ec)) return ReadWholeFile(jinja.string());
-  return std::string();
 }
 
 StatusOr<ConversionSource> OpenCheckpoint(const std::string& path) {
@@ -81,7 +53,8 @@ StatusOr<ConversionSource> OpenCheckpoint(const std::string& path) {
   } else {
     return NotFoundError(path + ": no tokenizer.model or tokenizer.json in the checkpoint");
   }
-  ASSIGN_OR_RETURN(s.chat_template, ReadChatTemplate(dir));
+  ASSIGN_OR_RETURN(const TokenizerConfig tokenizer_config, ReadTokenizerConfig(path));
+  s.chat_template = tokenizer_config.chat_template.value_or("");
   return s;
 }
 

@@ -25,14 +25,14 @@ struct ConversionSource {
   GgufWeightSource* gguf = nullptr;  // == weights.get() for GGUF sources (Release per tensor)
   format::TokenizerKind tokenizer_kind = format::TokenizerKind::kNone;
   std::string tokenizer_bytes;  // tokenizer.model bytes or tokenizer.json text
-  std::string chat_template;    // Jinja; "" when the source has none
+  std::string chat_template;    // Jinja (ReadTokenizerConfig; GGUF: tokenizer.chat_template); "" = none
 
   // "qwen3" / "gemma3_text", the key of format::BuildDefaultLlmMetadata.
   std::string model_type() const;
 };
 
 // Opens `path`: a checkpoint directory (config.json, safetensors, tokenizer.model or
-// tokenizer.json, tokenizer_config.json's chat_template or chat_template.jinja) or a *.gguf file.
+// tokenizer.json, the chat template of ReadTokenizerConfig) or a *.gguf file.
 // NOT_FOUND names a missing path/file; UNIMPLEMENTED/INVALID_ARGUMENT for unsupported models.
 StatusOr<ConversionSource> OpenConversionSource(const std::string& path);
 

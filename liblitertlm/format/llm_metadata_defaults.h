@@ -34,7 +34,7 @@ struct MetadataOptions {
   std::string quantization;       // recorded in conversion_info
   std::string source_model;       // Hugging Face id or directory, recorded in conversion_info
   std::string converter_version;  // recorded in conversion_info
-  std::string jinja_template;     // tokenizer_config.json chat_template; empty = none
+  std::string jinja_template;     // the source's chat template (converter); empty = none
   // false: the seed ids above are written after checking the tokenizer agrees. true: the ids are
   // the tokenizer's own for the same token texts (small test vocabularies, resized vocabularies);
   // a missing token is still an error. The converter then checks them against config.json.

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "format/model_family.h"
+#include "format/tokenizer_config.h"
 #include "hub/hub_paths.h"
 #include "util/json.h"
 #include "util/status_macros.h"
@@ -86,8 +87,8 @@ StatusOr<RepoFile> PickLitertlmFile(const RepoListing& listing, const std::strin
 
 StatusOr<std::vector<RepoFile>> PickCheckpointFiles(const RepoListing& listing) {
   static const std::set<std::string> kNamed = {
-      "config.json",          "generation_config.json", "tokenizer.json",
-      "tokenizer.model",      "tokenizer_config.json",  "special_tokens_map.json",
+      "config.json", "generation_config.json", "tokenizer.json", "tokenizer.model",
+      std::string(kTokenizerConfigFile), std::string(kChatTemplateFile), "special_tokens_map.json",
       "model.safetensors.index.json"};
   std::vector<RepoFile> picked;
   bool config = false, weights = false, tokenizer = false;

@@ -39,8 +39,8 @@ StatusOr<ModelName> ClassifyModelName(const std::string& model);
 StatusOr<RepoFile> PickLitertlmFile(const RepoListing& listing, const std::string& name);
 
 // The checkpoint files to download, config.json first: config.json, generation_config.json,
-// tokenizer.json, tokenizer.model, tokenizer_config.json, special_tokens_map.json,
-// model.safetensors.index.json and every top-level *.safetensors. NOT_FOUND naming what is
+// tokenizer.json, tokenizer.model, tokenizer_config.json, chat_template.jinja,
+// special_tokens_map.json, model.safetensors.index.json and every top-level *.safetensors. NOT_FOUND naming what is
 // missing when there is no config.json, no .safetensors or no tokenizer.
 StatusOr<std::vector<RepoFile>> PickCheckpointFiles(const RepoListing& listing);
 

@@ -1,7 +1,8 @@
 // Tokenizer::FromFile / Tokenizer::FromBytes: pick the implementation for a tokenizer file.
-#include <rapidjson/document.h>
+#include "tokenizer/tokenizer_factory.h"
 
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "litertlm/tokenizer.h"
@@ -15,36 +16,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Reads "bos_token"/"eos_token" (a string or {"content": ...}) from tokenizer_config.json next
-// to a tokenizer.json. A missing or unreadable config leaves the defaults; malformed JSON is an
-// error naming the config file.
-Status ApplyTokenizerConfig(const fs::path& config, hf::HfTokenizer* tok) {
-  std::error_code ec;
-  if (!fs::is_regular_file(config, ec)) return Status::Ok();
-  ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(config.string()));
-  rapidjson::Document doc;
-  doc.Parse(reinterpret_cast<const char*>(file.data()), file.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    return InvalidArgumentError(config.string() + ": not a valid JSON object");
-  const rapidjson::Value& root = doc;  // const iterators (non-const ones trip clang's C++20 checks)
-  auto id_of = [&](const char* field) -> std::optional<TokenId> {
-    auto it = root.FindMember(field);
-    if (it == root.MemberEnd()) return std::nullopt;
-    const rapidjson::Value* v = &it->value;
-    if (v->IsObject()) {
-      auto c = v->FindMember("content");
-      if (c == v->MemberEnd()) return std::nullopt;
-      v = &c->value;
-    }
-    if (!v->IsString()) return std::nullopt;
-    return tok->TokenToId(std::string_view(v->GetString(), v->GetStringLength()));
-  };
-  std::optional<TokenId> bos = id_of("bos_token");
-  // No bos_token in the config keeps the post-processor's; an explicit null means none.
-  auto bos_member = root.FindMember("bos_token");
-  if (!bos && (bos_member == root.MemberEnd() || !bos_member->value.IsNull())) bos = tok->bos_id();
-  tok->SetSpecialTokenIds(bos, id_of("eos_token"));
-  return Status::Ok();
+// BOS/EOS as tokenizer_config.json declares them. No bos_token keeps the post-processor's, as
+// does a token the vocabulary lacks; an explicit null means none. EOS is the declared one only.
+void ApplyTokenizerConfig(const TokenizerConfig& config, hf::HfTokenizer* tok) {
+  std::optional<TokenId> bos = tok->bos_id();
+  if (config.bos_token.text) {
+    bos = tok->TokenToId(*config.bos_token.text);
+    if (!bos) bos = tok->bos_id();
+  } else if (config.bos_token.present) {
+    bos = std::nullopt;
+  }
+  std::optional<TokenId> eos;
+  if (config.eos_token.text) eos = tok->TokenToId(*config.eos_token.text);
+  tok->SetSpecialTokenIds(bos, eos);
 }
 
 StatusOr<std::string> ResolveTokenizerPath(const std::string& path) {
@@ -78,13 +62,20 @@ Tokenizer::~Tokenizer() = default;
 
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string file_path, ResolveTokenizerPath(path));
+  const fs::path dir = fs::path(file_path).parent_path();
+  ASSIGN_OR_RETURN(TokenizerConfig config, ReadTokenizerConfig(dir.empty() ? "." : dir.string()));
+  return TokenizerFromFile(file_path, config);
+}
+
+StatusOr<std::unique_ptr<Tokenizer>> TokenizerFromFile(const std::string& path,
+                                                       const TokenizerConfig& config) {
+  ASSIGN_OR_RETURN(std::string file_path, ResolveTokenizerPath(path));
   ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(file_path));
   std::string_view bytes(reinterpret_cast<const char*>(file.data()), file.size());
   TokenizerKind kind = SniffKind(file_path, bytes);
   if (kind == TokenizerKind::kSentencePiece) return CreateSentencePieceTokenizer(bytes, file_path);
   ASSIGN_OR_RETURN(std::unique_ptr<hf::HfTokenizer> tok, hf::HfTokenizer::Create(bytes, file_path));
-  RETURN_IF_ERROR(
-      ApplyTokenizerConfig(fs::path(file_path).parent_path() / "tokenizer_config.json", tok.get()));
+  ApplyTokenizerConfig(config, tok.get());
   return std::unique_ptr<Tokenizer>(std::move(tok));
 }
 

@@ -71,6 +71,18 @@ TEST(PickCheckpointFilesTest, SingleFileQwen) {
                                       "generation_config.json", "tokenizer_config.json"}));
 }
 
+// A checkpoint saved by recent transformers keeps its chat template in chat_template.jinja.
+TEST(PickCheckpointFilesTest, ChatTemplateFileIsDownloaded) {
+  auto files = PickCheckpointFiles(Listing(
+      "HuggingFaceTB/SmolLM2-135M-Instruct",
+      {"chat_template.jinja", "config.json", "model.safetensors", "tokenizer.json",
+       "tokenizer_config.json", "onnx/chat_template.jinja"}));
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  EXPECT_EQ(Names(*files),
+            (std::vector<std::string>{"config.json", "chat_template.jinja", "model.safetensors",
+                                      "tokenizer.json", "tokenizer_config.json"}));
+}
+
 TEST(PickCheckpointFilesTest, ShardedGemma) {
   auto files = PickCheckpointFiles(Listing(
       "google/gemma-3-1b",
