@@ -232,6 +232,29 @@ void SiluMul(float* g, const float* u, int64_t n) {
   }
 }
 
+float Tanh(float x) {
+  x = Min(7.9807181358e+00f, x);
+  x = Max(-7.9807181358e+00f, x);
+  const float x2 = x * x;
+  float p = std::fma(x2, 1.4248920266e-08f, 2.1235626264e-05f);
+  p = std::fma(x2, p, 3.5330520477e-03f);
+  p = std::fma(x2, p, 1.3412411511e-01f);
+  p = std::fma(x2, p, 1.0f);
+  p = x * p;
+  float q = std::fma(x2, 8.1365948290e-07f, 3.3472978976e-04f);
+  q = std::fma(x2, q, 2.6018999517e-02f);
+  q = std::fma(x2, q, 4.6745735407e-01f);
+  q = std::fma(x2, q, 1.0f);
+  return p / q;
+}
+
+void SoftCap(float* x, int64_t n, float cap) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float scaled = x[i] / cap;
+    x[i] = Tanh(scaled) * cap;
+  }
+}
+
 namespace {
 
 // exp(x − max) of f32-raddstoreexpminusmax avx512f rr2_p5 for one value.

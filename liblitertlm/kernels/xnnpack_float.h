@@ -47,6 +47,11 @@ void ApproxGeluMul(float* g, const float* u, int64_t n);
 float Sigmoid(float x);
 void SiluMul(float* g, const float* u, int64_t n);
 
+// TANH: f32-vtanh avx512f rational_9_8_div. SoftCap: x = tanh(x / cap) · cap as the writer's
+// DIV, TANH, MUL (the final logit soft-cap), n values.
+float Tanh(float x);
+void SoftCap(float* x, int64_t n, float cap);
+
 // SOFTMAX of one row of `n` values, in place: rmax, f32-raddstoreexpminusmax avx512f rr2_p5
 // u64_acc2 (exp(x − max) stored and summed in its accumulator order), then × (1.0f / sum).
 // Entries equal to −inf (masked) contribute exp = 0, as the graph's large negative mask does.

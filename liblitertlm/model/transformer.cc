@@ -422,8 +422,14 @@ void Transformer::Logits(std::span<const int> logit_rows, float* logits, Forward
   }
   const int64_t rows = static_cast<int64_t>(logit_rows.size());
   Linear(ctx, weights_.output, s.logits_in.data(), rows, logits);
-  if (c.final_logit_softcapping)
-    SoftCap(logits, rows * c.vocab_size, static_cast<float>(*c.final_logit_softcapping));
+  if (c.final_logit_softcapping) {
+    const float cap = static_cast<float>(*c.final_logit_softcapping);
+    if (weights_.xnnpack_float_ops) {
+      xnnpack_float::SoftCap(logits, rows * c.vocab_size, cap);
+    } else {
+      SoftCap(logits, rows * c.vocab_size, cap);
+    }
+  }
 }
 
 void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,

@@ -12,8 +12,9 @@
 // the unseen positions masked: their exp is 0 and they fall in the same accumulator lanes as
 // here, where the row is cut at the next multiple of 64 past the query's position (the same sum
 // whenever L is a multiple of 64, as the writer's cache lengths are).
-// Not XNNPACK's yet: exact GELU (erf), the final logit soft-cap and non-fp32 KV caches use the
-// default kernels (none occurs in the Qwen 3 / Gemma 3 files with an fp32 cache).
+// The final norm and soft-cap are in Transformer::Logits. Not XNNPACK's yet: exact GELU (erf)
+// and non-fp32 KV caches use the default kernels (neither occurs in the writer's Qwen 3 /
+// Gemma 3 files run with the default fp32 cache).
 #include <algorithm>
 #include <cmath>
 #include <limits>

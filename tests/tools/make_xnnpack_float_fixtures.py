@@ -4,14 +4,20 @@
 Builds one-op (or one-subgraph) TFLite models with the ops the LLM graph of
 liblitertlm/format/tflite_llm_writer.cc uses outside its int8 FULLY_CONNECTEDs -- the
 odml.rms_norm decomposition (MUL, MEAN, ADD, RSQRT, MUL, MUL), SIN, COS, GELU(approximate),
-LOGISTIC, SOFTMAX, BATCH_MATMUL(adj_y) -- runs them with ai_edge_litert's interpreter (TFLite with
+LOGISTIC, SOFTMAX, BATCH_MATMUL(adj_y), TANH and the final soft-cap (DIV, TANH, MUL) -- runs them with ai_edge_litert's interpreter (TFLite with
 its default XNNPACK delegate, 1 thread: Google's runtime) and writes the outputs as little-endian
 float32 files into tests/golden/xnnpack_float/. The inputs are exactly representable values from
 the generator below (XnnInputs in the test builds the same ones), except the SIN/COS angles, which
 are written too (pos · inv_freq in fp32, the writer's RoPE table).
 
   python3 -m venv /tmp/xnnvenv && /tmp/xnnvenv/bin/pip install ai-edge-litert==2.3.0 numpy
-  /tmp/xnnvenv/bin/python tests/tools/make_xnnpack_float_fixtures.py tests/golden/xnnpack_float
+  /tmp/xnnvenv/bin/python tests/tools/make_xnnpack_float_fixtures.py tests/golden/xnnpack_float \
+      build/cli/litert-lm-cli
+With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CASES converted by
+`litert-lm-cli convert --format tflite --quantize dynamic_int8 --prefill-seq-len 8
+--kv-cache-max-len 64`, its `decode` signature run by the interpreter over LOGITS_IDS (one token
+at a time, the mask 0 up to the position and float32 min after it), the last logits written as
+logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc).
 Made with ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
 207, avx512f/bw/dq/vl/vnni, amx): the results are those of XNNPACK's AVX-512 microkernels.
 """
@@ -122,6 +128,16 @@ def unary(code, x, opts_type=0, opts=None):
     return g.run([(xi, x)], g.op(code, [xi], [x.size], opts_type, opts))
 
 
+def soft_cap(x, cap):
+    """The writer's final logit soft-cap: DIV by cap, TANH, MUL by cap."""
+    g = Graph()
+    xi = g.tensor([x.size])
+    c = g.tensor([], data=np.array([cap], np.float32))
+    d = g.op(S.BuiltinOperator.DIV, [xi, c], [x.size], S.BuiltinOptions.DivOptions, S.DivOptionsT())
+    t = g.op(S.BuiltinOperator.TANH, [d], [x.size])
+    return g.run([(xi, x)], binary(g, S.BuiltinOperator.MUL, t, c, [x.size]))
+
+
 def rope_angles():
     """pos · inv_freq as the writer's table computes them (fp32 MUL), for two RoPE configs."""
     out = []
@@ -155,6 +171,34 @@ def batch_matmul(m, n, k, seed, a_log2, b_log2):
                                           S.BuiltinOptions.BatchMatMulOptions, opts))
 
 
+LOGITS_CASES = ("qwen3_gqa", "gemma3_sliding", "gemma3_mqa")
+LOGITS_IDS = (2, 17, 300, 45, 99, 5, 200, 77, 31, 8, 150, 60)
+
+
+def decode_logits(cli, checkpoint, work):
+    import subprocess
+    subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", "dynamic_int8",
+                    "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work],
+                   check=True, capture_output=True)
+    path = os.path.join(work, os.path.basename(checkpoint) + ".litertlm")
+    info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
+    offset, size = [int(v) for v in [l for l in info.splitlines() if "TFLiteModel" in l][0].split()[2:4]]
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read(size)
+    runner = interp.Interpreter(model_content=data, num_threads=1).get_signature_runner("decode")
+    details = runner.get_input_details()
+    caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
+    kv_len = details["mask"]["shape"][-1]
+    for pos, tok in enumerate(LOGITS_IDS):
+        mask = np.where(np.arange(kv_len) <= pos, 0.0, np.finfo(np.float32).min).astype(np.float32)
+        out = runner(tokens=np.array([[tok]], np.int32), input_pos=np.array([pos], np.int32),
+                     mask=mask.reshape(details["mask"]["shape"]), **caches)
+        for k in caches:
+            caches[k] = out[k]
+    return out["logits"].reshape(-1).astype(np.float32)
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
@@ -173,10 +217,18 @@ def main():
     gelu.approximate = True
     save("gelu_approximate", unary(S.BuiltinOperator.GELU, act_in, S.BuiltinOptions.GeluOptions, gelu))
     save("logistic", unary(S.BuiltinOperator.LOGISTIC, act_in))
+    save("tanh", unary(S.BuiltinOperator.TANH, act_in))
+    save("soft_cap_30", soft_cap(inputs(8, 1024, 6), 30.0))
     save("softmax_1280", softmax(4, 1280, (1, 77, 1000, 1280), 11))
     save("softmax_100", softmax(2, 100, (3, 100), 12))
     save("batch_matmul_qk", batch_matmul(4, 64, 256, 21, 1, 1))
     save("batch_matmul_pv", batch_matmul(4, 32, 1280, 23, -1, 2))
+    if len(sys.argv) > 2:
+        import tempfile
+        models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "models")
+        for name in LOGITS_CASES:
+            with tempfile.TemporaryDirectory() as work:
+                save("logits_" + name, decode_logits(sys.argv[2], os.path.join(models, name), work))
     return 0
 
 

@@ -117,6 +117,16 @@ TEST(XnnpackFloat, ActivationsAreXnnpacks) {
   for (size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], (x[i] * sigmoid[i]) * 3.0f) << i;
 }
 
+TEST(XnnpackFloat, TanhAndSoftCapAreXnnpacks) {
+  const std::vector<float> x = XnnInputs(7, 2048, 3);
+  std::vector<float> tanh(x.size());
+  for (size_t i = 0; i < x.size(); ++i) tanh[i] = xf::Tanh(x[i]);
+  ExpectBitIdentical(tanh, Fixture("tanh"), "TANH");
+  std::vector<float> logits = XnnInputs(8, 1024, 6);
+  xf::SoftCap(logits.data(), static_cast<int64_t>(logits.size()), 30.0f);
+  ExpectBitIdentical(logits, Fixture("soft_cap_30"), "DIV, TANH, MUL by 30");
+}
+
 TEST(XnnpackFloat, SoftmaxOfMaskedRowsIsXnnpacks) {
   struct Case {
     const char* name;
@@ -160,6 +170,16 @@ TEST(XnnpackFloat, BatchMatmulDotIsXnnpacks) {
         out[static_cast<size_t>(i) * c.n + j] =
             xf::Dot(a.data() + int64_t{i} * c.k, b.data() + int64_t{j} * c.k, c.k);
     ExpectBitIdentical(out, Fixture(c.name), c.name);
+    // DotRows: the same chains, several rows at once (16-row blocks and a remainder).
+    std::vector<float> rows(static_cast<size_t>(c.n));
+    xf::DotRows(a.data(), b.data(), c.k, c.n - 3, c.k, rows.data());
+    for (int j = 0; j < c.n - 3; ++j) ASSERT_EQ(rows[j], out[j]) << c.name << " row " << j;
+    // FmaStep over the k rows of Bᵀ is the chains of A's first row, one k at a time.
+    std::vector<float> bt(static_cast<size_t>(c.k) * c.n), acc(static_cast<size_t>(c.n), 0.0f);
+    for (int j = 0; j < c.n; ++j)
+      for (int i = 0; i < c.k; ++i) bt[static_cast<size_t>(i) * c.n + j] = b[static_cast<size_t>(j) * c.k + i];
+    for (int i = 0; i < c.k; ++i) xf::FmaStep(a[i], bt.data() + int64_t{i} * c.n, c.n, acc.data());
+    for (int j = 0; j < c.n; ++j) ASSERT_EQ(acc[j], out[j]) << c.name << " column " << j;
   }
 }
 
