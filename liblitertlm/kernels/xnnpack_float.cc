@@ -1,4 +1,4 @@
-// Compiled with -ffp-contract=off (liblitertlm/CMakeLists.txt): every FMA below is an explicit
+// Compiled with -ffp-contract=off (kernels/module.cmake): every FMA below is an explicit
 // std::fma, every other product and sum is rounded on its own, as in the XNNPACK kernels.
 #include "kernels/xnnpack_float.h"
 

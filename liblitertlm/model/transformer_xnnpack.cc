@@ -11,10 +11,11 @@
 // prefill and decode signatures do. The graph's SOFTMAX runs over the whole cache length L with
 // the unseen positions masked: their exp is 0 and they fall in the same accumulator lanes as
 // here, where the row is cut at the next multiple of 64 past the query's position (the same sum
-// whenever L is a multiple of 64, as the writer's cache lengths are).
-// The final norm and soft-cap are in Transformer::Logits. Not XNNPACK's yet: exact GELU (erf)
-// and non-fp32 KV caches use the default kernels (neither occurs in the writer's Qwen 3 /
-// Gemma 3 files run with the default fp32 cache).
+// whenever L is a multiple of 64, as the default 1,280 is; other lengths can differ in the last
+// bit). The final norm and soft-cap are in Transformer::Logits.
+// Not XNNPACK's: exact GELU (erf) and non-fp32 KV caches use the default kernels (neither occurs
+// in the writer's Qwen 3 / Gemma 3 files with the default fp32 cache); on hosts without AVX-512
+// XNNPACK picks other kernels, which are not reproduced.
 #include <algorithm>
 #include <cmath>
 #include <limits>
