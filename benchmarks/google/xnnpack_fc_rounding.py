@@ -8,8 +8,8 @@ it gives the same logits). For the last token, every FULLY_CONNECTED with int8 w
 against two numpy products of XNNPACK's own input:
   qd8    activations rounded per row, asymmetrically, to 8 bits as XNNPACK's f32 -> qd8 convert
          does (rmin = min(0, min x), rmax = max(0, max x), multiplier m = 255/(rmax - rmin),
-         zero point from the range ends times m, s = 1/m, q = round_half_even(x * (1/s)) + zp,
-         clamped) -- what liblitertlm's --int8-activations google does
+         zero point from the range ends times m, s = 1/m, q = round_half_even(x * m) + zp,
+         clamped: the convert kernel gets m itself, not 1/s) -- what liblitertlm's --int8-activations google does
          (kernels/quantize.h AsymmetricQuantizeActivationRow);
   fp32   the activations as they are.
 and the activation nearest a rounding boundary (|x/s - (n + 1/2)|) is printed: below ~1e-5 a
@@ -71,7 +71,7 @@ def qd8_round(x):
     zp = f(-128) - dmin if (f(-128) + dmin) + (f(127) + dmax) > 0 else f(127) - dmax
     zp = int(np.rint(np.clip(zp, -128, 127)))
     s = f(1) / multiplier
-    q = np.clip(np.rint(x * (f(1) / s)) + zp, -128, 127)
+    q = np.clip(np.rint(x * multiplier) + zp, -128, 127)
     return ((q - zp) * s).astype(np.float32), s
 
 

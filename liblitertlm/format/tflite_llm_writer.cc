@@ -296,12 +296,7 @@ int LlmGraphWriter::RmsNorm(int x, const std::string& weight) {
 // cos [1,T,D] of input_pos × the inverse frequencies (concatenated with themselves); *sin likewise.
 int LlmGraphWriter::RopeTable(const RopeConfig& rope, int posf, int T, int* sin) {
   const int D = c_.head_dim;
-  std::vector<float> inv_freq(D / 2);
-  for (int i = 0; i < D / 2; ++i) {
-    inv_freq[i] = static_cast<float>(1.0 / std::pow(rope.theta, 2.0 * i / D) / rope.linear_factor);
-    if (rope.llama3) inv_freq[i] = Llama3ScaledInvFreq(*rope.llama3, inv_freq[i]);
-    if (!rope.freq_factors.empty()) inv_freq[i] /= rope.freq_factors[i];
-  }
+  const std::vector<float> inv_freq = TfliteRopeInvFreq(rope, D);
   const int ang = Binary(TfliteOp::kMul, posf, F32({1, 1, D / 2}, inv_freq), {1, T, D / 2});
   TfliteOpOptions cat2;
   cat2.kind = Kind::kConcatenation;
@@ -538,6 +533,17 @@ Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, c
   writer.BuildSignature(1, true);
   if (written != nullptr) written->int4_fallback_tensors = writer.int4_fallbacks();
   return writer.Finish(sink);
+}
+
+std::vector<float> TfliteRopeInvFreq(const RopeConfig& rope, int head_dim) {
+  const int D = head_dim;
+  std::vector<float> inv_freq(D / 2);
+  for (int i = 0; i < D / 2; ++i) {
+    inv_freq[i] = static_cast<float>(1.0 / std::pow(rope.theta, 2.0 * i / D) / rope.linear_factor);
+    if (rope.llama3) inv_freq[i] = Llama3ScaledInvFreq(*rope.llama3, inv_freq[i]);
+    if (!rope.freq_factors.empty()) inv_freq[i] /= rope.freq_factors[i];
+  }
+  return inv_freq;
 }
 
 }  // namespace litertlm::format

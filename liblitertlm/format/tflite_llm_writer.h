@@ -50,6 +50,11 @@ enum class TfliteWeights {
 // need whole groups of 128 inputs).
 inline constexpr int kTfliteInt4Group = 128;
 
+// The inverse RoPE frequencies of the writer's tables (1 / theta^(2i/D) / factor in double, then
+// Llama 3 scaling and frequency factors in fp32): D / 2 values. A runtime reproducing the graph's
+// arithmetic (kernels/xnnpack_float.h) multiplies the position by these.
+std::vector<float> TfliteRopeInvFreq(const RopeConfig& rope, int head_dim);
+
 struct TfliteLlmOptions {
   TfliteWeights weights = TfliteWeights::kInt8;
   std::vector<int> prefill_lengths;  // each becomes signature prefill_<T>; at least one

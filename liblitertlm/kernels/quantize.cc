@@ -163,10 +163,11 @@ float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padd
     hi = std::max(hi, x[k]);
   }
   // XNNPACK's float steps, one for one: the range is mapped by the multiplier 255 / (hi − lo),
-  // its ends are descaled by multiplying, the scale is the multiplier's reciprocal and the
-  // values are multiplied by the scale's reciprocal. (hi − lo) / 255 and divisions instead
-  // differ in the last bit now and then, enough to move a value lying on a rounding boundary
-  // one step: a row with lo = −hi puts both ends there, at ±127.5.
+  // its ends are descaled by multiplying, the values are multiplied by the multiplier itself
+  // (xnn_compute_f32_qx8_convert hands it to the convert kernel) and the scale is its
+  // reciprocal. (hi − lo) / 255, divisions, or multiplying by 1 / scale (which differs from the
+  // multiplier in the last bit for some ranges) move a value lying on a rounding boundary one
+  // step now and then: a row with lo = −hi puts both ends there, at ±127.5.
   const float multiplier = lo == hi ? 1.0f : (kQmax - kQmin) / (hi - lo);
   const float descaled_min = lo * multiplier;
   const float descaled_max = hi * multiplier;
@@ -175,13 +176,12 @@ float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padd
   float zp = from_min + from_max > 0.0f ? kQmin - descaled_min : kQmax - descaled_max;
   zp = std::nearbyint(std::clamp(zp, kQmin, kQmax));
   const float scale = 1.0f / multiplier;
-  const float inv = 1.0f / scale;
-  // x·inv lies within about ±255 here, so adding and subtracting 1.5·2^23 rounds it to the
+  // x·multiplier lies within about ±255 here, so adding and subtracting 1.5·2^23 rounds it to the
   // nearest integer, ties to even, exactly as nearbyint does in the default rounding mode, but
   // without a libm call per element (the loop vectorizes).
   constexpr float kRound = 12582912.0f;
   for (int64_t k = 0; k < cols; ++k) {
-    const float r = (x[k] * inv + kRound) - kRound;
+    const float r = (x[k] * multiplier + kRound) - kRound;
     q[k] = static_cast<int8_t>(std::clamp(r + zp, kQmin, kQmax));
   }
   for (int64_t k = cols; k < padded_cols; ++k) q[k] = 0;

@@ -239,6 +239,7 @@ StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& conf
                                                          const WeightSource& source,
                                                          const WeightLoadOptions& options) {
   auto w = std::make_unique<ModelWeights>();
+  w->xnnpack_float_ops = options.xnnpack_float_ops;
   WeightBuilder b(source, options, w.get());
   std::map<std::string, TensorSpec> specs;
   for (TensorSpec& s : ExpectedTensors(config)) specs.emplace(s.name, std::move(s));

@@ -34,6 +34,9 @@ struct ModelWeights {
   Matrix output;             // (V, E): lm_head, or the embedding when tied
   const float* final_norm = nullptr;  // (E)
   std::vector<LayerWeights> layers;
+  // The fp32 ops (norms, RoPE, attention, activations) reproduce XNNPACK's arithmetic bit for bit
+  // (kernels/xnnpack_float.h, Transformer's Xnnpack* steps): WeightLoadOptions::xnnpack_float_ops.
+  bool xnnpack_float_ops = false;
   // Buffers for tensors that had to be converted (e.g. bf16 → f32) and the load-time packed
   // copies of quantized / f16 projections. Never resized after load, so the pointers above stay
   // valid.
@@ -50,6 +53,9 @@ struct WeightLoadOptions {
   // dynamic kI8 projections: 16-bit activations allowed (Matrix::activations16); false for the
   // int8 tensors of dynamic_int4 files, which keep the 8-bit activations they were measured with.
   bool int8_activations16 = true;
+  // TFLite files run as Google's runtime runs them (LoadOptions::int8_activations = google): the
+  // transformer's fp32 ops as XNNPACK computes them (ModelWeights::xnnpack_float_ops).
+  bool xnnpack_float_ops = false;
   // F16/BF16 projections: true = kept at 16 bits and widened on the fly by the kernels (what a
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).

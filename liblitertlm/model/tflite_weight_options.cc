@@ -9,6 +9,7 @@ WeightLoadOptions TfliteWeightOptions(const format::TfliteImport& import, bool l
   options.int8_dynamic_activations = exact;
   options.int8_activations16 = exact;
   options.int8_asymmetric_activations = !exact && (import.int8_weights || import.int4_weights);
+  options.xnnpack_float_ops = like_google;
   return options;
 }
 

@@ -13,7 +13,8 @@ namespace litertlm {
 // false takes them at 16 bits (Matrix::activations16, as close to fp32 as our own dynamic_int8);
 // true rounds them as XNNPACK does. Its int4 blockwise / per-channel FULLY_CONNECTED (qd8 × qb4w)
 // rounds them the same way, and so do we for int4 files (their int8 tensors included), as for
-// our own int4 files.
+// our own int4 files. `like_google` also makes the transformer's fp32 ops XNNPACK's
+// (WeightLoadOptions::xnnpack_float_ops).
 WeightLoadOptions TfliteWeightOptions(const format::TfliteImport& import, bool like_google);
 
 }  // namespace litertlm

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <vector>
 
+#include "format/tflite_llm_writer.h"
 #include "kernels/attention_ops.h"
 #include "kernels/blas.h"
 #include "kernels/elementwise.h"
 #include "kernels/linear.h"
+#include "kernels/xnnpack_float.h"
 
 namespace litertlm {
 namespace {
@@ -124,7 +126,12 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
     : config_(config),
       weights_(weights),
       inv_freq_global_(InvFreq(config.rope_global, config.head_dim)),
-      inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {}
+      inv_freq_local_(InvFreq(config.rope_local, config.head_dim)) {
+  if (weights.xnnpack_float_ops) {
+    tflite_inv_freq_global_ = format::TfliteRopeInvFreq(config.rope_global, config.head_dim);
+    tflite_inv_freq_local_ = format::TfliteRopeInvFreq(config.rope_local, config.head_dim);
+  }
+}
 
 void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, int g0, int g1,
                               int start, const KvCache& cache, ForwardScratch& s, float* scores,
@@ -374,7 +381,11 @@ void Transformer::Embed(std::span<const TokenId> tokens, ForwardScratch& s) cons
   const int64_t m = static_cast<int64_t>(tokens.size());
   const int64_t e = c.hidden_size;
   s.Reserve(c, m);
-  const float embed_scale = c.scale_embeddings ? std::sqrt(static_cast<float>(e)) : 1.0f;
+  // The TFLite graph multiplies by the writer's constant, sqrt computed in double.
+  const float embed_scale =
+      !c.scale_embeddings        ? 1.0f
+      : weights_.xnnpack_float_ops ? static_cast<float>(std::sqrt(static_cast<double>(e)))
+                                   : std::sqrt(static_cast<float>(e));
   for (int64_t t = 0; t < m; ++t) {
     float* row = s.x.data() + t * e;
     MatrixRow(weights_.embedding, tokens[t], row);
@@ -385,6 +396,11 @@ void Transformer::Embed(std::span<const TokenId> tokens, ForwardScratch& s) cons
 
 void Transformer::RunLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
                            KernelContext& ctx) const {
+  if (weights_.xnnpack_float_ops) {
+    XnnpackAttentionLayer(layer, m, start, cache, s, ctx);
+    XnnpackMlpLayer(layer, m, s, ctx);
+    return;
+  }
   AttentionLayer(layer, m, start, cache, s, ctx);
   MlpLayer(layer, m, s, ctx);
 }
@@ -395,13 +411,25 @@ void Transformer::Logits(std::span<const int> logit_rows, float* logits, Forward
   if (logit_rows.empty()) return;
   const int64_t e = c.hidden_size;
   const float eps = static_cast<float>(c.rms_norm_eps);
-  for (size_t j = 0; j < logit_rows.size(); ++j)
-    RmsNorm(s.x.data() + int64_t{logit_rows[j]} * e, weights_.final_norm, e, eps,
-            c.norm_weight_plus_one, s.logits_in.data() + static_cast<int64_t>(j) * e);
+  for (size_t j = 0; j < logit_rows.size(); ++j) {
+    const float* x = s.x.data() + int64_t{logit_rows[j]} * e;
+    float* out = s.logits_in.data() + static_cast<int64_t>(j) * e;
+    if (weights_.xnnpack_float_ops) {
+      xnnpack_float::RmsNorm(x, weights_.final_norm, e, eps, c.norm_weight_plus_one, out);
+    } else {
+      RmsNorm(x, weights_.final_norm, e, eps, c.norm_weight_plus_one, out);
+    }
+  }
   const int64_t rows = static_cast<int64_t>(logit_rows.size());
   Linear(ctx, weights_.output, s.logits_in.data(), rows, logits);
-  if (c.final_logit_softcapping)
-    SoftCap(logits, rows * c.vocab_size, static_cast<float>(*c.final_logit_softcapping));
+  if (c.final_logit_softcapping) {
+    const float cap = static_cast<float>(*c.final_logit_softcapping);
+    if (weights_.xnnpack_float_ops) {
+      xnnpack_float::SoftCap(logits, rows * c.vocab_size, cap);
+    } else {
+      SoftCap(logits, rows * c.vocab_size, cap);
+    }
+  }
 }
 
 void Transformer::Forward(std::span<const TokenId> tokens, KvCache& cache,

@@ -79,11 +79,22 @@ class Transformer {
                            KernelContext& ctx) const;
   void BatchAttention(int layer, std::span<KvCache* const> caches, ForwardScratch& s,
                       KernelContext& ctx) const;
+  // ModelWeights::xnnpack_float_ops (transformer_xnnpack.cc): the layer as the TFLite graph of
+  // format/tflite_llm_writer.cc runs under XNNPACK, every fp32 op bit for bit
+  // (kernels/xnnpack_float.h); the int8 projections are Linear's qd8 emulation.
+  void XnnpackAttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,
+                             KernelContext& ctx) const;
+  void XnnpackAttention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,
+                        KernelContext& ctx) const;
+  void XnnpackMlpLayer(int layer, int64_t m, ForwardScratch& s, KernelContext& ctx) const;
 
   const ModelConfig& config_;
   const ModelWeights& weights_;
   std::vector<float> inv_freq_global_;
   std::vector<float> inv_freq_local_;
+  // xnnpack_float_ops: the writer's RoPE frequencies (format::TfliteRopeInvFreq).
+  std::vector<float> tflite_inv_freq_global_;
+  std::vector<float> tflite_inv_freq_local_;
 };
 
 }  // namespace litertlm

@@ -93,6 +93,14 @@ void Transformer::DecodeBatch(std::span<const TokenId> tokens, std::span<KvCache
   const int64_t m = static_cast<int64_t>(tokens.size());
   const int64_t e = c.hidden_size;
   if (m == 0) return;
+  if (weights_.xnnpack_float_ops) {  // Google's runtime decodes one sequence at a time
+    for (int64_t t = 0; t < m; ++t) {
+      const int row[] = {0};
+      Forward(tokens.subspan(static_cast<size_t>(t), 1), *caches[static_cast<size_t>(t)], row,
+              logits + t * c.vocab_size, s, ctx);
+    }
+    return;
+  }
   for (KvCache* cache : caches) cache->Reserve(cache->num_tokens() + 1);
   s.Reserve(c, m);
   const float embed_scale = c.scale_embeddings ? std::sqrt(static_cast<float>(e)) : 1.0f;

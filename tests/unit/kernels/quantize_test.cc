@@ -139,7 +139,7 @@ TEST(AsymmetricRoundActivationRowTest, AllZeroRowStaysZero) {
 namespace litertlm {
 namespace {
 
-// The quantizer rounds x·inv without nearbyint (kernels/quantize.cc); a reference with
+// The quantizer rounds x·multiplier without nearbyint (kernels/quantize.cc); a reference with
 // nearbyint (round half to even) must give the same bytes, ties included.
 TEST(AsymmetricQuantizeActivationRowTest, RoundsAsNearbyintIncludingTies) {
   auto reference = [](const std::vector<float>& x, std::vector<int8_t>* q) {
@@ -149,9 +149,8 @@ TEST(AsymmetricQuantizeActivationRowTest, RoundsAsNearbyintIncludingTies) {
     const float dmin = lo * multiplier, dmax = hi * multiplier;
     float zp = (-128.0f + dmin) + (127.0f + dmax) > 0.0f ? -128.0f - dmin : 127.0f - dmax;
     zp = std::nearbyint(std::clamp(zp, -128.0f, 127.0f));
-    const float inv = 1.0f / (1.0f / multiplier);
     for (size_t k = 0; k < x.size(); ++k)
-      (*q)[k] = static_cast<int8_t>(std::clamp(std::nearbyint(x[k] * inv) + zp, -128.0f, 127.0f));
+      (*q)[k] = static_cast<int8_t>(std::clamp(std::nearbyint(x[k] * multiplier) + zp, -128.0f, 127.0f));
     return static_cast<int32_t>(zp);
   };
   std::vector<std::vector<float>> rows = {
@@ -202,6 +201,25 @@ TEST(AsymmetricQuantizeActivationRowTest, SymmetricRowRoundsAsXnnpack) {
   AsymmetricRoundActivationRow(x, 3, rounded);
   EXPECT_EQ(rounded[0], -127.0f * s);
   EXPECT_EQ(rounded[2], 128.0f * s);
+}
+
+// XNNPACK's convert kernel multiplies by the multiplier m = 255/(hi − lo) itself
+// (xnn_compute_f32_qx8_convert), not by 1/s = 1/(1/m), which for this row's m (55.43018) is one
+// ulp larger (55.430183): x·m = −96.5 exactly (a tie, to even: −96) but x·(1/s) = −96.50001
+// (−97). The row is layer 4's k/q input at position 16 of the tiny gemma3_mqa checkpoint
+// converted to dynamic_int8 (the values its own range needs: lo, hi, x); that one step made our
+// greedy text part from Google's runtime at token 19.
+TEST(AsymmetricQuantizeActivationRowTest, MultipliesByTheMultiplierAsXnnpack) {
+  const float lo = -0x1.3710fcp+1f, hi = 0x1.15c854p+1f, x = -0x1.bdad84p+0f;
+  const float row[3] = {lo, hi, x};
+  const float multiplier = 255.0f / (hi - lo);
+  ASSERT_EQ(x * multiplier, -96.5f);
+  ASSERT_NE(x * (1.0f / (1.0f / multiplier)), -96.5f);  // the case this test is about
+  int8_t q[3];
+  int32_t zp = 0;
+  AsymmetricQuantizeActivationRow(row, 3, 3, q, &zp);
+  EXPECT_EQ(zp, 7);
+  EXPECT_EQ(q[2] - zp, -96);
 }
 
 }  // namespace

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Reference outputs of XNNPACK's fp32 ops for tests/unit/kernels/xnnpack_float_test.cc.
+
+Builds one-op (or one-subgraph) TFLite models with the ops the LLM graph of
+liblitertlm/format/tflite_llm_writer.cc uses outside its int8 FULLY_CONNECTEDs -- the
+odml.rms_norm decomposition (MUL, MEAN, ADD, RSQRT, MUL, MUL), SIN, COS, GELU(approximate),
+LOGISTIC, SOFTMAX, BATCH_MATMUL(adj_y), TANH and the final soft-cap (DIV, TANH, MUL) -- runs them with ai_edge_litert's interpreter (TFLite with
+its default XNNPACK delegate, 1 thread: Google's runtime) and writes the outputs as little-endian
+float32 files into tests/golden/xnnpack_float/. The inputs are exactly representable values from
+the generator below (XnnInputs in the test builds the same ones), except the SIN/COS angles, which
+are written too (pos · inv_freq in fp32, the writer's RoPE table).
+
+  python3 -m venv /tmp/xnnvenv && /tmp/xnnvenv/bin/pip install ai-edge-litert==2.3.0 numpy
+  /tmp/xnnvenv/bin/python tests/tools/make_xnnpack_float_fixtures.py tests/golden/xnnpack_float \
+      build/cli/litert-lm-cli
+With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CASES converted by
+`litert-lm-cli convert --format tflite --quantize dynamic_int8 --prefill-seq-len 8
+--kv-cache-max-len 64`, its `decode` signature run by the interpreter over the case's token ids
+(one token at a time, the mask 0 up to the position and float32 min after it), the last logits written as
+logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc).
+Made with ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
+207, avx512f/bw/dq/vl/vnni, amx): the results are those of XNNPACK's AVX-512 microkernels.
+"""
+import os
+import sys
+
+import numpy as np
+from ai_edge_litert import interpreter as interp
+from ai_edge_litert import schema_py_generated as S
+from ai_edge_litert.tools import flatbuffer_utils
+
+
+def inputs(seed, n, scale_log2):
+    """n floats (k - 2^23) · 2^(scale_log2 - 23), k from a 32-bit LCG: exact in fp32, in
+    [-2^scale_log2, 2^scale_log2). The test's XnnInputs is the same generator."""
+    out = np.empty(n, np.float32)
+    s = seed & 0xFFFFFFFF
+    for i in range(n):
+        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+        k = (s >> 8) - (1 << 23)
+        out[i] = np.float32(k) * np.float32(2.0 ** (scale_log2 - 23))
+    return out
+
+
+class Graph:
+    def __init__(self):
+        self.model = S.ModelT()
+        self.model.version = 3
+        self.model.buffers = [S.BufferT()]
+        self.model.operatorCodes = []
+        self.sg = S.SubGraphT()
+        self.sg.tensors, self.sg.operators, self.sg.inputs, self.sg.outputs = [], [], [], []
+        self.model.subgraphs = [self.sg]
+
+    def tensor(self, shape, dtype=S.TensorType.FLOAT32, data=None):
+        t = S.TensorT()
+        t.shape = list(shape)
+        t.type = dtype
+        t.name = "t%d" % len(self.sg.tensors)
+        t.buffer = 0
+        if data is not None:
+            b = S.BufferT()
+            b.data = list(np.ascontiguousarray(data).view(np.uint8).reshape(-1))
+            self.model.buffers.append(b)
+            t.buffer = len(self.model.buffers) - 1
+        self.sg.tensors.append(t)
+        return len(self.sg.tensors) - 1
+
+    def op(self, code, ins, out_shape, opts_type=0, opts=None):
+        codes = [c.builtinCode for c in self.model.operatorCodes]
+        if code not in codes:
+            c = S.OperatorCodeT()
+            c.builtinCode = code
+            c.deprecatedBuiltinCode = min(code, 127)
+            c.version = 1
+            self.model.operatorCodes.append(c)
+            codes.append(code)
+        o = S.OperatorT()
+        o.opcodeIndex = codes.index(code)
+        o.inputs = list(ins)
+        out = self.tensor(out_shape)
+        o.outputs = [out]
+        if opts is not None:
+            o.builtinOptionsType, o.builtinOptions = opts_type, opts
+        self.sg.operators.append(o)
+        return out
+
+    def run(self, feeds, output):
+        self.sg.inputs = [t for t, _ in feeds]
+        self.sg.outputs = [output]
+        data = bytes(flatbuffer_utils.convert_object_to_bytearray(self.model))
+        it = interp.Interpreter(model_content=data, num_threads=1)
+        it.allocate_tensors()
+        for (t, v), d in zip(feeds, it.get_input_details()):
+            it.set_tensor(d["index"], v.reshape(d["shape"]))
+        it.invoke()
+        return it.get_tensor(it.get_output_details()[0]["index"]).reshape(-1).astype(np.float32)
+
+
+def binary(g, code, a, b, shape):
+    opts = S.MulOptionsT() if code == S.BuiltinOperator.MUL else S.AddOptionsT()
+    kind = S.BuiltinOptions.MulOptions if code == S.BuiltinOperator.MUL else S.BuiltinOptions.AddOptions
+    return g.op(code, [a, b], shape, kind, opts)
+
+
+def rms_norm(rows, n, seed):
+    x = inputs(seed, rows * n, 2)
+    w = np.float32(1) + inputs(seed + 1, n, -2)
+    g = Graph()
+    xi = g.tensor([rows, n])
+    wi = g.tensor([n], data=w)
+    sq = binary(g, S.BuiltinOperator.MUL, xi, xi, [rows, n])
+    red = S.ReducerOptionsT()
+    red.keepDims = True
+    mean = g.op(S.BuiltinOperator.MEAN, [sq, g.tensor([1], S.TensorType.INT32, np.array([1], np.int32))],
+                [rows, 1], S.BuiltinOptions.ReducerOptions, red)
+    eps = g.tensor([], data=np.array([1e-6], np.float32))
+    s = binary(g, S.BuiltinOperator.ADD, mean, eps, [rows, 1])
+    r = g.op(S.BuiltinOperator.RSQRT, [s], [rows, 1])
+    normed = binary(g, S.BuiltinOperator.MUL, xi, r, [rows, n])
+    out = binary(g, S.BuiltinOperator.MUL, normed, wi, [rows, n])
+    return g.run([(xi, x)], out)
+
+
+def unary(code, x, opts_type=0, opts=None):
+    g = Graph()
+    xi = g.tensor([x.size])
+    return g.run([(xi, x)], g.op(code, [xi], [x.size], opts_type, opts))
+
+
+def soft_cap(x, cap):
+    """The writer's final logit soft-cap: DIV by cap, TANH, MUL by cap."""
+    g = Graph()
+    xi = g.tensor([x.size])
+    c = g.tensor([], data=np.array([cap], np.float32))
+    d = g.op(S.BuiltinOperator.DIV, [xi, c], [x.size], S.BuiltinOptions.DivOptions, S.DivOptionsT())
+    t = g.op(S.BuiltinOperator.TANH, [d], [x.size])
+    return g.run([(xi, x)], binary(g, S.BuiltinOperator.MUL, t, c, [x.size]))
+
+
+def rope_angles():
+    """pos · inv_freq as the writer's table computes them (fp32 MUL), for two RoPE configs."""
+    out = []
+    for theta, d in ((10000.0, 256), (1000000.0, 128)):
+        inv = np.array([1.0 / theta ** (2.0 * i / d) for i in range(d // 2)], np.float64).astype(np.float32)
+        for pos in (0, 1, 2, 7, 100, 511, 1279, 4095, 32767):
+            out.append(np.float32(pos) * inv)
+    return np.concatenate(out).astype(np.float32)
+
+
+def softmax(rows, n, visible, seed):
+    x = inputs(seed, rows * n, 4).reshape(rows, n)
+    for r, v in enumerate(visible):
+        x[r, v:] = -np.inf
+    g = Graph()
+    xi = g.tensor([rows, n])
+    opts = S.SoftmaxOptionsT()
+    opts.beta = 1.0
+    return g.run([(xi, x.reshape(-1))], g.op(S.BuiltinOperator.SOFTMAX, [xi], [rows, n],
+                                             S.BuiltinOptions.SoftmaxOptions, opts))
+
+
+def batch_matmul(m, n, k, seed, a_log2, b_log2):
+    a = inputs(seed, m * k, a_log2)
+    b = inputs(seed + 1, n * k, b_log2)
+    g = Graph()
+    ai, bi = g.tensor([1, m, k]), g.tensor([1, n, k])
+    opts = S.BatchMatMulOptionsT()
+    opts.adjY = True
+    return g.run([(ai, a), (bi, b)], g.op(S.BuiltinOperator.BATCH_MATMUL, [ai, bi], [1, m, n],
+                                          S.BuiltinOptions.BatchMatMulOptions, opts))
+
+
+LOGITS_IDS = (2, 17, 300, 45, 99, 5, 200, 77, 31, 8, 150, 60)
+# gemma3_mqa: "The capital of France is" and Google's first 7 greedy tokens; at position 16 one
+# activation lies exactly on a rounding tie of XNNPACK's qd8 multiplier (quantize_test.cc).
+LOGITS_CASES = {
+    "qwen3_gqa": LOGITS_IDS,
+    "gemma3_sliding": LOGITS_IDS,
+    "gemma3_mqa": (2, 393, 418, 466, 385, 390, 408, 452, 451, 395, 401, 394, 436, 348, 348, 245, 245, 245, 436),
+}
+
+
+def decode_logits(cli, checkpoint, ids, work):
+    import subprocess
+    subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", "dynamic_int8",
+                    "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work],
+                   check=True, capture_output=True)
+    path = os.path.join(work, os.path.basename(checkpoint) + ".litertlm")
+    info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
+    offset, size = [int(v) for v in [l for l in info.splitlines() if "TFLiteModel" in l][0].split()[2:4]]
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read(size)
+    runner = interp.Interpreter(model_content=data, num_threads=1).get_signature_runner("decode")
+    details = runner.get_input_details()
+    caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
+    kv_len = details["mask"]["shape"][-1]
+    for pos, tok in enumerate(ids):
+        mask = np.where(np.arange(kv_len) <= pos, 0.0, np.finfo(np.float32).min).astype(np.float32)
+        out = runner(tokens=np.array([[tok]], np.int32), input_pos=np.array([pos], np.int32),
+                     mask=mask.reshape(details["mask"]["shape"]), **caches)
+        for k in caches:
+            caches[k] = out[k]
+    return out["logits"].reshape(-1).astype(np.float32)
+
+
+def main():
+    out_dir = sys.argv[1]
+    os.makedirs(out_dir, exist_ok=True)
+
+    def save(name, values):
+        values.astype("<f4").tofile(os.path.join(out_dir, name + ".f32"))
+
+    for n in (640, 256, 1152, 128, 100):
+        save("rms_norm_%d" % n, rms_norm(4, n, 1000 + n))
+    angles = rope_angles()
+    save("rope_angles", angles)
+    save("sin", unary(S.BuiltinOperator.SIN, angles))
+    save("cos", unary(S.BuiltinOperator.COS, angles))
+    act_in = inputs(7, 2048, 3)
+    gelu = S.GeluOptionsT()
+    gelu.approximate = True
+    save("gelu_approximate", unary(S.BuiltinOperator.GELU, act_in, S.BuiltinOptions.GeluOptions, gelu))
+    save("logistic", unary(S.BuiltinOperator.LOGISTIC, act_in))
+    save("tanh", unary(S.BuiltinOperator.TANH, act_in))
+    save("soft_cap_30", soft_cap(inputs(8, 1024, 6), 30.0))
+    save("softmax_1280", softmax(4, 1280, (1, 77, 1000, 1280), 11))
+    save("softmax_100", softmax(2, 100, (3, 100), 12))
+    save("batch_matmul_qk", batch_matmul(4, 64, 256, 21, 1, 1))
+    save("batch_matmul_pv", batch_matmul(4, 32, 1280, 23, -1, 2))
+    if len(sys.argv) > 2:
+        import tempfile
+        models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "models")
+        for name, ids in LOGITS_CASES.items():
+            with tempfile.TemporaryDirectory() as work:
+                save("logits_" + name, decode_logits(sys.argv[2], os.path.join(models, name), ids, work))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+// --int8-activations google (Int8Activations::kLikeGoogleRuntime) on the TFLite files the
+// converter writes gives Google's runtime's logits bit for bit: the tiny checkpoints converted
+// to dynamic_int8 TFLite files (prefill 8, KV length 64) against the logits of the files' own
+// `decode` signature run by XNNPACK (ai_edge_litert 2.3.0) over the same tokens (12, or 19),
+// tests/golden/xnnpack_float/logits_<checkpoint>.f32 (tests/tools/make_xnnpack_float_fixtures.py
+// records the command). The default (exact) mode is not Google's arithmetic and differs.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "kernels/xnnpack_float.h"
+#include "litertlm/converter.h"
+#include "litertlm/model.h"
+#include "litertlm/session.h"
+#include "unit/test_util.h"
+
+namespace litertlm {
+namespace {
+
+using testing::GoldenDir;
+using testing::ScratchDir;
+
+// The fixture script's LOGITS_CASES: gemma3_mqa's tokens reach position 18, past the rounding
+// tie at position 16 (quantize_test.cc MultipliesByTheMultiplierAsXnnpack).
+std::vector<TokenId> Ids(const std::string& checkpoint) {
+  if (checkpoint == "gemma3_mqa")
+    return {2, 393, 418, 466, 385, 390, 408, 452, 451, 395, 401, 394, 436, 348, 348, 245, 245, 245, 436};
+  return {2, 17, 300, 45, 99, 5, 200, 77, 31, 8, 150, 60};
+}
+
+std::vector<float> XnnpackLogits(const std::string& checkpoint) {
+  std::ifstream in(GoldenDir() + "/xnnpack_float/logits_" + checkpoint + ".f32", std::ios::binary);
+  std::vector<float> v;
+  float x;
+  while (in.read(reinterpret_cast<char*>(&x), sizeof x)) v.push_back(x);
+  return v;
+}
+
+int BitwiseDifferent(std::span<const float> a, const std::vector<float>& b) {
+  int n = 0;
+  for (size_t i = 0; i < b.size(); ++i) n += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return n;
+}
+
+class XnnpackLogitsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(XnnpackLogitsTest, GoogleModeGivesXnnpacksLogitsBitForBit) {
+  if (!xnnpack_float::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  const std::vector<float> xnnpack = XnnpackLogits(GetParam());
+  ASSERT_FALSE(xnnpack.empty());
+  const std::string out = ScratchDir() + "/" + GetParam() + ".litertlm";
+  ConvertOptions options;
+  options.format = FileFormat::kTflite;
+  options.quantization = Quantization::kDynamicInt8;
+  options.prefill_seq_lens = {8};
+  options.kv_cache_max_len = 64;
+  auto converted = Convert(GoldenDir() + "/models/" + GetParam(), out, options);
+  ASSERT_TRUE(converted.ok()) << converted.status().ToString();
+  for (Int8Activations mode : {Int8Activations::kLikeGoogleRuntime, Int8Activations::kExact}) {
+    LoadOptions load;
+    load.num_threads = 2;
+    load.int8_activations = mode;
+    auto model = ModelLoader::Load(out, load);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    // The whole prompt in one prefill, and one token at a time (Google's decode signature).
+    auto whole = Session::Create(*model);
+    auto stepwise = Session::Create(*model);
+    ASSERT_TRUE(whole.ok() && stepwise.ok());
+    const std::vector<TokenId> ids = Ids(GetParam());
+    ASSERT_TRUE((*whole)->Prefill(ids).ok());
+    for (TokenId t : ids) ASSERT_TRUE((*stepwise)->Prefill(std::span(&t, 1)).ok());
+    ASSERT_EQ((*whole)->LastLogits().size(), xnnpack.size());
+    if (mode == Int8Activations::kLikeGoogleRuntime) {
+      EXPECT_EQ(BitwiseDifferent((*whole)->LastLogits(), xnnpack), 0);
+      EXPECT_EQ(BitwiseDifferent((*stepwise)->LastLogits(), xnnpack), 0);
+    } else {
+      EXPECT_GT(BitwiseDifferent((*whole)->LastLogits(), xnnpack), 0);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TinyCheckpoints, XnnpackLogitsTest,
+                         ::testing::Values("qwen3_gqa", "gemma3_sliding", "gemma3_mqa"));
+
+}  // namespace
+}  // namespace litertlm

@@ -1,0 +1,187 @@
+// kernels/xnnpack_float.h against XNNPACK itself: tests/golden/xnnpack_float/ holds the outputs
+// of one-op TFLite models run by ai_edge_litert 2.3.0's interpreter (XNNPACK, AVX-512 host) on
+// the inputs XnnInputs makes (tests/tools/make_xnnpack_float_fixtures.py, which documents the
+// command). Every value must be bit-identical.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "kernels/xnnpack_float.h"
+#include "unit/test_util.h"
+
+namespace litertlm {
+namespace {
+
+namespace xf = xnnpack_float;
+
+// The fixture script's generator: (k − 2^23) · 2^(scale_log2 − 23), k from a 32-bit LCG.
+std::vector<float> XnnInputs(uint32_t seed, int64_t n, int scale_log2) {
+  std::vector<float> out(static_cast<size_t>(n));
+  uint32_t s = seed;
+  for (auto& v : out) {
+    s = s * 1664525u + 1013904223u;
+    const int32_t k = static_cast<int32_t>(s >> 8) - (1 << 23);
+    v = static_cast<float>(k) * std::ldexp(1.0f, scale_log2 - 23);
+  }
+  return out;
+}
+
+std::vector<float> Fixture(const std::string& name) {
+  const std::string path = testing::GoldenDir() + "/xnnpack_float/" + name + ".f32";
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  std::vector<float> v;
+  float x;
+  while (in.read(reinterpret_cast<char*>(&x), sizeof x)) v.push_back(x);
+  return v;
+}
+
+// Bit-identical, element by element (the first few differences are printed).
+void ExpectBitIdentical(const std::vector<float>& ours, const std::vector<float>& xnnpack,
+                        const std::string& what) {
+  ASSERT_EQ(ours.size(), xnnpack.size()) << what;
+  int differ = 0;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    if (std::memcmp(&ours[i], &xnnpack[i], sizeof(float)) != 0 && ++differ <= 3) {
+      ADD_FAILURE() << what << "[" << i << "]: ours " << ours[i] << ", XNNPACK " << xnnpack[i]
+                    << " (diff " << ours[i] - xnnpack[i] << ")";
+    }
+  }
+  EXPECT_EQ(differ, 0) << what << ": values that differ from XNNPACK's";
+}
+
+TEST(XnnpackFloat, RmsNormDecompositionIsXnnpacks) {
+  if (!xf::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  for (int n : {640, 256, 1152, 128, 100}) {
+    const int rows = 4;
+    const std::vector<float> x = XnnInputs(1000 + n, int64_t{rows} * n, 2);
+    std::vector<float> w = XnnInputs(1001 + n, n, -2);
+    for (float& v : w) v = 1.0f + v;
+    std::vector<float> out(x.size());
+    for (int r = 0; r < rows; ++r)
+      xf::RmsNorm(x.data() + r * n, w.data(), n, 1e-6f, /*plus_one=*/false, out.data() + r * n);
+    ExpectBitIdentical(out, Fixture("rms_norm_" + std::to_string(n)), "rms_norm n=" + std::to_string(n));
+    // plus_one folds 1 + w in fp32 first, as the writer stores Gemma's norms.
+    std::vector<float> w0 = XnnInputs(1001 + n, n, -2), folded(x.size());
+    for (int r = 0; r < rows; ++r)
+      xf::RmsNorm(x.data() + r * n, w0.data(), n, 1e-6f, /*plus_one=*/true, folded.data() + r * n);
+    ExpectBitIdentical(folded, out, "rms_norm plus_one n=" + std::to_string(n));
+  }
+}
+
+TEST(XnnpackFloat, RsqrtOfInfinityIsZeroAsXnnpacks) {
+  if (!xf::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  EXPECT_EQ(xf::Rsqrt(std::numeric_limits<float>::infinity()), 0.0f);
+  EXPECT_NEAR(xf::Rsqrt(4.0f), 0.5f, 1e-7f);
+}
+
+TEST(XnnpackFloat, SinAndCosOfRopeAnglesAreXnnpacks) {
+  const std::vector<float> angles = Fixture("rope_angles");
+  ASSERT_FALSE(angles.empty());
+  std::vector<float> sin(angles.size()), cos(angles.size());
+  for (size_t i = 0; i < angles.size(); ++i) {
+    sin[i] = xf::Sin(angles[i]);
+    cos[i] = xf::Cos(angles[i]);
+  }
+  ExpectBitIdentical(sin, Fixture("sin"), "sin");
+  ExpectBitIdentical(cos, Fixture("cos"), "cos");
+  // RopeAngles is cos/sin of float(pos) · inv_freq.
+  const float inv_freq[2] = {angles[128 + 5], angles[128 + 6]};  // pos 1 of the first table
+  float c[2], s[2];
+  xf::RopeAngles(2, 1, inv_freq, c, s);
+  EXPECT_EQ(c[0], xf::Cos(inv_freq[0]));
+  EXPECT_EQ(s[1], xf::Sin(inv_freq[1]));
+}
+
+TEST(XnnpackFloat, ActivationsAreXnnpacks) {
+  const std::vector<float> x = XnnInputs(7, 2048, 3);
+  std::vector<float> gelu(x.size()), sigmoid(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    gelu[i] = xf::ApproxGelu(x[i]);
+    sigmoid[i] = xf::Sigmoid(x[i]);
+  }
+  ExpectBitIdentical(gelu, Fixture("gelu_approximate"), "GELU(approximate)");
+  ExpectBitIdentical(sigmoid, Fixture("logistic"), "LOGISTIC");
+  // The gated forms: (act(g)) · u and (g · σ(g)) · u, each product rounded.
+  std::vector<float> g = x, u(x.size(), 3.0f);
+  xf::ApproxGeluMul(g.data(), u.data(), static_cast<int64_t>(g.size()));
+  for (size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], gelu[i] * 3.0f) << i;
+  g = x;
+  xf::SiluMul(g.data(), u.data(), static_cast<int64_t>(g.size()));
+  for (size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], (x[i] * sigmoid[i]) * 3.0f) << i;
+}
+
+TEST(XnnpackFloat, TanhAndSoftCapAreXnnpacks) {
+  const std::vector<float> x = XnnInputs(7, 2048, 3);
+  std::vector<float> tanh(x.size());
+  for (size_t i = 0; i < x.size(); ++i) tanh[i] = xf::Tanh(x[i]);
+  ExpectBitIdentical(tanh, Fixture("tanh"), "TANH");
+  std::vector<float> logits = XnnInputs(8, 1024, 6);
+  xf::SoftCap(logits.data(), static_cast<int64_t>(logits.size()), 30.0f);
+  ExpectBitIdentical(logits, Fixture("soft_cap_30"), "DIV, TANH, MUL by 30");
+}
+
+TEST(XnnpackFloat, SoftmaxOfMaskedRowsIsXnnpacks) {
+  struct Case {
+    const char* name;
+    int rows, n;
+    uint32_t seed;
+    std::vector<int> visible;
+  };
+  for (const Case& k : {Case{"softmax_1280", 4, 1280, 11, {1, 77, 1000, 1280}},
+                        Case{"softmax_100", 2, 100, 12, {3, 100}}}) {
+    std::vector<float> x = XnnInputs(k.seed, int64_t{k.rows} * k.n, 4);
+    for (int r = 0; r < k.rows; ++r) {
+      float* row = x.data() + int64_t{r} * k.n;
+      for (int j = k.visible[r]; j < k.n; ++j) row[j] = -std::numeric_limits<float>::infinity();
+      xf::Softmax(row, k.n);
+    }
+    ExpectBitIdentical(x, Fixture(k.name), k.name);
+  }
+  // A row cut at the next multiple of 64 (what the attention does) sums as the full row.
+  std::vector<float> full = XnnInputs(11, 1280, 4), cut;
+  for (int j = 77; j < 1280; ++j) full[j] = -std::numeric_limits<float>::infinity();
+  cut.assign(full.begin(), full.begin() + 128);
+  xf::Softmax(full.data(), 1280);
+  xf::Softmax(cut.data(), 128);
+  for (int j = 0; j < 128; ++j) ASSERT_EQ(cut[j], full[j]) << j;
+}
+
+TEST(XnnpackFloat, BatchMatmulDotIsXnnpacks) {
+  struct Case {
+    const char* name;
+    int m, n, k;
+    uint32_t seed;
+    int a_log2, b_log2;
+  };
+  for (const Case& c : {Case{"batch_matmul_qk", 4, 64, 256, 21, 1, 1},
+                        Case{"batch_matmul_pv", 4, 32, 1280, 23, -1, 2}}) {
+    const std::vector<float> a = XnnInputs(c.seed, int64_t{c.m} * c.k, c.a_log2);
+    const std::vector<float> b = XnnInputs(c.seed + 1, int64_t{c.n} * c.k, c.b_log2);
+    std::vector<float> out(static_cast<size_t>(c.m) * c.n);
+    for (int i = 0; i < c.m; ++i)
+      for (int j = 0; j < c.n; ++j)
+        out[static_cast<size_t>(i) * c.n + j] =
+            xf::Dot(a.data() + int64_t{i} * c.k, b.data() + int64_t{j} * c.k, c.k);
+    ExpectBitIdentical(out, Fixture(c.name), c.name);
+    // DotRows: the same chains, several rows at once (16-row blocks and a remainder).
+    std::vector<float> rows(static_cast<size_t>(c.n));
+    xf::DotRows(a.data(), b.data(), c.k, c.n - 3, c.k, rows.data());
+    for (int j = 0; j < c.n - 3; ++j) ASSERT_EQ(rows[j], out[j]) << c.name << " row " << j;
+    // FmaStep over the k rows of Bᵀ is the chains of A's first row, one k at a time.
+    std::vector<float> bt(static_cast<size_t>(c.k) * c.n), acc(static_cast<size_t>(c.n), 0.0f);
+    for (int j = 0; j < c.n; ++j)
+      for (int i = 0; i < c.k; ++i) bt[static_cast<size_t>(i) * c.n + j] = b[static_cast<size_t>(j) * c.k + i];
+    for (int i = 0; i < c.k; ++i) xf::FmaStep(a[i], bt.data() + int64_t{i} * c.n, c.n, acc.data());
+    for (int j = 0; j < c.n; ++j) ASSERT_EQ(acc[j], out[j]) << c.name << " column " << j;
+  }
+}
+
+}  // namespace
+}  // namespace litertlm
