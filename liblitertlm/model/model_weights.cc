@@ -120,11 +120,8 @@ class WeightBuilder {
         m.dtype = DType::kF32;
         m.data = WidenToF32(v, w_);
         return m;
-      case DType::kI8:
-      case DType::kI4Block32:
-      case DType::kI4Block128:
-        return Pack(spec, v, m);
       default:
+        if (NumberFormatOf(v.dtype).quantized) return Pack(spec, v, m);
         return InvalidArgumentError(BadDType(spec, v));
     }
   }
@@ -142,11 +139,10 @@ class WeightBuilder {
     m.row_sums = v.row_sums.empty() ? nullptr : v.row_sums.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
     m.activations16 = options_.int8_activations16;
-    const bool quantized = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
-                           v.dtype == DType::kI4Block128;
-    if (!quantized && v.dtype != DType::kF16 && v.dtype != DType::kBF16)
-      return InvalidArgumentError(BadDType(spec, v));
-    if ((quantized && m.scales == nullptr) || (v.dtype == DType::kI8 && m.row_sums == nullptr))
+    const NumberFormat& format = NumberFormatOf(v.dtype);
+    const bool quantized = format.quantized;
+    if (!format.packable) return InvalidArgumentError(BadDType(spec, v));
+    if ((quantized && m.scales == nullptr) || (format.row_sums && m.row_sums == nullptr))
       return InvalidArgumentError(source_.origin() + ": packed tensor '" + spec.name +
                                   "' has no scales or row sums");
     if (IsInt4(v.dtype)) return Rows16(spec, m);
@@ -170,9 +166,7 @@ class WeightBuilder {
     m.dynamic_activations = options_.int8_dynamic_activations;
     m.asymmetric_activations = options_.int8_asymmetric_activations;
     m.activations16 = options_.int8_activations16;
-    const bool needs_scales = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
-                              v.dtype == DType::kI4Block128;
-    if (needs_scales && m.scales == nullptr)
+    if (NumberFormatOf(v.dtype).quantized && m.scales == nullptr)
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has no scales");
     if (IsInt4(v.dtype)) return Rows16(spec, m);
     if (options_.int8_in_place && v.dtype == DType::kI8 && m.cols % 64 == 0 && m.rows % 4 == 0) {
@@ -220,8 +214,6 @@ class WeightBuilder {
     source_.DropPages(spec.name);  // a hint, as in Pack
     return w_->packed.back()->view;
   }
-
-  static bool IsInt4(DType t) { return t == DType::kI4Block32 || t == DType::kI4Block128; }
 
  private:
   std::string BadDType(const TensorSpec& spec, const TensorView& v) const {

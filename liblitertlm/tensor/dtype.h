@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace litertlm {
@@ -31,9 +32,36 @@ enum class TensorLayout : uint8_t {
   kInt4Rows16 = 2,
 };
 
-std::string_view DTypeName(DType t);
-// Bytes per element for the plain types; 0 for the block-quantized ones.
-size_t DTypeSize(DType t);
+// The facts about one number format, one row per DType in dtype.cc: what the quantizer and
+// packing (kernels/), the weights table (format/weights_layout.cc), the converter and the loader
+// read instead of restating them. A new format is a row here plus its kernels.
+struct NumberFormat {
+  std::string_view name;  // "i4_block32": messages and dumps
+  int bits = 0;           // bits per stored element
+  // Integers with float scales: a matrix in this format needs its scales.
+  bool quantized = false;
+  bool scale_per_row = false;  // one scale per row (output channel): kI8
+  int64_t scale_block = 0;     // inputs per scale along a row (int4); 0 = not block-scaled
+  // A matrix's row length must be a multiple of this to be stored in the format (the int4 byte
+  // order is defined per group of 128 inputs whatever the scale block: kernels/quantize.h).
+  int64_t row_group = 1;
+  bool matrix = false;    // a kernels Matrix can hold it (Linear reads it)
+  bool packable = false;  // PackMatrix lays it out kPacked4x64, the layout the kernels stream
+  bool row_sums = false;  // packed with one int32 sum per row (the int8 kernels' activation offset)
+};
+
+const NumberFormat& NumberFormatOf(DType t);
+// Every DType, in number order (to search the table: the int4 formats, the packable ones).
+std::span<const DType> AllDTypes();
+
+inline std::string_view DTypeName(DType t) { return NumberFormatOf(t).name; }
+// Bytes per element for the plain types; 0 for the sub-byte (int4) ones.
+inline size_t DTypeSize(DType t) {
+  const int bits = NumberFormatOf(t).bits;
+  return bits % 8 == 0 ? static_cast<size_t>(bits / 8) : 0;
+}
+// int4 with block scales (kI4Block32, kI4Block128).
+inline bool IsInt4(DType t) { return NumberFormatOf(t).bits == 4; }
 
 }  // namespace litertlm
 
