@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string_view>
 
@@ -32,7 +33,7 @@ enum class TensorLayout : uint8_t {
   kInt4Rows16 = 2,
 };
 
-// The facts about one number format, one row per DType in dtype.cc: what the quantizer and
+// The facts about one number format, one row per DType (kNumberFormats below): what the quantizer and
 // packing (kernels/), the weights table (format/weights_layout.cc), the converter and the loader
 // read instead of restating them. A new format is a row here plus its kernels.
 struct NumberFormat {
@@ -50,9 +51,36 @@ struct NumberFormat {
   bool row_sums = false;  // packed with one int32 sum per row (the int8 kernels' activation offset)
 };
 
-const NumberFormat& NumberFormatOf(DType t);
+// The table, indexed by the DType number (in the header so that the kernels' per-chunk lookups
+// inline); NumberFormatOf gives kUnknownNumberFormat ("unknown") for a number no format has.
+inline constexpr NumberFormat kNumberFormats[] = {
+    {.name = "f32", .bits = 32, .matrix = true},
+    {.name = "f16", .bits = 16, .matrix = true, .packable = true},
+    {.name = "bf16", .bits = 16, .matrix = true, .packable = true},
+    {.name = "i8", .bits = 8, .quantized = true, .scale_per_row = true, .matrix = true, .packable = true,
+     .row_sums = true},
+    {.name = "i4_block32", .bits = 4, .quantized = true, .scale_block = 32, .row_group = 128, .matrix = true,
+     .packable = true},
+    {.name = "i4_block128", .bits = 4, .quantized = true, .scale_block = 128, .row_group = 128,
+     .matrix = true, .packable = true},
+    {.name = "i32", .bits = 32},
+    {.name = "i64", .bits = 64},
+    {.name = "f64", .bits = 64},
+};
+inline constexpr NumberFormat kUnknownNumberFormat = {.name = "unknown"};
+inline constexpr DType kAllDTypes[] = {DType::kF32,        DType::kF16, DType::kBF16,
+                                       DType::kI8,         DType::kI4Block32, DType::kI4Block128,
+                                       DType::kI32,        DType::kI64, DType::kF64};
+
+static_assert(std::size(kAllDTypes) == std::size(kNumberFormats),
+              "one NumberFormat per DType, in DType order");
+
+inline const NumberFormat& NumberFormatOf(DType t) {
+  const auto i = static_cast<size_t>(t);
+  return i < std::size(kNumberFormats) ? kNumberFormats[i] : kUnknownNumberFormat;
+}
 // Every DType, in number order (to search the table: the int4 formats, the packable ones).
-std::span<const DType> AllDTypes();
+inline std::span<const DType> AllDTypes() { return kAllDTypes; }
 
 inline std::string_view DTypeName(DType t) { return NumberFormatOf(t).name; }
 // Bytes per element for the plain types; 0 for the sub-byte (int4) ones.
