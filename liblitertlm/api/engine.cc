@@ -35,8 +35,8 @@ PromptTemplates FamilyPromptTemplates(const ModelFamily& f) {
 // The family of a loaded model, chosen among the rows of its architecture by the tokens the
 // tokenizer has.
 StatusOr<const ModelFamily*> FamilyOf(const ModelConfig& c, const Tokenizer& tokenizer) {
-  const ModelFamily* family = FindFamilyByArch(
-      c.arch, [&](std::string_view text) -> std::optional<int32_t> { return tokenizer.TokenToId(text); });
+  const ModelFamily* family = FindFamilyByHfArchitecture(
+      c.architecture, [&](std::string_view text) -> std::optional<int32_t> { return tokenizer.TokenToId(text); });
   if (family == nullptr) return InternalError(c.architecture + ": no model family record");
   return family;
 }

@@ -14,7 +14,7 @@
 #include "format/tflite_weight_source.h"
 #include "format/llm_metadata.pb.h"
 #include "kernels/blas.h"
-#include "model/config_parser.h"
+#include "format/config_parser.h"
 #include "model/loaded_model.h"
 #include "model/tflite_weight_options.h"
 #include "util/cpu_info.h"

@@ -12,8 +12,8 @@
 #include "format/gguf_weight_source.h"
 #include "format/hf_checkpoint.h"
 #include "format/model_family.h"
+#include "format/config_parser.h"
 #include "format/tokenizer_config.h"
-#include "model/config_parser.h"
 #include "util/status_macros.h"
 
 namespace litertlm::converter {
@@ -82,7 +82,7 @@ StatusOr<ConversionSource> OpenGguf(const std::string& path) {
 }  // namespace
 
 std::string ConversionSource::model_type() const {
-  const ModelFamily* family = FindFamilyByArch(config.arch);
+  const ModelFamily* family = FindFamilyByHfArchitecture(config.architecture);
   return family == nullptr ? std::string() : std::string(family->model_types[0]);
 }
 

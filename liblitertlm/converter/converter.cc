@@ -18,6 +18,7 @@
 #include "format/llm_metadata.pb.h"
 #include "format/llm_metadata_defaults.h"
 #include "format/mapped_weights_source.h"
+#include "format/model_family.h"
 #include "litertlm/converter.h"
 #include "litertlm/model.h"
 #include "litertlm/tokenizer.h"
@@ -177,7 +178,7 @@ StatusOr<ValidationReport> Validate(const ConversionSource& src, const Tokenizer
     // config comes from the graph, so this also checks that the importer reads back what was
     // written.
     ASSIGN_OR_RETURN(converter::ImportedTflite imported,
-                     converter::ImportWrittenTflite(writer, src.config.arch));
+                     converter::ImportWrittenTflite(writer, FindFamilyByHfArchitecture(src.config.architecture)));
     ASSIGN_OR_RETURN(impl, BuildModelImpl(std::move(imported.config), std::move(imported.weights), writer.path(),
                                           load, imported.weight_options));
   } else {

@@ -12,11 +12,6 @@
 namespace litertlm::converter {
 namespace {
 
-// The int4 stored layout packs groups of 128 inputs (kernels/quantize.h), whatever the block.
-constexpr int64_t kInt4Group = 128;
-
-bool IsInt4(DType t) { return t == DType::kI4Block32 || t == DType::kI4Block128; }
-
 // A pointer to `source` as fp32: in place for F32, else widened into `widened`.
 StatusOr<const float*> AsF32(const TensorSpec& spec, const TensorView& source,
                              std::vector<float>& widened) {
@@ -76,7 +71,7 @@ DType StoredDType(Quantization quantization, TensorRole role, const std::vector<
   if (role == TensorRole::kEmbedding || role == TensorRole::kOutput) {
     return IsInt4(format) ? DType::kI8 : format;  // never below int8
   }
-  if (IsInt4(format) && shape[1] % kInt4Group != 0) {
+  if (shape[1] % NumberFormatOf(format).row_group != 0) {
     *int4_fallback = true;
     return DType::kI8;
   }
@@ -120,8 +115,7 @@ StatusOr<TensorView> ConvertTensor(const TensorSpec& spec, const TensorView& sou
 StatusOr<TensorView> PackForStorage(const TensorSpec& spec, const TensorView& stored,
                                     ConvertedTensor& out) {
   const DType t = stored.dtype;
-  const bool packable = t == DType::kI8 || t == DType::kF16 || t == DType::kBF16 || IsInt4(t);
-  if (!packable || stored.shape.size() != 2 || stored.layout != TensorLayout::kRowMajor) {
+  if (!NumberFormatOf(t).packable || stored.shape.size() != 2 || stored.layout != TensorLayout::kRowMajor) {
     return stored;
   }
   Matrix m;

@@ -161,12 +161,12 @@ StatusOr<litert::lm::proto::ExecutorMetadata> ExecutorMetadataOfWrittenTflite(co
   return format::ExecutorMetadataForTfliteLlm(*tflite);
 }
 
-StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch) {
+StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, const ModelFamily* family) {
   const std::string& origin = writer.path();
   ASSIGN_OR_RETURN(WrittenSection section, MapWrittenTflite(writer));
   auto model = section.file;
   ASSIGN_OR_RETURN(auto tflite, format::TfliteModel::Open(section.bytes, origin + ": TFLiteModel section"));
-  ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, arch));
+  ASSIGN_OR_RETURN(auto import, format::ImportTfliteLlm(*tflite, family));
   ImportedTflite out;
   out.config = import->config;
   out.weight_options = TfliteWeightOptions(*import, /*like_google=*/false);

@@ -12,6 +12,7 @@
 #include "converter/conversion_source.h"
 #include "format/executor_metadata.pb.h"
 #include "format/litertlm_writer.h"
+#include "format/model_family.h"
 #include "litertlm/converter.h"
 #include "litertlm/status.h"
 #include "model/model_weights.h"
@@ -49,7 +50,7 @@ struct ImportedTflite {
   std::unique_ptr<WeightSource> weights;
   WeightLoadOptions weight_options;  // as ModelLoader builds them by default (model/tflite_weight_options.h)
 };
-StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, Arch arch);
+StatusOr<ImportedTflite> ImportWrittenTflite(const format::LitertlmWriter& writer, const ModelFamily* family);
 
 }  // namespace litertlm::converter
 

@@ -213,7 +213,8 @@ StatusOr<std::vector<bool>> Gemma3SlidingLayers(const Meta& m, int64_t layers, i
   return sliding;
 }
 
-Status WriteGemma3(const Meta& m, const CommonConfig& c, Writer& w) {
+// Writes the architecture and model_type from the family record, then the Gemma 3 keys.
+Status WriteGemma3Hparams(const Meta& m, const ModelFamily& family, const CommonConfig& c, Writer& w) {
   ASSIGN_OR_RETURN(int64_t window, m.Int("attention.sliding_window"));
   int64_t pattern = 0;
   ASSIGN_OR_RETURN(std::vector<bool> sliding, Gemma3SlidingLayers(m, c.layers, &pattern));
@@ -230,8 +231,9 @@ Status WriteGemma3(const Meta& m, const CommonConfig& c, Writer& w) {
   }
   ASSIGN_OR_RETURN(std::optional<double> final_cap, m.OptFloat("final_logit_softcapping"));
   ASSIGN_OR_RETURN(std::optional<double> attn_cap, m.OptFloat("attn_logit_softcapping"));
-  Key(w, "architectures"); w.StartArray(); w.String("Gemma3ForCausalLM"); w.EndArray();
-  Key(w, "model_type"); w.String("gemma3_text");
+  const std::string arch(family.hf_architectures[0]), type(family.model_types[0]);
+  Key(w, "architectures"); w.StartArray(); w.String(arch.c_str()); w.EndArray();
+  Key(w, "model_type"); w.String(type.c_str());
   WriteCommon(w, c);
   Key(w, "hidden_activation"); w.String("gelu_pytorch_tanh");
   Float(w, "query_pre_attn_scalar", scalar);
@@ -249,7 +251,7 @@ Status WriteGemma3(const Meta& m, const CommonConfig& c, Writer& w) {
 }
 
 // Families without extra keys (Qwen3, Llama): names from the family record, SiLU, no sliding.
-void WriteSiluFamily(const GgufFile& g, const ModelFamily& family, const CommonConfig& c, Writer& w) {
+void WriteSiluGatedHparams(const GgufFile& g, const ModelFamily& family, const CommonConfig& c, Writer& w) {
   const std::string arch(family.hf_architectures[0]), type(family.model_types[0]);
   Key(w, "architectures"); w.StartArray(); w.String(arch.c_str()); w.EndArray();
   Key(w, "model_type"); w.String(type.c_str());
@@ -291,10 +293,13 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
   Writer w(buffer);
   w.SetIndent(' ', 2);
   w.StartObject();
-  if (family->arch == Arch::kGemma3) {
-    RETURN_IF_ERROR(WriteGemma3(meta, common, w));
-  } else {
-    WriteSiluFamily(gguf, *family, common, w);
+  switch (family->gguf_hparams) {
+    case GgufHparams::kGemma3:
+      RETURN_IF_ERROR(WriteGemma3Hparams(meta, *family, common, w));
+      break;
+    case GgufHparams::kSiluGated:
+      WriteSiluGatedHparams(gguf, *family, common, w);
+      break;
   }
   if (!freq_factors.empty()) {
     Key(w, "rope_freq_factors");

@@ -37,15 +37,16 @@ constexpr std::array<NamePair, 10> kLayerNames = {{
     {"attn_norm", "input_layernorm"},
 }};
 
-// Gemma3 has four norms per layer ("sandwich" norms); llama.cpp calls the pre-MLP one ffn_norm.
-constexpr std::array<NamePair, 3> kGemma3LayerNames = {{
+// Families with four norms per layer ("sandwich" norms, Gemma3); llama.cpp calls the pre-MLP one
+// ffn_norm.
+constexpr std::array<NamePair, 3> kSandwichNormNames = {{
     {"ffn_norm", "pre_feedforward_layernorm"},
     {"post_attention_norm", "post_attention_layernorm"},
     {"post_ffw_norm", "post_feedforward_layernorm"},
 }};
 
-// Qwen3's and Llama's single pre-MLP norm is HF's post_attention_layernorm.
-constexpr std::array<NamePair, 1> kQwen3LayerNames = {{
+// With two norms per layer (Qwen3, Llama) the single pre-MLP norm is HF's post_attention_layernorm.
+constexpr std::array<NamePair, 1> kTwoNormNames = {{
     {"ffn_norm", "post_attention_layernorm"},
 }};
 
@@ -102,8 +103,8 @@ std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string
   if (!layer) return std::nullopt;
   std::optional<std::string_view> hf = Lookup(kLayerNames, rest);
   if (!hf) {
-    const bool sandwich = FindFamilyByGgufArchitecture(arch)->arch == Arch::kGemma3;
-    hf = sandwich ? Lookup(kGemma3LayerNames, rest) : Lookup(kQwen3LayerNames, rest);
+    const bool sandwich = FindFamilyByGgufArchitecture(arch)->sandwich_norms;
+    hf = sandwich ? Lookup(kSandwichNormNames, rest) : Lookup(kTwoNormNames, rest);
   }
   if (!hf) return std::nullopt;
   return "model.layers." + std::to_string(*layer) + "." + std::string(*hf) + std::string(suffix);

@@ -1,6 +1,6 @@
 // Architecture-neutral hyper-parameters: every config.json field that changes the math. The plain
 // description every model file decodes into (config.json, and the one GGUF metadata becomes:
-// model/config_parser.h; a TFLite graph: format/tflite_importer.h).
+// format/config_parser.h; a TFLite graph: format/tflite_importer.h).
 #ifndef LITERTLM_FORMAT_MODEL_CONFIG_H_
 #define LITERTLM_FORMAT_MODEL_CONFIG_H_
 
@@ -11,7 +11,6 @@
 
 namespace litertlm {
 
-enum class Arch { kQwen3, kGemma3, kLlama };
 enum class Activation { kSilu, kGeluTanh, kGeluExact };
 
 // Llama 3 frequency-dependent RoPE scaling (rope_type "llama3"): with wavelength λ = 2π / f,
@@ -51,8 +50,7 @@ inline float Llama3ScaledInvFreq(const Llama3RopeScaling& s, float inv_freq) {
 }
 
 struct ModelConfig {
-  Arch arch = Arch::kQwen3;
-  std::string architecture;  // config.json architectures[0]
+  std::string architecture;  // config.json architectures[0]: names the family
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;

@@ -4,6 +4,12 @@
 #include <vector>
 
 namespace litertlm {
+
+// The config parsers the rows name (format/<family>_config.cc); declared here only.
+Status ParseQwen3Config(const JsonObjectReader& reader, ModelConfig* config);
+Status ParseGemma3Config(const JsonObjectReader& reader, ModelConfig* config);
+Status ParseLlamaConfig(const JsonObjectReader& reader, ModelConfig* config);
+
 namespace {
 
 using SV = std::string_view;
@@ -34,8 +40,9 @@ constexpr FamilyTurns kChatMlTurns = {"<|im_start|>", "\n", "<|im_end|>\n", "ass
 // llm_metadata_defaults.cc for why not TOP_K).
 const ModelFamily kFamilies[] = {
     {.name = "Qwen3",
-     .arch = Arch::kQwen3,
      .hf_architectures = kQwen3Archs,
+     .parse_config = &ParseQwen3Config,
+     .tflite_graph = true,
      .model_types = kQwen3Types,
      .gguf_architecture = "qwen3",
      .stops = kQwen3Stops,
@@ -46,11 +53,14 @@ const ModelFamily kFamilies[] = {
      .metadata_type = MetadataModelType::kQwen3,
      .hub_orgs = kQwen3Orgs},
     {.name = "Gemma3",
-     .arch = Arch::kGemma3,
      .hf_architectures = kGemma3Archs,
+     .parse_config = &ParseGemma3Config,
+     .sandwich_norms = true,
+     .tflite_graph = true,
      .model_types = kGemma3Types,
      .gguf_architecture = "gemma3",
      .gguf_norms_plus_one = true,
+     .gguf_hparams = GgufHparams::kGemma3,
      .start = FamilyToken{"<bos>", 2},
      .stops = kGemma3Stops,
      .sampler = {1, 0.95f, 1.0f},
@@ -61,8 +71,8 @@ const ModelFamily kFamilies[] = {
      .hub_orgs = kGemma3Orgs},
     // Llama 3 (generation_config of Llama-3.2-*-Instruct: temperature 0.6, top-p 0.9).
     {.name = "Llama 3",
-     .arch = Arch::kLlama,
      .hf_architectures = kLlamaArchs,
+     .parse_config = &ParseLlamaConfig,
      .model_types = kLlamaTypes,
      .gguf_architecture = "llama",
      .gguf_qk_rows_permuted = true,
@@ -76,8 +86,8 @@ const ModelFamily kFamilies[] = {
      .metadata_type = MetadataModelType::kGeneric},
     // Llama architecture with ChatML turns (SmolLM2-*-Instruct), no BOS.
     {.name = "Llama (ChatML)",
-     .arch = Arch::kLlama,
      .hf_architectures = kLlamaArchs,
+     .parse_config = &ParseLlamaConfig,
      .model_types = kLlamaTypes,
      .gguf_architecture = "llama",
      .gguf_qk_rows_permuted = true,
@@ -125,13 +135,13 @@ const ModelFamily* FindFamilyByModelType(std::string_view model_type, const HasT
   return FindFirst([&](const ModelFamily& f) { return Contains(f.model_types, model_type); }, lookup);
 }
 
-const ModelFamily* FindFamilyByArch(Arch arch, const HasTokenFn& lookup) {
-  return FindFirst([&](const ModelFamily& f) { return f.arch == arch; }, lookup);
+const ModelFamily* FindFamilyByHfArchitecture(std::string_view hf_architecture, const HasTokenFn& lookup) {
+  return FindFirst([&](const ModelFamily& f) { return Contains(f.hf_architectures, hf_architecture); },
+                   lookup);
 }
 
-const ModelFamily* FindFamilyByHfArchitecture(std::string_view hf_architecture) {
-  return FindFirst([&](const ModelFamily& f) { return Contains(f.hf_architectures, hf_architecture); },
-                   {});
+const ModelFamily* FindFamilyByMetadataType(MetadataModelType type) {
+  return FindFirst([&](const ModelFamily& f) { return f.metadata_type == type; }, {});
 }
 
 const ModelFamily* FindFamilyByGgufArchitecture(std::string_view gguf_architecture) {
@@ -149,6 +159,13 @@ void AppendUnique(SV value, std::vector<SV>* seen, std::string* out) {
 }
 
 }  // namespace
+
+std::string SupportedArchitectures() {
+  std::string out;
+  std::vector<SV> seen;
+  for (const ModelFamily& f : kFamilies) AppendUnique(f.hf_architectures[0], &seen, &out);
+  return out;
+}
 
 std::string SupportedModelTypes() {
   std::string out;

@@ -545,7 +545,7 @@ StatusOr<RopeConfig> RopeFromInvFreq(const std::vector<float>& inv, int head_dim
 
 }  // namespace
 
-Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
+Status Importer::BuildConfig(const ModelFamily* family_hint) {
   ModelConfig& c = out_->config;
   const std::vector<int64_t> emb = g_.Shape(embedding_);
   c.vocab_size = static_cast<int>(emb[0]);
@@ -575,8 +575,12 @@ Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
     if (n.epsilon != eps) return Error("signature 'decode': odml.rms_norm epsilons differ (" + g_.Where(n.op) + ")");
   }
   c.rms_norm_eps = eps;
-  c.arch = arch_hint.value_or(c.sandwich_norms ? Arch::kGemma3 : Arch::kQwen3);
-  c.architecture = std::string(FindFamilyByArch(c.arch)->hf_architectures[0]);
+  const ModelFamily* family = family_hint;
+  for (const ModelFamily& f : ModelFamilies()) {
+    if (family == nullptr && f.tflite_graph && f.sandwich_norms == c.sandwich_norms) family = &f;
+  }
+  if (family == nullptr) return Error("no model family has this graph's norms");
+  c.architecture = std::string(family->hf_architectures[0]);
   // Gemma's embedding scale: a MUL by sqrt(hidden) right after the lookup.
   const int mul = g_.ConsumerWithCode(embedding_out_, TfliteOp::kMul);
   if (mul >= 0) {
@@ -608,7 +612,7 @@ Status Importer::BuildConfig(std::optional<Arch> arch_hint) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(std::optional<Arch> arch_hint) {
+StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(const ModelFamily* family_hint) {
   RETURN_IF_ERROR(CheckOps());
   RETURN_IF_ERROR(CollectOps());
   RETURN_IF_ERROR(FindCaches());
@@ -618,7 +622,7 @@ StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(std::optional<Arch> arch_h
     RETURN_IF_ERROR(sdpa_.empty() ? FindAttentionDetails(static_cast<int>(l))
                                   : FindCompositeAttention(static_cast<int>(l)));
   }
-  RETURN_IF_ERROR(BuildConfig(arch_hint));
+  RETURN_IF_ERROR(BuildConfig(family_hint));
   RETURN_IF_ERROR(MapWeights());
   return std::move(out_);
 }
@@ -627,11 +631,11 @@ StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(std::optional<Arch> arch_h
 
 namespace litertlm::format {
 
-StatusOr<std::unique_ptr<TfliteImport>> ImportTfliteLlm(const TfliteModel& model, std::optional<Arch> arch_hint) {
+StatusOr<std::unique_ptr<TfliteImport>> ImportTfliteLlm(const TfliteModel& model, const ModelFamily* family_hint) {
   const tflite::SubGraph* sg = model.SignatureSubgraph(tflite_import::kDecode);
   if (sg == nullptr) return InvalidArgumentError(model.origin() + ": no 'decode' signature");
   tflite_import::Importer importer(model, *sg);
-  return importer.Run(arch_hint);
+  return importer.Run(family_hint);
 }
 
 }  // namespace litertlm::format

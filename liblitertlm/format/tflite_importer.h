@@ -41,6 +41,7 @@
 #include "format/tflite_model.h"
 #include "litertlm/status.h"
 #include "format/model_config.h"
+#include "format/model_family.h"
 #include "tensor/tensor_view.h"
 
 namespace litertlm::format {
@@ -61,10 +62,11 @@ struct TfliteImport {
   std::vector<std::span<const uint8_t>> copied_from;
 };
 
-// `arch_hint`: the family from LlmMetadata's llm_model_type when the file has one (the graph
-// decides otherwise: Gemma's sandwich norms ⇒ Gemma 3).
+// `family_hint`: the family from LlmMetadata's llm_model_type when the file has one; nullptr lets
+// the graph decide: the first family the TFLite writer writes whose sandwich_norms the graph's
+// norms match (model_family.h).
 StatusOr<std::unique_ptr<TfliteImport>> ImportTfliteLlm(const TfliteModel& model,
-                                                        std::optional<Arch> arch_hint);
+                                                        const ModelFamily* family_hint);
 
 }  // namespace litertlm::format
 

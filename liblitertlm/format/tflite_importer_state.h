@@ -47,7 +47,7 @@ struct Layer {
 class Importer {
  public:
   Importer(const TfliteModel& model, const tflite::SubGraph& sg) : g_(model, sg, std::string(kDecode)) {}
-  StatusOr<std::unique_ptr<TfliteImport>> Run(std::optional<Arch> arch_hint);
+  StatusOr<std::unique_ptr<TfliteImport>> Run(const ModelFamily* family_hint);
 
  private:
   Status Error(const std::string& what) const {
@@ -74,7 +74,7 @@ class Importer {
   StatusOr<std::vector<float>> Int4Scales(const std::string& name, int tensor, int64_t rows, int64_t cols,
                                           int64_t* block) const;
   Status AddNorm(const std::string& name, int norm_index);
-  Status BuildConfig(std::optional<Arch> arch_hint);
+  Status BuildConfig(const ModelFamily* family_hint);
   Status MapWeights();
   std::vector<std::pair<int, bool>> ReachedCaches(int tensor) const;
 

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <flatbuffers/flexbuffers.h>
 
@@ -491,12 +492,26 @@ void LlmGraphWriter::BuildSignature(int T, bool decode) {
   b_.AddSignature(key, sg_, sig_in, sig_out);
 }
 
+// "Qwen3 and Gemma3": the families whose graphs the writer writes, for messages.
+std::string TfliteFamilyNames() {
+  std::vector<std::string_view> names;
+  for (const ModelFamily& f : ModelFamilies()) {
+    if (f.tflite_graph) names.push_back(f.name);
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 Status CheckTfliteLlm(const ModelConfig& config, const TfliteLlmOptions& options) {
-  if (config.arch != Arch::kQwen3 && config.arch != Arch::kGemma3) {
-    const ModelFamily* family = FindFamilyByArch(config.arch);
-    return UnimplementedError("the TFLite writer writes Qwen 3 and Gemma 3 models, not " +
+  const ModelFamily* family = FindFamilyByHfArchitecture(config.architecture);
+  if (family == nullptr || !family->tflite_graph) {
+    return UnimplementedError("the TFLite writer writes " + TfliteFamilyNames() + " models, not " +
                               std::string(family != nullptr ? family->model_types[0] : "this architecture"));
   }
   if (config.attn_logit_softcapping) {

@@ -161,21 +161,23 @@ Status Importer::AddInt4Weight(const std::string& name, int tensor, int64_t row_
                  ShapeToString(shape) + " needs " + std::to_string((total_rows * cols + 1) / 2));
   int64_t src_block = 0;
   ASSIGN_OR_RETURN(std::vector<float> src_scales, Int4Scales(name, tensor, total_rows, cols, &src_block));
-  DType dtype;
-  int64_t block;
-  if (src_block % 128 == 0) {
-    dtype = DType::kI4Block128;
-    block = 128;
-  } else if (src_block % 32 == 0) {
-    dtype = DType::kI4Block32;
-    block = 32;
-  } else {
-    return Error(what + " has INT4 block size " + std::to_string(src_block) +
-                 " (supported: multiples of 32)");
+  // Our coarsest int4 format whose scale block divides the file's (tensor/dtype.h).
+  DType dtype = DType::kI4Block32;
+  int64_t block = 0;
+  for (DType d : AllDTypes()) {
+    const NumberFormat& f = NumberFormatOf(d);
+    if (IsInt4(d) && src_block % f.scale_block == 0 && f.scale_block > block) {
+      dtype = d;
+      block = f.scale_block;
+    }
   }
-  if (cols % 128 != 0)
-    return Error(what + " is INT4 with " + std::to_string(cols) +
-                 " columns (supported: a multiple of 128, the int4 kernels' group)");
+  if (block == 0) {
+    return Error(what + " has INT4 block size " + std::to_string(src_block) +
+                 " (supported: multiples of " + std::to_string(NumberFormatOf(DType::kI4Block32).scale_block) + ")");
+  }
+  if (cols % NumberFormatOf(dtype).row_group != 0)
+    return Error(what + " is INT4 with " + std::to_string(cols) + " columns (supported: a multiple of " +
+                 std::to_string(NumberFormatOf(dtype).row_group) + ", the int4 kernels' group)");
   const int64_t row_bytes = cols / 2, blocks = cols / block, src_blocks = cols / src_block;
   auto data = std::make_unique<uint8_t[]>(static_cast<size_t>(rows * row_bytes));
   auto scales = std::make_unique<float[]>(static_cast<size_t>(rows * blocks));

@@ -3,6 +3,7 @@
 #include "format/executor_metadata.h"
 #include "format/litertlm_format.h"
 #include "format/llm_metadata.pb.h"
+#include "format/model_family.h"
 #include "util/status_macros.h"
 
 namespace litertlm::format {
@@ -19,12 +20,13 @@ const SectionInfo* FindTfliteSection(const LitertlmReader& reader) {
   return found;
 }
 
-std::optional<Arch> ArchFromMetadata(const LitertlmReader& reader) {
+// The family LlmMetadata's llm_model_type names; nullptr when it names none in particular.
+const ModelFamily* FamilyFromMetadata(const LitertlmReader& reader) {
   const auto* md = reader.metadata();
-  if (md == nullptr || !md->has_llm_model_type()) return std::nullopt;
-  if (md->llm_model_type().has_gemma3()) return Arch::kGemma3;
-  if (md->llm_model_type().has_qwen3()) return Arch::kQwen3;
-  return std::nullopt;
+  if (md == nullptr || !md->has_llm_model_type()) return nullptr;
+  if (md->llm_model_type().has_gemma3()) return FindFamilyByMetadataType(MetadataModelType::kGemma3);
+  if (md->llm_model_type().has_qwen3()) return FindFamilyByMetadataType(MetadataModelType::kQwen3);
+  return nullptr;
 }
 
 }  // namespace
@@ -46,7 +48,7 @@ StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::Create(
   if (reader->executor_metadata() != nullptr) {
     RETURN_IF_ERROR(CheckExecutorMetadata(*reader->executor_metadata(), *source->model_));
   }
-  ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, ArchFromMetadata(*reader)));
+  ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, FamilyFromMetadata(*reader)));
   source->origin_ = reader->origin();
   // int4 weights were copied out (re-laid out for our kernels): their file pages are not needed.
   for (std::span<const uint8_t> range : source->import_->copied_from) reader->DropPages(range);
@@ -59,7 +61,7 @@ StatusOr<std::unique_ptr<TfliteWeightSource>> TfliteWeightSource::OpenTflite(con
   ASSIGN_OR_RETURN(source->file_, MappedFile::Open(path));
   source->origin_ = path;
   ASSIGN_OR_RETURN(source->model_, TfliteModel::Open(source->file_.bytes(), path));
-  ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, std::nullopt));
+  ASSIGN_OR_RETURN(source->import_, ImportTfliteLlm(*source->model_, nullptr));
   for (std::span<const uint8_t> range : source->import_->copied_from) source->file_.DropPages(range);
   return source;
 }

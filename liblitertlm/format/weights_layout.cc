@@ -25,12 +25,6 @@ uint64_t GetU64(const uint8_t* p) {
   return v;
 }
 
-int64_t BlockSize(DType dtype) {
-  if (dtype == DType::kI4Block32) return 32;
-  if (dtype == DType::kI4Block128) return 128;
-  return 0;
-}
-
 }  // namespace
 
 void EncodeWeightsHeader(const WeightsHeader& header, uint8_t out[kWeightsHeaderSize]) {
@@ -67,6 +61,30 @@ StatusOr<WeightsHeader> DecodeWeightsHeader(std::span<const uint8_t> section,
   return header;
 }
 
+namespace {
+
+// Inputs per scale: the row for per-row scales, else the block.
+int64_t ScalesPerRowDivisor(const NumberFormat& format, int64_t cols) {
+  return format.scale_per_row ? cols : format.scale_block;
+}
+
+// "f16, bf16, i8, i4_block32 and i4_block128", for messages.
+std::string PackableFormatNames() {
+  std::vector<std::string_view> names;
+  for (DType d : AllDTypes()) {
+    const NumberFormat& f = NumberFormatOf(d);
+    if (f.packable) names.push_back(f.name);
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+}  // namespace
+
 bool IsKnownDType(uint8_t dtype) { return dtype <= static_cast<uint8_t>(DType::kI64); }
 
 StatusOr<TensorByteSizes> ComputeTensorByteSizes(DType dtype, std::span<const int64_t> shape,
@@ -86,47 +104,34 @@ StatusOr<TensorByteSizes> ComputeTensorByteSizes(DType dtype, std::span<const in
     elements *= d;
   }
   TensorByteSizes sizes;
-  const int64_t block = BlockSize(dtype);
+  const NumberFormat& format = NumberFormatOf(dtype);
   if (layout == TensorLayout::kPacked4x64) {
     if (shape.size() != 2) return fail("a packed tensor must be a matrix (rank 2)");
-    if (dtype != DType::kI8 && dtype != DType::kF16 && dtype != DType::kBF16 && block == 0) {
-      return fail("only i8, i4_block32, i4_block128, f16 and bf16 matrices can be packed");
-    }
+    if (!format.packable) return fail("only " + PackableFormatNames() + " matrices can be packed");
     const uint64_t rows = static_cast<uint64_t>(shape[0] + 3) / 4 * 4;
     const uint64_t cols = static_cast<uint64_t>(shape[1]);
-    uint64_t row_bytes = cols;  // kI8
-    if (block > 0) {
-      if (cols % 128 != 0) return fail("a packed int4 matrix needs a last dimension multiple of 128");
-      row_bytes = cols / 2;
-    } else if (dtype != DType::kI8) {
-      row_bytes = cols * 2;
+    if (cols % static_cast<uint64_t>(format.row_group) != 0) {
+      return fail("a packed " + std::string(format.name) + " matrix needs a last dimension multiple of " +
+                  std::to_string(format.row_group));
     }
+    const uint64_t row_bytes = cols * static_cast<uint64_t>(format.bits) / 8;
     sizes.data = rows * ((row_bytes + 63) / 64) * 64;
-    if (dtype == DType::kI8) {
-      sizes.scales = rows * 4;
-      sizes.row_sums = rows * 4;
-    } else if (block > 0) {
-      sizes.scales = rows * (cols / static_cast<uint64_t>(block)) * 4;
-    }
+    if (format.quantized) sizes.scales = rows * (cols / static_cast<uint64_t>(ScalesPerRowDivisor(format, cols))) * 4;
+    if (format.row_sums) sizes.row_sums = rows * 4;
     return sizes;
   }
   if (layout != TensorLayout::kRowMajor) {
     return fail("unknown layout number " + std::to_string(static_cast<int>(layout)));
   }
-  if (dtype == DType::kI8 || block > 0) {
+  if (format.quantized) {
     if (shape.empty()) return fail("a quantized tensor needs rank >= 1");
     const int64_t cols = shape.back();
     const int64_t rows = elements / cols;
-    if (dtype == DType::kI8) {
-      sizes.data = static_cast<uint64_t>(elements);
-      sizes.scales = static_cast<uint64_t>(rows) * 4;
-    } else {
-      if (cols % block != 0) {
-        return fail("last dimension must be a multiple of the block size " + std::to_string(block));
-      }
-      sizes.data = static_cast<uint64_t>(elements) / 2;
-      sizes.scales = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols / block) * 4;
+    if (format.scale_block > 0 && cols % format.scale_block != 0) {
+      return fail("last dimension must be a multiple of the block size " + std::to_string(format.scale_block));
     }
+    sizes.data = static_cast<uint64_t>(elements) * static_cast<uint64_t>(format.bits) / 8;
+    sizes.scales = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols / ScalesPerRowDivisor(format, cols)) * 4;
     return sizes;
   }
   const size_t element_size = DTypeSize(dtype);

@@ -485,7 +485,7 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
   }
   // int4 weights with XNNPACK's qd8 activations (Google's int4 TFLite files): the rounded
   // activations times the dequantized weights, in fp32 (XNNPACK's integer sum up to summation order).
-  if ((w.dtype == DType::kI4Block32 || w.dtype == DType::kI4Block128) && w.asymmetric_activations) {
+  if (IsInt4(w.dtype) && w.asymmetric_activations) {
     float* rounded = ctx.xround(static_cast<size_t>(m * w.cols));
     for (int64_t i = 0; i < m; ++i) AsymmetricRoundActivationRow(x + i * w.cols, w.cols, rounded + i * w.cols);
     LinearDequantBlas(ctx, w, rounded, m, y);

@@ -39,19 +39,11 @@ AlignedBuffer::AlignedBuffer(size_t bytes) : size_(bytes) {
 }
 
 int64_t ElementsPerChunk(DType dtype) {
-  switch (dtype) {
-    case DType::kI8: return 64;
-    case DType::kF16:
-    case DType::kBF16: return 32;
-    case DType::kI4Block32:
-    case DType::kI4Block128: return 128;
-    default: return 16;
-  }
+  const NumberFormat& f = NumberFormatOf(dtype);
+  return f.matrix ? 64 * 8 / f.bits : 16;
 }
 
 namespace {
-
-bool IsInt4(DType t) { return t == DType::kI4Block32 || t == DType::kI4Block128; }
 
 // Pointer to the first of `len` contiguous stored bytes of chunk c of row n.
 const uint8_t* ChunkPtr(const Matrix& w, int64_t n, int64_t c) {
@@ -145,11 +137,13 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
   if (stored.layout != MatrixLayout::kRowMajor) {
     return InvalidArgumentError("PackMatrix: matrix is already packed");
   }
-  if (t != DType::kI8 && t != DType::kF16 && t != DType::kBF16 && !IsInt4(t)) {
+  const NumberFormat& format = NumberFormatOf(t);
+  if (!format.packable) {
     return InvalidArgumentError("PackMatrix: unsupported dtype " + std::string(DTypeName(t)));
   }
-  if (IsInt4(t) && stored.cols % 128 != 0) {
-    return InvalidArgumentError("PackMatrix: int4 matrix needs cols % 128 == 0");
+  if (stored.cols % format.row_group != 0) {
+    return InvalidArgumentError("PackMatrix: " + std::string(DTypeName(t)) + " matrix needs cols % " +
+                                std::to_string(format.row_group) + " == 0");
   }
   const int64_t rows_p = PackedRows(stored.rows);
   const int64_t chunks = PackedChunks(t, stored.cols);
@@ -170,7 +164,7 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
   v.layout = MatrixLayout::kPacked4x64;
   v.data = dst;
   v.scales = nullptr;
-  if (t == DType::kI8) {
+  if (format.row_sums) {  // int8: a scale and a sum per row
     packed->scales = AlignedBuffer(static_cast<size_t>(rows_p) * 4);
     packed->row_sums = AlignedBuffer(static_cast<size_t>(rows_p) * 4);
     float* s = reinterpret_cast<float*>(packed->scales.data());
@@ -190,8 +184,8 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored) {
     }
     v.scales = s;
     v.row_sums = sums;
-  } else if (IsInt4(t)) {
-    int64_t per_chunk = 128 / ScaleBlock(t, stored.cols);
+  } else if (format.scale_block > 0) {  // int4: 128 / B block scales per chunk
+    int64_t per_chunk = 128 / format.scale_block;
     packed->scales = AlignedBuffer(static_cast<size_t>(rows_p * chunks * per_chunk) * 4);
     float* s = reinterpret_cast<float*>(packed->scales.data());
     for (int64_t n = 0; n < stored.rows; ++n) {
@@ -216,8 +210,9 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int
     return InvalidArgumentError("PackInt4Rows16: matrix is already in the 16-row layout");
   }
   const int64_t k_total = stored.cols, block = ScaleBlock(t, k_total);
-  if (k_total % 128 != 0) {  // the stored nibble order is defined per 128-element group
-    return InvalidArgumentError("PackInt4Rows16: int4 matrix needs cols % 128 == 0, got " +
+  if (k_total % NumberFormatOf(t).row_group != 0) {  // the stored nibble order is defined per group
+    return InvalidArgumentError("PackInt4Rows16: int4 matrix needs cols % " +
+                                std::to_string(NumberFormatOf(t).row_group) + " == 0, got " +
                                 std::to_string(k_total));
   }
   const int64_t rows16 = Rows16Rows(stored.rows), steps = k_total / 8, blocks = k_total / block;

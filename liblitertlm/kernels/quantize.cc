@@ -11,24 +11,14 @@
 namespace litertlm {
 
 int64_t MatrixRowBytes(DType dtype, int64_t cols) {
-  switch (dtype) {
-    case DType::kF32: return cols * 4;
-    case DType::kF16:
-    case DType::kBF16: return cols * 2;
-    case DType::kI8: return cols;
-    case DType::kI4Block32:
-    case DType::kI4Block128: return cols / 2;
-    default: return 0;
-  }
+  const NumberFormat& f = NumberFormatOf(dtype);
+  return f.matrix ? cols * f.bits / 8 : 0;
 }
 
 int64_t ScaleBlock(DType dtype, int64_t cols) {
-  switch (dtype) {
-    case DType::kI8: return cols;
-    case DType::kI4Block32: return 32;
-    case DType::kI4Block128: return 128;
-    default: return 1;
-  }
+  const NumberFormat& f = NumberFormatOf(dtype);
+  if (f.scale_per_row) return cols;
+  return f.scale_block > 0 ? f.scale_block : 1;
 }
 
 Matrix QuantizedMatrix::view(bool dynamic_activations) const {
@@ -91,14 +81,14 @@ StatusOr<QuantizedMatrix> QuantizeMatrix(const float* w, int64_t rows, int64_t c
     return InvalidArgumentError("QuantizeMatrix: bad shape " + std::to_string(rows) + "x" +
                                 std::to_string(cols));
   }
-  bool int4 = target == DType::kI4Block32 || target == DType::kI4Block128;
-  if (MatrixRowBytes(target, cols) == 0 || target == DType::kI32) {
+  const NumberFormat& format = NumberFormatOf(target);
+  if (!format.matrix) {
     return InvalidArgumentError("QuantizeMatrix: unsupported target dtype " +
                                 std::string(DTypeName(target)));
   }
-  if (int4 && cols % 128 != 0) {
-    return InvalidArgumentError("QuantizeMatrix: " + std::string(DTypeName(target)) +
-                                " needs cols % 128 == 0, got cols=" + std::to_string(cols));
+  if (cols % format.row_group != 0) {
+    return InvalidArgumentError("QuantizeMatrix: " + std::string(DTypeName(target)) + " needs cols % " +
+                                std::to_string(format.row_group) + " == 0, got cols=" + std::to_string(cols));
   }
   for (int64_t i = 0; i < rows * cols; ++i) {
     if (!std::isfinite(w[i])) {
@@ -112,8 +102,7 @@ StatusOr<QuantizedMatrix> QuantizeMatrix(const float* w, int64_t rows, int64_t c
   q.cols = cols;
   const int64_t row_bytes = MatrixRowBytes(target, cols);
   q.data.resize(static_cast<size_t>(rows * row_bytes));
-  if (target == DType::kI8) q.scales.resize(static_cast<size_t>(rows));
-  if (int4) q.scales.resize(static_cast<size_t>(rows * (cols / ScaleBlock(target, cols))));
+  if (format.quantized) q.scales.resize(static_cast<size_t>(rows * (cols / ScaleBlock(target, cols))));
   for (int64_t n = 0; n < rows; ++n) {
     const float* src = w + n * cols;
     uint8_t* dst = q.data.data() + n * row_bytes;

@@ -120,11 +120,8 @@ class WeightBuilder {
         m.dtype = DType::kF32;
         m.data = WidenToF32(v, w_);
         return m;
-      case DType::kI8:
-      case DType::kI4Block32:
-      case DType::kI4Block128:
-        return Pack(spec, v, m);
       default:
+        if (NumberFormatOf(v.dtype).quantized) return Pack(spec, v, m);
         return InvalidArgumentError(BadDType(spec, v));
     }
   }
@@ -142,11 +139,10 @@ class WeightBuilder {
     m.row_sums = v.row_sums.empty() ? nullptr : v.row_sums.data();
     m.dynamic_activations = options_.int8_dynamic_activations;
     m.activations16 = options_.int8_activations16;
-    const bool quantized = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
-                           v.dtype == DType::kI4Block128;
-    if (!quantized && v.dtype != DType::kF16 && v.dtype != DType::kBF16)
-      return InvalidArgumentError(BadDType(spec, v));
-    if ((quantized && m.scales == nullptr) || (v.dtype == DType::kI8 && m.row_sums == nullptr))
+    const NumberFormat& format = NumberFormatOf(v.dtype);
+    const bool quantized = format.quantized;
+    if (!format.packable) return InvalidArgumentError(BadDType(spec, v));
+    if ((quantized && m.scales == nullptr) || (format.row_sums && m.row_sums == nullptr))
       return InvalidArgumentError(source_.origin() + ": packed tensor '" + spec.name +
                                   "' has no scales or row sums");
     if (IsInt4(v.dtype)) return Rows16(spec, m);
@@ -170,9 +166,7 @@ class WeightBuilder {
     m.dynamic_activations = options_.int8_dynamic_activations;
     m.asymmetric_activations = options_.int8_asymmetric_activations;
     m.activations16 = options_.int8_activations16;
-    const bool needs_scales = v.dtype == DType::kI8 || v.dtype == DType::kI4Block32 ||
-                              v.dtype == DType::kI4Block128;
-    if (needs_scales && m.scales == nullptr)
+    if (NumberFormatOf(v.dtype).quantized && m.scales == nullptr)
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "' has no scales");
     if (IsInt4(v.dtype)) return Rows16(spec, m);
     if (options_.int8_in_place && v.dtype == DType::kI8 && m.cols % 64 == 0 && m.rows % 4 == 0) {
@@ -221,8 +215,6 @@ class WeightBuilder {
     return w_->packed.back()->view;
   }
 
-  static bool IsInt4(DType t) { return t == DType::kI4Block32 || t == DType::kI4Block128; }
-
  private:
   std::string BadDType(const TensorSpec& spec, const TensorView& v) const {
     return source_.origin() + ": tensor '" + spec.name + "' has unsupported dtype " +
@@ -243,47 +235,27 @@ StatusOr<std::unique_ptr<ModelWeights>> LoadModelWeights(const ModelConfig& conf
   WeightBuilder b(source, options, w.get());
   std::map<std::string, TensorSpec> specs;
   for (TensorSpec& s : ExpectedTensors(config)) specs.emplace(s.name, std::move(s));
-  auto spec = [&](const std::string& name) -> const TensorSpec& { return specs.at(name); };
-  auto layer = [&](int l, const char* suffix) -> const TensorSpec& {
-    return specs.at(LayerTensorName(l, suffix));
-  };
-
-  if (options.globals) {
-    ASSIGN_OR_RETURN(w->embedding, b.Projection(spec("model.embed_tokens.weight")));
-    if (config.tie_word_embeddings) {
-      w->output = w->embedding;
+  // Fills the slot of one table row (model/tensor_table.h) from the tensor `name`.
+  auto load = [&](const auto& row, auto& slots, const std::string& name) -> Status {
+    if (!HasTensor(config, row.presence)) return Status::Ok();
+    const TensorSpec& spec = specs.at(name);
+    if (row.matrix != nullptr) {
+      ASSIGN_OR_RETURN(slots.*row.matrix, b.Projection(spec));
     } else {
-      ASSIGN_OR_RETURN(w->output, b.Projection(spec("lm_head.weight")));
+      ASSIGN_OR_RETURN(slots.*row.vector, b.Vector(spec));
     }
-    ASSIGN_OR_RETURN(w->final_norm, b.Vector(spec("model.norm.weight")));
+    return Status::Ok();
+  };
+  if (options.globals) {
+    for (const TensorRow<ModelWeights>& row : GlobalTensorRows()) RETURN_IF_ERROR(load(row, *w, row.name));
+    if (config.tie_word_embeddings) w->output = w->embedding;
   }
   w->layers.resize(config.num_layers);
   const int end_layer = options.end_layer < 0 ? config.num_layers
                                               : std::min(options.end_layer, config.num_layers);
   for (int l = std::max(0, options.first_layer); l < end_layer; ++l) {
-    LayerWeights& lw = w->layers[l];
-    ASSIGN_OR_RETURN(lw.q_proj, b.Projection(layer(l, "self_attn.q_proj.weight")));
-    ASSIGN_OR_RETURN(lw.k_proj, b.Projection(layer(l, "self_attn.k_proj.weight")));
-    ASSIGN_OR_RETURN(lw.v_proj, b.Projection(layer(l, "self_attn.v_proj.weight")));
-    ASSIGN_OR_RETURN(lw.o_proj, b.Projection(layer(l, "self_attn.o_proj.weight")));
-    if (config.attention_bias) {
-      ASSIGN_OR_RETURN(lw.q_bias, b.Vector(layer(l, "self_attn.q_proj.bias")));
-      ASSIGN_OR_RETURN(lw.k_bias, b.Vector(layer(l, "self_attn.k_proj.bias")));
-      ASSIGN_OR_RETURN(lw.v_bias, b.Vector(layer(l, "self_attn.v_proj.bias")));
-      ASSIGN_OR_RETURN(lw.o_bias, b.Vector(layer(l, "self_attn.o_proj.bias")));
-    }
-    if (config.qk_norm) {
-      ASSIGN_OR_RETURN(lw.q_norm, b.Vector(layer(l, "self_attn.q_norm.weight")));
-      ASSIGN_OR_RETURN(lw.k_norm, b.Vector(layer(l, "self_attn.k_norm.weight")));
-    }
-    ASSIGN_OR_RETURN(lw.gate_proj, b.Projection(layer(l, "mlp.gate_proj.weight")));
-    ASSIGN_OR_RETURN(lw.up_proj, b.Projection(layer(l, "mlp.up_proj.weight")));
-    ASSIGN_OR_RETURN(lw.down_proj, b.Projection(layer(l, "mlp.down_proj.weight")));
-    ASSIGN_OR_RETURN(lw.input_norm, b.Vector(layer(l, "input_layernorm.weight")));
-    ASSIGN_OR_RETURN(lw.post_attention_norm, b.Vector(layer(l, "post_attention_layernorm.weight")));
-    if (config.sandwich_norms) {
-      ASSIGN_OR_RETURN(lw.pre_feedforward_norm, b.Vector(layer(l, "pre_feedforward_layernorm.weight")));
-      ASSIGN_OR_RETURN(lw.post_feedforward_norm, b.Vector(layer(l, "post_feedforward_layernorm.weight")));
+    for (const TensorRow<LayerWeights>& row : LayerTensorRows()) {
+      RETURN_IF_ERROR(load(row, w->layers[l], LayerTensorName(l, row.name)));
     }
   }
   return w;

@@ -25,7 +25,7 @@
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "litertlm/tokenizer.h"
-#include "model/config_parser.h"
+#include "format/config_parser.h"
 #include "unit/test_util.h"
 #include "util/json.h"
 #include "util/status_macros.h"

@@ -23,7 +23,7 @@
 #include "kernels/pack.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
-#include "model/config_parser.h"
+#include "format/config_parser.h"
 #include "model/tensor_table.h"
 #include "unit/test_util.h"
 

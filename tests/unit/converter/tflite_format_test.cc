@@ -233,7 +233,7 @@ TEST_P(TfliteInt4LayoutTest, WeightsAreInt4InTheKernelsLayout) {
   // The classic Gemma 3 converter fuses Q/K/V interleaved per KV group ([q_g, k_g, v_g]) while its
   // graph slices q | k | v (tests/unit/format/tflite_import_test.cc ClassicGemmaFusedQkv): its
   // "q/k/v" are the checkpoint's rows in that order, so those compare row by row as fused below.
-  const bool classic_gemma = q == Quantization::kDynamicInt4Block128 && ckpt->config.arch == Arch::kGemma3;
+  const bool classic_gemma = q == Quantization::kDynamicInt4Block128 && ckpt->config.architecture == "Gemma3ForCausalLM";
   auto classic_gemma_qkv = [&](const std::string& t) {
     return classic_gemma && (t.ends_with("q_proj.weight") || t.ends_with("k_proj.weight") ||
                              t.ends_with("v_proj.weight"));

@@ -1,4 +1,4 @@
-#include "model/config_parser.h"
+#include "format/config_parser.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@ constexpr char kQwen3[] = R"({
 TEST(ModelConfigTest, ParsesQwen3Legacy) {
   auto c = ParseModelConfig(kQwen3, "config.json");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->arch, Arch::kQwen3);
+  EXPECT_EQ(c->architecture, "Qwen3ForCausalLM");
   EXPECT_EQ(c->head_dim, 32);
   EXPECT_EQ(c->num_kv_heads, 2);
   EXPECT_TRUE(c->tie_word_embeddings);
@@ -41,7 +41,7 @@ TEST(ModelConfigTest, ParsesGemma3TransformersV5) {
     "final_logit_softcapping": 30.0, "eos_token_id": [1, 106], "bos_token_id": 2
   })", "config.json");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->arch, Arch::kGemma3);
+  EXPECT_EQ(c->architecture, "Gemma3ForCausalLM");
   EXPECT_TRUE(c->norm_weight_plus_one);
   EXPECT_TRUE(c->scale_embeddings);
   EXPECT_TRUE(c->tie_word_embeddings);  // Gemma3's default
@@ -88,7 +88,7 @@ constexpr char kLlama32[] = R"({
 TEST(ModelConfigTest, ParsesLlama32WithLlama3RopeScaling) {
   auto c = ParseModelConfig(kLlama32, "config.json");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->arch, Arch::kLlama);
+  EXPECT_EQ(c->architecture, "LlamaForCausalLM");
   EXPECT_EQ(c->architecture, "LlamaForCausalLM");
   EXPECT_EQ(c->head_dim, 64);
   EXPECT_EQ(c->num_kv_heads, 8);
@@ -119,7 +119,7 @@ TEST(ModelConfigTest, LlamaDefaultsAndRefusals) {
       "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 9,
       "num_key_value_heads": 3, "rope_theta": 100000, "rope_scaling": null})", "smol/config.json");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->arch, Arch::kLlama);
+  EXPECT_EQ(c->architecture, "LlamaForCausalLM");
   EXPECT_EQ(c->head_dim, 64);
   EXPECT_FALSE(c->tie_word_embeddings);  // LlamaConfig's default
   EXPECT_FALSE(c->rope_global.llama3.has_value());

@@ -1,31 +1,14 @@
-// Per-architecture knowledge, registered in one literal table (arch_registry.cc). Each
-// architecture file (qwen3_arch.cc, gemma3_arch.cc) holds only what differs from the shared
-// transformer: config deltas and its tensor list.
-#ifndef LITERTLM_MODEL_ARCH_H_
-#define LITERTLM_MODEL_ARCH_H_
-
-#include <string_view>
+// The config.json readers the architecture files share. Each family's config parser
+// (<family>_config.cc: qwen3_config.cc, gemma3_config.cc, llama_config.cc) holds only what its
+// architecture adds to the generic fields config_parser.cc reads; it is declared and registered
+// only beside the family record that names it (model_family.cc, ModelFamily::parse_config).
+#ifndef LITERTLM_FORMAT_CONFIG_FIELDS_H_
+#define LITERTLM_FORMAT_CONFIG_FIELDS_H_
 
 #include "format/model_config.h"
 #include "util/json.h"
 
 namespace litertlm {
-
-struct ArchSpec {
-  std::string_view hf_name;  // config.json architectures[0]
-  Arch arch;
-  // Reads the architecture-specific fields into `config` (generic fields are already set).
-  Status (*parse_config)(const JsonObjectReader& reader, ModelConfig* config);
-};
-
-// nullptr when the architecture is not supported.
-const ArchSpec* FindArchSpec(std::string_view hf_name);
-// "Qwen3ForCausalLM, Gemma3ForCausalLM" for messages.
-std::string SupportedArchitectures();
-
-Status ParseQwen3Config(const JsonObjectReader& reader, ModelConfig* config);
-Status ParseGemma3Config(const JsonObjectReader& reader, ModelConfig* config);
-Status ParseLlamaConfig(const JsonObjectReader& reader, ModelConfig* config);
 
 // Shared by the architecture parsers: layer_types / sliding_window_pattern → layer_sliding.
 Status ParseLayerTypes(const JsonObjectReader& reader, ModelConfig* config);
@@ -44,4 +27,4 @@ Status ParseRopeFreqFactors(const JsonObjectReader& reader, int head_dim, RopeCo
 
 }  // namespace litertlm
 
-#endif  // LITERTLM_MODEL_ARCH_H_
+#endif  // LITERTLM_FORMAT_CONFIG_FIELDS_H_

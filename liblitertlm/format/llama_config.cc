@@ -1,7 +1,7 @@
 // Llama (LlamaForCausalLM: Llama 3.x, SmolLM2, ...): pre-norm decoder with plain RMSNorm (x̂ · w),
 // SiLU-gated MLP, no q/k norms, full attention everywhere, RoPE with optional "llama3" or
 // "linear" scaling. What differs from the shared defaults is only what is set here.
-#include "model/arch.h"
+#include "format/config_fields.h"
 #include "util/status_macros.h"
 
 namespace litertlm {

@@ -1,7 +1,9 @@
-// Parses a Hugging Face config.json into ModelConfig (format/model_config.h), with each
-// architecture's rules (model/arch.h).
-#ifndef LITERTLM_MODEL_CONFIG_PARSER_H_
-#define LITERTLM_MODEL_CONFIG_PARSER_H_
+// Parses a Hugging Face config.json into ModelConfig (format/model_config.h): the generic fields
+// here, the architecture's own with the parser its family record names (format/model_family.h).
+// config.json is decoded here like GGUF metadata (gguf_hf_config.h) and TFLite graphs
+// (tflite_importer.h), below every reader of ModelConfig.
+#ifndef LITERTLM_FORMAT_CONFIG_PARSER_H_
+#define LITERTLM_FORMAT_CONFIG_PARSER_H_
 
 #include <cstdint>
 #include <string>
@@ -27,4 +29,4 @@ Status CheckModelArchitecture(const std::string& json_text, const std::string& o
 
 }  // namespace litertlm
 
-#endif  // LITERTLM_MODEL_CONFIG_PARSER_H_
+#endif  // LITERTLM_FORMAT_CONFIG_PARSER_H_

@@ -1,9 +1,9 @@
-#include "model/config_parser.h"
+#include "format/config_parser.h"
 
 #include <cmath>
 
+#include "format/config_fields.h"
 #include "format/model_family.h"
-#include "model/arch.h"
 #include "util/json.h"
 #include "util/status_macros.h"
 
@@ -95,14 +95,15 @@ Status ParseGeneric(const JsonObjectReader& r, int64_t tensors_in_source, ModelC
 }  // namespace
 
 namespace {
-StatusOr<const ArchSpec*> SupportedArch(const JsonObjectReader& r, ModelConfig* c) {
+// The family whose config parser reads architecture `c->architecture` (its hf_architectures[0]).
+StatusOr<const ModelFamily*> SupportedArch(const JsonObjectReader& r, ModelConfig* c) {
   ASSIGN_OR_RETURN(c->architecture, ArchitectureName(r));
-  const ArchSpec* spec = FindArchSpec(c->architecture);
-  if (spec == nullptr) {
+  const ModelFamily* family = FindFamilyByHfArchitecture(c->architecture);
+  if (family == nullptr || family->hf_architectures[0] != c->architecture || family->parse_config == nullptr) {
     return InvalidArgumentError(r.Where("architectures") + ": unsupported architecture '" +
                                 c->architecture + "' (supported: " + SupportedArchitectures() + ")");
   }
-  return spec;
+  return family;
 }
 }  // namespace
 
@@ -119,10 +120,9 @@ StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::
   if (!doc->IsObject()) return InvalidArgumentError(origin + ": config is not a JSON object");
   JsonObjectReader r(*doc, origin);
   ModelConfig c;
-  ASSIGN_OR_RETURN(const ArchSpec* spec, SupportedArch(r, &c));
-  c.arch = spec->arch;
+  ASSIGN_OR_RETURN(const ModelFamily* family, SupportedArch(r, &c));
   RETURN_IF_ERROR(ParseGeneric(r, tensors_in_source, &c));
-  RETURN_IF_ERROR(spec->parse_config(r, &c));
+  RETURN_IF_ERROR(family->parse_config(r, &c));
   if (static_cast<int>(c.layer_sliding.size()) != c.num_layers)
     return InternalError(origin + ": layer pattern not set by the architecture parser");
   return c;

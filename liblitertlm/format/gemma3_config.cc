@@ -3,7 +3,7 @@
 // rotary bases, attention scaled by query_pre_attn_scalar^-1/2, optional soft-capping.
 #include <cmath>
 
-#include "model/arch.h"
+#include "format/config_fields.h"
 #include "util/status_macros.h"
 
 namespace litertlm {

@@ -1,6 +1,6 @@
 // Qwen3: pre-norm decoder with RMSNorm on q and k heads, SiLU-gated MLP, full attention unless
 // the config enables sliding windows.
-#include "model/arch.h"
+#include "format/config_fields.h"
 #include "util/status_macros.h"
 
 namespace litertlm {
