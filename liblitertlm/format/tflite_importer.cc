@@ -360,10 +360,13 @@ Status Importer::FindAttentionDetails(int layer) {
   if (attention_scale_ != 0 && attention_scale_ != *scale)
     return Error("signature 'decode': layers use different query scales (" + name + ")");
   attention_scale_ = *scale;
-  // Mask: ADD(scores, mask) where mask is the signature's `mask` (full attention) or
-  // ADD(SELECT_V2(window test), mask) (sliding window).
-  int add = -1;
-  for (int op : g_.Consumers(g_.Out(qk, 0))) add = Is(g_, op, TfliteOp::kAdd) ? op : add;
+  // Mask: ADD(scores, mask) where mask is the signature's `mask` (full attention) or, for a
+  // sliding window, ADD(SELECT_V2(window test), mask) (export_hf) or MINIMUM(mask,
+  // SELECT_V2(window test)) (the classic converters with --mask_as_input). With grouped query
+  // heads the classic converters compute the scores as [1, KV, group·T, len] and reshape them to
+  // [1, heads, T, len] for the ADD (and back for the SOFTMAX): reshapes keep the element order,
+  // so the ADD is found through them.
+  const int add = g_.ConsumerWithCode(g_.Out(qk, 0), TfliteOp::kAdd);
   if (add < 0) {
     const auto& c = g_.Consumers(g_.Out(qk, 0));
     return Error("signature 'decode': " + name + "'s attention scores go to " +
@@ -371,13 +374,14 @@ Status Importer::FindAttentionDetails(int layer) {
   }
   auto mask_input = g_.model().SignatureTensor(kDecode, "mask", true);
   if (!mask_input) return Error("signature 'decode' has no input 'mask'");
-  const int mask = g_.BackThrough(g_.In(add, 0) == g_.Out(qk, 0) ? g_.In(add, 1) : g_.In(add, 0));
+  const int mask = g_.BackThrough(g_.BackThrough(g_.In(add, 0)) == g_.Out(qk, 0) ? g_.In(add, 1) : g_.In(add, 0));
   if (mask == *mask_input) return Status::Ok();
   const int mask_add = g_.Producer(mask);
   int select = -1;
-  if (Is(g_, mask_add, TfliteOp::kAdd)) {
+  if (Is(g_, mask_add, TfliteOp::kAdd) || Is(g_, mask_add, TfliteOp::kMinimum)) {
     for (int i = 0; i < 2; ++i) {
-      if (Is(g_, g_.Producer(g_.In(mask_add, i)), TfliteOp::kSelectV2)) select = g_.Producer(g_.In(mask_add, i));
+      const int producer = g_.Producer(g_.BackThrough(g_.In(mask_add, i)));
+      if (Is(g_, producer, TfliteOp::kSelectV2)) select = producer;
     }
   }
   const int window = WindowOfSelect(select);

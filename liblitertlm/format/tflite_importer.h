@@ -18,7 +18,9 @@
 //     (tied when it shares the table's buffer).
 // Graph constants give the rest: RoPE inverse frequencies (MUL feeding COS) → base and linear
 // factor, the query scale (MUL before the q·k BATCH_MATMUL), the sliding window (the SUB on
-// input_pos in a layer's mask), Gemma's embedding scale, a final logit soft-cap (MUL(TANH(DIV(
+// input_pos in a layer's mask: ADD(window, mask) in export_hf files, MINIMUM(mask, window) in
+// convert_gemma3_to_tflite's, whose grouped-query scores pass through RESHAPEs to and from the
+// mask ADD), Gemma's embedding scale, a final logit soft-cap (MUL(TANH(DIV(
 // head, cap)), cap) between the LM head and `logits`). The norm weights in these files already
 // include Gemma's 1 + w, so the config says norm_weight_plus_one = false.
 //

@@ -33,7 +33,10 @@ Exact export command per fixture (prefill signatures 8 and 32, KV cache 64):
   model builder with the tiny checkpoint's config (CLASSIC_CONVERTER below: the same calls as
   `python -m litert_torch.generative.examples.qwen.convert_v3_to_tflite`, whose --model_size only
   offers real sizes), `converter.convert_to_tflite(..., prefill_seq_len=[8, 32],
-  kv_cache_max_len=64, quantize=<dynamic_int8|none>)`, packed with
+  kv_cache_max_len=64, quantize=<dynamic_int8|none>)` with ExportConfig()'s defaults (mask built
+  in the graph: an odml.scaled_dot_product_attention composite); *_classic_maskin_* with the
+  defaults of convert_gemma3_to_tflite itself (mask_as_input, transposed KV cache, no mask cache),
+  which the real Gemma 3 270M's classic export has; packed with
     litert-lm-builder llm_metadata --path META.pbtext tflite_model --path X.tflite \
         --model_type prefill_decode hf_tokenizer --path tokenizer.json output --path OUT.litertlm
 
@@ -75,6 +78,12 @@ START_TOKEN = {"gemma3_sliding": [2], "gemma3_wide": [2]}  # <bos>; Qwen3 has no
 FIXTURES = {
     "gemma3_sliding_classic_int8": ("gemma3_sliding", "dynamic_int8", [2, 17, 45, 99, 260, 31]),
     "gemma3_sliding_classic_fp32": ("gemma3_sliding", "none", [2, 17, 45, 99, 260, 31]),
+    # What `python -m litert_torch.generative.examples.gemma3.convert_gemma3_to_tflite` makes with its
+    # own defaults (--mask_as_input --transpose_kv_cache, no mask cache; MASK_INPUT_CLASSIC below):
+    # the mask is an input, attention is decomposed (BATCH_MATMUL, grouped query heads reshaped
+    # around the mask ADD), sliding layers take MINIMUM(mask, window), V is transposed.
+    "gemma3_sliding_classic_maskin_int8": ("gemma3_sliding", "dynamic_int8", [2, 17, 45, 99, 260, 31]),
+    "gemma3_sliding_classic_maskin_fp32": ("gemma3_sliding", "none", [2, 17, 45, 99, 260, 31]),
     "qwen3_gqa_classic_int8": ("qwen3_gqa", "dynamic_int8", [17, 45, 99, 260, 31, 7]),
     "qwen3_gqa_classic_fp32": ("qwen3_gqa", "none", [17, 45, 99, 260, 31, 7]),
     "gemma3_sliding_export_hf_int8": ("gemma3_sliding", "dynamic_wi8_afp32", [2, 17, 45, 99, 260, 31]),
@@ -191,11 +200,16 @@ for i, b in enumerate(cfg.block_configs):
     a.attn_type = decoder.cfg.AttentionType.GLOBAL if full else decoder.cfg.AttentionType.LOCAL_SLIDING
     a.rotary_base = 1_000_000 if full else 10_000
     b.ff_config.intermediate_size = inter
+mask_input = len(sys.argv) > 6 and sys.argv[6] == "mask_input"
+ec = export_config.ExportConfig()
+if mask_input:  # convert_gemma3_to_tflite's defaults (get_from_flags, get_mask_cache_size_from_flags)
+    from litert_torch.generative.layers import kv_cache as kv_utils
+    ec.mask_as_input, ec.kvcache_layout = True, kv_utils.KV_LAYOUT_TRANSPOSED
 model = model_builder.build_decoder_only_model(checkpoint_path=ckpt, config=cfg,
                                                tensor_names=decoder.TENSOR_NAMES_SEP_QKV,
-                                               model_class=decoder.Decoder, mask_cache_size=64)
+                                               model_class=decoder.Decoder, mask_cache_size=0 if mask_input else 64)
 converter.convert_to_tflite(model, output_path=out, output_name_prefix="classic", prefill_seq_len=[8, 32],
-                            kv_cache_max_len=64, quantize=quant, export_config=export_config.ExportConfig())
+                            kv_cache_max_len=64, quantize=quant, export_config=ec)
 '''
 
 CLASSIC_CONVERTER = {"qwen3_gqa": CLASSIC_QWEN3, "gemma3_sliding": CLASSIC_GEMMA3,
@@ -229,7 +243,8 @@ def export_classic(name):
             f.write(CLASSIC_CONVERTER[ckpt])
         cfg = json.load(open(os.path.join(ckpt_dir(ckpt), "config.json")))
         subprocess.run([sys.executable, script, os.path.join(ckpt_dir(ckpt), "model.safetensors"), work, quant,
-                        str(cfg["hidden_size"]), str(cfg["intermediate_size"])], check=True, env=shim_env(work))
+                        str(cfg["hidden_size"]), str(cfg["intermediate_size"])]
+                       + (["mask_input"] if "_maskin" in name else []), check=True, env=shim_env(work))
         tflite = [f for f in os.listdir(work) if f.endswith(".tflite")][0]
         meta = os.path.join(work, "meta.pbtext")
         with open(meta, "w") as f:
