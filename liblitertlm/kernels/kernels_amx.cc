@@ -6,8 +6,9 @@
 // kPacked4x64 row 4i + j of 16 consecutive 4-row groups, at the group stride; for kRowMajor 16
 // consecutive rows), copied slice by slice of K into a contiguous buffer that stays in L1 while
 // every column block of activations passes over it (the next slice prefetched meanwhile), two
-// weight tiles × two column blocks at a time; 4-row tiles take one group's chunk (4 rows at the
-// row stride) for what is left over. The activations are
+// weight tiles × two column blocks at a time (with one column block, batched decode, the four
+// tiles of rows 4i + j are read straight from the weights); 4-row tiles take one group's chunk
+// (4 rows at the row stride) for what is left over. The activations are
 // the B operand, which the tile unit reads in "VNNI" order, four consecutive k of each column side
 // by side; PackI8Tiles lays them out so once per Linear call (I8GemmArgs::xq_tiles), 16 activation
 // rows to a column block, missing rows zero. TDPBSSD multiplies signed by signed bytes into exact
@@ -279,6 +280,43 @@ void PassGroups(int groups, const uint8_t* wg, const I8Strides& s, const int8_t*
   }
 }
 
+// One column block (batched decode: at most 16 int8 activation rows) against 16 groups starting
+// at `wg`, straight from the weights, on 16-row tiles: A tile j holds chunk c of rows 4i + j of
+// the 16 groups (i < 16: one row per group, at the group stride), so each product covers 16
+// weight rows. acc[16j + i][col] = the sum of row 4i + j (StoreTiles16). With one column block
+// each weight tile serves one product, so copying slices (CopyWeightSlice) would not pay.
+#define LITERTLM_AMX_CHUNK16(XT, p, s, x)        \
+  do {                                           \
+    _tile_loadd(XT, (x), 64);                    \
+    _tile_loadd(4, (p), (s).group);              \
+    _tile_dpbssd(0, 4, XT);                      \
+    _tile_loadd(5, (p) + (s).row, (s).group);    \
+    _tile_dpbssd(1, 5, XT);                      \
+    _tile_loadd(4, (p) + 2 * (s).row, (s).group); \
+    _tile_dpbssd(2, 4, XT);                      \
+    _tile_loadd(5, (p) + 3 * (s).row, (s).group); \
+    _tile_dpbssd(3, 5, XT);                      \
+  } while (false)
+
+void Pass16(const uint8_t* wg, const I8Strides& s, const int8_t* xt, int64_t chunks,
+            int32_t (*acc)[kTileCols]) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  int64_t c = 0;
+  for (; c + 2 <= chunks; c += 2) {
+    LITERTLM_AMX_CHUNK16(6, wg + c * s.chunk, s, xt + c * kTileBytes);
+    LITERTLM_AMX_CHUNK16(7, wg + (c + 1) * s.chunk, s, xt + (c + 1) * kTileBytes);
+  }
+  if (c < chunks) LITERTLM_AMX_CHUNK16(6, wg + c * s.chunk, s, xt + c * kTileBytes);
+  _tile_stored(0, acc[0], 64);
+  _tile_stored(1, acc[16], 64);
+  _tile_stored(2, acc[32], 64);
+  _tile_stored(3, acc[48], 64);
+}
+#undef LITERTLM_AMX_CHUNK16
+
 // The 16-row weight tiles of a run of 64 rows (16 groups), in two shapes after the layout: for
 // kPacked4x64, tile j holds rows 4i + j (one row per group, at the group stride, the rows
 // StoreTiles16 interleaves); for kRowMajor, rows 16j + i (consecutive rows at the row stride).
@@ -431,7 +469,13 @@ void GemmI8Amx(const I8GemmArgs& a) {
     // 64 rows (16 groups) at a time: tiles 0, 1 then 2, 3, slice by slice of K (copied to
     // `slice_buf`), over the panel's column blocks two at a time; the sums wait in `sums` (64
     // rows × 16 columns per column block) until the run is done.
-    for (int64_t g = g_begin; g < g_split; g += 16) {
+    if (blocks == 1) {  // batched decode: one column block, the weights read once as they lie
+      for (int64_t g = g_begin; g < g_split; g += 16) {
+        Pass16(base + g * s.group, s, xt, chunks, acc);
+        StoreTiles16(a, acc, g * 4, 0);
+      }
+    }
+    for (int64_t g = g_begin; g < (blocks == 1 ? g_begin : g_split); g += 16) {
       const uint8_t* run = base + g * s.group;
       for (int64_t j = 0; j < 4; j += 2) {
         for (int64_t c0 = 0; c0 < chunks; c0 += slice) {

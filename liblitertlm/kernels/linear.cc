@@ -154,8 +154,11 @@ void ForEachActivationRow(KernelContext& ctx, int64_t m, const Fn& fn) {
 // GEMM from tiles_min_rows rows (after laying the activations out once per call, not once per
 // row range), else gemm_i8; and the row granularity to split the weights by (the tile GEMM
 // works best on whole runs of tiles_row_block rows).
-// ForRowGroupsOf's chunks per thread for the tile GEMM (I8Plan).
+// ForRowGroupsOf's chunks per thread for the tile GEMM (I8Plan) from kTileChunksMinRows int8
+// rows on (a prefill); below (batched decode: memory-bound, where the many small chunks balance
+// the two cores' unequal streams) the usual kChunksPerThread.
 constexpr int64_t kTileChunksPerThread = 2;
+constexpr int64_t kTileChunksMinRows = 64;
 using I8Kernel = void (*)(const I8GemmArgs&);
 struct I8Plan {
   I8Kernel kernel;
@@ -184,7 +187,8 @@ I8Plan PlanI8(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
     pack(0, blocks);
   }
   args.xq_tiles = tiles;
-  return {kt.gemm_i8_tiles, kt.tiles_row_block, kTileChunksPerThread};
+  return {kt.gemm_i8_tiles, kt.tiles_row_block,
+          args.m >= kTileChunksMinRows ? kTileChunksPerThread : kChunksPerThread};
 }
 
 // The kernel arguments every int8 route starts from: `rows` int8 activation rows of ldx bytes,
