@@ -2,10 +2,13 @@
 // (gemm_i8_tiles), everything else as the AVX-512 VNNI table.
 //
 // The weights (kPacked4x64, or kRowMajor used in place; kernels/pack.h's I8Strides) are the tile
-// multiply's A operand as they lie, in two shapes: 16-row tiles take row 4i + j of 16 consecutive
-// 4-row groups (one row per group, at the group stride: 64 weight rows in four tiles, the tile
-// unit's best rate), and 4-row tiles take one group's chunk (4 rows at the row stride) for what
-// is left over. The activations are
+// multiply's A operand, in two shapes: runs of 64 rows go on 16-row tiles (WeightTiles: for
+// kPacked4x64 row 4i + j of 16 consecutive 4-row groups, at the group stride; for kRowMajor 16
+// consecutive rows), copied slice by slice of K into a contiguous buffer that stays in L1 while
+// every column block of activations passes over it (the next slice prefetched meanwhile), two
+// weight tiles × two column blocks at a time (with one column block, batched decode, the four
+// tiles of rows 4i + j are read straight from the weights); 4-row tiles take one group's chunk
+// (4 rows at the row stride) for what is left over. The activations are
 // the B operand, which the tile unit reads in "VNNI" order, four consecutive k of each column side
 // by side; PackI8Tiles lays them out so once per Linear call (I8GemmArgs::xq_tiles), 16 activation
 // rows to a column block, missing rows zero. TDPBSSD multiplies signed by signed bytes into exact
@@ -13,7 +16,8 @@
 // integers through the u8/s8 offset trick).
 //
 // Tile registers: tmm0–3 accumulate C (16 or 4 weight rows × 16 activation columns, int32);
-// tmm4/5 take the weight chunks in turn; tmm6/7 the activation chunks in turn.
+// tmm4/5 take the weight chunks in turn; tmm6/7 the activation chunks (in turn, or the two column
+// blocks of a 2 × 2 pass).
 #include "kernels/kernel_table.h"
 
 #if defined(__x86_64__)
@@ -276,10 +280,11 @@ void PassGroups(int groups, const uint8_t* wg, const I8Strides& s, const int8_t*
   }
 }
 
-// 16 groups starting at `wg` against one column block, on 16-row tiles: A tile j holds chunk c
-// of rows 4i + j of the 16 groups (i < 16: one row per group, at the group stride), so each
-// product covers 16 weight rows (the tile unit does about 1.6× the work per second of 4-row
-// tiles). acc[16j + i][col] = the sum of row 4i + j.
+// One column block (batched decode: at most 16 int8 activation rows) against 16 groups starting
+// at `wg`, straight from the weights, on 16-row tiles: A tile j holds chunk c of rows 4i + j of
+// the 16 groups (i < 16: one row per group, at the group stride), so each product covers 16
+// weight rows. acc[16j + i][col] = the sum of row 4i + j (StoreTiles16). With one column block
+// each weight tile serves one product, so copying slices (CopyWeightSlice) would not pay.
 #define LITERTLM_AMX_CHUNK16(XT, p, s, x)        \
   do {                                           \
     _tile_loadd(XT, (x), 64);                    \
@@ -312,6 +317,106 @@ void Pass16(const uint8_t* wg, const I8Strides& s, const int8_t* xt, int64_t chu
 }
 #undef LITERTLM_AMX_CHUNK16
 
+// The 16-row weight tiles of a run of 64 rows (16 groups), in two shapes after the layout: for
+// kPacked4x64, tile j holds rows 4i + j (one row per group, at the group stride, the rows
+// StoreTiles16 interleaves); for kRowMajor, rows 16j + i (consecutive rows at the row stride).
+struct WeightTiles {
+  int64_t stride;  // bytes between the rows of one tile
+  int64_t step;    // bytes from tile j to tile j + 1
+  bool consecutive;
+};
+WeightTiles WeightTilesOf(const Matrix& w, const I8Strides& s) {
+  if (w.layout == MatrixLayout::kRowMajor) return {s.row, 16 * s.row, true};
+  return {s.group, s.row, false};
+}
+
+// Copies chunks [c0, c0 + n) of weight tiles j and j + 1 of the run at `run` into buf (tile t's
+// chunk c at buf + (t·n + c − c0)·kTileBytes, 64 bytes a row): the slice then lies in 2·n
+// contiguous KiB, which stay in L1 while the column blocks pass over them (the tiles' rows lie
+// 1–8 KiB apart in the weights, so 16 of them can fall in one L1 set), and are read from memory
+// once, here.
+void CopyWeightSlice(const uint8_t* run, const WeightTiles& t, const I8Strides& s, int64_t j, int64_t c0,
+                     int64_t n, int8_t* buf) {
+  for (int64_t u = 0; u < 2; ++u) {
+    for (int64_t c = 0; c < n; ++c) {
+      _tile_loadd(4, run + (j + u) * t.step + (c0 + c) * s.chunk, t.stride);
+      _tile_stored(4, buf + (u * n + c) * kTileBytes, 64);
+    }
+  }
+}
+
+// Prefetches into L2 the tile chunks [q0, q1) of a slice's 2·n (tile u = q / n, chunk q % n; 16
+// lines each) at `src` (the slice's source, CopyWeightSlice's run + j·step + c0·chunk): the next
+// slice's weights, a share before each pass over the current one, so that they arrive while the
+// tile unit multiplies and the copy finds them in L2.
+void PrefetchSlice(const uint8_t* src, const WeightTiles& t, const I8Strides& s, int64_t n, int64_t q0,
+                   int64_t q1) {
+  for (int64_t q = q0; q < q1; ++q) {
+    const uint8_t* p = src + q / n * t.step + q % n * s.chunk;
+    for (int r = 0; r < 16; ++r) _mm_prefetch(reinterpret_cast<const char*>(p + r * t.stride), _MM_HINT_T1);
+  }
+}
+
+// Weight tiles j and j + 1 of a slice (A tiles 4 and 5, laid out by CopyWeightSlice in buf, n
+// chunks) against one or (kTwo) two column blocks (B tiles 6 and 7) at x0 / x1 (each at the
+// slice's first chunk). C tiles: 0 = (j, x0), 1 = (j + 1, x0), 2 = (j, x1), 3 = (j + 1, x1), each
+// taken from / put back to acc0 / acc1 (acc[16j' + i][col] for tile j' row i; acc0 and acc1
+// point at row 16j) unless `first` (then from zero). Each A and each B tile serves two products:
+// one tile load per product (16-group passes of one column block took 1.25).
+template <bool kTwo>
+void Pass2x2(const int8_t* buf, int64_t n, const int8_t* x0, const int8_t* x1, int32_t (*acc0)[kTileCols],
+             int32_t (*acc1)[kTileCols], bool first) {
+  if (first) {
+    _tile_zero(0);
+    _tile_zero(1);
+    if constexpr (kTwo) {
+      _tile_zero(2);
+      _tile_zero(3);
+    }
+  } else {
+    _tile_loadd(0, acc0[0], 64);
+    _tile_loadd(1, acc0[16], 64);
+    if constexpr (kTwo) {
+      _tile_loadd(2, acc1[0], 64);
+      _tile_loadd(3, acc1[16], 64);
+    }
+  }
+  const int8_t* w1 = buf + n * kTileBytes;
+  for (int64_t c = 0; c < n; ++c) {
+    _tile_loadd(6, x0 + c * kTileBytes, 64);
+    _tile_loadd(4, buf + c * kTileBytes, 64);
+    _tile_dpbssd(0, 4, 6);
+    if constexpr (kTwo) {
+      _tile_loadd(7, x1 + c * kTileBytes, 64);
+      _tile_dpbssd(2, 4, 7);
+    }
+    _tile_loadd(5, w1 + c * kTileBytes, 64);
+    _tile_dpbssd(1, 5, 6);
+    if constexpr (kTwo) _tile_dpbssd(3, 5, 7);
+  }
+  _tile_stored(0, acc0[0], 64);
+  _tile_stored(1, acc0[16], 64);
+  if constexpr (kTwo) {
+    _tile_stored(2, acc1[0], 64);
+    _tile_stored(3, acc1[16], 64);
+  }
+}
+
+// A run's sums for one column block when its tiles hold consecutive rows: acc[16j + i][col] for
+// weight row n0 + 16j + i.
+void StoreTilesConsecutive(const I8GemmArgs& a, const int32_t (*acc)[kTileCols], int64_t n0, int64_t cb) {
+  for (int j = 0; j < 4; ++j) {
+    __m512i r[16];
+    for (int k = 0; k < 16; ++k) r[k] = _mm512_load_si512(acc[16 * j + k]);
+    Transpose16x16(r);
+    StoreRows(a, r, n0 + 16 * j, std::min<int64_t>(16, a.w->rows - n0 - 16 * j), cb);
+  }
+}
+
+// The chunks of one K slice: two weight tiles' slice (CopyWeightSlice) takes at most this many
+// bytes, so that it stays in L1 beside the activation tiles streaming past.
+constexpr int64_t kSliceBytes = 24 << 10;
+
 void GemmI8Amx(const I8GemmArgs& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = PackedChunks(w.dtype, w.cols);
@@ -332,21 +437,88 @@ void GemmI8Amx(const I8GemmArgs& a) {
   // Panels of column blocks of about kPanelBytes stay in L2 while the row range's weights pass
   // over them (the weights are read from memory once per panel).
   const int64_t panel = std::max<int64_t>(1, kPanelBytes / (chunks * kTileBytes));
+  const int64_t slices = (chunks * 32 * 64 + kSliceBytes - 1) / kSliceBytes;
+  const int64_t slice = (chunks + slices - 1) / slices;
+  thread_local std::vector<int32_t> sums_store;
+  const size_t sums_count = static_cast<size_t>(std::min(panel, blocks) * 64 * kTileCols + 16);
+  if (sums_store.size() < sums_count) sums_store.resize(sums_count);
+  // 64-byte aligned (tile stores and StoreTiles16's aligned loads).
+  const auto sums_at = reinterpret_cast<uintptr_t>(sums_store.data());
+  auto* sums = reinterpret_cast<int32_t(*)[kTileCols]>(sums_store.data() + (64 - sums_at % 64) % 64 / 4);
+  alignas(64) int8_t slice_buf[kSliceBytes];
+  const WeightTiles tiles = WeightTilesOf(w, s);
+  int64_t cb0 = 0;
+  // A run's results for column block cb, from `sums`.
+  auto store_block = [&](int64_t g, int64_t cb) {
+    if (tiles.consecutive) {
+      StoreTilesConsecutive(a, sums + (cb - cb0) * 64, g * 4, cb);
+    } else {
+      StoreTiles16(a, sums + (cb - cb0) * 64, g * 4, cb);
+    }
+  };
   // Whole runs of 16 groups on 16-row tiles, the rest (and small ranges) on 4-row tiles.
   const int64_t g_begin = a.n_begin / 4, g_end = (n_end + 3) / 4;
   const int64_t g_split = g_begin + (g_end - g_begin) / 16 * 16;
   int configured = 0;
-  for (int64_t cb0 = 0; cb0 < blocks; cb0 += panel) {
+  for (; cb0 < blocks; cb0 += panel) {
     const int64_t cb1 = std::min(blocks, cb0 + panel);
     if (g_split > g_begin && configured != 16) {
       ConfigureTiles(16);
       configured = 16;
     }
-    for (int64_t g = g_begin; g < g_split; g += 16) {
-      for (int64_t cb = cb0; cb < cb1; ++cb) {
-        Pass16(base + g * s.group, s, xt + cb * chunks * kTileBytes, chunks, acc);
-        StoreTiles16(a, acc, g * 4, cb);
+    // 64 rows (16 groups) at a time: tiles 0, 1 then 2, 3, slice by slice of K (copied to
+    // `slice_buf`), over the panel's column blocks two at a time; the sums wait in `sums` (64
+    // rows × 16 columns per column block) until the run is done.
+    if (blocks == 1) {  // batched decode: one column block, the weights read once as they lie
+      for (int64_t g = g_begin; g < g_split; g += 16) {
+        Pass16(base + g * s.group, s, xt, chunks, acc);
+        StoreTiles16(a, acc, g * 4, 0);
       }
+    }
+    for (int64_t g = g_begin; g < (blocks == 1 ? g_begin : g_split); g += 16) {
+      const uint8_t* run = base + g * s.group;
+      for (int64_t j = 0; j < 4; j += 2) {
+        for (int64_t c0 = 0; c0 < chunks; c0 += slice) {
+          const int64_t n = std::min(slice, chunks - c0);
+          // The next slice's source (and chunk count), to prefetch: the next chunks, else the
+          // next tile pair, else the next run.
+          const uint8_t* next = nullptr;
+          int64_t next_n = n;
+          if (c0 + slice < chunks) {
+            next = run + j * tiles.step + (c0 + slice) * s.chunk;
+            next_n = std::min(slice, chunks - c0 - slice);
+          } else if (j == 0) {
+            next = run + 2 * tiles.step;
+            next_n = std::min(slice, chunks);
+          } else if (g + 16 < g_split) {
+            next = run + 16 * s.group;
+            next_n = std::min(slice, chunks);
+          }
+          CopyWeightSlice(run, tiles, s, j, c0, n, slice_buf);
+          const int64_t pairs = (cb1 - cb0 + 1) / 2, tile_chunks = 2 * next_n;
+          for (int64_t cb = cb0; cb < cb1; cb += 2) {
+            if (next != nullptr) {
+              const int64_t p = (cb - cb0) / 2;
+              PrefetchSlice(next, tiles, s, next_n, tile_chunks * p / pairs, tile_chunks * (p + 1) / pairs);
+            }
+            int32_t(*acc0)[kTileCols] = sums + (cb - cb0) * 64 + 16 * j;
+            const int8_t* x0 = xt + cb * chunks * kTileBytes + c0 * kTileBytes;
+            if (cb + 1 < cb1) {
+              Pass2x2<true>(slice_buf, n, x0, x0 + chunks * kTileBytes, acc0, acc0 + 64, c0 == 0);
+            } else {
+              Pass2x2<false>(slice_buf, n, x0, nullptr, acc0, nullptr, c0 == 0);
+            }
+            // After the run's last pass over a pair, the previous pair's results (their tile
+            // stores done long ago) go out while the tile unit works on this one.
+            if (j == 2 && c0 + slice >= chunks && cb > cb0) {
+              store_block(g, cb - 2);
+              store_block(g, cb - 1);
+            }
+          }
+        }
+      }
+      const int64_t last_pair = cb0 + (cb1 - cb0 - 1) / 2 * 2;
+      for (int64_t cb = last_pair; cb < cb1; ++cb) store_block(g, cb);
     }
     if (g_split < g_end && configured != 4) {
       ConfigureTiles(4);

@@ -118,15 +118,18 @@ void LinearDequantBlas(KernelContext& ctx, const Matrix& w, const float* x, int6
 // thread computes it, and decode is memory-bound: on this VM one core's stream can run 10–20 %
 // slower than the other's for a whole process, and with a static split the faster one then waits.
 constexpr int64_t kChunksPerThread = 8;
-// Groups per chunk for `groups` groups of group_rows rows of K = cols.
-int64_t GroupChunk(const KernelContext& ctx, int64_t groups, int64_t group_rows, int64_t cols) {
+// Groups per chunk for `groups` groups of group_rows rows of K = cols, about chunks_per_thread
+// chunks per thread.
+int64_t GroupChunk(const KernelContext& ctx, int64_t groups, int64_t group_rows, int64_t cols,
+                   int64_t chunks_per_thread = kChunksPerThread) {
   const int64_t grain = std::max<int64_t>(1, kMinMacsPerTask / std::max<int64_t>(1, group_rows * cols));
-  return std::max(grain, groups / (kChunksPerThread * ctx.num_threads()));
+  return std::max(grain, groups / (chunks_per_thread * ctx.num_threads()));
 }
 template <typename Fn>
-void ForRowGroupsOf(KernelContext& ctx, const Matrix& w, int64_t group_rows, const Fn& fn) {
+void ForRowGroupsOf(KernelContext& ctx, const Matrix& w, int64_t group_rows, const Fn& fn,
+                    int64_t chunks_per_thread = kChunksPerThread) {
   const int64_t groups = (w.rows + group_rows - 1) / group_rows;
-  const int64_t chunk = GroupChunk(ctx, groups, group_rows, w.cols);
+  const int64_t chunk = GroupChunk(ctx, groups, group_rows, w.cols, chunks_per_thread);
   ctx.pool().ParallelForDynamic(
       groups, chunk, [&](int64_t g0, int64_t g1) { fn(g0 * group_rows, g1 * group_rows); });
 }
@@ -151,10 +154,19 @@ void ForEachActivationRow(KernelContext& ctx, int64_t m, const Fn& fn) {
 // GEMM from tiles_min_rows rows (after laying the activations out once per call, not once per
 // row range), else gemm_i8; and the row granularity to split the weights by (the tile GEMM
 // works best on whole runs of tiles_row_block rows).
+// ForRowGroupsOf's chunks per thread for the tile GEMM (I8Plan) from kTileChunksMinRows int8
+// rows on (a prefill); below (batched decode: memory-bound, where the many small chunks balance
+// the two cores' unequal streams) the usual kChunksPerThread.
+constexpr int64_t kTileChunksPerThread = 2;
+constexpr int64_t kTileChunksMinRows = 64;
 using I8Kernel = void (*)(const I8GemmArgs&);
 struct I8Plan {
   I8Kernel kernel;
   int64_t group_rows;
+  // Chunks of row groups per thread (ForRowGroupsOf): the tile GEMM takes few large ones, since
+  // it fetches a chunk's next weights while it multiplies the current ones, so only a chunk's
+  // first weights come from memory unannounced.
+  int64_t chunks_per_thread = kChunksPerThread;
 };
 I8Plan PlanI8(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
   const KernelTable& kt = ctx.kernels();
@@ -175,7 +187,8 @@ I8Plan PlanI8(KernelContext& ctx, I8GemmArgs& args, bool one_row) {
     pack(0, blocks);
   }
   args.xq_tiles = tiles;
-  return {kt.gemm_i8_tiles, kt.tiles_row_block};
+  return {kt.gemm_i8_tiles, kt.tiles_row_block,
+          args.m >= kTileChunksMinRows ? kTileChunksPerThread : kChunksPerThread};
 }
 
 // The kernel arguments every int8 route starts from: `rows` int8 activation rows of ldx bytes,
@@ -202,7 +215,7 @@ void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row, 
     part.n_end = n1;
     plan.kernel(part);
     after(n0, n1);
-  });
+  }, plan.chunks_per_thread);
 }
 void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row) {
   RunI8(ctx, w, args, one_row, [](int64_t, int64_t) {});
@@ -443,7 +456,7 @@ void LinearI8SharedInput(KernelContext& ctx, I8Route route, std::span<const Matr
     first_group[j + 1] = first_group[j] + (ws[j]->rows + plan.group_rows - 1) / plan.group_rows;
   }
   const int64_t groups = first_group[ws.size()];
-  ctx.pool().ParallelForDynamic(groups, GroupChunk(ctx, groups, plan.group_rows, cols), [&](int64_t g0, int64_t g1) {
+  ctx.pool().ParallelForDynamic(groups, GroupChunk(ctx, groups, plan.group_rows, cols, plan.chunks_per_thread), [&](int64_t g0, int64_t g1) {
     for (size_t j = 0; j < ws.size(); ++j) {
       const int64_t lo = std::max(g0, first_group[j]), hi = std::min(g1, first_group[j + 1]);
       if (lo >= hi) continue;

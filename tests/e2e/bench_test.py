@@ -6,7 +6,7 @@ from cli_support import fixture, run_cli
 
 FIELDS = ["model", "threads", "threads_used", "repeats", "kv_cache_dtype", "mlock", "load_ms", "ttft_ms", "prefill_tokens_per_s",
           "decode_tokens", "decode_tokens_per_s", "context_tokens",
-          "decode_after_context_tokens_per_s", "peak_rss_mb", "method"]
+          "context_prefill_tokens_per_s", "decode_after_context_tokens_per_s", "peak_rss_mb", "method"]
 
 
 class BenchTest(unittest.TestCase):
@@ -30,7 +30,7 @@ class BenchTest(unittest.TestCase):
                 self.assertEqual(out["context_tokens"], 64)
                 self.assertEqual(sorted(out["prefill_tokens_per_s"]), ["128", "512"])
                 for v in [out["load_ms"], out["ttft_ms"], out["decode_tokens_per_s"],
-                          out["decode_after_context_tokens_per_s"], out["peak_rss_mb"],
+                          out["context_prefill_tokens_per_s"], out["decode_after_context_tokens_per_s"], out["peak_rss_mb"],
                           *out["prefill_tokens_per_s"].values()]:
                     self.assertGreater(v, 0)
                 # TTFT is the 128-token prefill: with an odd repeat count both medians come
@@ -60,7 +60,7 @@ class BenchTest(unittest.TestCase):
         r = run_cli("bench", fixture("qwen3_gqa"), "--repeats", "1", "--decode-tokens", "4",
                     "--context", "32")
         self.assertEqual(r.returncode, 0, r.stderr)
-        for label in ["load", "ttft", "prefill 128", "prefill 512", "decode", "peak RSS"]:
+        for label in ["load", "ttft", "prefill 128", "prefill 512", "prefill 32", "decode", "peak RSS"]:
             self.assertIn(label, r.stdout)
 
     def test_bad_flags_and_model(self):

@@ -336,6 +336,76 @@ TEST(KernelsTest, Int8GemvAndGemmExactInt32) {
   }
 }
 
+// The tile GEMM at prefill sizes, where it works in K slices (the sums of one slice carried into
+// the next), in several panels of column blocks (an odd number in the last), on runs of 64 rows
+// and a 4-row tail, split into row ranges as the pool splits them: exact int32 sums (acc) and
+// the 16-bit epilogue (split16), both layouts.
+TEST(KernelsTest, Int8TilesAtPrefillSizesExact) {
+  for (const KernelTable* t : FastTables()) {
+    if (t->gemm_i8_tiles == nullptr) continue;
+    // K = 2560: 40 chunks, four slices and panels of nine column blocks; K = 1024: two slices.
+    for (const Shape s : {Shape{136, 2560}, Shape{200, 1024}}) {
+      Quantized w = Make(s.n, s.k, DType::kI8, 77);
+      std::vector<int32_t> stored_sums(static_cast<size_t>(s.n));
+      Matrix stored = w.q.view();
+      ASSERT_TRUE(ComputeI8RowSums(stored, stored_sums.data(), 2).ok());
+      stored.row_sums = stored_sums.data();
+      ASSERT_TRUE(RowMajorI8InPlace(stored));
+      const int64_t ldx = PackedChunks(DType::kI8, s.k) * 64;
+      for (int64_t m : {int64_t{160}, int64_t{38}}) {  // 10 and 3 column blocks
+        auto x = RandomVector(static_cast<size_t>(m * s.k), static_cast<uint32_t>(m));
+        std::vector<int8_t> xq(static_cast<size_t>(m * ldx));
+        std::vector<float> xs(static_cast<size_t>(m));
+        for (int64_t i = 0; i < m; ++i) xs[i] = QuantizeActivationRow(x.data() + i * s.k, s.k, ldx, xq.data() + i * ldx);
+        std::vector<int32_t> naive(static_cast<size_t>(m * s.n));
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t n = 0; n < s.n; ++n) {
+            int32_t acc = 0;
+            for (int64_t k = 0; k < s.k; ++k)
+              acc += static_cast<int8_t>(w.q.data[static_cast<size_t>(n * s.k + k)]) * xq[static_cast<size_t>(i * ldx + k)];
+            naive[static_cast<size_t>(i * s.n + n)] = acc;
+          }
+        for (const Matrix* view : {static_cast<const Matrix*>(&w.packed->view), static_cast<const Matrix*>(&stored)}) {
+          const std::string where = std::string(view == &stored ? "row-major" : "packed") + " n=" +
+                                    std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(m);
+          std::vector<int32_t> acc(static_cast<size_t>(m * s.n), -1);
+          std::vector<float> y(static_cast<size_t>(m / 2 * s.n), NAN);
+          for (bool split16 : {false, true}) {
+            I8GemmArgs a;
+            a.w = view;
+            a.xq = xq.data();
+            a.xscale = xs.data();
+            a.m = m;
+            a.ldx = ldx;
+            a.ldy = s.n;
+            a.split16 = split16;
+            if (split16) {
+              a.y = y.data();
+            } else {
+              a.acc = acc.data();
+            }
+            // Three row ranges as a pool would split them: runs of 64 rows, the last with the tail.
+            for (auto [b, e] : {std::pair<int64_t, int64_t>{0, 64}, {64, 128}, {128, PackedRows(s.n)}}) {
+              a.n_begin = b;
+              a.n_end = e;
+              t->gemm_i8_tiles(a);
+            }
+          }
+          EXPECT_EQ(acc, naive) << t->name << " " << where;
+          for (int64_t j = 0; j < m / 2; ++j)
+            for (int64_t n = 0; n < s.n; ++n) {
+              const int64_t q = int64_t{naive[static_cast<size_t>(2 * j * s.n + n)]} * 256 +
+                                naive[static_cast<size_t>((2 * j + 1) * s.n + n)];
+              ASSERT_EQ(y[static_cast<size_t>(j * s.n + n)],
+                        static_cast<float>(q) * xs[static_cast<size_t>(j)] * w.q.scales[static_cast<size_t>(n)])
+                  << t->name << " split16 " << where;
+            }
+        }
+      }
+    }
+  }
+}
+
 // fp32-activation GEMVs (int8 weight-only, f16, bf16) and int4: levels vs scalar vs a double
 // reference from the stored layout. Float sums differ only in order → tight relative bound.
 template <typename Run>
