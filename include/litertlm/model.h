@@ -75,6 +75,27 @@ class LITERTLM_API Model {
 // cpu.max, v1 cpu.cfs_quota_us; `docker run --cpus 1.5` → 2), at least 1.
 LITERTLM_API int DefaultNumThreads();
 
+// What this process computes with, for logs and benchmarks.
+struct ComputeInfo {
+  // liblitertlm's kernel level: "amx-int8", "avx512vnni", "avx2" or "scalar" (the best this CPU
+  // runs, unless LITERTLM_ISA caps it).
+  std::string kernels;
+  // The widest vector instructions this CPU and OS run: "avx512", "avx2" (with FMA), "avx" or
+  // "sse"; "" off x86-64.
+  std::string cpu_isa;
+  // The kernel set ("core") OpenBLAS picked for the fp32 matrix products of fp32 and fp16 weight
+  // files, e.g. "SkylakeX" or "Haswell".
+  std::string blas_core;
+  // True when that core uses narrower vector instructions than cpu_isa, e.g. "Prescott" (SSE3),
+  // which an OpenBLAS that does not know the CPU model falls back to (Debian's 0.3.21 on Intel
+  // Emerald Rapids): those products then run several times slower than the CPU could.
+  // OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) in the environment picks a fitting one.
+  bool blas_core_below_cpu = false;
+};
+
+// This process's ComputeInfo (the levels are chosen once, at first use).
+LITERTLM_API ComputeInfo GetComputeInfo();
+
 class LITERTLM_API ModelLoader {
  public:
   // Loads a model from `path`: a Hugging Face checkpoint directory (config.json +

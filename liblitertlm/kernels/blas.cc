@@ -2,6 +2,10 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+#include <cctype>
+#include <string>
+
 // OpenBLAS's pthread build starts its worker threads when the library is loaded; each then spins
 // (sched_yield) for about 2^28 cycles before it sleeps. This is the call OpenBLAS's own fork
 // handler makes to stop them. Weak: absent from the serial and OpenMP builds, which need no stop.
@@ -49,5 +53,62 @@ void BlasSetNumThreads(int n) {
 }
 
 const char* BlasCoreName() { return openblas_get_corename(); }
+
+VectorLevel BlasCoreLevel(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  struct Core {
+    const char* name;
+    VectorLevel level;
+  };
+  static const Core kCores[] = {
+      {"skylakex", VectorLevel::kAvx512},  {"cooperlake", VectorLevel::kAvx512},
+      {"sapphirerapids", VectorLevel::kAvx512}, {"haswell", VectorLevel::kAvx2Fma},
+      {"zen", VectorLevel::kAvx2Fma},      {"excavator", VectorLevel::kAvx2Fma},
+      {"sandybridge", VectorLevel::kAvx},  {"bulldozer", VectorLevel::kAvx},
+      {"piledriver", VectorLevel::kAvx},   {"steamroller", VectorLevel::kAvx},
+      {"katmai", VectorLevel::kSse},       {"coppermine", VectorLevel::kSse},
+      {"northwood", VectorLevel::kSse},    {"prescott", VectorLevel::kSse},
+      {"banias", VectorLevel::kSse},       {"atom", VectorLevel::kSse},
+      {"core2", VectorLevel::kSse},        {"penryn", VectorLevel::kSse},
+      {"dunnington", VectorLevel::kSse},   {"nehalem", VectorLevel::kSse},
+      {"athlon", VectorLevel::kSse},       {"opteron", VectorLevel::kSse},
+      {"opteron_sse3", VectorLevel::kSse}, {"barcelona", VectorLevel::kSse},
+      {"nano", VectorLevel::kSse},         {"bobcat", VectorLevel::kSse},
+  };
+  for (const Core& c : kCores) {
+    if (lower == c.name) return c.level;
+  }
+  return VectorLevel::kUnknown;
+}
+
+VectorLevel CpuVectorLevel() {
+#if defined(__x86_64__)
+  // __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0).
+  if (__builtin_cpu_supports("avx512f")) return VectorLevel::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return VectorLevel::kAvx2Fma;
+  if (__builtin_cpu_supports("avx")) return VectorLevel::kAvx;
+  return VectorLevel::kSse;
+#else
+  return VectorLevel::kUnknown;
+#endif
+}
+
+const char* VectorLevelName(VectorLevel level) {
+  switch (level) {
+    case VectorLevel::kAvx512: return "avx512";
+    case VectorLevel::kAvx2Fma: return "avx2";
+    case VectorLevel::kAvx: return "avx";
+    case VectorLevel::kSse: return "sse";
+    case VectorLevel::kUnknown: break;
+  }
+  return "";
+}
+
+bool BlasCoreBelowCpu() {
+  const VectorLevel core = BlasCoreLevel(BlasCoreName());
+  return core != VectorLevel::kUnknown && core < CpuVectorLevel();
+}
 
 }  // namespace litertlm

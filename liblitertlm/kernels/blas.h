@@ -3,6 +3,7 @@
 #define LITERTLM_KERNELS_BLAS_H_
 
 #include <cstdint>
+#include <string_view>
 
 namespace litertlm {
 
@@ -23,6 +24,27 @@ void BlasSetNumThreads(int n);
 
 // OpenBLAS's name for the kernel set it picked (e.g. "Cooperlake"), for benchmark logs.
 const char* BlasCoreName();
+
+// x86 vector instruction levels, in order: what an OpenBLAS core computes with and what a CPU
+// runs (only the width and fused multiply-add matter for sgemm).
+enum class VectorLevel { kUnknown = 0, kSse = 1, kAvx = 2, kAvx2Fma = 3, kAvx512 = 4 };
+
+// The level OpenBLAS's x86-64 core `name` (as BlasCoreName() returns it, any case) computes with:
+// kAvx512 for SkylakeX, Cooperlake and SapphireRapids; kAvx2Fma for Haswell, Zen and Excavator;
+// kAvx for Sandybridge, Bulldozer, Piledriver and Steamroller; kSse for the older cores
+// (Prescott, Core2, Nehalem, Barcelona, ...); kUnknown for any other name.
+VectorLevel BlasCoreLevel(std::string_view name);
+
+// The best level this CPU (and OS) runs.
+VectorLevel CpuVectorLevel();
+
+// "avx512", "avx2", "avx", "sse"; "" for kUnknown.
+const char* VectorLevelName(VectorLevel level);
+
+// True when OpenBLAS's core computes at a lower level than the CPU runs: an OpenBLAS that does
+// not know the CPU model (0.3.21 on Emerald Rapids) falls back to its Prescott (SSE3) core, and
+// fp32 products run at a fraction of the CPU's speed. OPENBLAS_CORETYPE overrides its choice.
+bool BlasCoreBelowCpu();
 
 }  // namespace litertlm
 

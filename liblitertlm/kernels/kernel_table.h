@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/matrix.h"
+#include "kernels/prefill_attention.h"
 
 namespace litertlm {
 
@@ -116,6 +117,8 @@ struct KernelTable {
   int64_t tiles_row_block;  // callers split the weight rows in multiples of this for it
   void (*pack_i8_tiles)(const int8_t* xq, int64_t m, int64_t ldx, int8_t* out);
   int64_t (*i8_tiles_bytes)(int64_t m, int64_t ldx);
+  // The fused prefill attention (kernels/prefill_attention.h) at this level.
+  void (*prefill_attention)(const PrefillAttentionArgs&);
 };
 
 const KernelTable& ScalarKernels();

@@ -288,7 +288,8 @@ const KernelTable& Avx2Kernels() {
   static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
                                     &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
                                     &QuantizeActivationRow,
-                                    &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr};
+                                    &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr,
+                                    &PrefillAttentionAvx2};
   return table;
 }
 

@@ -137,7 +137,8 @@ const KernelTable& ScalarKernels() {
   static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
                                     &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
                                     &QuantizeActivationRow,
-                                    &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr};
+                                    &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr,
+                                    &PrefillAttentionScalar};
   return table;
 }
 

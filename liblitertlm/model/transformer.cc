@@ -6,23 +6,22 @@
 
 #include "format/tflite_llm_writer.h"
 #include "kernels/attention_ops.h"
-#include "kernels/blas.h"
 #include "kernels/elementwise.h"
+#include "kernels/kernel_table.h"
 #include "kernels/linear.h"
+#include "kernels/prefill_attention.h"
 #include "kernels/xnnpack_float.h"
 
 namespace litertlm {
 namespace {
 
-// Attention runs as two matrix products per (query block, KV head): scores = Q·Kᵀ and
-// out = P·V, over blocks of kQueryBlock queries (scores panel: block × context per head and
-// thread, never seq × seq). Blocks run through sgemm, the query heads that share the KV head
-// stacked into one matrix (heads × block rows), so that sgemm packs each key and value tile once
-// for all of them rather than once per head; an fp16 or int8 cache is widened to fp32 a tile of
-// keys at a time (kWideTileFloats floats, L2-resident), so its memory traffic stays at its own
-// bytes. Below kMinBlockedQueries queries (decode) every query is its own block: the
-// query heads that share a KV head form one small matrix, and AttentionOps' few-query kernels
-// read each key and value row once for the whole GQA group, straight from the cache in its dtype.
+// Attention runs per (query block, KV head) over blocks of kQueryBlock queries: the query heads
+// that share the KV head are stacked, and the fused prefill kernel (kernels/prefill_attention.h,
+// per ISA through the kernel table) walks the keys the block sees in tiles (scores, online
+// softmax, weighted values; no scores panel), reading an fp16 or int8 cache in its own dtype.
+// Below kMinBlockedQueries queries (decode) every query is its own block: the query heads that
+// share a KV head form one small matrix, and AttentionOps' few-query kernels read each key and
+// value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
 // Prefills of at least this many rows run their per-row element-wise steps (norms, RoPE, the KV
 // cache write, residuals, the gated activation) across the pool; fewer (decode) stay inline.
@@ -39,9 +38,6 @@ void ForRows(KernelContext& ctx, int64_t m, const Fn& fn) {
   ctx.pool().ParallelFor(m, fn);
 }
 constexpr int64_t kMinBlockedQueries = 16;
-constexpr int64_t kWideTileFloats = 32768;
-
-int64_t WideTileKeys(int head_dim) { return std::max<int64_t>(16, kWideTileFloats / head_dim); }
 
 // Decode: scores[r·keys + j] = scale · q_r · key_{lo + j} for the `rows` query heads at q
 // (stride d) that share `kv_head`, from the cache in its dtype.
@@ -134,8 +130,8 @@ Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights)
 }
 
 void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, int g0, int g1,
-                              int start, const KvCache& cache, ForwardScratch& s, float* scores,
-                              float* tile) const {
+                              int start, const KvCache& cache, const KernelTable& kernels,
+                              ForwardScratch& s, float* scratch) const {
   const ModelConfig& c = config_;
   const int d = c.head_dim, group = c.num_heads / c.num_kv_heads;
   const int64_t qd = int64_t{c.num_heads} * d;
@@ -143,94 +139,62 @@ void Transformer::AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, in
   const bool sliding = c.layer_sliding[layer];
   const int lo = sliding ? std::max(0, first - c.sliding_window + 1) : 0;
   const int64_t keys = last - lo + 1;
-  // One query: its heads g0..g1 are adjacent in s.q (stride d) and form one matrix. Several
-  // queries: one matrix per head, rows strided by qd.
-  const bool single = t1 - t0 == 1;
-  const int mats = single ? 1 : g1 - g0;
-  const int64_t rows = single ? g1 - g0 : t1 - t0;
-  const int64_t ld = single ? d : qd;
   const int64_t head0 = t0 * qd + (int64_t{kv_head} * group + g0) * d;
-  const KvDType dtype = cache.dtype();
-  const int64_t tile_keys = dtype != KvDType::kF32 ? WideTileKeys(d) : keys;
-  const AttentionOps& ops = ActiveAttentionOps();
-  // `tile` holds the stacked queries (later the stacked output), then the widened key tile.
-  float* stacked = tile;
-  if (!single) tile += int64_t{mats} * rows * d;
-  // Rows [j0, j0 + n) of the keys (values) this block sees, as an fp32 matrix (stride d).
-  auto rows_f32 = [&](bool values, int64_t j0, int64_t n) -> const float* {
-    const int p = lo + static_cast<int>(j0);
-    switch (dtype) {
-      case KvDType::kF32:
-        return values ? cache.ValueF32(layer, kv_head, p) : cache.KeyF32(layer, kv_head, p);
-      case KvDType::kF16:
-        ops.to_f32(values ? cache.ValueF16(layer, kv_head, p) : cache.KeyF16(layer, kv_head, p),
-                   tile, static_cast<int>(n * d));
-        return tile;
-      case KvDType::kQ8:
-        if (values) {
-          ops.q8_to_f32(cache.ValueQ8(layer, kv_head, p), cache.ValueScales(layer, kv_head, p),
-                        tile, n * d, cache.q8_block());
-        } else {
-          ops.q8_to_f32(cache.KeyQ8(layer, kv_head, p), cache.KeyScales(layer, kv_head, p), tile,
-                        n * d, cache.q8_block());
-        }
-        return tile;
-    }
-    return nullptr;
-  };
   const float scale = static_cast<float>(c.attention_scale);
-  if (single) {  // few query rows: our own products, straight from the cache in its dtype
-    FewQueryScores(cache, layer, kv_head, lo, s.q.data() + head0, static_cast<int>(rows), keys,
-                   scale, scores);
-  } else {  // one sgemm per tile for the stacked heads (row i·rows + r: head g0 + i, query r)
-    const float* q = s.q.data() + head0;
-    int64_t ldq = ld;
-    if (mats > 1) {
-      for (int i = 0; i < mats; ++i)
-        for (int64_t r = 0; r < rows; ++r)
-          std::copy_n(q + r * ld + i * d, d, stacked + (i * rows + r) * d);
-      q = stacked;
-      ldq = d;
+  const float softcap =
+      c.attn_logit_softcapping ? static_cast<float>(*c.attn_logit_softcapping) : 0.0f;
+  if (t1 - t0 > 1) {  // a block of queries: the fused kernel, heads g0..g1 stacked
+    PrefillAttentionArgs a;
+    a.q = s.q.data() + head0;
+    a.ldq = qd;
+    a.heads = g1 - g0;
+    a.queries = t1 - t0;
+    a.d = d;
+    a.first_pos = first;
+    a.kv_begin = lo;
+    a.kv_rows = keys;
+    switch (cache.dtype()) {
+      case KvDType::kF32:
+        a.kv_type = AttentionKvType::kF32;
+        a.k = cache.KeyF32(layer, kv_head, lo);
+        a.v = cache.ValueF32(layer, kv_head, lo);
+        break;
+      case KvDType::kF16:
+        a.kv_type = AttentionKvType::kF16;
+        a.k = cache.KeyF16(layer, kv_head, lo);
+        a.v = cache.ValueF16(layer, kv_head, lo);
+        break;
+      case KvDType::kQ8:
+        a.kv_type = AttentionKvType::kQ8;
+        a.k = cache.KeyQ8(layer, kv_head, lo);
+        a.v = cache.ValueQ8(layer, kv_head, lo);
+        a.k_scales = cache.KeyScales(layer, kv_head, lo);
+        a.v_scales = cache.ValueScales(layer, kv_head, lo);
+        a.q8_block = cache.q8_block();
+        break;
     }
-    for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
-      const int64_t n = std::min(tile_keys, keys - j0);
-      const float* k = rows_f32(/*values=*/false, j0, n);
-      BlasSgemm(/*b_transposed=*/true, mats * rows, n, d, scale, q, ldq, k, d, 0.0f, scores + j0,
-                keys);
-    }
-  }
-  for (int64_t r = 0; r < int64_t{mats} * rows; ++r) {
-    float* row = scores + r * keys;
-    const int pos = single ? first : first + static_cast<int>(r % rows);
-    const int row_lo = sliding ? std::max(0, pos - c.sliding_window + 1) : 0;
-    const int64_t begin = row_lo - lo, end = pos - lo + 1;  // visible keys [begin, end)
-    if (c.attn_logit_softcapping) {
-      const float cap = static_cast<float>(*c.attn_logit_softcapping);
-      for (int64_t j = begin; j < end; ++j) row[j] = std::tanh(row[j] / cap) * cap;
-    }
-    SoftmaxInPlace(row + begin, end - begin);
-    for (int64_t j = 0; j < begin; ++j) row[j] = 0.0f;
-    for (int64_t j = end; j < keys; ++j) row[j] = 0.0f;
-  }
-  if (single) {
-    FewQueryAccumulate(cache, layer, kv_head, lo, scores, static_cast<int>(rows), keys,
-                       s.attn.data() + head0);
+    a.window = sliding ? c.sliding_window : 0;
+    a.scale = scale;
+    a.softcap = softcap;
+    a.out = s.attn.data() + head0;
+    a.ldo = qd;
+    a.scratch = scratch;
+    kernels.prefill_attention(a);
     return;
   }
-  // The stacked output (rows i·rows + r, stride d) reuses the stacked queries' room.
-  float* out = mats > 1 ? stacked : s.attn.data() + head0;
-  const int64_t ldo = mats > 1 ? d : ld;
-  for (int64_t j0 = 0; j0 < keys; j0 += tile_keys) {
-    const int64_t n = std::min(tile_keys, keys - j0);
-    const float* v = rows_f32(/*values=*/true, j0, n);
-    BlasSgemm(/*b_transposed=*/false, mats * rows, d, n, 1.0f, scores + j0, keys, v, d,
-              j0 == 0 ? 0.0f : 1.0f, out, ldo);
+  // One query (decode): its heads g0..g1 are adjacent in s.q (stride d) and form one matrix;
+  // AttentionOps' few-query products read the cache in its dtype.
+  const int rows = g1 - g0;
+  float* scores = scratch;
+  FewQueryScores(cache, layer, kv_head, lo, s.q.data() + head0, rows, keys, scale, scores);
+  for (int r = 0; r < rows; ++r) {
+    float* row = scores + r * keys;
+    if (softcap > 0.0f) {
+      for (int64_t j = 0; j < keys; ++j) row[j] = std::tanh(row[j] / softcap) * softcap;
+    }
+    SoftmaxInPlace(row, keys);
   }
-  if (mats > 1) {
-    for (int i = 0; i < mats; ++i)
-      for (int64_t r = 0; r < rows; ++r)
-        std::copy_n(stacked + (i * rows + r) * d, d, s.attn.data() + head0 + r * ld + i * d);
-  }
+  FewQueryAccumulate(cache, layer, kv_head, lo, scores, rows, keys, s.attn.data() + head0);
 }
 
 void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cache,
@@ -252,19 +216,19 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
   const int64_t work = m * c.num_heads * (start + m) * 2 * c.head_dim;
   const int64_t parts =
       std::min<int64_t>({ctx.num_threads(), items, std::max<int64_t>(1, work >> 16)});
-  const int64_t panel = heads_per_slice * block * (start + m);
-  const int64_t stacked = block > 1 ? heads_per_slice * block * c.head_dim : 0;
-  const int64_t tile =
-      stacked + (cache.dtype() != KvDType::kF32 ? WideTileKeys(c.head_dim) * c.head_dim : 0);
-  if (static_cast<int64_t>(s.scores.size()) < (panel + tile) * parts) {
-    s.scores.resize(static_cast<size_t>((panel + tile) * parts));
+  // Per part: the fused kernel's scratch for a block of queries, else one query's scores.
+  const int64_t per_part = block > 1
+                               ? PrefillAttentionScratchFloats(heads_per_slice * block, c.head_dim)
+                               : heads_per_slice * (start + m);
+  if (static_cast<int64_t>(s.scores.size()) < per_part * parts) {
+    s.scores.resize(static_cast<size_t>(per_part * parts));
   }
   // Later query blocks see more keys (causal), so the items are dealt to the parts in a snake
   // order (0, 1, …, parts−1, parts−1, …, 0, …) rather than in contiguous runs, which gave the
   // last part most of the work at 512 tokens (measured ~10:26 between two parts).
   ctx.pool().ParallelFor(parts, [&](int64_t part_begin, int64_t part_end) {
     for (int64_t part = part_begin; part < part_end; ++part) {
-      float* scores = s.scores.data() + part * (panel + tile);
+      float* scratch = s.scores.data() + part * per_part;
       for (int64_t round = 0; round * parts < items; ++round) {
         const int64_t i = round * parts + (round % 2 == 0 ? part : parts - 1 - part);
         if (i >= items) continue;
@@ -274,7 +238,7 @@ void Transformer::Attention(int layer, int64_t m, int start, const KvCache& cach
         const int g1 = static_cast<int>(std::min<int64_t>(group, g0 + heads_per_slice));
         if (g0 >= g1) continue;
         AttendBlock(layer, b * block, std::min(m, (b + 1) * block), kv_head, g0, g1, start, cache,
-                    s, scores, scores + panel);
+                    ctx.kernels(), s, scratch);
       }
     }
   });

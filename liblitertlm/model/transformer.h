@@ -59,12 +59,13 @@ class Transformer {
 
  private:
   // Queries [t0, t1) of query heads [g0, g1) of KV head `kv_head` (head index within the
-  // group): scores = Q·Kᵀ, masked softmax, out = P·V, over the keys the block can see.
-  // `scores` has room for (g1 − g0) × (t1 − t0) × context floats; `tile` (unused for a single
-  // query) for the stacked queries, (g1 − g0) × (t1 − t0) × head_dim floats, then one fp16 or
-  // int8 tile widened to fp32 (none with an fp32 cache).
+  // group): scores, masked softmax and weighted values over the keys the block can see. A block
+  // of several queries runs `kernels`' fused prefill attention, with `scratch` of
+  // PrefillAttentionScratchFloats((g1 − g0) · (t1 − t0), head_dim) floats; one query (decode)
+  // runs AttentionOps' few-query products, with `scratch` of (g1 − g0) × context floats.
   void AttendBlock(int layer, int64_t t0, int64_t t1, int kv_head, int g0, int g1, int start,
-                   const KvCache& cache, ForwardScratch& s, float* scores, float* tile) const;
+                   const KvCache& cache, const KernelTable& kernels, ForwardScratch& s,
+                   float* scratch) const;
   void Attention(int layer, int64_t m, int start, const KvCache& cache, ForwardScratch& s,
                  KernelContext& ctx) const;
   void AttentionLayer(int layer, int64_t m, int start, KvCache& cache, ForwardScratch& s,

@@ -50,7 +50,7 @@ void Transformer::BatchAttention(int layer, std::span<KvCache* const> caches, Fo
         // takes the few-query path, which reads the cache in its own dtype (no widening tile).
         const KvCache& cache = *caches[t];
         const int start = cache.num_tokens() - static_cast<int>(t);
-        AttendBlock(layer, t, t + 1, kv_head, g0, g1, start, cache, s, scores, nullptr);
+        AttendBlock(layer, t, t + 1, kv_head, g0, g1, start, cache, ctx.kernels(), s, scores);
       }
     }
   });
