@@ -12,6 +12,7 @@
 #include "kernels/quantize.h"
 #include "kernels/kernel_table.h"
 #include "kernels/pack.h"
+#include "kernels/xnnpack_float.h"
 #include "util/cpu_info.h"
 
 namespace litertlm {
@@ -415,6 +416,27 @@ void LinearI4Rows16(KernelContext& ctx, const Matrix& w, const float* x, int64_t
   });
 }
 
+// Matrix::xnnpack_fma_order: each output one FMA chain from 0 over k (XNNPACK's f32-gemm), the
+// weight rows widened to fp32 (exactly) in chunks where they are not stored as row-major fp32.
+void LinearXnnpackF32(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  constexpr int64_t kChunkRows = 64;
+  const bool direct = w.dtype == DType::kF32 && w.layout == MatrixLayout::kRowMajor;
+  ForRowGroups(ctx, w, [&](int64_t n0, int64_t n1) {
+    std::vector<float> rows;
+    for (int64_t r0 = n0; r0 < n1; r0 += kChunkRows) {
+      const int64_t r1 = std::min(n1, r0 + kChunkRows);
+      const float* wr = static_cast<const float*>(w.data) + r0 * w.cols;
+      if (!direct) {
+        rows.resize(static_cast<size_t>((r1 - r0) * w.cols));
+        DequantizeRows(w, r0, r1, rows.data(), w.cols);
+        wr = rows.data();
+      }
+      for (int64_t i = 0; i < m; ++i)
+        xnnpack_float::DotRows(x + i * w.cols, wr, w.cols, r1 - r0, w.cols, y + i * w.rows + r0);
+    }
+  });
+}
+
 bool UseInt8Gemm(const KernelContext& ctx) {
   switch (ctx.int8_gemm_path()) {
     case KernelContext::Int8GemmPath::kInt8: return true;
@@ -486,6 +508,11 @@ void LinearSameInput(KernelContext& ctx, std::span<const Matrix* const> ws, cons
 
 void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
   if (m <= 0 || w.rows <= 0) return;
+  if (w.xnnpack_fma_order &&
+      (w.dtype == DType::kF32 || w.dtype == DType::kF16 || w.dtype == DType::kBF16)) {
+    LinearXnnpackF32(ctx, w, x, m, y);
+    return;
+  }
   if (w.layout == MatrixLayout::kInt4Rows16) {
     LinearI4Rows16(ctx, w, x, m, y);
     return;

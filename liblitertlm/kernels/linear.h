@@ -5,7 +5,8 @@
 //   ASSIGN_OR_RETURN(auto packed, PackMatrix(q.view()));  // once (the converter stores it packed)
 //   Linear(ctx, packed->view, x, m, y);            // y[m×N] = x[m×K] · Wᵀ
 //
-// Routing (kernels/linear.cc): fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
+// Routing (kernels/linear.cc): Matrix::xnnpack_fma_order (fp32/fp16/bf16) → one FMA chain per
+// output in k order (XNNPACK's f32-gemm, kernels/xnnpack_float.h). fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
 // dynamic → int8 GEMV (M = 1) / int8 GEMM or "dequantize panel → sgemm" (M > 1, per
 // KernelContext::Int8GemmPath); the int8 kernels get 16-bit activations by default (each row
 // split into two int8 rows, kernels/quantize.h), or 8-bit ones (KernelContext::Int8Activations;

@@ -54,6 +54,10 @@ struct Matrix {
   // kI8 dynamic only: 16-bit activations allowed (the default, KernelContext::Int8Activations);
   // false keeps 8-bit ones (the int8 tensors of int4 files: embedding, fallbacks).
   bool activations16 = true;
+  // kF32, kF16, kBF16 only: each output is XNNPACK's f32-gemm sum (the avx512f broadcast kernels
+  // Google's runtime runs fp32 FULLY_CONNECTED with, fp16 weights widened by DEQUANTIZE first):
+  // one FMA chain from 0 over k in k order (xnnpack_float::DotRows), instead of OpenBLAS's order.
+  bool xnnpack_fma_order = false;
 };
 
 // Bytes of one stored row of `cols` elements (int4: two per byte). 0 for non-matrix dtypes.

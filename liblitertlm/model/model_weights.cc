@@ -103,6 +103,14 @@ class WeightBuilder {
   }
 
   StatusOr<Matrix> Projection(const TensorSpec& spec) {
+    ASSIGN_OR_RETURN(Matrix m, StoredProjection(spec));
+    m.xnnpack_fma_order = options_.xnnpack_float_ops &&
+                          (m.dtype == DType::kF32 || m.dtype == DType::kF16 || m.dtype == DType::kBF16);
+    return m;
+  }
+
+ private:
+  StatusOr<Matrix> StoredProjection(const TensorSpec& spec) {
     ASSIGN_OR_RETURN(TensorView v, Fetch(spec));
     Matrix m;
     m.rows = spec.shape[0];
@@ -126,7 +134,6 @@ class WeightBuilder {
     }
   }
 
- private:
   // Quantized and half-precision projections are re-laid out once at load into the interleaved
   // layout the kernels stream at full memory bandwidth (kernels/pack.h).
   // A matrix the file already stores in the kernels' layout: used in place (no copy, no packing;

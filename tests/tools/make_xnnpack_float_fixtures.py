@@ -17,7 +17,8 @@ With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CA
 `litert-lm-cli convert --format tflite --quantize dynamic_int8 --prefill-seq-len 8
 --kv-cache-max-len 64`, its `decode` signature run by the interpreter over the case's token ids
 (one token at a time, the mask 0 up to the position and float32 min after it), the last logits written as
-logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc).
+logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc), and FLOAT_LOGITS_CASES
+converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32.
 Made with ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
 207, avx512f/bw/dq/vl/vnni, amx): the results are those of XNNPACK's AVX-512 microkernels.
 """
@@ -179,11 +180,14 @@ LOGITS_CASES = {
     "gemma3_sliding": LOGITS_IDS,
     "gemma3_mqa": (2, 393, 418, 466, 385, 390, 408, 452, 451, 395, 401, 394, 436, 348, 348, 245, 245, 245, 436),
 }
+# fp32 and fp16 files (FULLY_CONNECTED in XNNPACK's f32-gemm order): logits_<checkpoint>_<q>.f32.
+FLOAT_LOGITS_CASES = ("qwen3_gqa", "gemma3_sliding")
+FLOAT_QUANTIZATIONS = ("fp32", "fp16")
 
 
-def decode_logits(cli, checkpoint, ids, work):
+def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8"):
     import subprocess
-    subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", "dynamic_int8",
+    subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", quantize,
                     "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work],
                    check=True, capture_output=True)
     path = os.path.join(work, os.path.basename(checkpoint) + ".litertlm")
@@ -235,6 +239,11 @@ def main():
         for name, ids in LOGITS_CASES.items():
             with tempfile.TemporaryDirectory() as work:
                 save("logits_" + name, decode_logits(sys.argv[2], os.path.join(models, name), ids, work))
+        for name in FLOAT_LOGITS_CASES:
+            for q in FLOAT_QUANTIZATIONS:
+                with tempfile.TemporaryDirectory() as work:
+                    save("logits_%s_%s" % (name, q),
+                         decode_logits(sys.argv[2], os.path.join(models, name), LOGITS_IDS, work, q))
     return 0
 
 

@@ -45,19 +45,19 @@ int BitwiseDifferent(std::span<const float> a, const std::vector<float>& b) {
   return n;
 }
 
-class XnnpackLogitsTest : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(XnnpackLogitsTest, GoogleModeGivesXnnpacksLogitsBitForBit) {
-  if (!xnnpack_float::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
-  const std::vector<float> xnnpack = XnnpackLogits(GetParam());
-  ASSERT_FALSE(xnnpack.empty());
-  const std::string out = ScratchDir() + "/" + GetParam() + ".litertlm";
+// `checkpoint` converted with `quantization` to a TFLite file: google mode's logits equal
+// XNNPACK's (`golden`) bit for bit, whole prompt and token by token; exact mode's do not.
+void ExpectXnnpackLogits(const std::string& checkpoint, Quantization quantization,
+                         const std::string& golden) {
+  const std::vector<float> xnnpack = XnnpackLogits(golden);
+  ASSERT_FALSE(xnnpack.empty()) << golden;
+  const std::string out = ScratchDir() + "/" + golden + ".litertlm";
   ConvertOptions options;
   options.format = FileFormat::kTflite;
-  options.quantization = Quantization::kDynamicInt8;
+  options.quantization = quantization;
   options.prefill_seq_lens = {8};
   options.kv_cache_max_len = 64;
-  auto converted = Convert(GoldenDir() + "/models/" + GetParam(), out, options);
+  auto converted = Convert(GoldenDir() + "/models/" + checkpoint, out, options);
   ASSERT_TRUE(converted.ok()) << converted.status().ToString();
   for (Int8Activations mode : {Int8Activations::kLikeGoogleRuntime, Int8Activations::kExact}) {
     LoadOptions load;
@@ -69,21 +69,41 @@ TEST_P(XnnpackLogitsTest, GoogleModeGivesXnnpacksLogitsBitForBit) {
     auto whole = Session::Create(*model);
     auto stepwise = Session::Create(*model);
     ASSERT_TRUE(whole.ok() && stepwise.ok());
-    const std::vector<TokenId> ids = Ids(GetParam());
+    const std::vector<TokenId> ids = Ids(checkpoint);
     ASSERT_TRUE((*whole)->Prefill(ids).ok());
     for (TokenId t : ids) ASSERT_TRUE((*stepwise)->Prefill(std::span(&t, 1)).ok());
     ASSERT_EQ((*whole)->LastLogits().size(), xnnpack.size());
     if (mode == Int8Activations::kLikeGoogleRuntime) {
-      EXPECT_EQ(BitwiseDifferent((*whole)->LastLogits(), xnnpack), 0);
-      EXPECT_EQ(BitwiseDifferent((*stepwise)->LastLogits(), xnnpack), 0);
+      EXPECT_EQ(BitwiseDifferent((*whole)->LastLogits(), xnnpack), 0) << golden;
+      EXPECT_EQ(BitwiseDifferent((*stepwise)->LastLogits(), xnnpack), 0) << golden;
     } else {
-      EXPECT_GT(BitwiseDifferent((*whole)->LastLogits(), xnnpack), 0);
+      EXPECT_GT(BitwiseDifferent((*whole)->LastLogits(), xnnpack), 0) << golden;
     }
   }
 }
 
+class XnnpackLogitsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(XnnpackLogitsTest, GoogleModeGivesXnnpacksLogitsBitForBit) {
+  if (!xnnpack_float::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  ExpectXnnpackLogits(GetParam(), Quantization::kDynamicInt8, GetParam());
+}
+
+// fp32 and fp16 files: FULLY_CONNECTED is XNNPACK's f32-gemm (fp16 weights widened by
+// DEQUANTIZE), one FMA chain per output in k order (Matrix::xnnpack_fma_order), not OpenBLAS's.
+class XnnpackFloatLogitsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(XnnpackFloatLogitsTest, GoogleModeFloatProjectionsGiveXnnpacksLogitsBitForBit) {
+  if (!xnnpack_float::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  ExpectXnnpackLogits(GetParam(), Quantization::kFp32, std::string(GetParam()) + "_fp32");
+  ExpectXnnpackLogits(GetParam(), Quantization::kFp16, std::string(GetParam()) + "_fp16");
+}
+
 INSTANTIATE_TEST_SUITE_P(TinyCheckpoints, XnnpackLogitsTest,
                          ::testing::Values("qwen3_gqa", "gemma3_sliding", "gemma3_mqa"));
+// make_xnnpack_float_fixtures.py's FLOAT_LOGITS_CASES.
+INSTANTIATE_TEST_SUITE_P(TinyCheckpoints, XnnpackFloatLogitsTest,
+                         ::testing::Values("qwen3_gqa", "gemma3_sliding"));
 
 }  // namespace
 }  // namespace litertlm
