@@ -11,6 +11,7 @@
 #include "kernels/linear.h"
 #include "kernels/prefill_attention.h"
 #include "kernels/xnnpack_float.h"
+#include "model/for_rows.h"
 
 namespace litertlm {
 namespace {
@@ -23,20 +24,6 @@ namespace {
 // share a KV head form one small matrix, and AttentionOps' few-query kernels read each key and
 // value row once for the whole GQA group, straight from the cache in its dtype.
 constexpr int64_t kQueryBlock = 64;
-// Prefills of at least this many rows run their per-row element-wise steps (norms, RoPE, the KV
-// cache write, residuals, the gated activation) across the pool; fewer (decode) stay inline.
-constexpr int64_t kMinParallelRows = 32;
-
-// fn(t0, t1) over rows [0, m): split over the pool for prefills, inline otherwise. Every step
-// run through it is per row, so the split changes no result.
-template <typename Fn>
-void ForRows(KernelContext& ctx, int64_t m, const Fn& fn) {
-  if (m < kMinParallelRows) {
-    fn(int64_t{0}, m);
-    return;
-  }
-  ctx.pool().ParallelFor(m, fn);
-}
 constexpr int64_t kMinBlockedQueries = 16;
 
 // Decode: scores[r·keys + j] = scale · q_r · key_{lo + j} for the `rows` query heads at q

@@ -24,22 +24,27 @@
 #include "kernels/elementwise.h"
 #include "kernels/linear.h"
 #include "kernels/xnnpack_float.h"
+#include "model/for_rows.h"
 #include "model/transformer.h"
 
 namespace litertlm {
 namespace {
 
-constexpr int64_t kMinParallelRows = 32;
 // SOFTMAX's kernel sums in 64-value steps; rows are cut at a multiple of it (file comment).
 constexpr int64_t kSoftmaxStep = 64;
 
-template <typename Fn>
-void ForRowsXnn(KernelContext& ctx, int64_t m, const Fn& fn) {
-  if (m < kMinParallelRows) {
-    fn(int64_t{0}, m);
-    return;
-  }
-  ctx.pool().ParallelFor(m, fn);
+// The end of a sublayer, per row: o = RmsNorm(o) when `norm` is given (sandwich norms), then
+// x += o, both as XNNPACK computes them.
+void AddSublayerOutput(KernelContext& ctx, int64_t m, int64_t e, const float* norm, float eps,
+                       bool plus_one, float* proj, float* x) {
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* o = proj + t * e;
+      if (norm) xnnpack_float::RmsNorm(o, norm, e, eps, plus_one, o);
+      float* xt = x + t * e;
+      for (int64_t i = 0; i < e; ++i) xt[i] = xt[i] + o[i];
+    }
+  });
 }
 
 }  // namespace
@@ -89,7 +94,7 @@ void Transformer::XnnpackAttentionLayer(int layer, int64_t m, int start, KvCache
   const int64_t qd = c.num_heads * d, kvd = c.num_kv_heads * d;
   const float eps = static_cast<float>(c.rms_norm_eps);
   const bool plus_one = c.norm_weight_plus_one;
-  ForRowsXnn(ctx, m, [&](int64_t t0, int64_t t1) {
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t)
       xnnpack_float::RmsNorm(s.x.data() + t * e, w.input_norm, e, eps, plus_one,
                              s.h.data() + t * e);
@@ -99,7 +104,7 @@ void Transformer::XnnpackAttentionLayer(int layer, int64_t m, int start, KvCache
   LinearSameInput(ctx, qkv, s.h.data(), m, qkv_out);
   const float* inv_freq = c.layer_sliding[layer] ? tflite_inv_freq_local_.data()
                                                  : tflite_inv_freq_global_.data();
-  ForRowsXnn(ctx, m, [&](int64_t t0, int64_t t1) {
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
     std::vector<float> angles(static_cast<size_t>(d));
     float* const cos = angles.data();
     float* const sin = angles.data() + d / 2;
@@ -125,15 +130,8 @@ void Transformer::XnnpackAttentionLayer(int layer, int64_t m, int start, KvCache
     Attention(layer, m, start, cache, s, ctx);  // not XNNPACK's: its caches are fp32
   }
   Linear(ctx, w.o_proj, s.attn.data(), m, s.proj.data());
-  ForRowsXnn(ctx, m, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      float* o = s.proj.data() + t * e;
-      if (c.sandwich_norms)
-        xnnpack_float::RmsNorm(o, w.post_attention_norm, e, eps, plus_one, o);
-      float* x = s.x.data() + t * e;
-      for (int64_t i = 0; i < e; ++i) x[i] = x[i] + o[i];
-    }
-  });
+  AddSublayerOutput(ctx, m, e, c.sandwich_norms ? w.post_attention_norm : nullptr, eps, plus_one,
+                    s.proj.data(), s.x.data());
 }
 
 void Transformer::XnnpackMlpLayer(int layer, int64_t m, ForwardScratch& s,
@@ -144,14 +142,14 @@ void Transformer::XnnpackMlpLayer(int layer, int64_t m, ForwardScratch& s,
   const float eps = static_cast<float>(c.rms_norm_eps);
   const bool plus_one = c.norm_weight_plus_one;
   const float* pre_norm = c.sandwich_norms ? w.pre_feedforward_norm : w.post_attention_norm;
-  ForRowsXnn(ctx, m, [&](int64_t t0, int64_t t1) {
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t)
       xnnpack_float::RmsNorm(s.x.data() + t * e, pre_norm, e, eps, plus_one, s.h.data() + t * e);
   });
   const Matrix* gate_up[] = {&w.gate_proj, &w.up_proj};
   float* gate_up_out[] = {s.gate.data(), s.up.data()};
   LinearSameInput(ctx, gate_up, s.h.data(), m, gate_up_out);
-  ForRowsXnn(ctx, m, [&](int64_t t0, int64_t t1) {
+  ForRows(ctx, m, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       float* g = s.gate.data() + t * f;
       const float* u = s.up.data() + t * f;
@@ -163,15 +161,8 @@ void Transformer::XnnpackMlpLayer(int layer, int64_t m, ForwardScratch& s,
     }
   });
   Linear(ctx, w.down_proj, s.gate.data(), m, s.proj.data());
-  ForRowsXnn(ctx, m, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      float* o = s.proj.data() + t * e;
-      if (c.sandwich_norms)
-        xnnpack_float::RmsNorm(o, w.post_feedforward_norm, e, eps, plus_one, o);
-      float* x = s.x.data() + t * e;
-      for (int64_t i = 0; i < e; ++i) x[i] = x[i] + o[i];
-    }
-  });
+  AddSublayerOutput(ctx, m, e, c.sandwich_norms ? w.post_feedforward_norm : nullptr, eps, plus_one,
+                    s.proj.data(), s.x.data());
 }
 
 }  // namespace litertlm
