@@ -16,6 +16,7 @@
 #include "kernels/quantize.h"
 #include "util/half.h"
 #include "util/status_macros.h"
+#include "util/text_list.h"
 
 namespace litertlm::format {
 namespace {
@@ -498,12 +499,7 @@ std::string TfliteFamilyNames() {
   for (const ModelFamily& f : ModelFamilies()) {
     if (f.tflite_graph) names.push_back(f.name);
   }
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
-    out += names[i];
-  }
-  return out;
+  return JoinWithAnd(names);
 }
 
 }  // namespace

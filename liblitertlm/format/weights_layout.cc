@@ -4,6 +4,7 @@
 #include <string>
 
 #include "tensor/tensor_view.h"
+#include "util/text_list.h"
 
 namespace litertlm::format {
 namespace {
@@ -75,12 +76,7 @@ std::string PackableFormatNames() {
     const NumberFormat& f = NumberFormatOf(d);
     if (f.packable) names.push_back(f.name);
   }
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
-    out += names[i];
-  }
-  return out;
+  return JoinWithAnd(names);
 }
 
 }  // namespace

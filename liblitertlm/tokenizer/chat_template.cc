@@ -5,6 +5,9 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "util/text_list.h"
 
 namespace litertlm {
 namespace {
@@ -151,13 +154,9 @@ const NativeTemplateFamily* FindNativeFamily(std::string_view jinja) {
 
 // "qwen3, gemma3 and llama3", for messages.
 std::string NativeFamilyNames() {
-  std::string out;
-  const size_t n = std::size(kNativeFamilies);
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0) out += i + 1 == n ? " and " : ", ";
-    out += kNativeFamilies[i].name;
-  }
-  return out;
+  std::vector<std::string_view> names;
+  for (const auto& f : kNativeFamilies) names.push_back(f.name);
+  return JoinWithAnd(names);
 }
 
 }  // namespace
