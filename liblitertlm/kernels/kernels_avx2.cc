@@ -37,24 +37,35 @@ inline __m256i DotI8(__m256i acc, __m256i ax, __m256i x, __m256i w, __m256i ones
   return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x)), ones));
 }
 
-// acc[r] for the 4 rows of the group starting at p (I8Strides s), one activation row x.
-inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, const int8_t* x, int32_t out[4]) {
+// acc[i][r]: the exact int32 dot products of the 4 weight rows of the group starting at p
+// (I8Strides s) with kRows activation rows x + i·ldx. Each weight load serves every activation
+// row: two rows (a decode's 16-bit hi/lo halves, or a prefill's row pair) read the weights once.
+template <int kRows>
+inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, const int8_t* x, int64_t ldx,
+                       int32_t out[kRows][4]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
-                    _mm256_setzero_si256()};
+  __m256i acc[kRows][4];
+  for (int i = 0; i < kRows; ++i)
+    for (int r = 0; r < 4; ++r) acc[i][r] = _mm256_setzero_si256();
   for (int64_t c = 0; c < chunks; ++c, p += s.chunk) {
     for (int h = 0; h < 2; ++h) {
-      __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + c * 64 + h * 32));
-      __m256i ax = _mm256_abs_epi8(xv);
+      __m256i xv[kRows], ax[kRows];
+      for (int i = 0; i < kRows; ++i) {
+        xv[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i * ldx + c * 64 + h * 32));
+        ax[i] = _mm256_abs_epi8(xv[i]);
+      }
       for (int r = 0; r < 4; ++r) {
-        __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + r * s.row + h * 32));
-        acc[r] = DotI8(acc[r], ax, xv, wv, ones);
+        const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + r * s.row + h * 32));
+        for (int i = 0; i < kRows; ++i) acc[i][r] = DotI8(acc[i][r], ax[i], xv[i], wv, ones);
       }
     }
   }
-  for (int r = 0; r < 4; ++r) out[r] = HSum(acc[r]);
+  for (int i = 0; i < kRows; ++i)
+    for (int r = 0; r < 4; ++r) out[i][r] = HSum(acc[i][r]);
 }
 
+// One activation row's results for the group at n: the sums (acc), or y with the optional
+// zero-point correction.
 inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, const int32_t v[4]) {
   const int64_t count = std::min<int64_t>(4, a.w->rows - n);
   for (int64_t r = 0; r < count; ++r) {
@@ -64,6 +75,16 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, const int32_t v[4
       const int32_t acc = a.zero_point != nullptr ? v[r] - a.zero_point[i] * a.w->row_sums[n + r] : v[r];
       a.y[i * a.ldy + n + r] = static_cast<float>(acc) * a.xscale[i] * a.w->scales[n + r];
     }
+  }
+}
+
+// split16: int8 rows 2j (hi) and 2j + 1 (lo) are activation row j's halves; y = the exact
+// 256·hi + lo (int64) · xscale[j] · wscale[n], as LinearI8Dynamic16's own epilogue computes it.
+inline void StoreSplit16(const I8GemmArgs& a, int64_t j, int64_t n, const int32_t hi[4], const int32_t lo[4]) {
+  const int64_t count = std::min<int64_t>(4, a.w->rows - n);
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t q = int64_t{hi[r]} * 256 + lo[r];
+    a.y[j * a.ldy + n + r] = static_cast<float>(q) * a.xscale[j] * a.w->scales[n + r];
   }
 }
 
@@ -77,11 +98,24 @@ void GemmI8(const I8GemmArgs& a) {
   const int64_t nb = std::max<int64_t>(4, (256 * 1024 / (chunks * 64)) / 4 * 4);
   for (int64_t n0 = a.n_begin; n0 < n_end; n0 += nb) {
     const int64_t n1 = std::min(n_end, n0 + nb);
-    for (int64_t i = 0; i < a.m; ++i) {
+    int64_t i = 0;
+    for (; i + 2 <= a.m; i += 2) {
       for (int64_t n = n0; n < n1; n += 4) {
-        int32_t v[4];
-        DotGroupI8(base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, v);
-        StoreI8(a, i, n, v);
+        int32_t v[2][4];
+        DotGroupI8<2>(base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, a.ldx, v);
+        if (a.split16) {
+          StoreSplit16(a, i / 2, n, v[0], v[1]);
+        } else {
+          StoreI8(a, i, n, v[0]);
+          StoreI8(a, i + 1, n, v[1]);
+        }
+      }
+    }
+    for (; i < a.m; ++i) {  // an odd last row (never with split16: m is even there)
+      for (int64_t n = n0; n < n1; n += 4) {
+        int32_t v[1][4];
+        DotGroupI8<1>(base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, a.ldx, v);
+        StoreI8(a, i, n, v[0]);
       }
     }
   }
@@ -288,7 +322,7 @@ const KernelTable& Avx2Kernels() {
   static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
                                     &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
                                     &QuantizeActivationRow,
-                                    &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr,
+                                    &QuantizeActivationRow16, true, nullptr, 0, 0, nullptr, nullptr,
                                     &PrefillAttentionAvx2};
   return table;
 }

@@ -38,10 +38,13 @@ void ExpectClose(Fn fn, Ref ref, const char* name) {
   for (size_t i = 0; i < x.size(); ++i) {
     const double want = ref(static_cast<double>(x[i])) * y[i];
     ASSERT_TRUE(std::isfinite(out[i])) << name << "(" << x[i] << ")";
-    // Relative to max(|want|, 1e-30), with an absolute floor for results near zero.
+    // Relative to max(|want|, 1e-6): an absolute floor for results near zero. The bound is 4e-6:
+    // the fp32 argument of exp (GELU's 1.6·(v + 0.0447·v³), SiLU's −v) carries a rounding of
+    // about |arg|·6e-8, which exp turns into that relative error; at the floor's edge
+    // (gelu_tanh(−4.88), arg ≈ −16) it reaches 2.0e-6.
     const double err = std::fabs(out[i] - want) / std::fmax(std::fabs(want), 1e-6);
     worst = std::fmax(worst, err);
-    ASSERT_LT(err, 2e-6) << name << "(" << x[i] << ") = " << out[i] << ", want " << want;
+    ASSERT_LT(err, 4e-6) << name << "(" << x[i] << ") = " << out[i] << ", want " << want;
   }
   std::printf("%s: max relative error %.3g over %zu inputs\n", name, worst, x.size());
 }

@@ -181,6 +181,9 @@ TEST(Int4Rows16Test, AgreesWithPacked4x64Routes) {
         auto x = RandomVector(static_cast<size_t>(m * k), 13, asymmetric ? 0.4f : 0.0f);
         std::vector<float> ya(static_cast<size_t>(m * n_rows)), yb(ya.size());
         KernelContext ctx(1);
+        // Both layouts on their int8-activation kernels at m > 1 too (hosts without AVX-512 VNNI
+        // would otherwise run the kPacked4x64 prefill as dequantized weights × fp32 activations).
+        ctx.set_int8_gemm_path(KernelContext::Int8GemmPath::kInt8);
         Linear(ctx, a, x.data(), m, ya.data());
         Linear(ctx, b, x.data(), m, yb.data());
         float max_abs = 0.0f;
