@@ -158,7 +158,8 @@ StatusOr<std::vector<std::vector<float>>> ReferenceLogits(
                                              num_threads);
   }
   // A second, independent GGUF source: the one used for writing released its buffers.
-  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(src.path));
+  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf,
+                   GgufWeightSource::Open(src.path, GgufTensorNames));
   return converter::RunPromptsLayerByLayer(src.config, *gguf, gguf.get(), prompts, num_threads);
 }
 
