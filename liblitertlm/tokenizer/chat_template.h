@@ -40,7 +40,7 @@ struct ChatTemplateSource {
   std::string_view jinja;
   std::string_view bos_token;
   std::string_view eos_token;
-  // The clock behind the template's strftime_now (tests fix it).
+  // The clock behind the template's strftime_now (tests fix it; empty: StrftimeNow).
   std::function<std::string(std::string_view format)> strftime_now = &StrftimeNow;
 };
 

@@ -102,7 +102,7 @@ std::unique_ptr<ChatTemplate> CreateLlama3(const ChatTemplateSource& source) {
   }
   std::function<std::string()> date = [] { return std::string(kLlama31Date); };
   if (source.jinja.find("strftime_now") != std::string_view::npos) {
-    date = [now = source.strftime_now] { return now(kDateFormat); };
+    date = [now = source.strftime_now] { return now ? now(kDateFormat) : StrftimeNow(kDateFormat); };
   }
   return std::make_unique<Llama3ChatTemplate>(std::move(bos), std::move(date));
 }
