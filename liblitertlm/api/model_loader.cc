@@ -16,6 +16,7 @@
 #include "kernels/blas.h"
 #include "format/config_parser.h"
 #include "model/loaded_model.h"
+#include "model/tensor_table.h"
 #include "model/tflite_weight_options.h"
 #include "util/cpu_info.h"
 #include "util/status_macros.h"
@@ -148,8 +149,8 @@ StatusOr<std::unique_ptr<Model::Impl>> LoadLitertlm(const std::string& path, con
 }
 
 StatusOr<std::unique_ptr<Model::Impl>> LoadGguf(const std::string& path, const LoadOptions& options) {
-  ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
-  ASSIGN_OR_RETURN(std::string config_json, GgufToHfConfigJson(source->gguf()));
+  ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path, GgufTensorNames));
+  ASSIGN_OR_RETURN(std::string config_json, GgufToHfConfigJson(source->gguf(), GgufTensorNames));
   ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json, path + ":config", TensorCount(*source)));
   WeightLoadOptions weight_options;
   weight_options.reject_non_finite = true;

@@ -14,6 +14,7 @@
 #include "format/model_family.h"
 #include "format/config_parser.h"
 #include "format/tokenizer_config.h"
+#include "model/tensor_table.h"
 #include "util/status_macros.h"
 
 namespace litertlm::converter {
@@ -61,8 +62,8 @@ StatusOr<ConversionSource> OpenCheckpoint(const std::string& path) {
 StatusOr<ConversionSource> OpenGguf(const std::string& path) {
   ConversionSource s;
   s.path = path;
-  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(path));
-  ASSIGN_OR_RETURN(s.config_json, GgufToHfConfigJson(gguf->gguf()));
+  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(path, GgufTensorNames));
+  ASSIGN_OR_RETURN(s.config_json, GgufToHfConfigJson(gguf->gguf(), GgufTensorNames));
   ASSIGN_OR_RETURN(s.config, ParseModelConfig(s.config_json, path + " (config from GGUF metadata)",
                                               static_cast<int64_t>(gguf->TensorNames().size())));
   ASSIGN_OR_RETURN(GgufVocab vocab, ReadGgufVocab(gguf->gguf()));

@@ -158,7 +158,8 @@ StatusOr<std::vector<std::vector<float>>> ReferenceLogits(
                                              num_threads);
   }
   // A second, independent GGUF source: the one used for writing released its buffers.
-  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf, GgufWeightSource::Open(src.path));
+  ASSIGN_OR_RETURN(std::unique_ptr<GgufWeightSource> gguf,
+                   GgufWeightSource::Open(src.path, GgufTensorNames));
   return converter::RunPromptsLayerByLayer(src.config, *gguf, gguf.get(), prompts, num_threads);
 }
 
@@ -261,12 +262,9 @@ StatusOr<litert::lm::proto::LlmMetadata> BuildMetadata(const ConversionSource& s
   m.quantization = QuantizationName(options.quantization);
   m.source_model = options.source_name.empty() ? src.path : options.source_name;
   m.converter_version = std::string("liblitertlm ") + Version();
-  // A Qwen3 template is stored as our own Qwen3 text: Google's LiteRT-LM cannot hold a
-  // conversation with the Hugging Face one (tokenizer/chat_template_qwen3_jinja.cc says why).
-  // Other templates are stored as the checkpoint has them.
-  m.jinja_template = DetectChatTemplateFamily(src.chat_template) == kQwen3TemplateFamily
-                         ? std::string(Qwen3AnswersOnlyJinjaTemplate())
-                         : src.chat_template;
+  // The checkpoint's template, or the text its family stores instead (Qwen3's answers-only one:
+  // Google's LiteRT-LM cannot hold a conversation with the Hugging Face one).
+  m.jinja_template = ConvertedChatTemplate(src.chat_template);
   auto lookup = [&tokenizer](std::string_view text) { return tokenizer.TokenToId(text); };
   m.ids_from_tokenizer = true;
   StatusOr<litert::lm::proto::LlmMetadata> md =

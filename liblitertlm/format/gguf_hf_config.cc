@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "format/gguf_dequant.h"
+#include "format/gguf_weight_source.h"
 #include "format/model_family.h"
 #include "util/status_macros.h"
 
@@ -121,7 +122,6 @@ StatusOr<CommonConfig> ReadCommon(const Meta& m) {
     return InvalidArgumentError(g.origin() + ": neither " + m.Key("vocab_size") +
                                 " nor tokenizer.ggml.tokens gives the vocabulary size");
   }
-  c.tied = g.FindTensor("output.weight") == nullptr;
   if (g.HasKey(m.Key("rope.scaling.type"))) {
     ASSIGN_OR_RETURN(c.rope_type, g.GetString(m.Key("rope.scaling.type")));
     if (c.rope_type != "none") {
@@ -251,20 +251,20 @@ Status WriteGemma3Hparams(const Meta& m, const ModelFamily& family, const Common
 }
 
 // Families without extra keys (Qwen3, Llama): names from the family record, SiLU, no sliding.
-void WriteSiluGatedHparams(const GgufFile& g, const ModelFamily& family, const CommonConfig& c, Writer& w) {
+void WriteSiluGatedHparams(bool attention_bias, const ModelFamily& family, const CommonConfig& c, Writer& w) {
   const std::string arch(family.hf_architectures[0]), type(family.model_types[0]);
   Key(w, "architectures"); w.StartArray(); w.String(arch.c_str()); w.EndArray();
   Key(w, "model_type"); w.String(type.c_str());
   WriteCommon(w, c);
   Key(w, "hidden_act"); w.String("silu");
-  Key(w, "attention_bias"); w.Bool(g.FindTensor("blk.0.attn_q.bias") != nullptr);
+  Key(w, "attention_bias"); w.Bool(attention_bias);
   Key(w, "use_sliding_window"); w.Bool(false);
   Key(w, "sliding_window"); w.Null();
 }
 
 }  // namespace
 
-StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
+StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf, GgufTensorNamer namer) {
   ASSIGN_OR_RETURN(std::string arch, gguf.GetString("general.architecture"));
   const ModelFamily* family = FindFamilyByGgufArchitecture(arch);
   if (family == nullptr) {
@@ -289,6 +289,13 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
   }
   Meta meta(gguf, arch);
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommon(meta));
+  // Whether the file holds a tensor, by its Hugging Face name (the table's GGUF column names it).
+  const std::vector<GgufTensorName> names = namer(*family);
+  auto has_tensor = [&](std::string_view hf_name) {
+    const std::optional<std::string> name = HfToGgufTensorName(names, hf_name);
+    return name && gguf.FindTensor(*name) != nullptr;
+  };
+  common.tied = !has_tensor("lm_head.weight");
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.SetIndent(' ', 2);
@@ -298,7 +305,7 @@ StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf) {
       RETURN_IF_ERROR(WriteGemma3Hparams(meta, *family, common, w));
       break;
     case GgufHparams::kSiluGated:
-      WriteSiluGatedHparams(gguf, *family, common, w);
+      WriteSiluGatedHparams(has_tensor("model.layers.0.self_attn.q_proj.bias"), *family, common, w);
       break;
   }
   if (!freq_factors.empty()) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "format/gguf_reader.h"
+#include "format/gguf_weight_source.h"
 #include "litertlm/status.h"
 
 namespace litertlm {
@@ -25,8 +26,10 @@ namespace litertlm {
 // hidden_act, attention_bias, use_sliding_window (and for llama the same, with LlamaForCausalLM);
 // "rope_freq_factors" (a key of ours, not Hugging Face's) carries a llama file's
 // rope_freqs.weight, llama.cpp's form of Llama 3 rope scaling (inv_freq[i] / factor[i]).
+// tie_word_embeddings and attention_bias say whether the file holds lm_head and a q_proj bias,
+// found by `namer`'s names (model/tensor_table.h GgufTensorNames).
 // Errors name the file and the missing or ill-typed key; UNIMPLEMENTED for another architecture.
-StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf);
+StatusOr<std::string> GgufToHfConfigJson(const GgufFile& gguf, GgufTensorNamer namer);
 
 }  // namespace litertlm
 

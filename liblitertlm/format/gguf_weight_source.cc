@@ -1,7 +1,6 @@
 #include "format/gguf_weight_source.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <utility>
 
@@ -12,76 +11,18 @@
 namespace litertlm {
 namespace {
 
-struct NamePair {
-  std::string_view gguf;
-  std::string_view hf;
-};
-
-constexpr std::array<NamePair, 3> kGlobalNames = {{
-    {"token_embd", "model.embed_tokens"},
-    {"output_norm", "model.norm"},
-    {"output", "lm_head"},
-}};
-
-// Per-layer names shared by gemma3 and qwen3.
-constexpr std::array<NamePair, 10> kLayerNames = {{
-    {"attn_q", "self_attn.q_proj"},
-    {"attn_k", "self_attn.k_proj"},
-    {"attn_v", "self_attn.v_proj"},
-    {"attn_output", "self_attn.o_proj"},
-    {"attn_q_norm", "self_attn.q_norm"},
-    {"attn_k_norm", "self_attn.k_norm"},
-    {"ffn_gate", "mlp.gate_proj"},
-    {"ffn_up", "mlp.up_proj"},
-    {"ffn_down", "mlp.down_proj"},
-    {"attn_norm", "input_layernorm"},
-}};
-
-// Families with four norms per layer ("sandwich" norms, Gemma3); llama.cpp calls the pre-MLP one
-// ffn_norm.
-constexpr std::array<NamePair, 3> kSandwichNormNames = {{
-    {"ffn_norm", "pre_feedforward_layernorm"},
-    {"post_attention_norm", "post_attention_layernorm"},
-    {"post_ffw_norm", "post_feedforward_layernorm"},
-}};
-
-// With two norms per layer (Qwen3, Llama) the single pre-MLP norm is HF's post_attention_layernorm.
-constexpr std::array<NamePair, 1> kTwoNormNames = {{
-    {"ffn_norm", "post_attention_layernorm"},
-}};
-
-template <size_t N>
-std::optional<std::string_view> Lookup(const std::array<NamePair, N>& table, std::string_view k) {
-  for (const NamePair& p : table) {
-    if (p.gguf == k) return p.hf;
-  }
-  return std::nullopt;
-}
-
-// Splits "stem.weight" / "stem.bias" into stem and suffix.
-bool SplitSuffix(std::string_view name, std::string_view* stem, std::string_view* suffix) {
-  for (std::string_view s : {std::string_view(".weight"), std::string_view(".bias")}) {
-    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) {
-      *stem = name.substr(0, name.size() - s.size());
-      *suffix = s;
-      return true;
-    }
-  }
-  return false;
-}
-
-// The layer index of a "blk.N.<rest>" stem, with `rest` set; nullopt otherwise.
-std::optional<int64_t> ParseLayer(std::string_view stem, std::string_view* rest) {
+// The layer index of a "blk.N.<rest>" name, with `rest` set; nullopt otherwise.
+std::optional<int64_t> ParseLayer(std::string_view name, std::string_view* rest) {
   constexpr std::string_view kPrefix = "blk.";
-  if (stem.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  stem.remove_prefix(kPrefix.size());
-  size_t dot = stem.find('.');
+  if (name.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  name.remove_prefix(kPrefix.size());
+  size_t dot = name.find('.');
   if (dot == std::string_view::npos || dot == 0) return std::nullopt;
   int64_t layer = -1;
-  auto [ptr, ec] = std::from_chars(stem.data(), stem.data() + dot, layer);
-  if (ec != std::errc() || ptr != stem.data() + dot || layer < 0) return std::nullopt;
-  if (dot > 1 && stem[0] == '0') return std::nullopt;  // no leading zeros: one name per tensor
-  *rest = stem.substr(dot + 1);
+  auto [ptr, ec] = std::from_chars(name.data(), name.data() + dot, layer);
+  if (ec != std::errc() || ptr != name.data() + dot || layer < 0) return std::nullopt;
+  if (dot > 1 && name[0] == '0') return std::nullopt;  // no leading zeros: one name per tensor
+  *rest = name.substr(dot + 1);
   return layer;
 }
 
@@ -91,32 +32,47 @@ bool IsSupportedGgufArchitecture(std::string_view arch) {
   return FindFamilyByGgufArchitecture(arch) != nullptr;
 }
 
-std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string_view gguf_name) {
-  if (!IsSupportedGgufArchitecture(arch)) return std::nullopt;
-  std::string_view stem, suffix;
-  if (!SplitSuffix(gguf_name, &stem, &suffix)) return std::nullopt;
-  if (std::optional<std::string_view> hf = Lookup(kGlobalNames, stem)) {
-    return std::string(*hf) + std::string(suffix);
-  }
+std::optional<std::string> MapGgufTensorName(std::span<const GgufTensorName> names,
+                                             std::string_view gguf_name) {
   std::string_view rest;
-  std::optional<int64_t> layer = ParseLayer(stem, &rest);
-  if (!layer) return std::nullopt;
-  std::optional<std::string_view> hf = Lookup(kLayerNames, rest);
-  if (!hf) {
-    const bool sandwich = FindFamilyByGgufArchitecture(arch)->sandwich_norms;
-    hf = sandwich ? Lookup(kSandwichNormNames, rest) : Lookup(kTwoNormNames, rest);
+  const std::optional<int64_t> layer = ParseLayer(gguf_name, &rest);
+  for (const GgufTensorName& n : names) {
+    if (!n.per_layer && n.gguf == gguf_name) return std::string(n.hf);
+    if (n.per_layer && layer && n.gguf == rest) {
+      return "model.layers." + std::to_string(*layer) + "." + std::string(n.hf);
+    }
   }
-  if (!hf) return std::nullopt;
-  return "model.layers." + std::to_string(*layer) + "." + std::string(*hf) + std::string(suffix);
+  return std::nullopt;
 }
 
-StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::Open(const std::string& path) {
+std::optional<std::string> HfToGgufTensorName(std::span<const GgufTensorName> names,
+                                              std::string_view hf_name) {
+  constexpr std::string_view kLayers = "model.layers.";
+  std::string_view layer, rest;
+  if (hf_name.starts_with(kLayers)) {
+    rest = hf_name.substr(kLayers.size());
+    const size_t dot = rest.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    layer = rest.substr(0, dot);
+    rest = rest.substr(dot + 1);
+  }
+  for (const GgufTensorName& n : names) {
+    if (!n.per_layer && n.hf == hf_name) return std::string(n.gguf);
+    if (n.per_layer && !layer.empty() && n.hf == rest) {
+      return "blk." + std::string(layer) + "." + std::string(n.gguf);
+    }
+  }
+  return std::nullopt;
+}
+
+StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::Open(const std::string& path,
+                                                                   GgufTensorNamer namer) {
   ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::Open(path));
-  return FromFile(std::move(file));
+  return FromFile(std::move(file), namer);
 }
 
 StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::FromFile(
-    std::unique_ptr<GgufFile> file) {
+    std::unique_ptr<GgufFile> file, GgufTensorNamer namer) {
   const std::string& origin = file->origin();
   ASSIGN_OR_RETURN(std::string arch, file->GetString("general.architecture"));
   if (!IsSupportedGgufArchitecture(arch)) {
@@ -127,6 +83,7 @@ StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::FromFile(
   std::unique_ptr<GgufWeightSource> source(new GgufWeightSource());
   source->arch_ = arch;
   const ModelFamily& family = *FindFamilyByGgufArchitecture(arch);
+  const std::vector<GgufTensorName> names = namer(family);
   source->norms_plus_one_ = family.gguf_norms_plus_one;
   if (family.gguf_qk_rows_permuted) {
     ASSIGN_OR_RETURN(source->q_heads_, file->GetInt(arch + ".attention.head_count"));
@@ -141,14 +98,13 @@ StatusOr<std::unique_ptr<GgufWeightSource>> GgufWeightSource::FromFile(
   for (const GgufTensorInfo& t : file->tensors()) {
     // Not a weight: its rope divisors go into the config (format/gguf_hf_config.h).
     if (family.gguf_rope_freqs && t.name == "rope_freqs.weight") continue;
-    std::optional<std::string> hf = GgufToHfTensorName(arch, t.name);
+    std::optional<std::string> hf = MapGgufTensorName(names, t.name);
     if (!hf) {
       return InvalidArgumentError(origin + ": tensor '" + t.name +
                                   "' has no Hugging Face equivalent for architecture " + arch);
     }
     std::string_view rest;
-    std::string_view stem = std::string_view(t.name).substr(0, t.name.rfind('.'));
-    if (std::optional<int64_t> layer = ParseLayer(stem, &rest); layer && *layer >= block_count) {
+    if (std::optional<int64_t> layer = ParseLayer(t.name, &rest); layer && *layer >= block_count) {
       return InvalidArgumentError(origin + ": tensor '" + t.name + "' names layer " +
                                   std::to_string(*layer) + " but " + arch + ".block_count is " +
                                   std::to_string(block_count));

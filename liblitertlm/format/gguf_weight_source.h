@@ -1,11 +1,12 @@
-// GgufWeightSource: the tensors of a GGUF model (gemma3 or qwen3 architecture) under their
+// GgufWeightSource: the tensors of a GGUF model (gemma3, qwen3 or llama architecture) under their
 // Hugging Face names, dequantized to fp32 and with llama.cpp's layout conventions undone, so the
 // converter can treat a GGUF like a Hugging Face checkpoint.
 //
 // What is undone (facts checked against llama.cpp's convert_hf_to_gguf.py and the real
 // gemma-3-270m Q4_K_M file; see tests/unit/format/gguf_weight_source_test.cc):
-//  - names: "blk.N.attn_q.weight" → "model.layers.N.self_attn.q_proj.weight", etc.
-//    (GgufToHfTensorName below has the full table);
+//  - names: "blk.N.attn_q.weight" → "model.layers.N.self_attn.q_proj.weight", etc. The names are
+//    not listed here: they are a column of the tensor table (model/tensor_table.cc, a layer
+//    above), which hands them down as a GgufTensorNamer;
 //  - dimension order: GGUF lists ne[0] (innermost) first; shapes here are row-major, outermost
 //    first, as in PyTorch. The bytes are already row-major, so no data moves;
 //  - gemma3 RMSNorm weights: the converter stores (1 + w) for every tensor whose HF name ends in
@@ -26,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,28 +38,42 @@
 
 namespace litertlm {
 
-// True for the GGUF `general.architecture` values this module maps ("gemma3", "qwen3").
+struct ModelFamily;
+
+// True for the GGUF `general.architecture` values this module maps ("gemma3", "qwen3", "llama").
 bool IsSupportedGgufArchitecture(std::string_view arch);
 
-// The Hugging Face name of llama.cpp tensor `gguf_name` for architecture `arch`, or nullopt when
-// the name has no equivalent. Table (N = layer index; suffix ".weight" or ".bias" is kept):
-//   token_embd → model.embed_tokens        output_norm → model.norm      output → lm_head
-//   blk.N.attn_q / attn_k / attn_v / attn_output → model.layers.N.self_attn.{q,k,v,o}_proj
-//   blk.N.attn_q_norm / attn_k_norm → model.layers.N.self_attn.{q,k}_norm
-//   blk.N.ffn_gate / ffn_up / ffn_down → model.layers.N.mlp.{gate,up,down}_proj
-//   blk.N.attn_norm → model.layers.N.input_layernorm
-//   blk.N.ffn_norm → pre_feedforward_layernorm (gemma3) | post_attention_layernorm (qwen3)
-//   blk.N.post_attention_norm → post_attention_layernorm (gemma3 only)
-//   blk.N.post_ffw_norm → post_feedforward_layernorm (gemma3 only)
-std::optional<std::string> GgufToHfTensorName(std::string_view arch, std::string_view gguf_name);
+// A tensor's name in llama.cpp's GGUF files and in Hugging Face checkpoints; for a layer's
+// tensor (per_layer) both within the layer: "attn_q.weight" is "blk.<N>.attn_q.weight" and
+// "self_attn.q_proj.weight" is "model.layers.<N>.self_attn.q_proj.weight". The views are of
+// static text (the table's rows).
+struct GgufTensorName {
+  std::string_view gguf;
+  std::string_view hf;
+  bool per_layer = false;
+};
+
+// The names of a family's GGUF tensors (model/tensor_table.h GgufTensorNames: the table's GGUF
+// column). Passed down to this layer, which does not know the table.
+using GgufTensorNamer = std::vector<GgufTensorName> (*)(const ModelFamily& family);
+
+// The Hugging Face name of llama.cpp tensor `gguf_name` under `names`, or nullopt when none of
+// them is it. Layer indices are decimal without leading zeros ("blk.02." is no name).
+std::optional<std::string> MapGgufTensorName(std::span<const GgufTensorName> names,
+                                             std::string_view gguf_name);
+// The reverse: llama.cpp's name of Hugging Face tensor `hf_name` under `names`, or nullopt.
+std::optional<std::string> HfToGgufTensorName(std::span<const GgufTensorName> names,
+                                              std::string_view hf_name);
 
 class GgufWeightSource : public WeightSource {
  public:
   // Opens and validates `path` (GgufFile::Open), then checks the architecture is supported and
-  // that every tensor maps to a Hugging Face name of a layer < block_count. Errors name the file
-  // and the tensor or key.
-  static StatusOr<std::unique_ptr<GgufWeightSource>> Open(const std::string& path);
-  static StatusOr<std::unique_ptr<GgufWeightSource>> FromFile(std::unique_ptr<GgufFile> file);
+  // that every tensor maps, by `namer`'s names for its family, to a Hugging Face name of a
+  // layer < block_count. Errors name the file and the tensor or key.
+  static StatusOr<std::unique_ptr<GgufWeightSource>> Open(const std::string& path,
+                                                          GgufTensorNamer namer);
+  static StatusOr<std::unique_ptr<GgufWeightSource>> FromFile(std::unique_ptr<GgufFile> file,
+                                                              GgufTensorNamer namer);
 
   // Hugging Face names, in file order.
   std::vector<std::string> TensorNames() const override;

@@ -44,7 +44,8 @@ StatusOr<RepoFile> PickLitertlmFile(const RepoListing& listing, const std::strin
 // missing when there is no config.json, no .safetensors or no tokenizer.
 StatusOr<std::vector<RepoFile>> PickCheckpointFiles(const RepoListing& listing);
 
-// True when a config.json's model_type is one the converter handles (qwen3, gemma3_text).
+// True when a config.json's model_type is one the converter handles (the text model_type of a
+// format/model_family.cc row, model_types[0]: qwen3, gemma3_text, llama).
 // INVALID_ARGUMENT naming the type and listing the supported models otherwise.
 Status CheckConvertibleConfig(const std::string& config_json_text, const std::string& repo);
 

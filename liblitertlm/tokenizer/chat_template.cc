@@ -1,8 +1,8 @@
 #include "tokenizer/chat_template.h"
 
-#include <array>
+#include <algorithm>
 #include <cstdint>
-#include <iterator>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,57 +11,6 @@
 
 namespace litertlm {
 namespace {
-
-// Strings every template of a family contains (all must occur). They pin down the behaviours the
-// native renderers implement, so a look-alike template with different logic is not taken for it.
-constexpr std::array<std::string_view, 5> kQwen3Markers = {
-    "<|im_start|>",
-    "</think>",
-    "last_query_index",
-    "enable_thinking is defined and enable_thinking is false",
-    "<think>\\n\\n</think>\\n\\n",
-};
-constexpr std::array<std::string_view, 5> kGemma3Markers = {
-    "<start_of_turn>",
-    "bos_token",
-    "first_user_prefix",
-    "Conversation roles must alternate user/assistant/user/assistant/...",
-    "| trim",
-};
-
-// Llama 3.0 instruct. Llama 3.1+ templates hold these too, plus the dated system block
-// (kLlama31Markers); 3.2 dates it with strftime_now.
-constexpr std::array<std::string_view, 5> kLlama3Markers = {
-    "<|start_header_id|>",
-    "<|end_header_id|>",
-    "<|eot_id|>",
-    "bos_token",
-    "| trim",
-};
-constexpr std::array<std::string_view, 5> kLlama31Markers = {
-    "Cutting Knowledge Date: December 2023\\n",
-    "Today Date: ",
-    "date_string",
-    "system_message",
-    "messages[1:]",
-};
-constexpr std::string_view kLlama31FixedDate = "26 Jul 2024";
-
-template <size_t N>
-bool ContainsAny(std::string_view text, const std::array<std::string_view, N>& markers) {
-  for (std::string_view m : markers) {
-    if (text.find(m) != std::string_view::npos) return true;
-  }
-  return false;
-}
-
-template <size_t N>
-bool ContainsAll(std::string_view text, const std::array<std::string_view, N>& markers) {
-  for (std::string_view m : markers) {
-    if (text.find(m) == std::string_view::npos) return false;
-  }
-  return true;
-}
 
 bool IsPySpace(uint32_t cp) {
   if (cp <= 0x20) return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20);
@@ -99,86 +48,92 @@ size_t DecodeUtf8(std::string_view s, size_t pos, uint32_t* cp) {
   return len;
 }
 
-}  // namespace
-
-namespace {
-
-bool IsQwen3(std::string_view jinja) {
-  return jinja == Qwen3AnswersOnlyJinjaTemplate() || ContainsAll(jinja, kQwen3Markers);
+// The registered rows, sorted by family name. A function-local static, so rows registered
+// from other files' static initialisers find it constructed whatever the initialisation order.
+std::vector<ChatTemplateRenderer>& Registry() {
+  static std::vector<ChatTemplateRenderer> rows;
+  return rows;
 }
 
-std::unique_ptr<ChatTemplate> CreateQwen3(std::string_view jinja, std::string_view /*bos_token*/) {
-  return NewQwen3ChatTemplate(jinja == Qwen3AnswersOnlyJinjaTemplate() ? Qwen3History::kAnswersOnly
-                                                                        : Qwen3History::kHuggingFace);
-}
-
-bool IsGemma3(std::string_view jinja) { return ContainsAll(jinja, kGemma3Markers); }
-
-std::unique_ptr<ChatTemplate> CreateGemma3(std::string_view /*jinja*/, std::string_view bos_token) {
-  return NewGemma3ChatTemplate(std::string(bos_token));
-}
-
-// Llama 3.0, or 3.1+ with the whole dated system block (a partial one is neither).
-bool IsLlama3(std::string_view jinja) {
-  return ContainsAll(jinja, kLlama3Markers) &&
-         (ContainsAll(jinja, kLlama31Markers) || !ContainsAny(jinja, kLlama31Markers));
-}
-
-std::unique_ptr<ChatTemplate> CreateLlama3(std::string_view jinja, std::string_view bos_token) {
-  if (!ContainsAll(jinja, kLlama31Markers)) return NewLlama3ChatTemplate(std::string(bos_token));
-  if (jinja.find("strftime_now") != std::string_view::npos)
-    return NewDatedLlama3ChatTemplate(std::string(bos_token), &LocalDateForChatTemplate);
-  return NewDatedLlama3ChatTemplate(std::string(bos_token), [] { return std::string(kLlama31FixedDate); });
-}
-
-// A template family rendered natively: how its Jinja text is recognised and its renderer built.
-struct NativeTemplateFamily {
-  std::string_view name;  // what the renderer's family() returns
-  bool (*matches)(std::string_view jinja);
-  std::unique_ptr<ChatTemplate> (*create)(std::string_view jinja, std::string_view bos_token);
-};
-
-// Tried in this order; a new family is a row here and its renderer file.
-constexpr NativeTemplateFamily kNativeFamilies[] = {
-    {kQwen3TemplateFamily, IsQwen3, CreateQwen3},
-    {kGemma3TemplateFamily, IsGemma3, CreateGemma3},
-    {kLlama3TemplateFamily, IsLlama3, CreateLlama3},
-};
-
-const NativeTemplateFamily* FindNativeFamily(std::string_view jinja) {
-  for (const NativeTemplateFamily& f : kNativeFamilies) {
-    if (f.matches(jinja)) return &f;
+const ChatTemplateRenderer* FindRenderer(std::string_view jinja) {
+  for (const ChatTemplateRenderer& r : ChatTemplateRenderers()) {
+    if (r.matches(jinja)) return &r;
   }
   return nullptr;
 }
 
-// "qwen3, gemma3 and llama3", for messages.
-std::string NativeFamilyNames() {
+// "gemma3, llama3 and qwen3", for messages.
+std::string RendererNames() {
   std::vector<std::string_view> names;
-  for (const auto& f : kNativeFamilies) names.push_back(f.name);
+  for (const ChatTemplateRenderer& r : ChatTemplateRenderers()) names.push_back(r.family);
   return JoinWithAnd(names);
 }
 
 }  // namespace
 
+ChatTemplateRegistration::ChatTemplateRegistration(const ChatTemplateRenderer& renderer) {
+  std::vector<ChatTemplateRenderer>& rows = Registry();
+  auto by_name = [](std::string_view name, const ChatTemplateRenderer& r) { return name < r.family; };
+  rows.insert(std::upper_bound(rows.begin(), rows.end(), renderer.family, by_name), renderer);
+}
+
+std::span<const ChatTemplateRenderer> ChatTemplateRenderers() { return Registry(); }
+
+bool ContainsAllOf(std::string_view text, std::span<const std::string_view> markers) {
+  for (std::string_view m : markers) {
+    if (text.find(m) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+bool ContainsAnyOf(std::string_view text, std::span<const std::string_view> markers) {
+  for (std::string_view m : markers) {
+    if (text.find(m) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string StrftimeNow(std::string_view format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  const std::string fmt(format);
+  char buf[128];
+  const size_t n = std::strftime(buf, sizeof(buf), fmt.c_str(), &local);
+  return std::string(buf, n);
+}
+
 std::optional<std::string_view> DetectChatTemplateFamily(std::string_view jinja_template) {
-  const NativeTemplateFamily* family = FindNativeFamily(jinja_template);
-  if (family == nullptr) return std::nullopt;
-  return family->name;
+  const ChatTemplateRenderer* renderer = FindRenderer(jinja_template);
+  if (renderer == nullptr) return std::nullopt;
+  return renderer->family;
+}
+
+StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(const ChatTemplateSource& source) {
+  if (source.jinja.empty()) return InvalidArgumentError("chat_template: the template is empty");
+  const ChatTemplateRenderer* renderer = FindRenderer(source.jinja);
+  if (renderer == nullptr) {
+    return UnimplementedError(
+        "chat_template: unsupported chat template (liblitertlm renders the " + RendererNames() +
+        " template families natively and found none's markers); use prompt templates "
+        "(e.g. --no-chat-template) for this model");
+  }
+  return renderer->create(source);
 }
 
 StatusOr<std::unique_ptr<ChatTemplate>> CreateChatTemplate(std::string_view jinja_template,
                                                            std::string_view bos_token,
-                                                           std::string_view /*eos_token*/) {
-  if (jinja_template.empty()) return InvalidArgumentError("chat_template: the template is empty");
-  const NativeTemplateFamily* family = FindNativeFamily(jinja_template);
-  if (family == nullptr) {
-    return UnimplementedError(
-        "chat_template: unsupported chat template (liblitertlm renders the " + NativeFamilyNames() +
-        " template families natively and found none's markers); use prompt templates "
-        "(e.g. --no-chat-template) for this model");
+                                                           std::string_view eos_token) {
+  return CreateChatTemplate(
+      ChatTemplateSource{.jinja = jinja_template, .bos_token = bos_token, .eos_token = eos_token});
+}
+
+std::string ConvertedChatTemplate(std::string_view jinja_template) {
+  const ChatTemplateRenderer* renderer = FindRenderer(jinja_template);
+  if (renderer != nullptr && renderer->converted_template != nullptr) {
+    return std::string(renderer->converted_template());
   }
-  return family->create(jinja_template, bos_token);
+  return std::string(jinja_template);
 }
 
 std::string_view PyStrip(std::string_view s) {

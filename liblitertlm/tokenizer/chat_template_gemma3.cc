@@ -3,6 +3,7 @@
 // statement: `{{ bos_token }}`, system folding into the first turn, strict user/model alternation,
 // `assistant` → `model`, `| trim` (Python str.strip) on each turn's content (not on the system
 // prefix).
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,11 +13,22 @@
 namespace litertlm {
 namespace {
 
+constexpr std::string_view kFamily = "gemma3";
+
+// Strings every Gemma3 template contains (chat_template.h: ChatTemplateRenderer::matches).
+constexpr std::array<std::string_view, 5> kMarkers = {
+    "<start_of_turn>",
+    "bos_token",
+    "first_user_prefix",
+    "Conversation roles must alternate user/assistant/user/assistant/...",
+    "| trim",
+};
+
 class Gemma3ChatTemplate final : public ChatTemplate {
  public:
   explicit Gemma3ChatTemplate(std::string bos_token) : bos_token_(std::move(bos_token)) {}
 
-  std::string_view family() const override { return kGemma3TemplateFamily; }
+  std::string_view family() const override { return kFamily; }
   bool writes_bos() const override { return !bos_token_.empty(); }
 
   StatusOr<std::string> Render(std::span<const Message> messages,
@@ -55,10 +67,16 @@ class Gemma3ChatTemplate final : public ChatTemplate {
   std::string bos_token_;
 };
 
-}  // namespace
+bool IsGemma3(std::string_view jinja) { return ContainsAllOf(jinja, kMarkers); }
 
-std::unique_ptr<ChatTemplate> NewGemma3ChatTemplate(std::string bos_token) {
-  return std::make_unique<Gemma3ChatTemplate>(std::move(bos_token));
+std::unique_ptr<ChatTemplate> CreateGemma3(const ChatTemplateSource& source) {
+  return std::make_unique<Gemma3ChatTemplate>(std::string(source.bos_token));
 }
+
+const ChatTemplateRegistration kRegistration({.family = kFamily,
+                                              .matches = IsGemma3,
+                                              .create = CreateGemma3});
+
+}  // namespace
 
 }  // namespace litertlm

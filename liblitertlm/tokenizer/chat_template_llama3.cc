@@ -8,7 +8,7 @@
 //    December 2023\nToday Date: {date}\n\n" + the leading system message's content | trim, then
 //    the other messages as above. {date} is "26 Jul 2024" (3.1) or, when the template calls
 //    strftime_now (3.2), today's local date as "%d %b %Y", as transformers renders it.
-#include <ctime>
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +18,29 @@
 
 namespace litertlm {
 namespace {
+
+constexpr std::string_view kFamily = "llama3";
+
+// Strings every Llama 3 template contains (chat_template.h: ChatTemplateRenderer::matches):
+// Llama 3.0 instruct's. Llama 3.1+ templates hold these too, plus the dated system block
+// (kDatedMarkers); 3.2 dates it with strftime_now.
+constexpr std::array<std::string_view, 5> kMarkers = {
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "bos_token",
+    "| trim",
+};
+constexpr std::array<std::string_view, 5> kDatedMarkers = {
+    "Cutting Knowledge Date: December 2023\\n",
+    "Today Date: ",
+    "date_string",
+    "system_message",
+    "messages[1:]",
+};
+// Llama 3.1's date_string (its template has no strftime_now); 3.2's is strftime_now(kDateFormat).
+constexpr std::string_view kLlama31Date = "26 Jul 2024";
+constexpr std::string_view kDateFormat = "%d %b %Y";
 
 void AppendTurn(std::string_view role, std::string_view content, std::string* out) {
   *out += "<|start_header_id|>";
@@ -34,7 +57,7 @@ class Llama3ChatTemplate final : public ChatTemplate {
   Llama3ChatTemplate(std::string bos_token, std::function<std::string()> date)
       : bos_token_(std::move(bos_token)), date_(std::move(date)) {}
 
-  std::string_view family() const override { return kLlama3TemplateFamily; }
+  std::string_view family() const override { return kFamily; }
   bool writes_bos() const override { return !bos_token_.empty(); }
 
   StatusOr<std::string> Render(std::span<const Message> messages,
@@ -66,24 +89,28 @@ class Llama3ChatTemplate final : public ChatTemplate {
   std::function<std::string()> date_;
 };
 
+// Llama 3.0, or 3.1+ with the whole dated system block (a partial one is neither).
+bool IsLlama3(std::string_view jinja) {
+  return ContainsAllOf(jinja, kMarkers) &&
+         (ContainsAllOf(jinja, kDatedMarkers) || !ContainsAnyOf(jinja, kDatedMarkers));
+}
+
+std::unique_ptr<ChatTemplate> CreateLlama3(const ChatTemplateSource& source) {
+  std::string bos(source.bos_token);
+  if (!ContainsAllOf(source.jinja, kDatedMarkers)) {
+    return std::make_unique<Llama3ChatTemplate>(std::move(bos), nullptr);
+  }
+  std::function<std::string()> date = [] { return std::string(kLlama31Date); };
+  if (source.jinja.find("strftime_now") != std::string_view::npos) {
+    date = [now = source.strftime_now] { return now ? now(kDateFormat) : StrftimeNow(kDateFormat); };
+  }
+  return std::make_unique<Llama3ChatTemplate>(std::move(bos), std::move(date));
+}
+
+const ChatTemplateRegistration kRegistration({.family = kFamily,
+                                              .matches = IsLlama3,
+                                              .create = CreateLlama3});
+
 }  // namespace
-
-std::unique_ptr<ChatTemplate> NewLlama3ChatTemplate(std::string bos_token) {
-  return std::make_unique<Llama3ChatTemplate>(std::move(bos_token), nullptr);
-}
-
-std::unique_ptr<ChatTemplate> NewDatedLlama3ChatTemplate(std::string bos_token,
-                                                         std::function<std::string()> date) {
-  return std::make_unique<Llama3ChatTemplate>(std::move(bos_token), std::move(date));
-}
-
-std::string LocalDateForChatTemplate() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char buf[32];
-  const size_t n = std::strftime(buf, sizeof(buf), "%d %b %Y", &local);
-  return std::string(buf, n);
-}
 
 }  // namespace litertlm

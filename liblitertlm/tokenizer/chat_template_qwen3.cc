@@ -3,6 +3,7 @@
 // Each step below mirrors one statement of the Jinja source. With Qwen3History::kAnswersOnly it
 // renders the template the converter writes (chat_template_qwen3_jinja.cc) instead, which differs
 // only in writing every assistant turn as its answer alone.
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,6 +12,24 @@
 
 namespace litertlm {
 namespace {
+
+constexpr std::string_view kFamily = "qwen3";
+
+// Strings every Qwen3 template contains (chat_template.h: ChatTemplateRenderer::matches).
+constexpr std::array<std::string_view, 5> kMarkers = {
+    "<|im_start|>",
+    "</think>",
+    "last_query_index",
+    "enable_thinking is defined and enable_thinking is false",
+    "<think>\\n\\n</think>\\n\\n",
+};
+
+// How assistant turns are written. kHuggingFace: as the Hugging Face template (those after the
+// last user query keep their reasoning in a <think> block, the last one always gets one).
+// kAnswersOnly: every assistant turn as its answer alone, the rule of the template the converter
+// writes (Qwen3AnswersOnlyJinjaTemplate); both agree on every assistant turn before the last
+// user query.
+enum class Qwen3History { kHuggingFace, kAnswersOnly };
 
 constexpr std::string_view kThinkOpen = "<think>";
 constexpr std::string_view kThinkClose = "</think>";
@@ -48,7 +67,7 @@ void SplitReasoning(std::string_view text, std::string_view* reasoning, std::str
 class Qwen3ChatTemplate final : public ChatTemplate {
  public:
   explicit Qwen3ChatTemplate(Qwen3History history) : history_(history) {}
-  std::string_view family() const override { return kQwen3TemplateFamily; }
+  std::string_view family() const override { return kFamily; }
   bool writes_bos() const override { return false; }
 
   StatusOr<std::string> Render(std::span<const Message> messages,
@@ -108,10 +127,23 @@ class Qwen3ChatTemplate final : public ChatTemplate {
   Qwen3History history_;
 };
 
-}  // namespace
-
-std::unique_ptr<ChatTemplate> NewQwen3ChatTemplate(Qwen3History history) {
-  return std::make_unique<Qwen3ChatTemplate>(history);
+bool IsQwen3(std::string_view jinja) {
+  return jinja == Qwen3AnswersOnlyJinjaTemplate() || ContainsAllOf(jinja, kMarkers);
 }
+
+std::unique_ptr<ChatTemplate> CreateQwen3(const ChatTemplateSource& source) {
+  return std::make_unique<Qwen3ChatTemplate>(source.jinja == Qwen3AnswersOnlyJinjaTemplate()
+                                                 ? Qwen3History::kAnswersOnly
+                                                 : Qwen3History::kHuggingFace);
+}
+
+// A Qwen3 file stores our answers-only text: Google's LiteRT-LM cannot hold a conversation with
+// the Hugging Face one (chat_template_qwen3_jinja.cc says why).
+const ChatTemplateRegistration kRegistration({.family = kFamily,
+                                              .matches = IsQwen3,
+                                              .create = CreateQwen3,
+                                              .converted_template = Qwen3AnswersOnlyJinjaTemplate});
+
+}  // namespace
 
 }  // namespace litertlm

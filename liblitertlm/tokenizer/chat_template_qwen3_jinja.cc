@@ -15,7 +15,7 @@
 // is a tool result (<tool_response>...</tool_response>), where Hugging Face keeps the reasoning
 // of the assistant turns since the last real user turn. tests/google_runtime checks this in
 // LiteRT-LM against the transformers references of tests/golden/chat/. Our engine renders files
-// carrying this text by the same rule (NewQwen3ChatTemplate(Qwen3History::kAnswersOnly)).
+// carrying this text by the same rule (chat_template_qwen3.cc, Qwen3History::kAnswersOnly).
 #include <string_view>
 
 #include "tokenizer/chat_template.h"

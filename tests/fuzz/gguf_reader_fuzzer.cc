@@ -13,6 +13,7 @@
 #include "format/gguf_reader.h"
 #include "format/gguf_vocab.h"
 #include "format/gguf_weight_source.h"
+#include "model/tensor_table.h"
 
 namespace {
 
@@ -29,7 +30,7 @@ void ExerciseMetadata(const litertlm::GgufFile& g) {
     (void)g.GetBoolArray(kv.key);
   }
   (void)litertlm::ReadGgufVocab(g);
-  (void)litertlm::GgufToHfConfigJson(g);
+  (void)litertlm::GgufToHfConfigJson(g, litertlm::GgufTensorNames);
 }
 
 void ExerciseTensors(const litertlm::GgufFile& g) {
@@ -50,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!file.ok()) return 0;
   ExerciseMetadata(**file);
   ExerciseTensors(**file);
-  auto source = litertlm::GgufWeightSource::FromFile(std::move(file).value());
+  auto source = litertlm::GgufWeightSource::FromFile(std::move(file).value(), litertlm::GgufTensorNames);
   if (!source.ok()) return 0;
   for (const std::string& name : (*source)->TensorNames()) {
     const litertlm::GgufTensorInfo* t = (*source)->SourceTensor(name);

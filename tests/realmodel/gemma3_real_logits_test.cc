@@ -21,6 +21,7 @@
 #include "model/loaded_model.h"
 #include "format/gguf_hf_config.h"
 #include "format/gguf_weight_source.h"
+#include "model/tensor_table.h"
 #include "litertlm/converter.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
@@ -69,8 +70,8 @@ std::vector<RefPrompt> LoadReference() {
 }
 
 StatusOr<std::shared_ptr<const Model>> LoadFp32FromGguf(const std::string& path) {
-  ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path));
-  ASSIGN_OR_RETURN(std::string json, GgufToHfConfigJson(source->gguf()));
+  ASSIGN_OR_RETURN(auto source, GgufWeightSource::Open(path, GgufTensorNames));
+  ASSIGN_OR_RETURN(std::string json, GgufToHfConfigJson(source->gguf(), GgufTensorNames));
   ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(json, path));
   ASSIGN_OR_RETURN(auto impl, BuildModelImpl(std::move(config), std::move(source), path, {}));
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));

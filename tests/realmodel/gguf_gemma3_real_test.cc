@@ -15,6 +15,7 @@
 #include "format/gguf_hf_config.h"
 #include "format/gguf_vocab.h"
 #include "format/gguf_weight_source.h"
+#include "model/tensor_table.h"
 #include "unit/test_util.h"
 #include "util/json.h"
 
@@ -28,7 +29,7 @@ class Gemma3GgufTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string path = testing::PathSetting("LITERTLM_GEMMA3_GGUF", LITERTLM_GEMMA3_GGUF_DEFAULT);
-    auto s = GgufWeightSource::Open(path);
+    auto s = GgufWeightSource::Open(path, GgufTensorNames);
     if (!s.ok()) {
       error_ = s.status().ToString() +
                " (run through ctest -L realmodel, whose fixture assembles it; needs "
@@ -97,7 +98,7 @@ TEST_F(Gemma3GgufTest, EveryTensorMapsWithGemma3Shapes) {
 }
 
 TEST_F(Gemma3GgufTest, ConfigMatchesGemma3_270m) {
-  auto json = GgufToHfConfigJson(source_->gguf());
+  auto json = GgufToHfConfigJson(source_->gguf(), GgufTensorNames);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   auto doc = ParseJson(*json, "config.json");
   ASSERT_TRUE(doc.ok());
@@ -254,7 +255,7 @@ TEST_F(Gemma3GgufTest, MatchesTransformersGgufImport) {
   EXPECT_EQ(compared, 236);
 
   // transformers' config from the same metadata (non-null fields), compared as float32 values.
-  auto json = GgufToHfConfigJson(source_->gguf());
+  auto json = GgufToHfConfigJson(source_->gguf(), GgufTensorNames);
   ASSERT_TRUE(json.ok());
   auto ours = ParseJson(*json, "config.json");
   ASSERT_TRUE(ours.ok());

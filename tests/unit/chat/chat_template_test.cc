@@ -1,12 +1,14 @@
 // Chat templates: byte-identical to transformers' apply_chat_template on the references in
 // tests/golden/chat/chat_template_reference.json (made by tests/tools/make_chat_references.py from
 // the real tokenizer_config.json files in $LITERTLM_SHARED_DIR/fixtures/tokenizers).
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -119,15 +121,15 @@ void CheckFamily(const std::string& family, std::string_view expected_family,
 }
 
 TEST(ChatTemplateReferenceTest, Qwen3MatchesTransformers) {
-  CheckFamily("qwen3", kQwen3TemplateFamily);
+  CheckFamily("qwen3", "qwen3");
 }
 
 TEST(ChatTemplateReferenceTest, Gemma3MatchesTransformers) {
-  CheckFamily("gemma3", kGemma3TemplateFamily);
+  CheckFamily("gemma3", "gemma3");
 }
 
 TEST(ChatTemplateReferenceTest, Llama3MatchesTransformers) {
-  CheckFamily("llama3", kLlama3TemplateFamily);
+  CheckFamily("llama3", "llama3");
 }
 
 // The 3.2 template dates its system turn with strftime_now (today): the references record the
@@ -136,21 +138,35 @@ TEST(ChatTemplateReferenceTest, Llama32MatchesTransformers) {
   auto doc = ParseJsonFile(GoldenDir() + "/chat/chat_template_reference.json");
   ASSERT_TRUE(doc.ok());
   const std::string date = (**doc)["families"]["llama3_2"]["date_string"].GetString();
-  CheckFamily("llama3_2", kLlama3TemplateFamily,
-              NewDatedLlama3ChatTemplate("<|begin_of_text|>", [date] { return date; }));
+  std::string config32 = ReadFile(TokenizerConfigPath("llama3_2"));
+  auto doc32 = ParseJson(config32, "llama3_2");
+  ASSERT_TRUE(doc32.ok());
+  const std::string jinja32 = (**doc32)["chat_template"].GetString();
+  std::vector<std::string> formats_asked;
+  auto fixed = CreateChatTemplate({.jinja = jinja32,
+                                   .bos_token = "<|begin_of_text|>",
+                                   .strftime_now = [date, &formats_asked](std::string_view format) {
+                                     formats_asked.emplace_back(format);
+                                     return date;
+                                   }});
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  CheckFamily("llama3_2", "llama3", std::move(fixed).value());
+  // It asks transformers' strftime_now for the date as the template does: strftime_now("%d %b %Y").
+  ASSERT_FALSE(formats_asked.empty());
+  for (const std::string& f : formats_asked) EXPECT_EQ(f, "%d %b %Y");
   // Read from its tokenizer_config.json, the same template is recognised and dated today.
   auto real = LoadRealTemplate("llama3_2");
   ASSERT_NE(real, nullptr);
-  EXPECT_EQ(real->family(), kLlama3TemplateFamily);
+  EXPECT_EQ(real->family(), "llama3");
   EXPECT_TRUE(real->writes_bos());
   std::vector<Message> chat = {{Role::kUser, "Hi"}};
   auto text = real->Render(chat);
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(*text, "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
-                   "Cutting Knowledge Date: December 2023\nToday Date: " + LocalDateForChatTemplate() +
+                   "Cutting Knowledge Date: December 2023\nToday Date: " + StrftimeNow("%d %b %Y") +
                    "\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
                    "<|start_header_id|>assistant<|end_header_id|>\n\n");
-  EXPECT_EQ(LocalDateForChatTemplate().size(), 11u);  // "07 Dec 2026"
+  EXPECT_EQ(StrftimeNow("%d %b %Y").size(), 11u);  // "07 Dec 2026"
   // Llama 3.1's template has no strftime_now: its date is fixed.
   std::string tmpl31 = ReadFile(TokenizerConfigPath("llama3_2"));
   auto cfg = ParseJson(tmpl31, "cfg");
@@ -192,7 +208,7 @@ bool HasAssistantAfterLastQuery(const std::vector<Message>& messages) {
 TEST(ChatTemplateTest, Qwen3AnswersOnlyTemplateOfConvertedFiles) {
   auto tmpl = ChatTemplate::Create(Qwen3AnswersOnlyJinjaTemplate(), "", "<|im_end|>");
   ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
-  EXPECT_EQ((*tmpl)->family(), kQwen3TemplateFamily);
+  EXPECT_EQ((*tmpl)->family(), "qwen3");
   EXPECT_FALSE((*tmpl)->writes_bos());
   auto hf = LoadRealTemplate("qwen3");
   ASSERT_NE(hf, nullptr);
@@ -241,7 +257,7 @@ TEST(ChatTemplateTest, Llama3WritesBosAndDatedVariantIsNotTakenForIt) {
   std::string dated = std::string("{{- \"Cutting Knowledge Date: December 2023\\n\" }}") +
                       (**doc)["chat_template"].GetString();
   EXPECT_EQ(DetectChatTemplateFamily(dated), std::nullopt);
-  EXPECT_EQ(DetectChatTemplateFamily((**doc)["chat_template"].GetString()), kLlama3TemplateFamily);
+  EXPECT_EQ(DetectChatTemplateFamily((**doc)["chat_template"].GetString()), "llama3");
 }
 
 TEST(ChatTemplateTest, Gemma3WritesBosQwen3DoesNot) {
@@ -310,7 +326,7 @@ TEST(ChatTemplateTest, FromTokenizerConfigForms) {
   d.Accept(w);
   auto tmpl = ChatTemplate::FromTokenizerConfig(buf.GetString(), "list.json");
   ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
-  EXPECT_EQ((*tmpl)->family(), kQwen3TemplateFamily);
+  EXPECT_EQ((*tmpl)->family(), "qwen3");
 
   auto missing = ChatTemplate::FromTokenizerConfig("{\"bos_token\": null}", "cfg.json");
   ASSERT_FALSE(missing.ok());
@@ -322,6 +338,72 @@ TEST(ChatTemplateTest, FromTokenizerConfigForms) {
   auto wrong_type = ChatTemplate::FromTokenizerConfig("{\"chat_template\": 3}", "t.json");
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_NE(wrong_type.status().message().find("chat_template"), std::string::npos);
+}
+
+std::string JinjaOf(const std::string& family) {
+  const std::string path = TokenizerConfigPath(family);
+  auto doc = ParseJson(ReadFile(path), path);
+  EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+  if (!doc.ok()) return "";
+  return (**doc)["chat_template"].GetString();
+}
+
+// Each renderer file registers its row from a static initialiser (chat_template.h); an object
+// left out of the link, or a row lost or registered twice, fails here.
+TEST(ChatTemplateRegistryTest, EveryFamilyIsRegisteredOnceAndTriedInNameOrder) {
+  std::vector<std::string_view> names;
+  for (const ChatTemplateRenderer& r : ChatTemplateRenderers()) {
+    EXPECT_NE(r.matches, nullptr) << r.family;
+    EXPECT_NE(r.create, nullptr) << r.family;
+    names.push_back(r.family);
+  }
+  for (std::string_view known : {"qwen3", "gemma3", "llama3"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), known), names.end()) << known << " is not registered";
+  }
+  EXPECT_EQ(std::find(names.begin(), names.end(), kPromptTemplatesFamily), names.end());
+  // Strictly increasing: sorted (detection order does not depend on the link order) and unique.
+  for (size_t i = 1; i < names.size(); ++i) EXPECT_LT(names[i - 1], names[i]);
+}
+
+// Every reference template is claimed by exactly one row (so detection does not depend on the
+// order rows are tried in), the expected one, whose renderer reports that name.
+TEST(ChatTemplateRegistryTest, EachReferenceTemplateMatchesExactlyItsFamily) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {JinjaOf("qwen3"), "qwen3"},   {std::string(Qwen3AnswersOnlyJinjaTemplate()), "qwen3"},
+      {JinjaOf("gemma3"), "gemma3"}, {JinjaOf("llama3"), "llama3"},
+      {JinjaOf("llama3_2"), "llama3"},
+  };
+  for (const auto& [jinja, family] : cases) {
+    ASSERT_FALSE(jinja.empty()) << family;
+    std::vector<std::string_view> matched;
+    for (const ChatTemplateRenderer& r : ChatTemplateRenderers()) {
+      if (r.matches(jinja)) matched.push_back(r.family);
+    }
+    ASSERT_EQ(matched.size(), 1u) << family;
+    EXPECT_EQ(matched[0], family);
+    EXPECT_EQ(DetectChatTemplateFamily(jinja), family);
+    auto tmpl = CreateChatTemplate(jinja, "<s>", "</s>");
+    ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
+    EXPECT_EQ((*tmpl)->family(), family);
+  }
+  // The message for an unknown template names every registered family.
+  auto unknown = CreateChatTemplate("{{ messages }}", "", "");
+  ASSERT_FALSE(unknown.ok());
+  for (const ChatTemplateRenderer& r : ChatTemplateRenderers()) {
+    EXPECT_NE(unknown.status().message().find(r.family), std::string::npos) << r.family;
+  }
+}
+
+// What the converter stores: Qwen3's answers-only text for a Qwen3 template, any other
+// template (known or not) as it is.
+TEST(ChatTemplateRegistryTest, ConvertedChatTemplate) {
+  EXPECT_EQ(ConvertedChatTemplate(JinjaOf("qwen3")), Qwen3AnswersOnlyJinjaTemplate());
+  EXPECT_EQ(ConvertedChatTemplate(Qwen3AnswersOnlyJinjaTemplate()), Qwen3AnswersOnlyJinjaTemplate());
+  const std::string gemma = JinjaOf("gemma3");
+  EXPECT_EQ(ConvertedChatTemplate(gemma), gemma);
+  const std::string llama = JinjaOf("llama3");
+  EXPECT_EQ(ConvertedChatTemplate(llama), llama);
+  EXPECT_EQ(ConvertedChatTemplate("{{ messages }}"), "{{ messages }}");
 }
 
 TEST(PromptTemplatesTest, ChatMLMatchesQwen3WithoutThinking) {

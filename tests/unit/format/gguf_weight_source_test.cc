@@ -12,6 +12,7 @@
 
 #include "format/gguf_hf_config.h"
 #include "format/gguf_vocab.h"
+#include "model/tensor_table.h"
 #include "unit/format/gguf_test_util.h"
 #include "util/half.h"
 #include "util/json.h"
@@ -89,7 +90,7 @@ GgufBuilder TinyModel(const std::string& arch, int layers) {
 }
 
 StatusOr<std::unique_ptr<GgufWeightSource>> OpenBuilt(const GgufBuilder& b, const std::string& name) {
-  return GgufWeightSource::Open(testing::WriteTempFile(name, b.Build()));
+  return GgufWeightSource::Open(testing::WriteTempFile(name, b.Build()), GgufTensorNames);
 }
 
 std::vector<float> Floats(const TensorView& v) {
@@ -214,7 +215,7 @@ TEST(GgufWeightSourceTest, UnsupportedQuantTypeNamesTensor) {
 TEST(GgufHfConfigTest, Gemma3Config) {
   auto f = GgufFile::Open(testing::WriteTempFile("cfg_gemma3.gguf", TinyModel("gemma3", 7).Build()));
   ASSERT_TRUE(f.ok());
-  auto json = GgufToHfConfigJson(**f);
+  auto json = GgufToHfConfigJson(**f, GgufTensorNames);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   auto doc = ParseJson(*json, "config.json");
   ASSERT_TRUE(doc.ok()) << *json;
@@ -256,7 +257,7 @@ TEST(GgufHfConfigTest, Gemma3PatternArrayAndScaling) {
   b.AddF32("gemma3.rope.freq_base_swa", 20000.0f);
   auto f = GgufFile::Open(testing::WriteTempFile("cfg_gemma3b.gguf", b.Build()));
   ASSERT_TRUE(f.ok());
-  auto json = GgufToHfConfigJson(**f);
+  auto json = GgufToHfConfigJson(**f, GgufTensorNames);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   auto doc = ParseJson(*json, "config.json");
   const rapidjson::Value& c = **doc;
@@ -273,7 +274,7 @@ TEST(GgufHfConfigTest, Qwen3ConfigAndErrors) {
   b.AddF32Tensor("output.weight", {kHidden, kVocab}, Ramp(kHidden * kVocab, 0));
   auto f = GgufFile::Open(testing::WriteTempFile("cfg_qwen3.gguf", b.Build()));
   ASSERT_TRUE(f.ok());
-  auto json = GgufToHfConfigJson(**f);
+  auto json = GgufToHfConfigJson(**f, GgufTensorNames);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   auto doc = ParseJson(*json, "config.json");
   const rapidjson::Value& c = **doc;
@@ -283,13 +284,24 @@ TEST(GgufHfConfigTest, Qwen3ConfigAndErrors) {
   EXPECT_FALSE(c["tie_word_embeddings"].GetBool());
   EXPECT_FALSE(c["attention_bias"].GetBool());
   EXPECT_EQ(c["head_dim"].GetInt(), kHeadDim);
+  // A q_proj bias in layer 0 (llama.cpp's blk.0.attn_q.bias) makes the config's attention_bias.
+  GgufBuilder biased = TinyModel("qwen3", 1);
+  biased.AddF32Tensor("blk.0.attn_q.bias", {kHeads * kHeadDim}, Ramp(kHeads * kHeadDim, 0));
+  auto fb = GgufFile::Open(testing::WriteTempFile("cfg_qwen3_bias.gguf", biased.Build()));
+  ASSERT_TRUE(fb.ok());
+  auto biased_json = GgufToHfConfigJson(**fb, GgufTensorNames);
+  ASSERT_TRUE(biased_json.ok()) << biased_json.status().ToString();
+  auto biased_doc = ParseJson(*biased_json, "config.json");
+  ASSERT_TRUE(biased_doc.ok());
+  EXPECT_TRUE((**biased_doc)["attention_bias"].GetBool());
+  EXPECT_TRUE((**biased_doc)["tie_word_embeddings"].GetBool());
 
   GgufBuilder bad;
   bad.AddString("general.architecture", "qwen3");
   bad.AddU32("qwen3.embedding_length", 64);
   auto g = GgufFile::Open(testing::WriteTempFile("cfg_bad.gguf", bad.Build()));
   ASSERT_TRUE(g.ok());
-  Status s = GgufToHfConfigJson(**g).status();
+  Status s = GgufToHfConfigJson(**g, GgufTensorNames).status();
   EXPECT_THAT(s.message(), HasSubstr("cfg_bad.gguf: no metadata key 'qwen3.feed_forward_length'"));
   GgufBuilder huge;
   huge.AddString("general.architecture", "gemma3");
@@ -299,12 +311,12 @@ TEST(GgufHfConfigTest, Qwen3ConfigAndErrors) {
   huge.AddU32("gemma3.attention.head_count", 2);
   auto hf = GgufFile::Open(testing::WriteTempFile("cfg_huge.gguf", huge.Build()));
   ASSERT_TRUE(hf.ok());
-  EXPECT_THAT(GgufToHfConfigJson(**hf).status().message(),
+  EXPECT_THAT(GgufToHfConfigJson(**hf, GgufTensorNames).status().message(),
               HasSubstr("'gemma3.block_count' is 4000000000, more than 65536 layers"));
   GgufBuilder typed = TinyModel("qwen3", 1);
   typed.AddString("qwen3.vocab_size", "many");
   auto h = GgufFile::Open(testing::WriteTempFile("cfg_typed.gguf", typed.Build()));
-  EXPECT_THAT(GgufToHfConfigJson(**h).status().message(),
+  EXPECT_THAT(GgufToHfConfigJson(**h, GgufTensorNames).status().message(),
               HasSubstr("'qwen3.vocab_size' has type string, expected an integer"));
 }
 
@@ -371,7 +383,7 @@ namespace {
 // gemma3 model (tests/tools/make_gguf_fixtures.py): an independent writer for the whole path.
 TEST(GgufWeightSourceTest, OpensFileWrittenByGgufPy) {
   std::string path = testing::GoldenPath("gguf/tiny_gemma3.gguf");
-  auto src = GgufWeightSource::Open(path);
+  auto src = GgufWeightSource::Open(path, GgufTensorNames);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
   const GgufWeightSource& s = **src;
   EXPECT_EQ(s.TensorNames().size(), 15u);
@@ -404,7 +416,7 @@ TEST(GgufWeightSourceTest, OpensFileWrittenByGgufPy) {
       ASSERT_EQ(bits & 0xffffu, 0u) << name << " value " << v;
     }
   }
-  auto json = GgufToHfConfigJson(s.gguf());
+  auto json = GgufToHfConfigJson(s.gguf(), GgufTensorNames);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   auto doc = ParseJson(*json, "config.json");
   ASSERT_TRUE(doc.ok());
@@ -467,7 +479,7 @@ TEST(GgufLlamaTest, QueryKeyRowsAreUnpermutedPerHead) {
 TEST(GgufLlamaTest, ConfigAndRopeFactorsTensor) {
   auto f = GgufFile::Open(testing::WriteTempFile("cfg_llama.gguf", TinyModel("llama", 1).Build()));
   ASSERT_TRUE(f.ok());
-  auto json = GgufToHfConfigJson(**f);
+  auto json = GgufToHfConfigJson(**f, GgufTensorNames);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   auto doc = ParseJson(*json, "config.json");
   const rapidjson::Value& c = **doc;
@@ -482,13 +494,13 @@ TEST(GgufLlamaTest, ConfigAndRopeFactorsTensor) {
   const std::string path = testing::WriteTempFile("cfg_llama_freqs.gguf", scaled.Build());
   auto g = GgufFile::Open(path);
   ASSERT_TRUE(g.ok());
-  auto scaled_json = GgufToHfConfigJson(**g);
+  auto scaled_json = GgufToHfConfigJson(**g, GgufTensorNames);
   ASSERT_TRUE(scaled_json.ok()) << scaled_json.status().ToString();
   auto scaled_doc = ParseJson(*scaled_json, "config.json");
   const rapidjson::Value& factors = (**scaled_doc)["rope_freq_factors"];
   ASSERT_EQ(factors.Size(), static_cast<unsigned>(kHeadDim / 2));
   for (int i = 0; i < kHeadDim / 2; ++i) EXPECT_EQ(factors[i].GetDouble(), 1.0 + 0.5 * i);
-  auto src = GgufWeightSource::Open(path);
+  auto src = GgufWeightSource::Open(path, GgufTensorNames);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
   for (const std::string& name : (*src)->TensorNames()) EXPECT_EQ(name.find("rope"), std::string::npos);
   // Other families have no such tensor: refused, not ignored.
@@ -496,7 +508,7 @@ TEST(GgufLlamaTest, ConfigAndRopeFactorsTensor) {
   gemma.AddF32Tensor("rope_freqs.weight", {kHeadDim / 2}, Ramp(kHeadDim / 2, 1.0f));
   auto gg = GgufFile::Open(testing::WriteTempFile("cfg_gemma_freqs.gguf", gemma.Build()));
   ASSERT_TRUE(gg.ok());
-  Status s = GgufToHfConfigJson(**gg).status();
+  Status s = GgufToHfConfigJson(**gg, GgufTensorNames).status();
   EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
   EXPECT_THAT(s.message(), HasSubstr("cfg_gemma_freqs.gguf: tensor 'rope_freqs.weight'"));
 }

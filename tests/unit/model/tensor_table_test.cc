@@ -6,9 +6,12 @@
 
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "format/config_parser.h"
 #include "format/hf_checkpoint.h"
+#include "format/model_family.h"
 #include "unit/test_util.h"
 
 namespace litertlm {
@@ -60,6 +63,51 @@ TEST(TensorTableTest, ExpectedTensorsFollowTheTraits) {
   EXPECT_EQ(all[9].name, "model.layers.0.self_attn.q_norm.weight");
   EXPECT_EQ(all[9].shape, (std::vector<int64_t>{4}));
   EXPECT_EQ(all.back().name, "model.norm.weight");
+}
+
+// The GGUF column: for every GGUF family, each tensor its models can have has one llama.cpp
+// name, no two tensors share one, and MapGgufTensorName (what GgufWeightSource::Open uses) turns
+// each back into the Hugging Face name ExpectedTensors lists (and HfToGgufTensorName, what the
+// GGUF config reader asks for lm_head and the q_proj bias, turns that into the llama.cpp name).
+TEST(TensorTableTest, GgufNamesAreAColumnOfTheTable) {
+  ModelConfig c;
+  c.vocab_size = 10;
+  c.hidden_size = 8;
+  c.intermediate_size = 12;
+  c.num_layers = 1;
+  c.num_heads = 4;
+  c.num_kv_heads = 2;
+  c.head_dim = 4;
+  c.attention_bias = c.qk_norm = true;
+  int families = 0;
+  for (const ModelFamily& family : ModelFamilies()) {
+    if (family.gguf_architecture.empty()) continue;
+    ++families;
+    const std::vector<GgufTensorName> names = GgufTensorNames(family);
+    std::set<std::pair<bool, std::string>> gguf_seen;
+    for (const GgufTensorName& n : names) {
+      EXPECT_TRUE(gguf_seen.insert({n.per_layer, std::string(n.gguf)}).second) << family.name << " " << n.gguf;
+    }
+    c.sandwich_norms = family.sandwich_norms;
+    for (const TensorSpec& spec : ExpectedTensors(c)) {
+      int found = 0;
+      for (const GgufTensorName& n : names) {
+        const std::string gguf = n.per_layer ? "blk.0." + std::string(n.gguf) : std::string(n.gguf);
+        if (MapGgufTensorName(names, gguf) != spec.name) continue;
+        ++found;
+        EXPECT_EQ(GgufToHfTensorName(family.gguf_architecture, gguf), spec.name);
+        EXPECT_EQ(HfToGgufTensorName(names, spec.name), gguf);
+      }
+      EXPECT_EQ(found, 1) << family.name << " " << spec.name;
+    }
+  }
+  EXPECT_GE(families, 3);
+  // The one name that depends on the family: llama.cpp's ffn_norm.
+  const std::vector<GgufTensorName> gemma = GgufTensorNames(*FindFamilyByGgufArchitecture("gemma3"));
+  const std::vector<GgufTensorName> llama = GgufTensorNames(*FindFamilyByGgufArchitecture("llama"));
+  EXPECT_EQ(MapGgufTensorName(gemma, "blk.0.ffn_norm.weight"), "model.layers.0.pre_feedforward_layernorm.weight");
+  EXPECT_EQ(MapGgufTensorName(llama, "blk.0.ffn_norm.weight"), "model.layers.0.post_attention_layernorm.weight");
+  EXPECT_EQ(MapGgufTensorName(llama, "blk.0.post_attention_norm.weight"), std::nullopt);
 }
 
 // The loader fills exactly the slots of the rows the config has.
