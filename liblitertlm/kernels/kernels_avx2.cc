@@ -40,6 +40,8 @@ inline __m256i DotI8(__m256i acc, __m256i ax, __m256i x, __m256i w, __m256i ones
 // acc[i][r]: the exact int32 dot products of the 4 weight rows of the group starting at p
 // (I8Strides s) with kRows activation rows x + i·ldx. Each weight load serves every activation
 // row: two rows (a decode's 16-bit hi/lo halves, or a prefill's row pair) read the weights once.
+constexpr int64_t kPrefetchGroups = 2;
+
 template <int kRows>
 inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, const int8_t* x, int64_t ldx,
                        int32_t out[kRows][4]) {
@@ -47,7 +49,13 @@ inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, con
   __m256i acc[kRows][4];
   for (int i = 0; i < kRows; ++i)
     for (int r = 0; r < 4; ++r) acc[i][r] = _mm256_setzero_si256();
-  for (int64_t c = 0; c < chunks; ++c, p += s.chunk) {
+  // The group kPrefetchGroups ahead is fetched while this one is multiplied, one cache line per
+  // weight row per chunk (prefetches never fault, so past the matrix's end is harmless). A
+  // decode streams every weight once: without it, a row-major TFLite matrix (4 rows K bytes
+  // apart, K often only 10 cache lines) keeps the hardware prefetcher from running ahead.
+  const uint8_t* ahead = p + kPrefetchGroups * s.group;
+  for (int64_t c = 0; c < chunks; ++c, p += s.chunk, ahead += s.chunk) {
+    for (int r = 0; r < 4; ++r) _mm_prefetch(reinterpret_cast<const char*>(ahead + r * s.row), _MM_HINT_T0);
     for (int h = 0; h < 2; ++h) {
       __m256i xv[kRows], ax[kRows];
       for (int i = 0; i < kRows; ++i) {
