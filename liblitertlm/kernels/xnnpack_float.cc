@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <string_view>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -22,8 +21,8 @@
 namespace litertlm::xnnpack_float {
 namespace {
 
-constexpr int kLanes = 16;      // one __m512 of floats
-constexpr int kAvxLanes = 8;    // one __m256
+constexpr int kLanes = 16;    // one __m512 of floats
+constexpr int kAvxLanes = 8;  // one __m256
 
 // XNNPACK's xnn_reduce_add_f32 for AVX (AVX-512's is kept consistent with it) over `lanes`
 // (16 or 8) values: fold the upper half onto the lower one down to 4 lanes, then (0 + 2, 1 + 3),
@@ -59,25 +58,32 @@ __attribute__((target("avx"))) float RsqrtEstimate(float x) {
 }
 #endif
 
-bool HostHas(const char* feature) {
+// The CPU features XNNPACK's x86 hardware config reads for the kernels of this file.
+struct Features {
+  bool avx = false, avx2 = false, fma = false, avx512f = false;
+};
+
+const Features& HostFeatures() {
+  static const Features features = [] {
+    Features f;
 #if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (std::string_view(feature) == "avx512f") return __builtin_cpu_supports("avx512f");
-  if (std::string_view(feature) == "avx2") return __builtin_cpu_supports("avx2");
-  if (std::string_view(feature) == "fma") return __builtin_cpu_supports("fma");
-  if (std::string_view(feature) == "avx") return __builtin_cpu_supports("avx");
+    __builtin_cpu_init();
+    f.avx = __builtin_cpu_supports("avx");
+    f.avx2 = __builtin_cpu_supports("avx2");
+    f.fma = __builtin_cpu_supports("fma");
+    f.avx512f = __builtin_cpu_supports("avx512f");
 #endif
-  (void)feature;
-  return false;
+    return f;
+  }();
+  return features;
 }
 
 }  // namespace
 
 KernelSet HostKernelSet() {
-  static const KernelSet set = HostHas("avx512f")                   ? KernelSet::kAvx512
-                               : HostHas("avx2") && HostHas("fma") ? KernelSet::kAvx2
-                                                                   : KernelSet::kNone;
-  return set;
+  const Features& f = HostFeatures();
+  if (f.avx512f) return KernelSet::kAvx512;
+  return f.avx2 && f.fma ? KernelSet::kAvx2 : KernelSet::kNone;
 }
 
 const char* KernelSetName(KernelSet set) {
@@ -90,10 +96,9 @@ const char* KernelSetName(KernelSet set) {
 }
 
 bool HostCanRun(KernelSet set) {
-  static const bool avx512f = HostHas("avx512f"), avx = HostHas("avx");
   switch (set) {
-    case KernelSet::kAvx512: return avx512f;
-    case KernelSet::kAvx2: return avx;
+    case KernelSet::kAvx512: return HostFeatures().avx512f;
+    case KernelSet::kAvx2: return HostFeatures().avx;
     case KernelSet::kNone: break;
   }
   return true;
@@ -101,7 +106,8 @@ bool HostCanRun(KernelSet set) {
 
 namespace {
 
-// f32-rsum2 avx512f u64_acc4 (L = 16, fused) or avx u32_acc4 (L = 8, unfused): the header.
+// Σ x·x of f32-rsum2 avx512f u64_acc4 (L = 16, fused) or avx u32_acc4 (L = 8, unfused), as
+// xnnpack_float.h MeanOfSquares describes.
 template <int L, bool kFused>
 float SumOfSquares(const float* x, int64_t n) {
   const auto step = [](float v, float acc) { return kFused ? std::fma(v, v, acc) : v * v + acc; };
