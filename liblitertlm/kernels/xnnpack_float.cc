@@ -21,15 +21,18 @@
 namespace litertlm::xnnpack_float {
 namespace {
 
-constexpr int kLanes = 16;  // one __m512 of floats
+constexpr int kLanes = 16;    // one __m512 of floats
+constexpr int kAvxLanes = 8;  // one __m256
 
-// XNNPACK's xnn_reduce_add_f32 for AVX-512 (kept consistent with its AVX version): the two
-// 256-bit halves, then the two 128-bit halves, then (0 + 2, 1 + 3), then their sum.
-float ReduceAdd(const float* a) {
-  float b[8], c[4];
-  for (int i = 0; i < 8; ++i) b[i] = a[i] + a[i + 8];
-  for (int i = 0; i < 4; ++i) c[i] = b[i] + b[i + 4];
-  const float d0 = c[0] + c[2], d1 = c[1] + c[3];
+// XNNPACK's xnn_reduce_add_f32 for AVX (AVX-512's is kept consistent with it) over `lanes`
+// (16 or 8) values: fold the upper half onto the lower one down to 4 lanes, then (0 + 2, 1 + 3),
+// then their sum.
+float ReduceAdd(const float* a, int lanes) {
+  float b[kLanes];
+  std::copy(a, a + lanes, b);
+  for (int half = lanes / 2; half >= 4; half /= 2)
+    for (int i = 0; i < half; ++i) b[i] = b[i] + b[i + half];
+  const float d0 = b[0] + b[2], d1 = b[1] + b[3];
   return d0 + d1;
 }
 
@@ -45,50 +48,105 @@ __attribute__((target("avx512f"))) float Rsqrt14(float x) {
   _mm512_store_ps(y, _mm512_maskz_rsqrt14_ps(0xFFFF, _mm512_set1_ps(x)));
   return y[0];
 }
+
+// The 256-bit vrsqrtps XNNPACK's avx kernel runs (the 128-bit form is the same estimate, but
+// this is the instruction itself).
+__attribute__((target("avx"))) float RsqrtEstimate(float x) {
+  alignas(32) float y[8];
+  _mm256_store_ps(y, _mm256_rsqrt_ps(_mm256_set1_ps(x)));
+  return y[0];
+}
 #endif
+
+// The CPU features XNNPACK's x86 hardware config reads for the kernels of this file.
+struct Features {
+  bool avx = false, avx2 = false, fma = false, avx512f = false;
+};
+
+const Features& HostFeatures() {
+  static const Features features = [] {
+    Features f;
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    f.avx = __builtin_cpu_supports("avx");
+    f.avx2 = __builtin_cpu_supports("avx2");
+    f.fma = __builtin_cpu_supports("fma");
+    f.avx512f = __builtin_cpu_supports("avx512f");
+#endif
+    return f;
+  }();
+  return features;
+}
 
 }  // namespace
 
-bool HostHasRsqrt14() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-#else
-  return false;
-#endif
+KernelSet HostKernelSet() {
+  const Features& f = HostFeatures();
+  if (f.avx512f) return KernelSet::kAvx512;
+  return f.avx2 && f.fma ? KernelSet::kAvx2 : KernelSet::kNone;
 }
 
-float MeanOfSquares(const float* x, int64_t n) {
-  float acc[4][kLanes] = {};
+const char* KernelSetName(KernelSet set) {
+  switch (set) {
+    case KernelSet::kAvx512: return "avx512";
+    case KernelSet::kAvx2: return "avx2";
+    case KernelSet::kNone: break;
+  }
+  return "none";
+}
+
+bool HostCanRun(KernelSet set) {
+  switch (set) {
+    case KernelSet::kAvx512: return HostFeatures().avx512f;
+    case KernelSet::kAvx2: return HostFeatures().avx;
+    case KernelSet::kNone: break;
+  }
+  return true;
+}
+
+namespace {
+
+// Σ x·x of f32-rsum2 avx512f u64_acc4 (L = 16, fused) or avx u32_acc4 (L = 8, unfused), as
+// xnnpack_float.h MeanOfSquares describes.
+template <int L, bool kFused>
+float SumOfSquares(const float* x, int64_t n) {
+  const auto step = [](float v, float acc) { return kFused ? std::fma(v, v, acc) : v * v + acc; };
+  float acc[4][L] = {};
   int64_t i = 0;
-  for (; n - i >= 4 * kLanes; i += 4 * kLanes) {
+  for (; n - i >= 4 * L; i += 4 * L) {
     for (int a = 0; a < 4; ++a)
-      for (int l = 0; l < kLanes; ++l) {
-        const float v = x[i + a * kLanes + l];
-        acc[a][l] = std::fma(v, v, acc[a][l]);
-      }
+      for (int l = 0; l < L; ++l) acc[a][l] = step(x[i + a * L + l], acc[a][l]);
   }
-  for (int a = 0; a < 3 && n - i >= kLanes; ++a, i += kLanes) {  // up to three 16-value steps
-    for (int l = 0; l < kLanes; ++l) acc[a][l] = std::fma(x[i + l], x[i + l], acc[a][l]);
+  for (int a = 0; a < 3 && n - i >= L; ++a, i += L) {  // up to three L-value steps
+    for (int l = 0; l < L; ++l) acc[a][l] = step(x[i + l], acc[a][l]);
   }
-  for (int l = 0; l < kLanes; ++l) {
+  for (int l = 0; l < L; ++l) {
     acc[0][l] += acc[2][l];
     acc[1][l] += acc[3][l];
     acc[0][l] += acc[1][l];
   }
   if (i < n) {  // the masked tail load: zeros in the other lanes
-    for (int l = 0; l < kLanes; ++l) {
+    for (int l = 0; l < L; ++l) {
       const float v = i + l < n ? x[i + l] : 0.0f;
-      acc[0][l] = std::fma(v, v, acc[0][l]);
+      acc[0][l] = step(v, acc[0][l]);
     }
   }
-  return 0.0f + ReduceAdd(acc[0]) * (1.0f / static_cast<float>(n));
+  return ReduceAdd(acc[0], L);
 }
 
-float Rsqrt(float x) {
+}  // namespace
+
+float MeanOfSquares(const float* x, int64_t n, KernelSet set) {
+  const float sum = set == KernelSet::kAvx512 ? SumOfSquares<kLanes, true>(x, n)
+                                              : SumOfSquares<kAvxLanes, false>(x, n);
+  return 0.0f + sum * (1.0f / static_cast<float>(n));
+}
+
+float Rsqrt(float x, KernelSet set) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (HostHasRsqrt14()) {
-    float y = Rsqrt14(x);
+  const bool rsqrt14 = set == KernelSet::kAvx512 && HostCanRun(KernelSet::kAvx512);
+  if (rsqrt14 || HostCanRun(KernelSet::kAvx2)) {
+    float y = rsqrt14 ? Rsqrt14(x) : RsqrtEstimate(x);
     const float t1 = y * y;
     const float t2 = x * t1;
     const float t3 = t2 - 1.0f;
@@ -101,9 +159,10 @@ float Rsqrt(float x) {
   return 1.0f / std::sqrt(x);
 }
 
-void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out) {
-  const float mean = MeanOfSquares(x, n);
-  const float r = Rsqrt(mean + eps);
+void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out,
+             KernelSet set) {
+  const float mean = MeanOfSquares(x, n, set);
+  const float r = Rsqrt(mean + eps, set);
   for (int64_t j = 0; j < n; ++j) {
     const float normed = x[j] * r;
     out[j] = normed * (plus_one ? 1.0f + w[j] : w[j]);
@@ -207,7 +266,10 @@ constexpr float kSigmoidTable[32] = {
 
 }  // namespace
 
-float Sigmoid(float x) {
+namespace {
+
+// f32-vsigmoid avx512f rr2_lut32_p2_perm2_scalef_div.
+float SigmoidAvx512(float x) {
   const uint32_t bits = std::bit_cast<uint32_t>(x);
   const float z = std::bit_cast<float>(bits | 0x80000000u);  // −|x|
   float n = std::fma(z, 0x1.715476p0f, 0x1.800000p18f);
@@ -224,9 +286,38 @@ float Sigmoid(float x) {
   return (bits & 0x80000000u) == 0 ? 1.0f - f : f;
 }
 
-void SiluMul(float* g, const float* u, int64_t n) {
+// f32-vsigmoid avx2 rr1_p5_div: e = exp(z), z = −|x|, as s · (1 + t·p(t)) with n = round(z·log2 e)
+// by the magic-bias addition, s = 2^n from n's bits, t = z − n·ln 2 (one constant); σ(−|x|) =
+// e / (e + 1), zero below the denormal cutoff; σ(x) = 1 − that for x ≥ 0 (by x's sign bit).
+float SigmoidAvx2(float x) {
+  constexpr float kMagicBias = 0x1.8000FEp23f;
+  const uint32_t bits = std::bit_cast<uint32_t>(x);
+  const float z = std::bit_cast<float>(bits | 0x80000000u);
+  float n = std::fma(z, 0x1.715476p0f, kMagicBias);
+  const float s = std::bit_cast<float>(std::bit_cast<uint32_t>(n) << 23);
+  n = n - kMagicBias;
+  float t = std::fma(n, -0x1.62E430p-1f, z);
+  float p = std::fma(0x1.0F9F9Cp-7f, t, 0x1.573A1Ap-5f);
+  p = std::fma(p, t, 0x1.555A80p-3f);
+  p = std::fma(p, t, 0x1.FFFDC6p-2f);
+  p = std::fma(p, t, 0x1.FFFFF6p-1f);
+  t = t * s;
+  const float e = std::fma(t, p, s);
+  const float d = e + 1.0f;
+  float f = e / d;
+  if (z < -0x1.5D589Ep+6f) f = 0.0f;
+  return (bits & 0x80000000u) == 0 ? 1.0f - f : f;
+}
+
+}  // namespace
+
+float Sigmoid(float x, KernelSet set) {
+  return set == KernelSet::kAvx512 ? SigmoidAvx512(x) : SigmoidAvx2(x);
+}
+
+void SiluMul(float* g, const float* u, int64_t n, KernelSet set) {
   for (int64_t i = 0; i < n; ++i) {
-    const float s = Sigmoid(g[i]);
+    const float s = Sigmoid(g[i], set);
     const float a = g[i] * s;
     g[i] = a * u[i];
   }
@@ -257,7 +348,8 @@ void SoftCap(float* x, int64_t n, float cap) {
 
 namespace {
 
-// exp(x − max) of f32-raddstoreexpminusmax avx512f rr2_p5 for one value.
+// exp(x − max) of f32-raddstoreexpminusmax rr2_p5 (avx512f and avx2: the same steps) for one
+// value.
 float ExpMinusMax(float in, float max) {
   const float x = in - max;
   float n = std::fma(x, 0x1.715476p+0f, 0x1.8000FEp23f);
@@ -276,38 +368,46 @@ float ExpMinusMax(float in, float max) {
 
 }  // namespace
 
-void Softmax(float* x, int64_t n) {
+namespace {
+
+// f32-raddstoreexpminusmax rr2_p5 u(4L)_acc2 with L lanes: 4L-value steps add their four L-lane
+// vectors to acc0, acc1, acc0, acc1; then acc0 += acc1; L-value steps and the masked tail (only
+// its lanes stored and added) go into acc0; the horizontal sum by halves.
+template <int L>
+float StoreExpMinusMaxAndSum(float* x, int64_t n, float max) {
+  float acc0[L] = {}, acc1[L] = {};
+  int64_t i = 0;
+  for (; n - i >= 4 * L; i += 4 * L) {
+    for (int64_t j = i; j < i + 4 * L; ++j) x[j] = ExpMinusMax(x[j], max);
+    for (int l = 0; l < L; ++l) {
+      acc0[l] += x[i + l];
+      acc1[l] += x[i + L + l];
+      acc0[l] += x[i + 2 * L + l];
+      acc1[l] += x[i + 3 * L + l];
+    }
+  }
+  for (int l = 0; l < L; ++l) acc0[l] += acc1[l];
+  for (; n - i >= L; i += L) {
+    for (int l = 0; l < L; ++l) {
+      x[i + l] = ExpMinusMax(x[i + l], max);
+      acc0[l] += x[i + l];
+    }
+  }
+  for (int l = 0; i + l < n; ++l) {
+    x[i + l] = ExpMinusMax(x[i + l], max);
+    acc0[l] += x[i + l];
+  }
+  return ReduceAdd(acc0, L);
+}
+
+}  // namespace
+
+void Softmax(float* x, int64_t n, KernelSet set) {
   float max = x[0];
   for (int64_t i = 1; i < n; ++i) max = std::max(max, x[i]);
-  // Accumulators: 64-value steps put lanes 0–15 and 32–47 into acc0, 16–31 and 48–63 into acc1;
-  // then acc0 += acc1; 16-value steps and the masked tail go into the sum.
-  float acc0[kLanes] = {}, acc1[kLanes] = {};
-  int64_t i = 0;
-  for (; n - i >= 4 * kLanes; i += 4 * kLanes) {
-    for (int64_t j = i; j < i + 4 * kLanes; ++j) x[j] = ExpMinusMax(x[j], max);
-    // The adds in the kernel's order: acc0 += f0, acc1 += f1, acc0 += f2, acc1 += f3.
-    for (int l = 0; l < kLanes; ++l) {
-      acc0[l] += x[i + l];
-      acc1[l] += x[i + kLanes + l];
-      acc0[l] += x[i + 2 * kLanes + l];
-      acc1[l] += x[i + 3 * kLanes + l];
-    }
-  }
-  for (int l = 0; l < kLanes; ++l) acc0[l] += acc1[l];
-  for (; n - i >= kLanes; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) {
-      x[i + l] = ExpMinusMax(x[i + l], max);
-      acc0[l] += x[i + l];
-    }
-  }
-  if (i < n) {
-    // The masked tail: only its lanes are stored and added (_mm512_mask_add_ps).
-    for (int l = 0; i + l < n; ++l) {
-      x[i + l] = ExpMinusMax(x[i + l], max);
-      acc0[l] += x[i + l];
-    }
-  }
-  const float sum = ReduceAdd(acc0);  // _mm512_reduce_add_ps: the same halving tree
+  // avx512f u64_acc2 or avx2 u32_acc2 (the same exp; _mm512_reduce_add_ps is the same tree).
+  const float sum = set == KernelSet::kAvx512 ? StoreExpMinusMaxAndSum<kLanes>(x, n, max)
+                                              : StoreExpMinusMaxAndSum<kAvxLanes>(x, n, max);
   const float scale = 1.0f / sum;
   for (int64_t j = 0; j < n; ++j) x[j] = x[j] * scale;
 }

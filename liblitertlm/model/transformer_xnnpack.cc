@@ -14,8 +14,10 @@
 // whenever L is a multiple of 64, as the default 1,280 is; other lengths can differ in the last
 // bit). The final norm and soft-cap are in Transformer::Logits.
 // Not XNNPACK's: exact GELU (erf) and non-fp32 KV caches use the default kernels (neither occurs
-// in the writer's Qwen 3 / Gemma 3 files with the default fp32 cache); on hosts without AVX-512
-// XNNPACK picks other kernels, which are not reproduced.
+// in the writer's Qwen 3 / Gemma 3 files with the default fp32 cache). XNNPACK's kernels differ
+// by CPU: the AVX-512 and the AVX2/FMA3 ones are reproduced (xnnpack_float::HostKernelSet picks
+// as XNNPACK does); CPUs with neither (SSE or plain AVX only), and first-generation Zen, whose
+// f32-gemm chains run k in another order, are not.
 #include <algorithm>
 #include <cmath>
 #include <limits>

@@ -3,15 +3,19 @@
 
 Builds one-op (or one-subgraph) TFLite models with the ops the LLM graph of
 liblitertlm/format/tflite_llm_writer.cc uses outside its int8 FULLY_CONNECTEDs -- the
-odml.rms_norm decomposition (MUL, MEAN, ADD, RSQRT, MUL, MUL), SIN, COS, GELU(approximate),
-LOGISTIC, SOFTMAX, BATCH_MATMUL(adj_y), TANH and the final soft-cap (DIV, TANH, MUL) -- runs them with ai_edge_litert's interpreter (TFLite with
-its default XNNPACK delegate, 1 thread: Google's runtime) and writes the outputs as little-endian
-float32 files into tests/golden/xnnpack_float/. The inputs are exactly representable values from
-the generator below (XnnInputs in the test builds the same ones), except the SIN/COS angles, which
-are written too (pos · inv_freq in fp32, the writer's RoPE table).
+odml.rms_norm decomposition (MUL, MEAN, ADD, RSQRT, MUL, MUL), RSQRT alone, SIN, COS,
+GELU(approximate), LOGISTIC, SOFTMAX, BATCH_MATMUL(adj_y), TANH and the final soft-cap (DIV, TANH,
+MUL) -- runs them with ai_edge_litert's interpreter (TFLite with its default XNNPACK delegate,
+1 thread: Google's runtime) and writes the outputs as little-endian float32 files into the
+directory given, plus host.txt (the CPU's vendor_id, model name and flags, and the versions).
+The inputs are exactly representable values from the generator below (XnnInputs in the test
+builds the same ones), except the SIN/COS angles, which are written too (pos · inv_freq in fp32,
+the writer's RoPE table).
 
+XNNPACK picks its microkernels by the CPU's features (kernels/xnnpack_float.h KernelSet), so there
+is one set per kind of host, tests/golden/xnnpack_float/<set>/, made on such a host:
   python3 -m venv /tmp/xnnvenv && /tmp/xnnvenv/bin/pip install ai-edge-litert==2.3.0 numpy
-  /tmp/xnnvenv/bin/python tests/tools/make_xnnpack_float_fixtures.py tests/golden/xnnpack_float \
+  /tmp/xnnvenv/bin/python tests/tools/make_xnnpack_float_fixtures.py tests/golden/xnnpack_float/<set> \
       build/cli/litert-lm-cli
 With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CASES converted by
 `litert-lm-cli convert --format tflite --quantize dynamic_int8 --prefill-seq-len 8
@@ -19,8 +23,16 @@ With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CA
 (one token at a time, the mask 0 up to the position and float32 min after it), the last logits written as
 logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc), and FLOAT_LOGITS_CASES
 converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32.
-Made with ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
-207, avx512f/bw/dq/vl/vnni, amx): the results are those of XNNPACK's AVX-512 microkernels.
+
+  avx512/  ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
+           207, avx512f/bw/dq/vl/vnni, amx): XNNPACK's AVX-512 microkernels. (Made before this
+           script wrote rsqrt.f32 and host.txt; it has neither.)
+  avx2/    ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AMD EPYC Zen 3 host (avx2, fma,
+           f16c, no AVX-512, no AVX-VNNI; its host.txt): XNNPACK's avx/avx2/fma3 microkernels.
+           RSQRT starts from vrsqrtps, whose estimate is the CPU vendor's own: the tests check the
+           rms_norm, rsqrt and logits files only on CPUs of host.txt's vendor_id (AMD) and skip
+           them, saying so, on others (other AMD generations are assumed to share Zen 3's
+           estimate; not checked). The other files hold on any AVX2/FMA3 CPU.
 """
 import os
 import sys
@@ -209,6 +221,26 @@ def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8"):
     return out["logits"].reshape(-1).astype(np.float32)
 
 
+def write_host_txt(path):
+    """The CPU (first processor of /proc/cpuinfo: vendor_id, model name, flags) and the versions."""
+    import platform
+    from importlib import metadata
+    info = {}
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            info[key.strip()] = value.strip()
+    flags = sorted(f for f in info.get("flags", "").split() if f.startswith(("avx", "fma", "f16c", "amx")))
+    with open(path, "w") as f:
+        f.write("vendor_id: %s\n" % info.get("vendor_id", "?"))
+        f.write("model name: %s\n" % info.get("model name", "?"))
+        f.write("flags: %s\n" % " ".join(flags))
+        f.write("ai-edge-litert %s, numpy %s, Python %s\n" % (
+            metadata.version("ai-edge-litert"), np.__version__, platform.python_version()))
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
@@ -216,10 +248,13 @@ def main():
     def save(name, values):
         values.astype("<f4").tofile(os.path.join(out_dir, name + ".f32"))
 
+    write_host_txt(os.path.join(out_dir, "host.txt"))
+
     for n in (640, 256, 1152, 128, 100):
         save("rms_norm_%d" % n, rms_norm(4, n, 1000 + n))
     angles = rope_angles()
     save("rope_angles", angles)
+    save("rsqrt", unary(S.BuiltinOperator.RSQRT, np.abs(inputs(31, 4096, 3)) + np.float32(2.0 ** -20)))
     save("sin", unary(S.BuiltinOperator.SIN, angles))
     save("cos", unary(S.BuiltinOperator.COS, angles))
     act_in = inputs(7, 2048, 3)

@@ -2,12 +2,12 @@
 // converter writes gives Google's runtime's logits bit for bit: the tiny checkpoints converted
 // to dynamic_int8 TFLite files (prefill 8, KV length 64) against the logits of the files' own
 // `decode` signature run by XNNPACK (ai_edge_litert 2.3.0) over the same tokens (12, or 19),
-// tests/golden/xnnpack_float/logits_<checkpoint>.f32 (tests/tools/make_xnnpack_float_fixtures.py
-// records the command). The default (exact) mode is not Google's arithmetic and differs.
+// tests/golden/xnnpack_float/<set>/logits_<checkpoint>.f32 for the kernel set XNNPACK picks on
+// this host (avx512 or avx2; tests/tools/make_xnnpack_float_fixtures.py records the hosts and the
+// command). The default (exact) mode is not Google's arithmetic and differs.
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +16,7 @@
 #include "litertlm/model.h"
 #include "litertlm/session.h"
 #include "unit/test_util.h"
+#include "unit/xnnpack_fixtures.h"
 
 namespace litertlm {
 namespace {
@@ -31,12 +32,17 @@ std::vector<TokenId> Ids(const std::string& checkpoint) {
   return {2, 17, 300, 45, 99, 5, 200, 77, 31, 8, 150, 60};
 }
 
+// The host's kernel set's logits (google mode computes that set's steps).
 std::vector<float> XnnpackLogits(const std::string& checkpoint) {
-  std::ifstream in(GoldenDir() + "/xnnpack_float/logits_" + checkpoint + ".f32", std::ios::binary);
-  std::vector<float> v;
-  float x;
-  while (in.read(reinterpret_cast<char*>(&x), sizeof x)) v.push_back(x);
-  return v;
+  return testing::XnnpackFixture(xnnpack_float::HostKernelSet(), "logits_" + checkpoint);
+}
+
+// Why this host cannot check the logits, or empty: no fixture set for its kernels (no AVX2/FMA3),
+// or a set whose RSQRT estimate is another CPU vendor's (tests/unit/xnnpack_fixtures.h).
+std::string CannotCheckHere() {
+  const xnnpack_float::KernelSet set = xnnpack_float::HostKernelSet();
+  if (set == xnnpack_float::KernelSet::kNone) return "XNNPACK's kernels on this CPU (no AVX2/FMA3) are not reproduced";
+  return testing::RsqrtDiffersReason(set);
 }
 
 int BitwiseDifferent(std::span<const float> a, const std::vector<float>& b) {
@@ -50,7 +56,7 @@ int BitwiseDifferent(std::span<const float> a, const std::vector<float>& b) {
 void ExpectXnnpackLogits(const std::string& checkpoint, Quantization quantization,
                          const std::string& golden) {
   const std::vector<float> xnnpack = XnnpackLogits(golden);
-  ASSERT_FALSE(xnnpack.empty()) << golden;
+  ASSERT_FALSE(xnnpack.empty()) << testing::XnnpackFixtureDir(xnnpack_float::HostKernelSet()) << "/logits_" << golden;
   const std::string out = ScratchDir() + "/" + golden + ".litertlm";
   ConvertOptions options;
   options.format = FileFormat::kTflite;
@@ -85,7 +91,7 @@ void ExpectXnnpackLogits(const std::string& checkpoint, Quantization quantizatio
 class XnnpackLogitsTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(XnnpackLogitsTest, GoogleModeGivesXnnpacksLogitsBitForBit) {
-  if (!xnnpack_float::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  if (const std::string why = CannotCheckHere(); !why.empty()) GTEST_SKIP() << why;
   ExpectXnnpackLogits(GetParam(), Quantization::kDynamicInt8, GetParam());
 }
 
@@ -94,7 +100,7 @@ TEST_P(XnnpackLogitsTest, GoogleModeGivesXnnpacksLogitsBitForBit) {
 class XnnpackFloatLogitsTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(XnnpackFloatLogitsTest, GoogleModeFloatProjectionsGiveXnnpacksLogitsBitForBit) {
-  if (!xnnpack_float::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+  if (const std::string why = CannotCheckHere(); !why.empty()) GTEST_SKIP() << why;
   ExpectXnnpackLogits(GetParam(), Quantization::kFp32, std::string(GetParam()) + "_fp32");
   ExpectXnnpackLogits(GetParam(), Quantization::kFp16, std::string(GetParam()) + "_fp16");
 }

@@ -1,19 +1,23 @@
-// kernels/xnnpack_float.h against XNNPACK itself: tests/golden/xnnpack_float/ holds the outputs
-// of one-op TFLite models run by ai_edge_litert 2.3.0's interpreter (XNNPACK, AVX-512 host) on
-// the inputs XnnInputs makes (tests/tools/make_xnnpack_float_fixtures.py, which documents the
-// command). Every value must be bit-identical.
+// kernels/xnnpack_float.h against XNNPACK itself: tests/golden/xnnpack_float/<set>/ holds the
+// outputs of one-op TFLite models run by ai_edge_litert 2.3.0's interpreter (XNNPACK) on the
+// inputs XnnInputs makes, one set per kernel set XNNPACK picks (avx512: an AVX-512 host; avx2: an
+// AVX2/FMA3 host without AVX-512; tests/tools/make_xnnpack_float_fixtures.py documents the hosts
+// and the command). The tests run once per set, on any x86 host (a set's steps are the function's
+// `set` argument), except where RSQRT's estimate instruction is needed (HostCanRun: the avx512
+// set's RMS norm on an AVX-512 host only); every value must be bit-identical.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "kernels/xnnpack_float.h"
 #include "unit/test_util.h"
+#include "unit/xnnpack_fixtures.h"
 
 namespace litertlm {
 namespace {
@@ -32,15 +36,18 @@ std::vector<float> XnnInputs(uint32_t seed, int64_t n, int scale_log2) {
   return out;
 }
 
-std::vector<float> Fixture(const std::string& name) {
-  const std::string path = testing::GoldenDir() + "/xnnpack_float/" + name + ".f32";
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  std::vector<float> v;
-  float x;
-  while (in.read(reinterpret_cast<char*>(&x), sizeof x)) v.push_back(x);
+using xf::KernelSet;
+
+std::vector<float> Fixture(KernelSet set, const std::string& name) {
+  std::vector<float> v = testing::XnnpackFixture(set, name);
+  EXPECT_FALSE(v.empty()) << testing::XnnpackFixtureDir(set) << "/" << name << ".f32";
   return v;
 }
+
+// One fixture set per test instance: each set's steps are computed on any host, except RSQRT's
+// estimate instruction (rsqrt14 for avx512, vrsqrtps for avx2), which the tests involving RSQRT
+// need on the CPU (HostCanRun): on an AVX2 host, those skip the avx512 set.
+class XnnpackFloatSet : public ::testing::TestWithParam<KernelSet> {};
 
 // Bit-identical, element by element (the first few differences are printed).
 void ExpectBitIdentical(const std::vector<float>& ours, const std::vector<float>& xnnpack,
@@ -56,8 +63,28 @@ void ExpectBitIdentical(const std::vector<float>& ours, const std::vector<float>
   EXPECT_EQ(differ, 0) << what << ": values that differ from XNNPACK's";
 }
 
-TEST(XnnpackFloat, RmsNormDecompositionIsXnnpacks) {
-  if (!xf::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
+TEST(XnnpackFloat, HostKernelSetIsXnnpacksChoice) {
+  const KernelSet set = xf::HostKernelSet();
+  EXPECT_TRUE(xf::HostCanRun(set)) << xf::KernelSetName(set);
+  EXPECT_TRUE(xf::HostCanRun(KernelSet::kNone));
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  const KernelSet expected = __builtin_cpu_supports("avx512f") ? KernelSet::kAvx512
+                             : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                                 ? KernelSet::kAvx2
+                                 : KernelSet::kNone;
+  EXPECT_EQ(set, expected) << xf::KernelSetName(set);
+#endif
+  // The host's own set has fixtures whenever it is one whose kernels are reproduced.
+  if (set != KernelSet::kNone) {
+    EXPECT_FALSE(testing::XnnpackFixture(set, "sin").empty()) << xf::KernelSetName(set);
+  }
+}
+
+TEST_P(XnnpackFloatSet, RmsNormDecompositionIsXnnpacks) {
+  const KernelSet set = GetParam();
+  if (!xf::HostCanRun(set)) GTEST_SKIP() << "this CPU lacks the set's RSQRT estimate instruction";
+  if (const std::string why = testing::RsqrtDiffersReason(set); !why.empty()) GTEST_SKIP() << why;
   for (int n : {640, 256, 1152, 128, 100}) {
     const int rows = 4;
     const std::vector<float> x = XnnInputs(1000 + n, int64_t{rows} * n, 2);
@@ -65,32 +92,47 @@ TEST(XnnpackFloat, RmsNormDecompositionIsXnnpacks) {
     for (float& v : w) v = 1.0f + v;
     std::vector<float> out(x.size());
     for (int r = 0; r < rows; ++r)
-      xf::RmsNorm(x.data() + r * n, w.data(), n, 1e-6f, /*plus_one=*/false, out.data() + r * n);
-    ExpectBitIdentical(out, Fixture("rms_norm_" + std::to_string(n)), "rms_norm n=" + std::to_string(n));
+      xf::RmsNorm(x.data() + r * n, w.data(), n, 1e-6f, /*plus_one=*/false, out.data() + r * n, set);
+    ExpectBitIdentical(out, Fixture(set, "rms_norm_" + std::to_string(n)), "rms_norm n=" + std::to_string(n));
     // plus_one folds 1 + w in fp32 first, as the writer stores Gemma's norms.
     std::vector<float> w0 = XnnInputs(1001 + n, n, -2), folded(x.size());
     for (int r = 0; r < rows; ++r)
-      xf::RmsNorm(x.data() + r * n, w0.data(), n, 1e-6f, /*plus_one=*/true, folded.data() + r * n);
+      xf::RmsNorm(x.data() + r * n, w0.data(), n, 1e-6f, /*plus_one=*/true, folded.data() + r * n, set);
     ExpectBitIdentical(folded, out, "rms_norm plus_one n=" + std::to_string(n));
   }
 }
 
-TEST(XnnpackFloat, RsqrtOfInfinityIsZeroAsXnnpacks) {
-  if (!xf::HostHasRsqrt14()) GTEST_SKIP() << "XNNPACK's RSQRT starts from AVX-512's rsqrt14";
-  EXPECT_EQ(xf::Rsqrt(std::numeric_limits<float>::infinity()), 0.0f);
-  EXPECT_NEAR(xf::Rsqrt(4.0f), 0.5f, 1e-7f);
+TEST_P(XnnpackFloatSet, RsqrtOfInfinityIsZeroAsXnnpacks) {
+  if (!xf::HostCanRun(GetParam())) GTEST_SKIP() << "this CPU lacks the set's RSQRT estimate instruction";
+  EXPECT_EQ(xf::Rsqrt(std::numeric_limits<float>::infinity(), GetParam()), 0.0f);
+  EXPECT_NEAR(xf::Rsqrt(4.0f, GetParam()), 0.5f, 1e-7f);
 }
 
-TEST(XnnpackFloat, SinAndCosOfRopeAnglesAreXnnpacks) {
-  const std::vector<float> angles = Fixture("rope_angles");
+// The RSQRT op alone: rsqrt.f32 (the avx2 set's: vrsqrtps and its Newton-Raphson step; the
+// avx512 set was made before the script wrote it).
+TEST_P(XnnpackFloatSet, RsqrtIsXnnpacks) {
+  const KernelSet set = GetParam();
+  if (!xf::HostCanRun(set)) GTEST_SKIP() << "this CPU lacks the set's RSQRT estimate instruction";
+  if (const std::string why = testing::RsqrtDiffersReason(set); !why.empty()) GTEST_SKIP() << why;
+  const std::vector<float> expected = testing::XnnpackFixture(set, "rsqrt");
+  if (set == KernelSet::kAvx512 && expected.empty()) GTEST_SKIP() << "no avx512/rsqrt.f32 (RmsNorm checks rsqrt14)";
+  const std::vector<float> x = XnnInputs(31, 4096, 3);
+  std::vector<float> out(x.size());
+  for (size_t i = 0; i < x.size(); ++i) out[i] = xf::Rsqrt(std::fabs(x[i]) + 0x1p-20f, set);
+  ExpectBitIdentical(out, expected, "RSQRT");
+}
+
+TEST_P(XnnpackFloatSet, SinAndCosOfRopeAnglesAreXnnpacks) {
+  const KernelSet set = GetParam();
+  const std::vector<float> angles = Fixture(set, "rope_angles");
   ASSERT_FALSE(angles.empty());
   std::vector<float> sin(angles.size()), cos(angles.size());
   for (size_t i = 0; i < angles.size(); ++i) {
     sin[i] = xf::Sin(angles[i]);
     cos[i] = xf::Cos(angles[i]);
   }
-  ExpectBitIdentical(sin, Fixture("sin"), "sin");
-  ExpectBitIdentical(cos, Fixture("cos"), "cos");
+  ExpectBitIdentical(sin, Fixture(set, "sin"), "sin");
+  ExpectBitIdentical(cos, Fixture(set, "cos"), "cos");
   // RopeAngles is cos/sin of float(pos) · inv_freq.
   const float inv_freq[2] = {angles[128 + 5], angles[128 + 6]};  // pos 1 of the first table
   float c[2], s[2];
@@ -99,35 +141,39 @@ TEST(XnnpackFloat, SinAndCosOfRopeAnglesAreXnnpacks) {
   EXPECT_EQ(s[1], xf::Sin(inv_freq[1]));
 }
 
-TEST(XnnpackFloat, ActivationsAreXnnpacks) {
+TEST_P(XnnpackFloatSet, ActivationsAreXnnpacks) {
+  const KernelSet set = GetParam();
   const std::vector<float> x = XnnInputs(7, 2048, 3);
   std::vector<float> gelu(x.size()), sigmoid(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     gelu[i] = xf::ApproxGelu(x[i]);
-    sigmoid[i] = xf::Sigmoid(x[i]);
+    sigmoid[i] = xf::Sigmoid(x[i], set);
   }
-  ExpectBitIdentical(gelu, Fixture("gelu_approximate"), "GELU(approximate)");
-  ExpectBitIdentical(sigmoid, Fixture("logistic"), "LOGISTIC");
+  ExpectBitIdentical(gelu, Fixture(set, "gelu_approximate"), "GELU(approximate)");
+  ExpectBitIdentical(sigmoid, Fixture(set, "logistic"), "LOGISTIC");
   // The gated forms: (act(g)) · u and (g · σ(g)) · u, each product rounded.
-  std::vector<float> g = x, u(x.size(), 3.0f);
+  const std::vector<float> u(x.size(), 3.0f);
+  std::vector<float> g(x.begin(), x.end());
   xf::ApproxGeluMul(g.data(), u.data(), static_cast<int64_t>(g.size()));
   for (size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], gelu[i] * 3.0f) << i;
-  g = x;
-  xf::SiluMul(g.data(), u.data(), static_cast<int64_t>(g.size()));
+  std::copy(x.begin(), x.end(), g.begin());
+  xf::SiluMul(g.data(), u.data(), static_cast<int64_t>(g.size()), set);
   for (size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], (x[i] * sigmoid[i]) * 3.0f) << i;
 }
 
-TEST(XnnpackFloat, TanhAndSoftCapAreXnnpacks) {
+TEST_P(XnnpackFloatSet, TanhAndSoftCapAreXnnpacks) {
+  const KernelSet set = GetParam();
   const std::vector<float> x = XnnInputs(7, 2048, 3);
   std::vector<float> tanh(x.size());
   for (size_t i = 0; i < x.size(); ++i) tanh[i] = xf::Tanh(x[i]);
-  ExpectBitIdentical(tanh, Fixture("tanh"), "TANH");
+  ExpectBitIdentical(tanh, Fixture(set, "tanh"), "TANH");
   std::vector<float> logits = XnnInputs(8, 1024, 6);
   xf::SoftCap(logits.data(), static_cast<int64_t>(logits.size()), 30.0f);
-  ExpectBitIdentical(logits, Fixture("soft_cap_30"), "DIV, TANH, MUL by 30");
+  ExpectBitIdentical(logits, Fixture(set, "soft_cap_30"), "DIV, TANH, MUL by 30");
 }
 
-TEST(XnnpackFloat, SoftmaxOfMaskedRowsIsXnnpacks) {
+TEST_P(XnnpackFloatSet, SoftmaxOfMaskedRowsIsXnnpacks) {
+  const KernelSet set = GetParam();
   struct Case {
     const char* name;
     int rows, n;
@@ -140,20 +186,21 @@ TEST(XnnpackFloat, SoftmaxOfMaskedRowsIsXnnpacks) {
     for (int r = 0; r < k.rows; ++r) {
       float* row = x.data() + int64_t{r} * k.n;
       for (int j = k.visible[r]; j < k.n; ++j) row[j] = -std::numeric_limits<float>::infinity();
-      xf::Softmax(row, k.n);
+      xf::Softmax(row, k.n, set);
     }
-    ExpectBitIdentical(x, Fixture(k.name), k.name);
+    ExpectBitIdentical(x, Fixture(set, k.name), k.name);
   }
   // A row cut at the next multiple of 64 (what the attention does) sums as the full row.
   std::vector<float> full = XnnInputs(11, 1280, 4), cut;
   for (int j = 77; j < 1280; ++j) full[j] = -std::numeric_limits<float>::infinity();
   cut.assign(full.begin(), full.begin() + 128);
-  xf::Softmax(full.data(), 1280);
-  xf::Softmax(cut.data(), 128);
+  xf::Softmax(full.data(), 1280, set);
+  xf::Softmax(cut.data(), 128, set);
   for (int j = 0; j < 128; ++j) ASSERT_EQ(cut[j], full[j]) << j;
 }
 
-TEST(XnnpackFloat, BatchMatmulDotIsXnnpacks) {
+TEST_P(XnnpackFloatSet, BatchMatmulDotIsXnnpacks) {
+  const KernelSet set = GetParam();
   struct Case {
     const char* name;
     int m, n, k;
@@ -169,7 +216,7 @@ TEST(XnnpackFloat, BatchMatmulDotIsXnnpacks) {
       for (int j = 0; j < c.n; ++j)
         out[static_cast<size_t>(i) * c.n + j] =
             xf::Dot(a.data() + int64_t{i} * c.k, b.data() + int64_t{j} * c.k, c.k);
-    ExpectBitIdentical(out, Fixture(c.name), c.name);
+    ExpectBitIdentical(out, Fixture(set, c.name), c.name);
     // DotRows: the same chains, several rows at once (16-row blocks and a remainder).
     std::vector<float> rows(static_cast<size_t>(c.n));
     xf::DotRows(a.data(), b.data(), c.k, c.n - 3, c.k, rows.data());
@@ -182,6 +229,11 @@ TEST(XnnpackFloat, BatchMatmulDotIsXnnpacks) {
     for (int j = 0; j < c.n; ++j) ASSERT_EQ(acc[j], out[j]) << c.name << " column " << j;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(KernelSets, XnnpackFloatSet, ::testing::Values(KernelSet::kAvx512, KernelSet::kAvx2),
+                         [](const ::testing::TestParamInfo<KernelSet>& param_info) {
+                           return std::string(xf::KernelSetName(param_info.param));
+                         });
 
 }  // namespace
 }  // namespace litertlm
