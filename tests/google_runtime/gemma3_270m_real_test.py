@@ -3,9 +3,9 @@
 
 For fp32, dynamic_int8 and fp16, converts the GGUF and checks that Google's engine
 (litert_lm 0.18.1, CPU, greedy: top_k 1, temperature 0, no prompt template) and `litert-lm-cli run
---no-chat-template --temperature 0 -n 32` (with our default int8 activations and with
---int8-activations google) continue PROMPT with the same 32-token text, and that the int8 and fp16
-files' text is the fp32 file's (the fp32 source's greedy text, as Google's own int8 file gives).
+--no-chat-template --temperature 0 -n 32 --int8-activations google` continue PROMPT with the same
+32-token text, that the fp32 file gives that text in both engines, and that our default (16-bit
+int8 activations) gives the fp32 file's text for the int8 and fp16 files too.
 
 Runs in the venv of setup_litert_venv.sh (its python is sys.executable) as the ctest
 realmodel.google_runtime_gemma3_270m, or by hand:
@@ -52,16 +52,25 @@ class Gemma3RealGoogleRuntimeTest(unittest.TestCase):
                                         "--output-dir", out_dir], capture_output=True, text=True)
                     self.assertEqual(r.returncode, 0, r.stderr)
                     path = os.path.join(out_dir, [f for f in os.listdir(out_dir) if f.endswith(".litertlm")][0])
-                    # Our default (int8 activations at 16 bits) and Google's rounding (8 bits per
-                    # row) both give Google's text on this real model.
+                    # Our default (int8 activations at 16 bits) gives the fp32 file's text on
+                    # every host; --int8-activations google gives Google's runtime's text, bit for
+                    # bit its arithmetic on AVX-512 and AVX2/FMA3 hosts (kernels/xnnpack_float.h).
                     ours = our_text(CLI, path, PROMPT, STEPS, int8_activations="exact")
                     self.assertIn("Paris", ours)
-                    self.assertEqual(our_text(CLI, path, PROMPT, STEPS, int8_activations="google"), ours)
-                    self.assertEqual(google_text(path, PROMPT, STEPS, threads=2), ours, f"{quantize}: Google's runtime and ours differ")
+                    google = google_text(path, PROMPT, STEPS, threads=2)
+                    self.assertEqual(our_text(CLI, path, PROMPT, STEPS, int8_activations="google"), google,
+                                     f"{quantize}: Google's runtime and ours (--int8-activations google) differ")
                     if reference is None:
                         reference = ours
+                        self.assertEqual(google, ours, "fp32: Google's runtime and ours differ")
                     else:
                         self.assertEqual(ours, reference, f"{quantize}: not the fp32 file's greedy text")
+                    # Google's 8-bit activations give the fp32 text on an AVX-512 host, but not on
+                    # an AVX2 one (Zen 3: dynamic_int8 parts after the first sentence, at a near-tie
+                    # its AVX2 kernels' last bits flip; our google mode flips it identically):
+                    # Google's runtime's property, reported, not asserted.
+                    print(f"{quantize}: Google's text {'is' if google == reference else 'is NOT'} the fp32 text",
+                          flush=True)
                     os.remove(path)  # the fp32 file is 1 GB
 
 
