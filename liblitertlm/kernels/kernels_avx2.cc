@@ -50,9 +50,8 @@ inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, con
   for (int i = 0; i < kRows; ++i)
     for (int r = 0; r < 4; ++r) acc[i][r] = _mm256_setzero_si256();
   // The group kPrefetchGroups ahead is fetched while this one is multiplied, one cache line per
-  // weight row per chunk (prefetches never fault, so past the matrix's end is harmless). A
-  // decode streams every weight once: without it, a row-major TFLite matrix (4 rows K bytes
-  // apart, K often only 10 cache lines) keeps the hardware prefetcher from running ahead.
+  // weight row per chunk (prefetches never fault, so past the matrix's end is harmless): a
+  // decode streams every weight once, and the hardware prefetcher alone ran behind.
   const uint8_t* ahead = p + kPrefetchGroups * s.group;
   for (int64_t c = 0; c < chunks; ++c, p += s.chunk, ahead += s.chunk) {
     for (int r = 0; r < 4; ++r) _mm_prefetch(reinterpret_cast<const char*>(ahead + r * s.row), _MM_HINT_T0);
@@ -70,6 +69,46 @@ inline void DotGroupI8(const uint8_t* p, const I8Strides& s, int64_t chunks, con
   }
   for (int i = 0; i < kRows; ++i)
     for (int r = 0; r < 4; ++r) out[i][r] = HSum(acc[i][r]);
+}
+
+// The same for one row-major weight row (K contiguous bytes) and kRows activation rows: the
+// weights are read strictly in address order, one stream, and the bytes kPrefetchGroups groups
+// ahead are prefetched, a line per chunk.
+template <int kRows>
+inline void DotRowI8(const uint8_t* p, int64_t prefetch_distance, int64_t chunks, const int8_t* x, int64_t ldx,
+                     int32_t out[kRows]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc[kRows][2];
+  for (int i = 0; i < kRows; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  for (int64_t c = 0; c < chunks; ++c, p += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(p + prefetch_distance), _MM_HINT_T0);
+    for (int h = 0; h < 2; ++h) {
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + h * 32));
+      for (int i = 0; i < kRows; ++i) {
+        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i * ldx + c * 64 + h * 32));
+        acc[i][h] = DotI8(acc[i][h], _mm256_abs_epi8(xv), xv, wv, ones);
+      }
+    }
+  }
+  for (int i = 0; i < kRows; ++i) out[i] = HSum(_mm256_add_epi32(acc[i][0], acc[i][1]));
+}
+
+// A group's sums by the loop its layout streams best: row by row for a row-major matrix (a TFLite
+// int8 file read in place: +40 % decode on Zen 3 over walking its 4 rows side by side, which
+// leaves 4 interleaved streams K bytes apart), chunk by chunk for the packed 4x64 layout (its
+// 4 rows' chunks are one contiguous stream already).
+template <int kRows>
+inline void DotGroup(bool row_major, const uint8_t* p, const I8Strides& s, int64_t chunks, const int8_t* x,
+                     int64_t ldx, int32_t out[kRows][4]) {
+  if (!row_major) {
+    DotGroupI8<kRows>(p, s, chunks, x, ldx, out);
+    return;
+  }
+  for (int r = 0; r < 4; ++r) {
+    int32_t v[kRows];
+    DotRowI8<kRows>(p + r * s.row, kPrefetchGroups * s.group, chunks, x, ldx, v);
+    for (int i = 0; i < kRows; ++i) out[i][r] = v[i];
+  }
 }
 
 // One activation row's results for the group at n: the sums (acc), or y with the optional
@@ -102,6 +141,7 @@ void GemmI8(const I8GemmArgs& a) {
   const I8Strides strides = I8StridesOf(w);
   const int64_t n_end = std::min(a.n_end, w.rows);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const bool row_major = w.layout == MatrixLayout::kRowMajor;
   // Blocks of weight rows small enough to stay in L2 while every activation row passes.
   const int64_t nb = std::max<int64_t>(4, (256 * 1024 / (chunks * 64)) / 4 * 4);
   for (int64_t n0 = a.n_begin; n0 < n_end; n0 += nb) {
@@ -110,7 +150,7 @@ void GemmI8(const I8GemmArgs& a) {
     for (; i + 2 <= a.m; i += 2) {
       for (int64_t n = n0; n < n1; n += 4) {
         int32_t v[2][4];
-        DotGroupI8<2>(base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, a.ldx, v);
+        DotGroup<2>(row_major, base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, a.ldx, v);
         if (a.split16) {
           StoreSplit16(a, i / 2, n, v[0], v[1]);
         } else {
@@ -122,7 +162,7 @@ void GemmI8(const I8GemmArgs& a) {
     for (; i < a.m; ++i) {  // an odd last row (never with split16: m is even there)
       for (int64_t n = n0; n < n1; n += 4) {
         int32_t v[1][4];
-        DotGroupI8<1>(base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, a.ldx, v);
+        DotGroup<1>(row_major, base + (n / 4) * strides.group, strides, chunks, a.xq + i * a.ldx, a.ldx, v);
         StoreI8(a, i, n, v[0]);
       }
     }

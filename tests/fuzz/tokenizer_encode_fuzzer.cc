@@ -20,7 +20,7 @@ std::vector<std::unique_ptr<litertlm::Tokenizer>>* Tokenizers() {
   static auto* toks = [] {
     auto* v = new std::vector<std::unique_ptr<litertlm::Tokenizer>>();
     const char* shared = std::getenv("LITERTLM_SHARED_DIR");
-    std::string dir = std::string(shared ? shared : "/work/shared") + "/fixtures/tokenizers/";
+    std::string dir = std::string(shared ? shared : LITERTLM_SHARED_DIR_DEFAULT) + "/fixtures/tokenizers/";
     for (const char* m : {"qwen3", "gemma3"}) {
       auto tok = litertlm::Tokenizer::FromFile(dir + m + "/tokenizer.json");
       if (!tok.ok()) {

@@ -17,8 +17,8 @@ inline std::string PathSetting(const char* env, const char* compiled_in) {
   return v != nullptr && *v != '\0' ? v : compiled_in;
 }
 
-// The repository root, tests/golden, ../shared (the workplace's shared folder with
-// fixtures/tokenizers) and the build's scratch root.
+// The repository root, tests/golden, the tokenizer fixtures the configure step unpacks from
+// tests/fixtures/tokenizers.tar.xz (<build>/tests/shared) and the build's scratch root.
 inline std::string SourceDir() { return PathSetting("LITERTLM_SOURCE_DIR", LITERTLM_SOURCE_DIR_DEFAULT); }
 inline std::string GoldenDir() { return PathSetting("LITERTLM_GOLDEN_DIR", LITERTLM_GOLDEN_DIR_DEFAULT); }
 inline std::string SharedDir() { return PathSetting("LITERTLM_SHARED_DIR", LITERTLM_SHARED_DIR_DEFAULT); }
