@@ -38,6 +38,10 @@ void ApplyRope(float* x, int64_t d, int64_t pos, const float* inv_freq) {
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// The clones are file-local functions behind the declared ones: Clang 14 builds no clones of a
+// function declared earlier without the attribute (it silently compiles the first target only,
+// AVX-512, which then stops with SIGILL on CPUs without it), while an internal function gets
+// its clones and ifunc resolver from both compilers.
 #define LITERTLM_ISA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LITERTLM_ISA_CLONES
@@ -46,8 +50,9 @@ void ApplyRope(float* x, int64_t d, int64_t pos, const float* inv_freq) {
 // The sum of squares in kLanes independent partial sums (lane l takes x[l], x[l + 16], ...),
 // added in lane order at the end, so the loop vectorizes: one serial sum cost a float add's
 // latency per element, 5 % of a 512-token prefill of Gemma 3 270M.
+namespace {
 LITERTLM_ISA_CLONES
-void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out) {
+void RmsNormClones(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out) {
   constexpr int64_t kLanes = 16;
   const int64_t full = n / kLanes * kLanes;
   float lane[kLanes] = {};
@@ -63,9 +68,14 @@ void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one
     for (int64_t i = 0; i < n; ++i) out[i] = w[i] * (x[i] * inv);
   }
 }
+}  // namespace
+void RmsNorm(const float* x, const float* w, int64_t n, float eps, bool plus_one, float* out) {
+  RmsNormClones(x, w, n, eps, plus_one, out);
+}
 
+namespace {
 LITERTLM_ISA_CLONES
-void SoftmaxInPlace(float* x, int64_t n) {
+void SoftmaxInPlaceClones(float* x, int64_t n) {
   // Three separate passes: the maximum as kLanes partial maxima (exact in any order), the
   // exponentials (vectorized: with the running sum in the same loop GCC kept ExpNoLibm scalar),
   // then the sum in index order, so the result is bit-identical to one fused scalar loop.
@@ -86,24 +96,38 @@ void SoftmaxInPlace(float* x, int64_t n) {
   const float inv = 1.0f / sum;
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
+}  // namespace
+void SoftmaxInPlace(float* x, int64_t n) {
+  SoftmaxInPlaceClones(x, n);
+}
 
 // v · sigmoid(v) = v / (1 + e^−v). Compiled for AVX-512, AVX2 and baseline x86-64; the loader
 // picks the clone this CPU runs (GNU ifunc).
+namespace {
 LITERTLM_ISA_CLONES
-void SiluMul(float* x, const float* y, int64_t n) {
+void SiluMulClones(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + ExpNoLibm(-x[i])) * y[i];
+}
+}  // namespace
+void SiluMul(float* x, const float* y, int64_t n) {
+  SiluMulClones(x, y, n);
 }
 
 // 0.5·v·(1 + tanh(u)) with u = √(2/π)·(v + 0.044715·v³), computed as the identical v / (1 + e^−2u)
 // (no cancellation for negative u, no libm tanh).
+namespace {
 LITERTLM_ISA_CLONES
-void GeluTanhMul(float* x, const float* y, int64_t n) {
+void GeluTanhMulClones(float* x, const float* y, int64_t n) {
   constexpr float kTwoSqrt2OverPi = 2.0f * 0.7978845608028654f;
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     const float u2 = kTwoSqrt2OverPi * (v + 0.044715f * v * v * v);
     x[i] = v / (1.0f + ExpNoLibm(-u2)) * y[i];
   }
+}
+}  // namespace
+void GeluTanhMul(float* x, const float* y, int64_t n) {
+  GeluTanhMulClones(x, y, n);
 }
 
 void GeluExactMul(float* x, const float* y, int64_t n) {

@@ -13,6 +13,10 @@
 #endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// The clones are file-local functions behind the declared ones: Clang 14 builds no clones of a
+// function declared earlier without the attribute (it silently compiles the first target only,
+// AVX-512, which then stops with SIGILL on CPUs without it), while an internal function gets
+// its clones and ifunc resolver from both compilers.
 #define LITERTLM_XNN_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 #else
 #define LITERTLM_XNN_CLONES
@@ -420,8 +424,9 @@ float Dot(const float* a, const float* b, int64_t k) {
 
 // The clones only let std::fma become one instruction (and the lanes vectorize); every clone
 // computes the same chains.
+namespace {
 LITERTLM_XNN_CLONES
-void DotRows(const float* a, const float* rows, int64_t stride, int64_t n, int64_t k, float* out) {
+void DotRowsClones(const float* a, const float* rows, int64_t stride, int64_t n, int64_t k, float* out) {
   int64_t j = 0;
   for (; j + kLanes <= n; j += kLanes) {
     float acc[kLanes] = {};
@@ -431,10 +436,19 @@ void DotRows(const float* a, const float* rows, int64_t stride, int64_t n, int64
   }
   for (; j < n; ++j) out[j] = Dot(a, rows + j * stride, k);
 }
+}  // namespace
+void DotRows(const float* a, const float* rows, int64_t stride, int64_t n, int64_t k, float* out) {
+  DotRowsClones(a, rows, stride, n, k, out);
+}
 
+namespace {
 LITERTLM_XNN_CLONES
-void FmaStep(float p, const float* v, int64_t n, float* out) {
+void FmaStepClones(float p, const float* v, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = std::fma(p, v[i], out[i]);
+}
+}  // namespace
+void FmaStep(float p, const float* v, int64_t n, float* out) {
+  FmaStepClones(p, v, n, out);
 }
 
 }  // namespace litertlm::xnnpack_float
