@@ -37,15 +37,21 @@ TEST(TensorTableTest, EveryRowHasOneSlotOfItsRole) {
   ExpectOneSlotPerRow(LayerTensorRows());
 }
 
-TEST(TensorTableTest, ExpectedTensorsFollowTheTraits) {
+// A tiny config: vocabulary 10, hidden 8, MLP 12, 4 query heads and 2 KV heads of 4.
+ModelConfig TinyConfig(int num_layers) {
   ModelConfig c;
   c.vocab_size = 10;
   c.hidden_size = 8;
   c.intermediate_size = 12;
-  c.num_layers = 2;
+  c.num_layers = num_layers;
   c.num_heads = 4;
   c.num_kv_heads = 2;
   c.head_dim = 4;
+  return c;
+}
+
+TEST(TensorTableTest, ExpectedTensorsFollowTheTraits) {
+  ModelConfig c = TinyConfig(2);
   const std::vector<TensorSpec> plain = ExpectedTensors(c);
   ASSERT_EQ(plain.size(), 1 + 2 * 9 + 2u);  // embedding, 9 per layer, final norm, lm_head
   EXPECT_EQ(plain.front().name, "model.embed_tokens.weight");
@@ -70,14 +76,7 @@ TEST(TensorTableTest, ExpectedTensorsFollowTheTraits) {
 // each back into the Hugging Face name ExpectedTensors lists (and HfToGgufTensorName, what the
 // GGUF config reader asks for lm_head and the q_proj bias, turns that into the llama.cpp name).
 TEST(TensorTableTest, GgufNamesAreAColumnOfTheTable) {
-  ModelConfig c;
-  c.vocab_size = 10;
-  c.hidden_size = 8;
-  c.intermediate_size = 12;
-  c.num_layers = 1;
-  c.num_heads = 4;
-  c.num_kv_heads = 2;
-  c.head_dim = 4;
+  ModelConfig c = TinyConfig(1);
   c.attention_bias = c.qk_norm = true;
   int families = 0;
   for (const ModelFamily& family : ModelFamilies()) {
