@@ -125,13 +125,11 @@ inline void StoreI8(const I8GemmArgs& a, int64_t i, int64_t n, const int32_t v[4
   }
 }
 
-// split16: int8 rows 2j (hi) and 2j + 1 (lo) are activation row j's halves; y = the exact
-// 256·hi + lo (int64) · xscale[j] · wscale[n], as LinearI8Dynamic16's own epilogue computes it.
+// split16: int8 rows 2j (hi) and 2j + 1 (lo) are activation row j's halves (Split16Output).
 inline void StoreSplit16(const I8GemmArgs& a, int64_t j, int64_t n, const int32_t hi[4], const int32_t lo[4]) {
   const int64_t count = std::min<int64_t>(4, a.w->rows - n);
   for (int64_t r = 0; r < count; ++r) {
-    const int64_t q = int64_t{hi[r]} * 256 + lo[r];
-    a.y[j * a.ldy + n + r] = static_cast<float>(q) * a.xscale[j] * a.w->scales[n + r];
+    a.y[j * a.ldy + n + r] = Split16Output(hi[r], lo[r], a.xscale[j], a.w->scales[n + r]);
   }
 }
 

@@ -67,8 +67,7 @@ inline void StoreSplit16(const I8GemmArgs& a, int64_t j, int64_t n, __m128i hi, 
   const int64_t count = std::min<int64_t>(4, a.w->rows - n);
   for (int64_t r = 0; r < count; ++r) {
     const int64_t sum = int64_t{128} * a.w->row_sums[n + r];
-    const int64_t q = (h[r] - sum) * 256 + (l[r] - sum);
-    a.y[j * a.ldy + n + r] = static_cast<float>(q) * a.xscale[j] * a.w->scales[n + r];
+    a.y[j * a.ldy + n + r] = Split16Output(h[r] - sum, l[r] - sum, a.xscale[j], a.w->scales[n + r]);
   }
 }
 

@@ -299,8 +299,7 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
       const int32_t* lo = hi + w.rows;
       float* yi = y + i * w.rows;
       for (int64_t n = n0; n < end; ++n) {
-        const int64_t q = int64_t{hi[n]} * 256 + lo[n];
-        yi[n] = static_cast<float>(q) * xs[i] * w.scales[n];
+        yi[n] = Split16Output(hi[n], lo[n], xs[i], w.scales[n]);
       }
     }
   });
