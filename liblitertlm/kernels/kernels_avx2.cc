@@ -389,24 +389,19 @@ inline void WidenRows4(const uint8_t* group, const I8Strides& s, int64_t chunks,
 constexpr int64_t kWide16BlockPairs = 256;
 
 // acc[r][h] += the products of pairs [p0, p1) of the tile at x (32 int16 per pair) with the
-// widened rows wr[r] (one int32 = one pair): two pairs per iteration.
+// widened rows wr[r] (one int32 = one pair). (Unrolled by two, GCC reassociates the adds and
+// spills accumulators to the stack.)
 template <int kHalves>
 inline void Wide16Block(const int16_t* x, const int32_t* const wr[4], int64_t p0, int64_t p1,
                         __m256i acc[4][kHalves]) {
-  auto step = [&](int64_t p) {
+  for (int64_t p = p0; p < p1; ++p) {
     __m256i xv[kHalves];
     for (int h = 0; h < kHalves; ++h) xv[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + p * 32 + 16 * h));
     for (int r = 0; r < 4; ++r) {
       const __m256i b = _mm256_set1_epi32(wr[r][p]);
       for (int h = 0; h < kHalves; ++h) acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(xv[h], b));
     }
-  };
-  int64_t p = p0;
-  for (; p + 2 <= p1; p += 2) {
-    step(p);
-    step(p + 1);
   }
-  if (p < p1) step(p);
 }
 
 // Tile t (its first kHalves·8 rows) against the 4 widened rows at n (wide, ldk apart).
