@@ -388,9 +388,19 @@ inline void WidenRows4(const uint8_t* group, const I8Strides& s, int64_t chunks,
 // Pairs per int32 block when a tile's sums may overflow: 256 pairs · 2 · 32512 · 127 < 2^31.
 constexpr int64_t kWide16BlockPairs = 256;
 
+// acc + madd(x, b) as one asm statement (one spare register): written with intrinsics, GCC 12
+// hoists the multiplies of a pair step ahead of the adds and then copies every sum through a
+// spare register (a vmovdqa per multiply-add) or spills accumulators to the stack.
+inline __m256i MaddAdd(__m256i acc, __m256i x, __m256i b) {
+  __m256i t;
+  __asm__("vpmaddwd %[b], %[x], %[t]\n\tvpaddd %[t], %[acc], %[acc]"
+          : [acc] "+x"(acc), [t] "=&x"(t)
+          : [x] "x"(x), [b] "x"(b));
+  return acc;
+}
+
 // acc[r][h] += the products of pairs [p0, p1) of the tile at x (32 int16 per pair) with the
-// widened rows wr[r] (one int32 = one pair). (Unrolled by two, GCC reassociates the adds and
-// spills accumulators to the stack.)
+// widened rows wr[r] (one int32 = one pair).
 template <int kHalves>
 inline void Wide16Block(const int16_t* x, const int32_t* const wr[4], int64_t p0, int64_t p1,
                         __m256i acc[4][kHalves]) {
@@ -399,7 +409,7 @@ inline void Wide16Block(const int16_t* x, const int32_t* const wr[4], int64_t p0
     for (int h = 0; h < kHalves; ++h) xv[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + p * 32 + 16 * h));
     for (int r = 0; r < 4; ++r) {
       const __m256i b = _mm256_set1_epi32(wr[r][p]);
-      for (int h = 0; h < kHalves; ++h) acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(xv[h], b));
+      for (int h = 0; h < kHalves; ++h) acc[r][h] = MaddAdd(acc[r][h], xv[h], b);
     }
   }
 }
@@ -542,31 +552,36 @@ uint8_t Wide16LayOutTile(const float* x, int64_t rows, int64_t cols, int64_t ldk
   return 127 * max_abs_sum > int64_t{std::numeric_limits<int32_t>::max()} ? 1 : 0;
 }
 
-// The range's weight rows are widened once, then each activation tile (16 rows, in L1 for
-// K ≤ 512) passes over all of them: the activations are read once per call, the widened rows
-// (0.125 byte per multiply-add) from L1/L2.
+// The range's weight rows are widened in passes of about 256 KiB of int16 (L2), and each
+// activation tile (16 rows, in L1 for K ≤ 512) passes over all of a pass's rows: the widened
+// rows are read at 0.125 byte per multiply-add, the activations once per pass.
+constexpr int64_t kWide16PassBytes = 256 * 1024;
+
 void GemmI8Wide16(const I8Wide16Args& a) {
   const Matrix& w = *a.w;
   const int64_t chunks = a.ldk / 64, tiles = (a.m + kWide16TileRows - 1) / kWide16TileRows;
   const I8Strides strides = I8StridesOf(w);
   const uint8_t* base = static_cast<const uint8_t*>(w.data);
   const int64_t n_end = std::min(a.n_end, w.rows);
-  if (n_end <= a.n_begin) return;
-  const int64_t groups = (n_end - a.n_begin + 3) / 4;
+  const int64_t group_elems = 4 * a.ldk;
+  const int64_t pass_groups = std::max<int64_t>(1, kWide16PassBytes / (2 * group_elems));
   thread_local std::vector<int16_t> wide;
-  if (wide.size() < static_cast<size_t>(groups * 4 * a.ldk)) wide.resize(static_cast<size_t>(groups * 4 * a.ldk));
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t n = a.n_begin + 4 * g;
-    WidenRows4(base + (n / 4) * strides.group, strides, chunks, a.ldk, wide.data() + g * 4 * a.ldk);
-  }
-  for (int64_t t = 0; t < tiles; ++t) {
-    const bool full = a.m - t * kWide16TileRows > 8;
+  for (int64_t n0 = a.n_begin; n0 < n_end; n0 += 4 * pass_groups) {
+    const int64_t groups = std::min(pass_groups, (n_end - n0 + 3) / 4);
+    if (wide.size() < static_cast<size_t>(groups * group_elems)) wide.resize(static_cast<size_t>(groups * group_elems));
     for (int64_t g = 0; g < groups; ++g) {
-      const int16_t* rows = wide.data() + g * 4 * a.ldk;
-      if (full) {
-        Wide16Tile<2>(a, t, a.n_begin + 4 * g, rows);
-      } else {
-        Wide16Tile<1>(a, t, a.n_begin + 4 * g, rows);
+      const int64_t n = n0 + 4 * g;
+      WidenRows4(base + (n / 4) * strides.group, strides, chunks, a.ldk, wide.data() + g * group_elems);
+    }
+    for (int64_t t = 0; t < tiles; ++t) {
+      const bool full = a.m - t * kWide16TileRows > 8;
+      for (int64_t g = 0; g < groups; ++g) {
+        const int16_t* rows = wide.data() + g * group_elems;
+        if (full) {
+          Wide16Tile<2>(a, t, n0 + 4 * g, rows);
+        } else {
+          Wide16Tile<1>(a, t, n0 + 4 * g, rows);
+        }
       }
     }
   }
