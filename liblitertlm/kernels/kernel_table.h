@@ -89,6 +89,30 @@ struct I4GemmArgs {
   const int32_t* zero_point = nullptr;  // gemm_i4r16 only, optional: m activation zero points
 };
 
+// 16-bit activations in one pass, for levels without VNNI (AVX2: vpmaddwd, 16 multiply-adds per
+// instruction against 8 per fp32 FMA; the hi/lo int8 route takes two sign-trick passes):
+//     y[i·ldy + n] = Int16Output(Σ_k q_w[n,k]·q[i,k], xscale[i], wscale[n])
+// with q = 256·hi + lo of QuantizeActivationRow16 (kernels/quantize.h): the same exact integer and
+// the same float epilogue as the split16 route, so results are bit-identical to it.
+// xt holds the m activation rows in tiles of kWide16TileRows = 16 (rows padded with zeros to a
+// multiple of 16): with P = ldk / 2 pairs per row, tile t, pair p, row r (< 16), element e (< 2) is
+//     xt[(t·P + p)·32 + 2·r + e] = q[16t + r, 2p + e].
+// wide_tiles[t] is 1 when tile t's int32 sums could overflow (127·Σ_k |q[i,k]| ≥ 2^31 for one of
+// its rows): the kernel then carries its sums in int64 across blocks of 512 k.
+inline constexpr int64_t kWide16TileRows = 16;
+struct I8Wide16Args {
+  const Matrix* w = nullptr;  // kI8 the int8 kernels read (I8KernelsRead)
+  const int16_t* xt = nullptr;
+  const uint8_t* wide_tiles = nullptr;
+  int64_t ldk = 0;  // K padded to the weights' chunks: PackedChunks(kI8, K) · 64
+  const float* xscale = nullptr;  // m activation scales
+  int64_t m = 0;
+  int64_t n_begin = 0;  // multiples of 4
+  int64_t n_end = 0;
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
 struct KernelTable {
   Isa isa;
   const char* name;
@@ -119,6 +143,14 @@ struct KernelTable {
   int64_t (*i8_tiles_bytes)(int64_t m, int64_t ldx);
   // The fused prefill attention (kernels/prefill_attention.h) at this level.
   void (*prefill_attention)(const PrefillAttentionArgs&);
+  // Optional (levels without VNNI): 16-bit activations × int8 weights in one pass (I8Wide16Args),
+  // which Linear takes for m > 1 over the hi/lo int8 rows and over dequantize → sgemm.
+  void (*gemm_i8_wide16)(const I8Wide16Args&);
+  // With gemm_i8_wide16: quantizes rows ≤ kWide16TileRows activation rows of x (cols each, row-major) as
+  // QuantizeActivationRow16 does (the same q = 256·hi + lo and scales, bit for bit), writes the
+  // scales to xscale[0..rows) and lays the rows out as one tile of I8Wide16Args::xt (ldk/2 pairs;
+  // rows ≥ `rows` and k ≥ cols are zeros). Returns the tile's I8Wide16Args::wide_tiles flag.
+  uint8_t (*wide16_tile)(const float* x, int64_t rows, int64_t cols, int64_t ldk, int16_t* tile, float* xscale);
 };
 
 const KernelTable& ScalarKernels();

@@ -8,7 +8,10 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstring>
+#include <vector>
 
 #include "kernels/isa_target.h"
 #include "kernels/pack.h"
@@ -362,6 +365,228 @@ void GemmI4Rows16(const I4GemmArgs& a) {
   }
 }
 
+// --- 16-bit activations in one pass (gemm_i8_wide16, I8Wide16Args) -------------------------
+// vpmaddwd multiplies 16 int16 pairs per instruction (the activations q against weights widened to
+// int16) where the hi/lo int8 route needs two sign-trick passes of 32 each, and fp32 FMA does 8.
+// The widened weights of 4 rows are broadcast a pair at a time (one 32-bit lane = 2 k) against
+// a tile's 16 rows × 2 k (two vectors of 8 rows): 4 × 2 accumulators.
+
+// Widens weight rows n..n+3 (I8Strides s, `chunks` chunks of 64) into out[r·ldk + k] as int16.
+inline void WidenRows4(const uint8_t* group, const I8Strides& s, int64_t chunks, int64_t ldk, int16_t* out) {
+  for (int r = 0; r < 4; ++r) {
+    const uint8_t* p = group + r * s.row;
+    int16_t* o = out + r * ldk;
+    for (int64_t c = 0; c < chunks; ++c, p += s.chunk, o += 64) {
+      for (int q = 0; q < 4; ++q) {
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * q));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 16 * q), _mm256_cvtepi8_epi16(b));
+      }
+    }
+  }
+}
+
+// Pairs per int32 block when a tile's sums may overflow: 256 pairs · 2 · 32512 · 127 < 2^31.
+constexpr int64_t kWide16BlockPairs = 256;
+
+// acc + madd(x, b) as one asm statement (one spare register): written with intrinsics, GCC 12
+// hoists the multiplies of a pair step ahead of the adds and then copies every sum through a
+// spare register (a vmovdqa per multiply-add) or spills accumulators to the stack.
+inline __m256i MaddAdd(__m256i acc, __m256i x, __m256i b) {
+  __m256i t;
+  __asm__("vpmaddwd %[b], %[x], %[t]\n\tvpaddd %[t], %[acc], %[acc]"
+          : [acc] "+x"(acc), [t] "=&x"(t)
+          : [x] "x"(x), [b] "x"(b));
+  return acc;
+}
+
+// acc[r][h] += the products of pairs [p0, p1) of the tile at x (32 int16 per pair) with the
+// widened rows wr[r] (one int32 = one pair).
+template <int kHalves>
+inline void Wide16Block(const int16_t* x, const int32_t* const wr[4], int64_t p0, int64_t p1,
+                        __m256i acc[4][kHalves]) {
+  for (int64_t p = p0; p < p1; ++p) {
+    __m256i xv[kHalves];
+    for (int h = 0; h < kHalves; ++h) xv[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + p * 32 + 16 * h));
+    for (int r = 0; r < 4; ++r) {
+      const __m256i b = _mm256_set1_epi32(wr[r][p]);
+      for (int h = 0; h < kHalves; ++h) acc[r][h] = MaddAdd(acc[r][h], xv[h], b);
+    }
+  }
+}
+
+// Tile t (its first kHalves·8 rows) against the 4 widened rows at n (wide, ldk apart).
+template <int kHalves>
+void Wide16Tile(const I8Wide16Args& a, int64_t t, int64_t n, const int16_t* wide) {
+  const Matrix& w = *a.w;
+  const int64_t pairs = a.ldk / 2;
+  const bool carry64 = a.wide_tiles[t] != 0;
+  const int16_t* x = a.xt + t * pairs * 32;
+  const int32_t* wr[4];
+  for (int r = 0; r < 4; ++r) wr[r] = reinterpret_cast<const int32_t*>(wide + r * a.ldk);
+  __m256i acc[4][kHalves];
+  for (int r = 0; r < 4; ++r)
+    for (int h = 0; h < kHalves; ++h) acc[r][h] = _mm256_setzero_si256();
+  alignas(32) int64_t sum64[4][kHalves][8];
+  if (!carry64) {
+    Wide16Block<kHalves>(x, wr, 0, pairs, acc);
+  } else {
+    for (int r = 0; r < 4; ++r)
+      for (int h = 0; h < kHalves; ++h) std::fill(sum64[r][h], sum64[r][h] + 8, int64_t{0});
+    for (int64_t p0 = 0; p0 < pairs; p0 += kWide16BlockPairs) {
+      Wide16Block<kHalves>(x, wr, p0, std::min(pairs, p0 + kWide16BlockPairs), acc);
+      for (int r = 0; r < 4; ++r)
+        for (int h = 0; h < kHalves; ++h) {
+          alignas(32) int32_t v[8];
+          _mm256_store_si256(reinterpret_cast<__m256i*>(v), acc[r][h]);
+          for (int j = 0; j < 8; ++j) sum64[r][h][j] += v[j];
+          acc[r][h] = _mm256_setzero_si256();
+        }
+    }
+  }
+  for (int h = 0; h < kHalves; ++h) {
+    const int64_t i0 = t * kWide16TileRows + 8 * h, rows = std::min<int64_t>(8, a.m - i0);
+    if (rows <= 0) break;
+    alignas(32) float xs[8] = {};
+    std::copy(a.xscale + i0, a.xscale + i0 + rows, xs);
+    const __m256 xsv = _mm256_load_ps(xs);
+    for (int r = 0; r < 4 && n + r < w.rows; ++r) {
+      const float ws = w.scales[n + r];
+      alignas(32) float out[8];
+      if (carry64) {
+        for (int64_t j = 0; j < rows; ++j) out[j] = Int16Output(sum64[r][h][j], xs[j], ws);
+      } else {  // Int16Output's expression, 8 lanes at once: (float(sum) · xscale) · wscale
+        _mm256_store_ps(out, _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][h]), xsv), _mm256_set1_ps(ws)));
+      }
+      for (int64_t j = 0; j < rows; ++j) a.y[(i0 + j) * a.ldy + n + r] = out[j];
+    }
+  }
+}
+
+// Dwords of eight rows r[0..7] (8 each) transposed in place: r[p] = {row 0's dword p, ..., row 7's}.
+inline void Transpose8x8Dwords(__m256i r[8]) {
+  __m256i t[8], u[8];
+  for (int j = 0; j < 4; ++j) {
+    t[2 * j] = _mm256_unpacklo_epi32(r[2 * j], r[2 * j + 1]);
+    t[2 * j + 1] = _mm256_unpackhi_epi32(r[2 * j], r[2 * j + 1]);
+  }
+  for (int j = 0; j < 2; ++j) {  // rows 4j..4j+3
+    u[4 * j + 0] = _mm256_unpacklo_epi64(t[4 * j], t[4 * j + 2]);
+    u[4 * j + 1] = _mm256_unpackhi_epi64(t[4 * j], t[4 * j + 2]);
+    u[4 * j + 2] = _mm256_unpacklo_epi64(t[4 * j + 1], t[4 * j + 3]);
+    u[4 * j + 3] = _mm256_unpackhi_epi64(t[4 * j + 1], t[4 * j + 3]);
+  }
+  for (int p = 0; p < 4; ++p) {
+    r[p] = _mm256_permute2x128_si256(u[p], u[4 + p], 0x20);
+    r[p + 4] = _mm256_permute2x128_si256(u[p], u[4 + p], 0x31);
+  }
+}
+
+// KernelTable::wide16_tile: QuantizeActivationRow16's steps (scale from the row's max |x|, x·inv
+// clamped to ±kActivation16Max, NaN → −max as fmax/fmin do, rounded to nearest even), each row
+// into an int16 scratch row, then 8 pairs of 8 rows at a time transposed into the tile.
+uint8_t Wide16LayOutTile(const float* x, int64_t rows, int64_t cols, int64_t ldk, int16_t* tile, float* xscale) {
+  thread_local std::vector<int16_t> scratch;
+  const size_t scratch_size = static_cast<size_t>(kWide16TileRows * ldk);
+  if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+  const __m256 lim = _mm256_set1_ps(kActivation16Max), nlim = _mm256_set1_ps(-kActivation16Max);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  int64_t max_abs_sum = 0;
+  for (int64_t r = 0; r < kWide16TileRows; ++r) {
+    int16_t* out = scratch.data() + r * ldk;
+    if (r >= rows) {
+      std::fill(out, out + ldk, int16_t{0});
+      continue;
+    }
+    const float* xr = x + r * cols;
+    float m = 0.0f;
+    {
+      __m256 mv = _mm256_setzero_ps();
+      int64_t k = 0;
+      for (; k + 8 <= cols; k += 8) mv = _mm256_max_ps(mv, _mm256_andnot_ps(sign, _mm256_loadu_ps(xr + k)));
+      alignas(32) float lanes[8];
+      _mm256_store_ps(lanes, mv);
+      for (float v : lanes) m = std::max(m, v);
+      for (; k < cols; ++k) m = std::max(m, std::fabs(xr[k]));
+    }
+    const float s = m / kActivation16Max;
+    xscale[r] = s;
+    const __m256 inv = _mm256_set1_ps(s > 0 ? 1.0f / s : 0.0f);
+    __m256i abs_sum = _mm256_setzero_si256();
+    for (int64_t k = 0; k < ldk; k += 16) {
+      __m256i q[2];
+      for (int h = 0; h < 2; ++h) {
+        const int64_t k0 = k + 8 * h;
+        __m256 v;
+        if (k0 + 8 <= cols) {
+          v = _mm256_loadu_ps(xr + k0);
+        } else {
+          alignas(32) float tail[8] = {};
+          for (int64_t j = k0; j < cols; ++j) tail[j - k0] = xr[j];
+          v = _mm256_load_ps(tail);
+        }
+        v = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(v, inv), nlim), lim);
+        q[h] = _mm256_cvtps_epi32(v);
+        abs_sum = _mm256_add_epi32(abs_sum, _mm256_abs_epi32(q[h]));
+      }
+      // packs interleaves the 128-bit lanes: [q0 0-3, q1 0-3 | q0 4-7, q1 4-7] → k order.
+      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), packed);
+    }
+    alignas(32) int32_t lanes[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), abs_sum);
+    int64_t sum = 0;
+    for (int32_t v : lanes) sum += v;
+    max_abs_sum = std::max(max_abs_sum, sum);
+  }
+  // Pairs p..p+7 of rows 8h..8h+7: each row's 8 dwords, transposed into 8 vectors of one pair.
+  for (int64_t p = 0; p < ldk / 2; p += 8) {
+    for (int h = 0; h < 2; ++h) {
+      __m256i v[8];
+      for (int r = 0; r < 8; ++r) {
+        v[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(scratch.data() + (8 * h + r) * ldk + 2 * p));
+      }
+      Transpose8x8Dwords(v);
+      for (int j = 0; j < 8; ++j) _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + (p + j) * 32 + 16 * h), v[j]);
+    }
+  }
+  return 127 * max_abs_sum > int64_t{std::numeric_limits<int32_t>::max()} ? 1 : 0;
+}
+
+// The range's weight rows are widened in passes of about 256 KiB of int16 (L2), and each
+// activation tile (16 rows, in L1 for K ≤ 512) passes over all of a pass's rows: the widened
+// rows are read at 0.125 byte per multiply-add, the activations once per pass.
+constexpr int64_t kWide16PassBytes = 256 * 1024;
+
+void GemmI8Wide16(const I8Wide16Args& a) {
+  const Matrix& w = *a.w;
+  const int64_t chunks = a.ldk / 64, tiles = (a.m + kWide16TileRows - 1) / kWide16TileRows;
+  const I8Strides strides = I8StridesOf(w);
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  const int64_t group_elems = 4 * a.ldk;
+  const int64_t pass_groups = std::max<int64_t>(1, kWide16PassBytes / (2 * group_elems));
+  thread_local std::vector<int16_t> wide;
+  for (int64_t n0 = a.n_begin; n0 < n_end; n0 += 4 * pass_groups) {
+    const int64_t groups = std::min(pass_groups, (n_end - n0 + 3) / 4);
+    if (wide.size() < static_cast<size_t>(groups * group_elems)) wide.resize(static_cast<size_t>(groups * group_elems));
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t n = n0 + 4 * g;
+      WidenRows4(base + (n / 4) * strides.group, strides, chunks, a.ldk, wide.data() + g * group_elems);
+    }
+    for (int64_t t = 0; t < tiles; ++t) {
+      const bool full = a.m - t * kWide16TileRows > 8;
+      for (int64_t g = 0; g < groups; ++g) {
+        const int16_t* rows = wide.data() + g * group_elems;
+        if (full) {
+          Wide16Tile<2>(a, t, n0 + 4 * g, rows);
+        } else {
+          Wide16Tile<1>(a, t, n0 + 4 * g, rows);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
@@ -369,7 +594,7 @@ const KernelTable& Avx2Kernels() {
                                     &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
                                     &QuantizeActivationRow,
                                     &QuantizeActivationRow16, true, nullptr, 0, 0, nullptr, nullptr,
-                                    &PrefillAttentionAvx2};
+                                    &PrefillAttentionAvx2, &GemmI8Wide16, &Wide16LayOutTile};
   return table;
 }
 

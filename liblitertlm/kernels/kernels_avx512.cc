@@ -511,7 +511,7 @@ const KernelTable& Avx512VnniKernels() {
   static const KernelTable table = {Isa::kAvx512Vnni, "avx512vnni", &GemvI8, &GemmI8,
                                     &GemvI8WeightOnly, &GemvF16, &GemvI4,  &GemmI4, &GemmI4Rows16,
                                     &QuantizeRow, &QuantizeRow16, true, nullptr, 0, 0, nullptr, nullptr,
-                                    &PrefillAttentionAvx512};
+                                    &PrefillAttentionAvx512, nullptr, nullptr};
   return table;
 }
 

@@ -138,7 +138,7 @@ const KernelTable& ScalarKernels() {
                                     &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
                                     &QuantizeActivationRow,
                                     &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr,
-                                    &PrefillAttentionScalar};
+                                    &PrefillAttentionScalar, nullptr, nullptr};
   return table;
 }
 

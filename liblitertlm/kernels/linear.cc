@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <utility>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,15 @@ int8_t* KernelContext::xtiles(size_t bytes) {
   if (xtiles_.size() < bytes + 64) xtiles_.resize(bytes + 64);
   const auto at = reinterpret_cast<uintptr_t>(xtiles_.data());
   return xtiles_.data() + ((64 - at % 64) % 64);
+}
+
+int16_t* KernelContext::xwide(size_t count) {
+  if (xwide_.size() < count) xwide_.resize(count);
+  return xwide_.data();
+}
+uint8_t* KernelContext::wide_tiles(size_t count) {
+  if (wide_tiles_.size() < count) wide_tiles_.resize(count);
+  return wide_tiles_.data();
 }
 
 int32_t* KernelContext::acc(size_t count) {
@@ -222,8 +232,13 @@ void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row) 
   RunI8(ctx, w, args, one_row, [](int64_t, int64_t) {});
 }
 
+// At most this many matrices share one input (q/k/v); more are run one Linear each.
+constexpr size_t kMaxSameInput = 4;
+
 // The int8 kernels' routes (activations quantized per row on the fly); kNone: another path.
-enum class I8Route { kNone, kAsymmetric, kDynamic8, kDynamic16 };
+// kWide16: 16-bit activations as int16 in one pass (KernelTable::gemm_i8_wide16), for m > 1 on
+// levels without VNNI; the same results as kDynamic16.
+enum class I8Route { kNone, kAsymmetric, kDynamic8, kDynamic16, kWide16 };
 
 // m activation rows of K = cols quantized for `route` into the context's buffers: `rows` int8
 // rows of ldx bytes (2 per activation row for kDynamic16: hi, lo), one scale per activation row,
@@ -301,6 +316,56 @@ void LinearI8Dynamic16(KernelContext& ctx, const Matrix& w, const float* x, int6
       for (int64_t n = n0; n < end; ++n) {
         yi[n] = Split16Output(hi[n], lo[n], xs[i], w.scales[n]);
       }
+    }
+  });
+}
+
+// kWide16: the rows' 16-bit quantization (QuantizeActivationRow16's q = 256·hi + lo and scales,
+// bit for bit) laid out in tiles of 16 rows (KernelTable::wide16_tile) for gemm_i8_wide16
+// (I8Wide16Args), then every matrix of `ws` (one input, K = cols) over its rows, as one job
+// across the pool.
+void LinearWide16(KernelContext& ctx, std::span<const Matrix* const> ws, const float* x, int64_t m,
+                  std::span<float* const> ys) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t cols = ws[0]->cols, ldk = PackedChunks(DType::kI8, cols) * 64, tiles = (m + kWide16TileRows - 1) / kWide16TileRows;
+  int16_t* xt = ctx.xwide(static_cast<size_t>(tiles * kWide16TileRows * ldk));
+  uint8_t* wide = ctx.wide_tiles(static_cast<size_t>(tiles));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  auto lay_out = [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t i0 = t * kWide16TileRows;
+      wide[t] = kt.wide16_tile(x + i0 * cols, std::min(kWide16TileRows, m - i0), cols, ldk,
+                               xt + i0 * ldk, xs + i0);
+    }
+  };
+  if (tiles >= 2) {
+    ctx.pool().ParallelFor(tiles, lay_out);
+  } else {
+    lay_out(0, tiles);
+  }
+  std::array<I8Wide16Args, kMaxSameInput> args;
+  std::array<int64_t, kMaxSameInput + 1> first_group{};
+  for (size_t j = 0; j < ws.size(); ++j) {
+    I8Wide16Args& a = args[j];
+    a.w = ws[j];
+    a.xt = xt;
+    a.wide_tiles = wide;
+    a.ldk = ldk;
+    a.xscale = xs;
+    a.m = m;
+    a.y = ys[j];
+    a.ldy = ws[j]->rows;
+    first_group[j + 1] = first_group[j] + (ws[j]->rows + 3) / 4;
+  }
+  const int64_t groups = first_group[ws.size()];
+  ctx.pool().ParallelForDynamic(groups, GroupChunk(ctx, groups, 4, ldk), [&](int64_t g0, int64_t g1) {
+    for (size_t j = 0; j < ws.size(); ++j) {
+      const int64_t lo = std::max(g0, first_group[j]), hi = std::min(g1, first_group[j + 1]);
+      if (lo >= hi) continue;
+      I8Wide16Args part = args[j];
+      part.n_begin = (lo - first_group[j]) * 4;
+      part.n_end = (hi - first_group[j]) * 4;
+      kt.gemm_i8_wide16(part);
     }
   });
 }
@@ -444,22 +509,38 @@ bool UseInt8Gemm(const KernelContext& ctx) {
   }
 }
 
+// Whether dynamic int8 matrices take the integer kernels at m > 1: with kAuto, where the level
+// has VNNI or gemm_i8_wide16 (AVX2; measured faster than dequantize → sgemm at every m there).
+bool IntegerI8Gemm(const KernelContext& ctx) {
+  if (ctx.int8_gemm_path() == KernelContext::Int8GemmPath::kAuto) {
+    return ctx.kernels().isa >= Isa::kAvx512Vnni || ctx.kernels().gemm_i8_wide16 != nullptr;
+  }
+  return UseInt8Gemm(ctx);
+}
+
+// From this many activation rows on, 16-bit activations take gemm_i8_wide16 where the level has it;
+// below (batched decode), the hi/lo int8 rows: the wide kernel computes 8 rows at least, and at 2
+// and 4 rows took 1.1–2.5× as long as the hi/lo kernel (Zen 3, gemm_bench DecodeBatch), from 8
+// rows on 0.5–0.75×.
+constexpr int64_t kWide16MinRows = 6;
+
 I8Route RouteOf(const KernelContext& ctx, const Matrix& w, int64_t m) {
   if (w.layout == MatrixLayout::kInt4Rows16 || !I8KernelsRead(w)) return I8Route::kNone;
   if (w.asymmetric_activations) return I8Route::kAsymmetric;
-  if (!w.dynamic_activations || !(m == 1 || UseInt8Gemm(ctx))) return I8Route::kNone;
-  return w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit
-             ? I8Route::kDynamic16
-             : I8Route::kDynamic8;
+  if (!w.dynamic_activations || !(m == 1 || IntegerI8Gemm(ctx))) return I8Route::kNone;
+  const bool sixteen = w.activations16 && ctx.int8_activations() == KernelContext::Int8Activations::k16Bit;
+  if (sixteen && m >= kWide16MinRows && ctx.kernels().gemm_i8_wide16 != nullptr) return I8Route::kWide16;
+  return sixteen ? I8Route::kDynamic16 : I8Route::kDynamic8;
 }
-
-// At most this many matrices share one input (q/k/v); more are run one Linear each.
-constexpr size_t kMaxSameInput = 4;
 
 // Several matrices' products on activations quantized once (LinearSameInput): m > 1 rows, every
 // matrix on `route` with K = cols; a 16-bit route only where the kernels combine the halves.
 void LinearI8SharedInput(KernelContext& ctx, I8Route route, std::span<const Matrix* const> ws,
                          const float* x, int64_t m, std::span<float* const> ys) {
+  if (route == I8Route::kWide16) {
+    LinearWide16(ctx, ws, x, m, ys);
+    return;
+  }
   const int64_t cols = ws[0]->cols;
   const QuantizedRows q = QuantizeRows(ctx, route, x, m, cols);
   std::array<I8GemmArgs, kMaxSameInput> args;
@@ -520,6 +601,12 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
     case I8Route::kAsymmetric: LinearI8Asymmetric(ctx, w, x, m, y); return;
     case I8Route::kDynamic16: LinearI8Dynamic16(ctx, w, x, m, y); return;
     case I8Route::kDynamic8: LinearI8Dynamic(ctx, w, x, m, y); return;
+    case I8Route::kWide16: {
+      const Matrix* ws[] = {&w};
+      float* ys[] = {y};
+      LinearWide16(ctx, ws, x, m, ys);
+      return;
+    }
     case I8Route::kNone: break;
   }
   // int4 weights with XNNPACK's qd8 activations (Google's int4 TFLite files): the rounded

@@ -9,7 +9,8 @@
 // output in k order (XNNPACK's f32-gemm, kernels/xnnpack_float.h). fp32 → OpenBLAS (sgemv for M = 1, never sgemm). Packed kI8
 // dynamic → int8 GEMV (M = 1) / int8 GEMM or "dequantize panel → sgemm" (M > 1, per
 // KernelContext::Int8GemmPath); the int8 kernels get 16-bit activations by default (each row
-// split into two int8 rows, kernels/quantize.h), or 8-bit ones (KernelContext::Int8Activations;
+// split into two int8 rows, kernels/quantize.h; on levels without VNNI, M > 1 takes them as int16
+// in one pass instead, KernelTable::gemm_i8_wide16), or 8-bit ones (KernelContext::Int8Activations;
 // Matrix::activations16 = false, the int8 tensors of int4 files). Packed kI8 weight-only, kF16,
 // kBF16 → widening GEMV (M = 1) / dequantize panel → sgemm. kI4Block* in kInt4Rows16 (what the
 // loader makes of every int4 matrix) → the 16-row interleaved int4 GEMV/GEMM, any M, symmetric or
@@ -40,8 +41,8 @@ class KernelContext {
  public:
   // How dynamic-int8 matrices are multiplied when M > 1.
   enum class Int8GemmPath {
-    kAuto,          // int8 VNNI GEMM when the CPU has VNNI (measured faster here), else sgemm
-    kInt8,          // our int8 GEMM at the active ISA level
+    kAuto,          // dynamic int8: the integer GEMM where the level has VNNI or gemm_i8_wide16 (AVX2), else sgemm
+    kInt8,          // our integer GEMM at the active ISA level
     kDequantSgemm,  // dequantize weight panels to fp32, then OpenBLAS sgemm (fp32 activations)
   };
 
@@ -85,7 +86,9 @@ class KernelContext {
   float* xscale(size_t count);
   float* xpad(size_t count);
   float* xround(size_t count);
-  int8_t* xtiles(size_t bytes);  // activations laid out for gemm_i8_tiles (KernelTable::pack_i8_tiles)
+  int8_t* xtiles(size_t bytes);
+  int16_t* xwide(size_t count);  // 16-bit activation tiles (KernelTable::gemm_i8_wide16)
+  uint8_t* wide_tiles(size_t count);  // activations laid out for gemm_i8_tiles (KernelTable::pack_i8_tiles)
   int32_t* acc(size_t count);  // int32 accumulators (asymmetric int8 GEMV)  // activations rounded as XNNPACK's qd8 (Matrix::asymmetric_activations)
   float* panel(int thread, size_t count);
 
@@ -96,6 +99,8 @@ class KernelContext {
   Int8Activations int8_activations_;
   std::vector<int8_t> xq_;
   std::vector<int8_t> xtiles_;
+  std::vector<int16_t> xwide_;
+  std::vector<uint8_t> wide_tiles_;
   std::vector<float> xscale_;
   std::vector<float> xpad_;
   std::vector<float> xround_;

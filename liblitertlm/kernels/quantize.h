@@ -64,11 +64,16 @@ float AsymmetricQuantizeActivationRow(const float* x, int64_t cols, int64_t padd
 inline constexpr float kActivation16Max = 32512.0f;
 float QuantizeActivationRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi,
                               int8_t* lo);
-// One output of a 16-bit activation row from the int8 kernels' exact sums over its halves:
-// float(256·hi + lo) · xscale · wscale, the sum in int64 (no overflow at any K). The scalar
-// epilogues (LinearI8Dynamic16's, the AVX2 and AVX-512 split16 stores) all use it.
+// One output of a 16-bit activation row from its exact integer sum Σ q_w·q (q = 256·hi + lo):
+// float(sum) · xscale · wscale. Every 16-bit route's epilogue is this expression (the AVX2 wide16
+// kernel's vector form multiplies in the same order), so the routes agree bit for bit.
+inline float Int16Output(int64_t sum, float xscale, float wscale) {
+  return static_cast<float>(sum) * xscale * wscale;
+}
+// The same from the int8 kernels' exact sums over the halves, combined in int64 (no overflow at
+// any K). The scalar epilogues (LinearI8Dynamic16's, the AVX2 and AVX-512 split16 stores) use it.
 inline float Split16Output(int64_t hi, int64_t lo, float xscale, float wscale) {
-  return static_cast<float>(hi * 256 + lo) * xscale * wscale;
+  return Int16Output(hi * 256 + lo, xscale, wscale);
 }
 
 }  // namespace litertlm

@@ -154,6 +154,58 @@ TEST(LinearTest, DynamicInt8SixteenBitActivationsMatchFloatActivations) {
   }
 }
 
+// The levels with gemm_i8_wide16 (AVX2: 16-bit activations as int16 in one pass) against the
+// scalar level's split16 route, bit for bit: both stored layouts the int8 kernels read (packed,
+// and a TFLite file's row-major int8 read in place), row counts around the 8-row tiles and their
+// pairs, 1 and 2 threads, and activation rows whose int32 sums would overflow (all 32,512 against
+// weights of 127 over K = 1,536: 6.3e9), which the kernel carries in int64.
+TEST(LinearTest, Wide16EqualsScalarSplit16) {
+  int levels = 0;
+  for (const KernelTable* kt : SupportedKernels()) levels += kt->gemm_i8_wide16 != nullptr ? 1 : 0;
+  if (levels == 0) GTEST_SKIP() << "no level with gemm_i8_wide16 on this CPU";
+  // K = 200: rows padded to 256 and a tail of 8 inputs (packed layout only).
+  for (const int64_t k : {int64_t{1536}, int64_t{200}}) {
+    const int64_t n_rows = 212;
+    auto w = RandomVector(static_cast<size_t>(n_rows * k), 31);
+    for (int64_t j = 0; j < k; ++j) w[static_cast<size_t>(5 * k + j)] = 1.0f;  // row 5: q_w = 127
+    auto q = std::move(QuantizeMatrix(w.data(), n_rows, k, DType::kI8)).value();
+    auto packed = std::move(PackMatrix(q.view(true)).value());
+    std::vector<const Matrix*> layouts = {&packed->view};
+    std::vector<int32_t> sums(static_cast<size_t>(n_rows));
+    Matrix row_major = q.view(true);
+    if (k % 64 == 0) {
+      ASSERT_TRUE(ComputeI8RowSums(q.view(true), sums.data()).ok());
+      row_major.row_sums = sums.data();
+      ASSERT_TRUE(RowMajorI8InPlace(row_major));
+      layouts.push_back(&row_major);
+    }
+    for (const KernelTable* kt : SupportedKernels()) {
+      if (kt->gemm_i8_wide16 == nullptr) continue;
+      for (int64_t m : {2, 5, 6, 8, 9, 16, 17, 41}) {  // 2, 5: the hi/lo rows (kWide16MinRows)
+        auto x = RandomVector(static_cast<size_t>(m * k), 70 + static_cast<uint32_t>(m));
+        for (int64_t j = 0; j < k; ++j) x[static_cast<size_t>((m - 1) * k + j)] = 1.0f;  // q = 32,512
+        for (const Matrix* mat : layouts) {
+          KernelContext scalar(1);
+          scalar.set_kernels(&ScalarKernels());
+          scalar.set_int8_gemm_path(KernelContext::Int8GemmPath::kInt8);
+          std::vector<float> want(static_cast<size_t>(m * n_rows), NAN);
+          Linear(scalar, *mat, x.data(), m, want.data());
+          // Exact where int32 would overflow at K = 1,536: 32,512 · 127 · K · xscale · wscale = K.
+          EXPECT_NEAR(want[static_cast<size_t>((m - 1) * n_rows + 5)], static_cast<float>(k), 1e-2);
+          for (int threads : {1, 2}) {
+            KernelContext ctx(threads);
+            ctx.set_kernels(kt);
+            std::vector<float> got(static_cast<size_t>(m * n_rows), NAN);
+            Linear(ctx, *mat, x.data(), m, got.data());
+            EXPECT_EQ(got, want) << kt->name << " k=" << k << " m=" << m << " threads=" << threads
+                                 << (mat == &row_major ? " row-major" : " packed");
+          }
+        }
+      }
+    }
+  }
+}
+
 // The int4 prefill path (GEMV per activation row over cache-sized weight tiles) is bit-identical
 // to decoding the rows one at a time, at every kernel level and thread count.
 TEST(LinearTest, Int4PrefillEqualsRowByRowGemv) {
