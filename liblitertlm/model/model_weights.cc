@@ -211,13 +211,12 @@ class WeightBuilder {
 
   // int4 matrices (stored row-major or kPacked4x64) are re-laid out into kInt4Rows16, the layout
   // the int4 kernels read (16 rows across the vector lanes, kernels/pack.h); the copy replaces
-  // the mapped bytes. The activation flags are kept. With xnnpack_float_ops (TFLite files in
-  // google mode) they also get XNNPACK's qb4w form (PrepareXnnpackQb4w).
+  // the mapped bytes. The activation flags are kept. With int4_xnnpack_qb4w (blockwise TFLite
+  // files in google mode) they also get XNNPACK's qb4w form (PrepareXnnpackQb4w).
   StatusOr<Matrix> Rows16(const TensorSpec& spec, const Matrix& m) {
     auto packed = PackInt4Rows16(m, options_.pack_threads);
     Status prepared = packed.ok() ? Status::Ok() : packed.status();
-    // Google's runtime's int4 FULLY_CONNECTED (XNNPACK's qb4w) with the fp32 ops.
-    if (prepared.ok() && options_.xnnpack_float_ops) prepared = PrepareXnnpackQb4w(**packed);
+    if (prepared.ok() && options_.int4_xnnpack_qb4w) prepared = PrepareXnnpackQb4w(**packed);
     if (!prepared.ok())
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
                                   prepared.message());
