@@ -74,6 +74,18 @@ struct I4GemvArgs {
 // so all levels are bit-identical. Symmetric activations: xcorr = −8·Σ_{k in b} xq[i,k], giving
 // Σ q_w·xq. Asymmetric (Matrix::asymmetric_activations, xq = the qd8 values): xcorr =
 // −8·Σ_{k in b} xq[i,k] + 8·zp[i]·B, giving Σ q_w·(xq − zp).
+//
+// gemm_i4r16_xnnpack (w in kInt4Rows16 with Matrix::qb4w_scales / qb4w_init: XNNPACK's qd8 ×
+// qb4w AVX2 kernels, qd8-f32-qb4w-gemm-*x8c8-minmax-avx2): per output, four lanes, lane j
+// summing the inputs k with (k mod 8) / 2 = j, each with exact integer block sums of the raw
+// activations (zero point not subtracted)
+//     acc[i, n, b, j] = Σ_{k in b, (k mod 8)/2 = j} nib[n,k]·xq[i,k] + xcorr[i·ldcorr + 4b + j]
+// (xcorr = −8·Σ of those xq[i,k], giving Σ q_w·xq), and
+//     l_0 = qb4w_init[n]·zp[i], l_1 = l_2 = l_3 = 0·zp[i]  (fp32 products);
+//     for b in order, j < 4: l_j = fma(float(acc[i, n, b, j]), qb4w_scales[n, b], l_j);
+//     y = fma((l_0 + l_1) + (l_2 + l_3), xscale[i], 0)
+// (XNNPACK's weights are nibbles·16 and its scales bf16/16, the same products). zero_point
+// required. All levels are bit-identical.
 struct I4GemmArgs {
   const Matrix* w = nullptr;      // kI4Block32 / kI4Block128, kPacked4x64 (gemm_i4r16: kInt4Rows16)
   const int8_t* xq = nullptr;     // m rows of ldx int8, zero padded
@@ -84,7 +96,7 @@ struct I4GemmArgs {
   int64_t n_end = 0;
   float* y = nullptr;
   int64_t ldy = 0;
-  const int32_t* xcorr = nullptr;  // gemm_i4r16 only: m rows of ldcorr (≥ K/B) block corrections
+  const int32_t* xcorr = nullptr;  // gemm_i4r16*: m rows of ldcorr (≥ K/B, _xnnpack ≥ 4·K/B) block corrections
   int64_t ldcorr = 0;
   const int32_t* zero_point = nullptr;  // gemm_i4r16 only, optional: m activation zero points
 };
@@ -125,6 +137,8 @@ struct KernelTable {
   void (*gemm_i4)(const I4GemmArgs&);
   // kInt4Rows16 int4 GEMV / GEMM, any m (see I4GemmArgs).
   void (*gemm_i4r16)(const I4GemmArgs&);
+  // kInt4Rows16 as XNNPACK's qd8 × qb4w (Matrix::qb4w_scales), any m (see I4GemmArgs).
+  void (*gemm_i4r16_xnnpack)(const I4GemmArgs&);
   // QuantizeActivationRow (kernels/quantize.h), bit-identical at every level.
   float (*quantize_row)(const float* x, int64_t cols, int64_t padded_cols, int8_t* q);
   // QuantizeActivationRow16 (kernels/quantize.h), bit-identical at every level.

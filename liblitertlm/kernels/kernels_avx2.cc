@@ -587,11 +587,92 @@ void GemmI8Wide16(const I8Wide16Args& a) {
   }
 }
 
+// gemm_i4r16_xnnpack for activation rows i0..i0+MR−1 and weight rows n..n+15 (two halves of 8
+// rows, a 32-bit lane per row as in I4Rows16). Per 32 inputs, the maddubs pair sums of the low
+// nibbles (inputs 8s + 0..3) and of the high ones (8s + 4..7) are added in int16 separately (4 of
+// them: ≤ 15,360, exact); the two int16 halves of each 32-bit lane are XNNPACK's lanes (pairs
+// 0–1 and 2–3, 4–5 and 6–7), split by madd with (1, 0) and (0, 1). Exact integer lane sums and
+// I4GemmArgs's float steps: the scalar reference's result bit for bit.
+template <int MR>
+void I4Rows16Xnnpack(const I4GemmArgs& a, int64_t i0, int64_t n) {
+  const Matrix& w = *a.w;
+  const int64_t block = ScaleBlock(w.dtype, w.cols), blocks = w.cols / block, steps = w.cols / 8;
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i first16 = _mm256_set1_epi32(1), second16 = _mm256_set1_epi32(1 << 16);
+  const int8_t* x[MR];
+  for (int i = 0; i < MR; ++i) x[i] = a.xq + (i0 + i) * a.ldx;
+  for (int h = 0; h < 2; ++h) {
+    const int64_t n_half = n + 8 * h;
+    if (n_half >= w.rows) break;
+    const uint8_t* p = static_cast<const uint8_t*>(w.data) + (n / 16) * steps * 64 + 32 * h;
+    const float* sp = w.qb4w_scales + (n / 16) * blocks * 16 + 8 * h;
+    const int64_t valid = std::min<int64_t>(8, w.rows - n_half);
+    alignas(32) float init[8] = {};
+    std::copy(w.qb4w_init + n_half, w.qb4w_init + n_half + valid, init);
+    __m256 f[MR][4];
+    for (int i = 0; i < MR; ++i) {
+      const __m256 zp = _mm256_set1_ps(static_cast<float>(a.zero_point[i0 + i]));
+      f[i][0] = _mm256_mul_ps(_mm256_load_ps(init), zp);
+      for (int j = 1; j < 4; ++j) f[i][j] = _mm256_mul_ps(_mm256_setzero_ps(), zp);
+    }
+    for (int64_t b = 0; b < blocks; ++b) {
+      __m256i acc[MR][4];
+      for (int i = 0; i < MR; ++i) {
+        for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_set1_epi32(a.xcorr[(i0 + i) * a.ldcorr + 4 * b + j]);
+      }
+      for (int64_t k = b * block; k < (b + 1) * block; k += 32, p += 256) {
+        __m256i lo16[MR], hi16[MR];
+        for (int i = 0; i < MR; ++i) lo16[i] = hi16[i] = _mm256_setzero_si256();
+        for (int s = 0; s < 4; ++s) {
+          const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * s));
+          const __m256i lo = _mm256_and_si256(v, low4);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+          for (int i = 0; i < MR; ++i) {
+            lo16[i] = _mm256_add_epi16(lo16[i], _mm256_maddubs_epi16(lo, Broadcast4(x[i] + k + 8 * s)));
+            hi16[i] = _mm256_add_epi16(hi16[i], _mm256_maddubs_epi16(hi, Broadcast4(x[i] + k + 8 * s + 4)));
+          }
+        }
+        for (int i = 0; i < MR; ++i) {
+          acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(lo16[i], first16));
+          acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(lo16[i], second16));
+          acc[i][2] = _mm256_add_epi32(acc[i][2], _mm256_madd_epi16(hi16[i], first16));
+          acc[i][3] = _mm256_add_epi32(acc[i][3], _mm256_madd_epi16(hi16[i], second16));
+        }
+      }
+      const __m256 scale = _mm256_load_ps(sp + b * 16);
+      for (int i = 0; i < MR; ++i) {
+        for (int j = 0; j < 4; ++j) f[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i][j]), scale, f[i][j]);
+      }
+    }
+    for (int i = 0; i < MR; ++i) {
+      const __m256 sum = _mm256_add_ps(_mm256_add_ps(f[i][0], f[i][1]), _mm256_add_ps(f[i][2], f[i][3]));
+      const __m256 v = _mm256_fmadd_ps(sum, _mm256_set1_ps(a.xscale[i0 + i]), _mm256_setzero_ps());
+      float* out = a.y + (i0 + i) * a.ldy + n_half;
+      if (valid == 8) {
+        _mm256_storeu_ps(out, v);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, v);
+        std::copy(tmp, tmp + valid, out);
+      }
+    }
+  }
+}
+
+void GemmI4Rows16Xnnpack(const I4GemmArgs& a) {
+  const int64_t n_end = std::min(a.n_end, a.w->rows);
+  for (int64_t n = a.n_begin; n < n_end; n += 16) {
+    int64_t i = 0;
+    for (; i + kRows16Mr <= a.m; i += kRows16Mr) I4Rows16Xnnpack<kRows16Mr>(a, i, n);
+    if (i < a.m) I4Rows16Xnnpack<1>(a, i, n);
+  }
+}
+
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
   static const KernelTable table = {Isa::kAvx2, "avx2", &GemmI8, &GemmI8, &GemvI8WeightOnly,
-                                    &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
+                                    &GemvF16, &GemvI4, nullptr, &GemmI4Rows16, &GemmI4Rows16Xnnpack,
                                     &QuantizeActivationRow,
                                     &QuantizeActivationRow16, true, nullptr, 0, 0, nullptr, nullptr,
                                     &PrefillAttentionAvx2, &GemmI8Wide16, &Wide16LayOutTile};

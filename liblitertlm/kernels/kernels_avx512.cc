@@ -508,8 +508,10 @@ float QuantizeRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* h
 }  // namespace
 
 const KernelTable& Avx512VnniKernels() {
+  // gemm_i4r16_xnnpack: the AVX2 kernel (XNNPACK's arithmetic is its AVX2 kernels').
   static const KernelTable table = {Isa::kAvx512Vnni, "avx512vnni", &GemvI8, &GemmI8,
                                     &GemvI8WeightOnly, &GemvF16, &GemvI4,  &GemmI4, &GemmI4Rows16,
+                                    Avx2Kernels().gemm_i4r16_xnnpack,
                                     &QuantizeRow, &QuantizeRow16, true, nullptr, 0, 0, nullptr, nullptr,
                                     &PrefillAttentionAvx512, nullptr, nullptr};
   return table;

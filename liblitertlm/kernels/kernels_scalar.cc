@@ -131,11 +131,41 @@ void GemmI4Rows16(const I4GemmArgs& a) {
   }
 }
 
+// kInt4Rows16 as XNNPACK's qd8 × qb4w: the definition in I4GemmArgs, one output at a time.
+void GemmI4Rows16Xnnpack(const I4GemmArgs& a) {
+  const Matrix& w = *a.w;
+  const int64_t block = ScaleBlock(w.dtype, w.cols), blocks = w.cols / block, steps = w.cols / 8;
+  const uint8_t* base = static_cast<const uint8_t*>(w.data);
+  const int64_t n_end = std::min(a.n_end, w.rows);
+  for (int64_t n = a.n_begin; n < n_end; ++n) {
+    const uint8_t* p = base + (n / 16) * steps * 64 + 4 * (n % 16);
+    const float* sp = w.qb4w_scales + (n / 16) * blocks * 16 + n % 16;
+    for (int64_t i = 0; i < a.m; ++i) {
+      const int8_t* x = a.xq + i * a.ldx;
+      const float zp = static_cast<float>(a.zero_point[i]);
+      float lane[4] = {w.qb4w_init[n] * zp, 0.0f * zp, 0.0f * zp, 0.0f * zp};
+      for (int64_t b = 0; b < blocks; ++b) {
+        int32_t acc[4];
+        for (int j = 0; j < 4; ++j) acc[j] = a.xcorr[i * a.ldcorr + 4 * b + j];
+        for (int64_t s = b * block / 8; s < (b + 1) * block / 8; ++s) {
+          for (int64_t j = 0; j < 4; ++j) {  // byte j: inputs 8s + j (lane j/2), 8s + 4 + j (lane 2 + j/2)
+            acc[j / 2] += (p[s * 64 + j] & 15) * x[8 * s + j];
+            acc[2 + j / 2] += (p[s * 64 + j] >> 4) * x[8 * s + 4 + j];
+          }
+        }
+        for (int j = 0; j < 4; ++j) lane[j] = std::fma(static_cast<float>(acc[j]), sp[b * 16], lane[j]);
+      }
+      // XNNPACK adds the (zero) bias in the same FMA: a −0 sum gives +0.
+      a.y[i * a.ldy + n] = std::fma((lane[0] + lane[1]) + (lane[2] + lane[3]), a.xscale[i], 0.0f);
+    }
+  }
+}
+
 }  // namespace
 
 const KernelTable& ScalarKernels() {
   static const KernelTable table = {Isa::kScalar, "scalar", &GemmI8, &GemmI8, &GemvI8WeightOnly,
-                                    &GemvF16, &GemvI4, nullptr, &GemmI4Rows16,
+                                    &GemvF16, &GemvI4, nullptr, &GemmI4Rows16, &GemmI4Rows16Xnnpack,
                                     &QuantizeActivationRow,
                                     &QuantizeActivationRow16, false, nullptr, 0, 0, nullptr, nullptr,
                                     &PrefillAttentionScalar, nullptr, nullptr};

@@ -480,6 +480,36 @@ void LinearI4Rows16(KernelContext& ctx, const Matrix& w, const float* x, int64_t
   });
 }
 
+// Matrix::qb4w_scales (kInt4Rows16): XNNPACK's qd8 × qb4w. Each activation row is quantized once
+// (its qd8) with four corrections per block, one per XNNPACK lane (I4GemmArgs), then
+// gemm_i4r16_xnnpack runs over groups of 16 weight rows split across the pool.
+void LinearI4Xnnpack(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
+  const KernelTable& kt = ctx.kernels();
+  const int64_t k = w.cols, block = ScaleBlock(w.dtype, k), blocks = k / block;
+  int8_t* xq = ctx.xq(static_cast<size_t>(m * k));
+  float* xs = ctx.xscale(static_cast<size_t>(m));
+  int32_t* xcorr = ctx.acc(static_cast<size_t>(m * (4 * blocks + 1)));
+  int32_t* zp = xcorr + m * 4 * blocks;
+  ForEachActivationRow(ctx, m, [&](int64_t i) {
+    int8_t* q = xq + i * k;
+    xs[i] = AsymmetricQuantizeActivationRow(x + i * k, k, k, q, &zp[i]);
+    // Nibbles are q_w + 8: Σ nib·q = Σ q_w·q + 8·Σ q, per lane ((k mod 8) / 2).
+    int32_t* corr = xcorr + i * 4 * blocks;
+    std::fill(corr, corr + 4 * blocks, 0);
+    for (int64_t j = 0; j < k; ++j) corr[4 * (j / block) + (j % 8) / 2] -= 8 * q[j];
+  });
+  I4GemmArgs args = I4Args(w, xq, xs, m, k, y);
+  args.xcorr = xcorr;
+  args.ldcorr = 4 * blocks;
+  args.zero_point = zp;
+  ForRowGroupsOf(ctx, w, 16, [&](int64_t n0, int64_t n1) {
+    I4GemmArgs part = args;
+    part.n_begin = n0;
+    part.n_end = n1;
+    kt.gemm_i4r16_xnnpack(part);
+  });
+}
+
 // Matrix::xnnpack_fma_order: each output one FMA chain from 0 over k (XNNPACK's f32-gemm), the
 // weight rows widened to fp32 (exactly) in chunks where they are not stored as row-major fp32.
 void LinearXnnpackF32(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, float* y) {
@@ -594,7 +624,11 @@ void Linear(KernelContext& ctx, const Matrix& w, const float* x, int64_t m, floa
     return;
   }
   if (w.layout == MatrixLayout::kInt4Rows16) {
-    LinearI4Rows16(ctx, w, x, m, y);
+    if (w.qb4w_scales != nullptr) {
+      LinearI4Xnnpack(ctx, w, x, m, y);
+    } else {
+      LinearI4Rows16(ctx, w, x, m, y);
+    }
     return;
   }
   switch (RouteOf(ctx, w, m)) {

@@ -14,7 +14,8 @@
 // Matrix::activations16 = false, the int8 tensors of int4 files). Packed kI8 weight-only, kF16,
 // kBF16 → widening GEMV (M = 1) / dequantize panel → sgemm. kI4Block* in kInt4Rows16 (what the
 // loader makes of every int4 matrix) → the 16-row interleaved int4 GEMV/GEMM, any M, symmetric or
-// qd8 (Matrix::asymmetric_activations) activations, in integers. kI4Block* in kPacked4x64 → int4
+// qd8 (Matrix::asymmetric_activations) activations, in integers; with Matrix::qb4w_scales (int4
+// TFLite files in google mode) XNNPACK's qd8 × qb4w arithmetic instead. kI4Block* in kPacked4x64 → int4
 // GEMV per activation row over cache-sized tiles of weight rows (M ≤ 4, or any M with the int8
 // GEMM path) / dequantize → sgemm.
 // Unpacked non-fp32 matrices → dequantize panel → sgemv/sgemm (correct, slow: pack at load).

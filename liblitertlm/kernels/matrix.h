@@ -58,6 +58,17 @@ struct Matrix {
   // Google's runtime runs fp32 FULLY_CONNECTED with, fp16 weights widened by DEQUANTIZE first):
   // one FMA chain from 0 over k in k order (xnnpack_float::DotRows), instead of OpenBLAS's order.
   bool xnnpack_fma_order = false;
+  // kI4Block* in kInt4Rows16 only, set by PrepareXnnpackQb4w (kernels/pack.h; the loader does
+  // for blockwise TFLite files in google mode, WeightLoadOptions::int4_xnnpack_qb4w): Linear computes
+  // XNNPACK's qd8 × qb4w FULLY_CONNECTED bit for bit (KernelTable::gemm_i4r16_xnnpack, the
+  // arithmetic of its AVX2 kernels, which Google's runtime runs int4 TFLite files with on
+  // AVX2/FMA3 CPUs without AVX-512 VNNI). qb4w_scales: `scales` rounded to bfloat16 (to nearest,
+  // ties to even, as XNNPACK stores them), in the same order; qb4w_init: one float per row, its
+  // packed-weight term −Σ_c float(Σ_{k in c} q_w[n, k])·qb4w_scale over the 16-input chunks c in
+  // k order, accumulated in fp32. `scales` keep the file's values (the embedding lookup of a
+  // tied int4 table reads them, as TFLite's EMBEDDING_LOOKUP does).
+  const float* qb4w_scales = nullptr;
+  const float* qb4w_init = nullptr;
 };
 
 // Bytes of one stored row of `cols` elements (int4: two per byte). 0 for non-matrix dtypes.

@@ -263,6 +263,36 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int
   return packed;
 }
 
+Status PrepareXnnpackQb4w(PackedMatrix& packed) {
+  Matrix& v = packed.view;
+  const int64_t block = ScaleBlock(v.dtype, v.cols);
+  if (!IsInt4(v.dtype) || v.layout != MatrixLayout::kInt4Rows16 || block % 16 != 0) {
+    return InvalidArgumentError("PrepareXnnpackQb4w: needs a kInt4Rows16 matrix with blocks of a multiple of 16");
+  }
+  const int64_t rows16 = Rows16Rows(v.rows), blocks = v.cols / block, steps = v.cols / 8;
+  packed.qb4w = AlignedBuffer(static_cast<size_t>(rows16 * blocks + rows16) * sizeof(float));
+  float* scales = reinterpret_cast<float*>(packed.qb4w.data());
+  float* init = scales + rows16 * blocks;
+  for (int64_t i = 0; i < rows16 * blocks; ++i) scales[i] = Bf16ToF32(F32ToBf16(v.scales[i]));
+  const uint8_t* data = static_cast<const uint8_t*>(v.data);
+  for (int64_t n = 0; n < v.rows; ++n) {
+    const int64_t g = n / 16, r = n % 16;
+    const uint8_t* p = data + g * steps * 64 + 4 * r;
+    float f = 0.0f;
+    for (int64_t s = 0; s < steps; s += 2) {  // a chunk of 16 inputs: two steps of 8
+      int32_t sum = 0;
+      for (int64_t t = s; t < s + 2; ++t) {
+        for (int j = 0; j < 4; ++j) sum += (p[t * 64 + j] & 15) + (p[t * 64 + j] >> 4) - 16;
+      }
+      f -= static_cast<float>(sum) * scales[(g * blocks + 8 * s / block) * 16 + r];
+    }
+    init[n] = f;
+  }
+  v.qb4w_scales = scales;
+  v.qb4w_init = init;
+  return Status::Ok();
+}
+
 }  // namespace litertlm
 
 namespace litertlm {

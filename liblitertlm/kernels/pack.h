@@ -54,6 +54,7 @@ struct PackedMatrix {
   AlignedBuffer data;
   AlignedBuffer scales;
   AlignedBuffer row_sums;
+  AlignedBuffer qb4w;  // PrepareXnnpackQb4w: Matrix::qb4w_scales, then Matrix::qb4w_init
 };
 
 inline int64_t PackedRows(int64_t rows) { return (rows + 3) / 4 * 4; }
@@ -107,6 +108,15 @@ StatusOr<std::unique_ptr<PackedMatrix>> PackMatrix(const Matrix& stored);
 // stored nibble order). Matrices of ≥ 1 Mi elements are split over up to `threads` threads.
 StatusOr<std::unique_ptr<PackedMatrix>> PackInt4Rows16(const Matrix& stored, int threads = 1);
 inline int64_t Rows16Rows(int64_t rows) { return (rows + 15) / 16 * 16; }
+
+// Gives a kInt4Rows16 matrix made by PackInt4Rows16 the form XNNPACK packs blockwise int4
+// weights into (Matrix::qb4w_scales, Matrix::qb4w_init; owned by `packed`, in qb4w, and set in
+// packed.view). XNNPACK's steps (its fp16 → bf16 scale conversion at operator creation, then the
+// qb4w weight packing, with an input zero point of 1): each scale s becomes bf16(s); per row,
+// init = 0, then for each chunk of 16 inputs in k order init = init − float(Σ q_w)·bf16(s_block)
+// (the product is exact: ≤ 8 bits times an 8-bit significand). InvalidArgument for another
+// layout or a block size that is not a multiple of 16.
+Status PrepareXnnpackQb4w(PackedMatrix& packed);
 
 // out[(n - row_begin)·ld + k] = W[n, k] as fp32 for row_begin ≤ n < row_end, k < cols, in either
 // layout and any dtype (F32, F16, BF16, I8, I4Block*; kInt4Rows16 too); ld ≥ cols.

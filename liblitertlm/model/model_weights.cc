@@ -211,12 +211,15 @@ class WeightBuilder {
 
   // int4 matrices (stored row-major or kPacked4x64) are re-laid out into kInt4Rows16, the layout
   // the int4 kernels read (16 rows across the vector lanes, kernels/pack.h); the copy replaces
-  // the mapped bytes. The activation flags are kept.
+  // the mapped bytes. The activation flags are kept. With int4_xnnpack_qb4w (blockwise TFLite
+  // files in google mode) they also get XNNPACK's qb4w form (PrepareXnnpackQb4w).
   StatusOr<Matrix> Rows16(const TensorSpec& spec, const Matrix& m) {
     auto packed = PackInt4Rows16(m, options_.pack_threads);
-    if (!packed.ok())
+    Status prepared = packed.ok() ? Status::Ok() : packed.status();
+    if (prepared.ok() && options_.int4_xnnpack_qb4w) prepared = PrepareXnnpackQb4w(**packed);
+    if (!prepared.ok())
       return InvalidArgumentError(source_.origin() + ": tensor '" + spec.name + "': " +
-                                  packed.status().message());
+                                  prepared.message());
     w_->packed.push_back(std::move(packed).value());
     source_.DropPages(spec.name);  // a hint, as in Pack
     return w_->packed.back()->view;

@@ -57,6 +57,11 @@ struct WeightLoadOptions {
   // transformer's fp32 ops as XNNPACK computes them (ModelWeights::xnnpack_float_ops), and the
   // fp32/fp16/bf16 projections in XNNPACK's f32-gemm order (Matrix::xnnpack_fma_order).
   bool xnnpack_float_ops = false;
+  // int4 projections as XNNPACK's qd8 × qb4w FULLY_CONNECTED (PrepareXnnpackQb4w,
+  // Matrix::qb4w_scales): TFLite files in google mode whose INT4 weights are blockwise in blocks
+  // of 32 or 128 (our int4 formats' own blocks). Per-channel INT4 (XNNPACK's qc4w) and other
+  // block sizes keep the kInt4Rows16 route.
+  bool int4_xnnpack_qb4w = false;
   // F16/BF16 projections: true = kept at 16 bits and widened on the fly by the kernels (what a
   // converted --quantize fp16 file wants); false = widened to fp32 once at load (checkpoints,
   // bit-faithful to transformers' fp32 computation).

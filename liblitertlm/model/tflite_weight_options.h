@@ -14,7 +14,9 @@ namespace litertlm {
 // true rounds them as XNNPACK does. Its int4 blockwise / per-channel FULLY_CONNECTED (qd8 × qb4w)
 // rounds them the same way, and so do we for int4 files (their int8 tensors included), as for
 // our own int4 files. `like_google` also makes the transformer's fp32 ops XNNPACK's
-// (WeightLoadOptions::xnnpack_float_ops).
+// (WeightLoadOptions::xnnpack_float_ops), and, for blockwise INT4 files in blocks of 32 or 128,
+// the int4 products its qb4w kernels' arithmetic (bf16 block scales, four lanes;
+// WeightLoadOptions::int4_xnnpack_qb4w).
 WeightLoadOptions TfliteWeightOptions(const format::TfliteImport& import, bool like_google);
 
 }  // namespace litertlm

@@ -22,7 +22,10 @@ With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CA
 --kv-cache-max-len 64`, its `decode` signature run by the interpreter over the case's token ids
 (one token at a time, the mask 0 up to the position and float32 min after it), the last logits written as
 logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc), and FLOAT_LOGITS_CASES
-converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32.
+converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32, and (avx2 set only)
+INT4_LOGITS_CASES converted with --quantize dynamic_int4_block32 / _block128 --int4-embedding:
+logits_<checkpoint>_int4b<32|128>.f32. Also one int4 blockwise FULLY_CONNECTED per block size
+(fully_connected_qb4w_b<32|128>.f32, qb4w_operands below).
 
   avx512/  ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
            207, avx512f/bw/dq/vl/vnni, amx): XNNPACK's AVX-512 microkernels. (Made before this
@@ -32,7 +35,10 @@ converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32.
            RSQRT starts from vrsqrtps, whose estimate is the CPU vendor's own: the tests check the
            rms_norm, rsqrt and logits files only on CPUs of host.txt's vendor_id (AMD) and skip
            them, saying so, on others (other AMD generations are assumed to share Zen 3's
-           estimate; not checked). The other files hold on any AVX2/FMA3 CPU.
+           estimate; not checked). The other files hold on any AVX2/FMA3 CPU. The qb4w and int4
+           logits files were added later (2026-12-07) by rerunning the command above on the same
+           host and versions, which left every earlier file byte-identical; XNNPACK picks the
+           same AVX2 qb4w kernels on any AVX2 CPU without AVX-512 VNNI.
 """
 import os
 import sys
@@ -184,6 +190,56 @@ def batch_matmul(m, n, k, seed, a_log2, b_log2):
                                           S.BuiltinOptions.BatchMatMulOptions, opts))
 
 
+def lcg_ints(seed, n):
+    """n integers (s >> 8) of the 32-bit LCG of inputs() (the test's XnnInts)."""
+    out = np.empty(n, np.int64)
+    s = seed & 0xFFFFFFFF
+    for i in range(n):
+        s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+        out[i] = s >> 8
+    return out
+
+
+# One int4 blockwise FULLY_CONNECTED (qd8 x qb4w in XNNPACK): QB4W_ROWS activation rows of
+# QB4W_K inputs, QB4W_N outputs (not a multiple of XNNPACK's 8 nor of our 16).
+QB4W_ROWS, QB4W_K, QB4W_N = 3, 3072, 40
+
+
+def qb4w_operands(block):
+    """The weights q in [-8, 7], the FLOAT16 block scales (every one exactly a half: a third of
+    them subnormal halves k·2^-24, the rest (1024 + f)·2^(e-10) for e in [-14, -7]), and the
+    activations; the test's QB4wOperands builds the same ones."""
+    q = (lcg_ints(41 + block, QB4W_N * QB4W_K) % 16 - 8).reshape(QB4W_N, QB4W_K)
+    r = lcg_ints(43 + block, QB4W_N * (QB4W_K // block))
+    scales = np.empty(r.size, np.float32)
+    for i, v in enumerate(r):
+        if v % 3 == 0:
+            scales[i] = np.float32(1 + v % 1023) * np.float32(2.0 ** -24)
+        else:
+            scales[i] = np.float32(1024 + v % 1024) * np.float32(2.0 ** (-24 + (v >> 10) % 8))
+    x = inputs(47 + block, QB4W_ROWS * QB4W_K, 2)
+    return q, scales.reshape(QB4W_N, QB4W_K // block), x
+
+
+def fully_connected_qb4w(block):
+    q, scales, x = qb4w_operands(block)
+    g = Graph()
+    xi = g.tensor([QB4W_ROWS, QB4W_K])
+    si = g.tensor([QB4W_N, QB4W_K // block], S.TensorType.FLOAT16, scales.astype(np.float16))
+    flat = (q.reshape(-1) & 0xF).astype(np.uint8)  # TFLite INT4: element 2i in the low nibble of byte i
+    wi = g.tensor([QB4W_N, QB4W_K], S.TensorType.INT4, (flat[0::2] | (flat[1::2] << 4)).astype(np.uint8))
+    quant = S.QuantizationParametersT()
+    quant.detailsType = S.QuantizationDetails.BlockwiseQuantization
+    quant.details = S.BlockwiseQuantizationT()
+    quant.details.scales, quant.details.zeroPoints, quant.details.blockSize = si, -1, block
+    g.sg.tensors[wi].quantization = quant
+    opts = S.FullyConnectedOptionsT()
+    opts.keepNumDims = True
+    out = g.op(S.BuiltinOperator.FULLY_CONNECTED, [xi, wi, -1], [QB4W_ROWS, QB4W_N],
+               S.BuiltinOptions.FullyConnectedOptions, opts)
+    return g.run([(xi, x)], out)
+
+
 LOGITS_IDS = (2, 17, 300, 45, 99, 5, 200, 77, 31, 8, 150, 60)
 # gemma3_mqa: "The capital of France is" and Google's first 7 greedy tokens; at position 16 one
 # activation lies exactly on a rounding tie of XNNPACK's qd8 multiplier (quantize_test.cc).
@@ -195,12 +251,18 @@ LOGITS_CASES = {
 # fp32 and fp16 files (FULLY_CONNECTED in XNNPACK's f32-gemm order): logits_<checkpoint>_<q>.f32.
 FLOAT_LOGITS_CASES = ("qwen3_gqa", "gemma3_sliding")
 FLOAT_QUANTIZATIONS = ("fp32", "fp16")
+# int4 blockwise files (FULLY_CONNECTED as XNNPACK's qd8 x qb4w; the embedding lookup and tied LM
+# head int4 too, --int4-embedding): the *_wide checkpoints of tests/golden/google/models (rows of
+# 128), logits_<checkpoint>_int4b<block>.f32. avx2 set only (XNNPACK's AVX2 qb4w kernels; AVX-512
+# VNNI hosts run others).
+INT4_LOGITS_CASES = ("qwen3_wide", "gemma3_wide")
+INT4_QUANTIZATIONS = (("int4b32", "dynamic_int4_block32"), ("int4b128", "dynamic_int4_block128"))
 
 
-def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8"):
+def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=()):
     import subprocess
     subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", quantize,
-                    "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work],
+                    "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work] + list(extra),
                    check=True, capture_output=True)
     path = os.path.join(work, os.path.basename(checkpoint) + ".litertlm")
     info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
@@ -268,6 +330,8 @@ def main():
     save("softmax_100", softmax(2, 100, (3, 100), 12))
     save("batch_matmul_qk", batch_matmul(4, 64, 256, 21, 1, 1))
     save("batch_matmul_pv", batch_matmul(4, 32, 1280, 23, -1, 2))
+    for block in (32, 128):
+        save("fully_connected_qb4w_b%d" % block, fully_connected_qb4w(block))
     if len(sys.argv) > 2:
         import tempfile
         models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "models")
@@ -279,6 +343,14 @@ def main():
                 with tempfile.TemporaryDirectory() as work:
                     save("logits_%s_%s" % (name, q),
                          decode_logits(sys.argv[2], os.path.join(models, name), LOGITS_IDS, work, q))
+        if os.path.basename(os.path.normpath(out_dir)) == "avx2":
+            google_models = os.path.join(models, "..", "google", "models")
+            for name in INT4_LOGITS_CASES:
+                for tag, q in INT4_QUANTIZATIONS:
+                    with tempfile.TemporaryDirectory() as work:
+                        save("logits_%s_%s" % (name, tag),
+                             decode_logits(sys.argv[2], os.path.join(google_models, name), LOGITS_IDS, work, q,
+                                           ("--int4-embedding", "--min-agreement", "0.2")))
     return 0
 
 

@@ -2,7 +2,8 @@
 // every weight and scale, and Linear on it equals, bit for bit at every kernel level, thread count
 // and row count, a reference computed here straight from the stored row-major bytes by the
 // definition in I4GemmArgs (exact integer block sums, fma per block, times the activation scale),
-// for symmetric and for XNNPACK-qd8 (asymmetric) activations.
+// for symmetric and for XNNPACK-qd8 (asymmetric) activations; likewise the google-mode form
+// (PrepareXnnpackQb4w, XNNPACK's qd8 × qb4w arithmetic) against its definition.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "kernels/linear.h"
 #include "kernels/pack.h"
 #include "kernels/quantize.h"
+#include "util/half.h"
 
 namespace litertlm {
 namespace {
@@ -157,6 +159,93 @@ TEST(Int4Rows16Test, LinearEqualsDefinitionExactly) {
               EXPECT_EQ(y, want) << DTypeName(t) << " " << s.n << "x" << s.k << " m=" << m << " "
                                  << kt->name << " threads=" << threads << " asym=" << asymmetric;
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+// y[i, n] by I4GemmArgs's gemm_i4r16_xnnpack definition (XNNPACK's qd8 × qb4w), from the stored
+// bytes: bf16 scales, the per-row init over 16-input chunks, four lanes by (k mod 8) / 2.
+std::vector<float> XnnpackReference(const QuantizedMatrix& q, const std::vector<float>& x, int64_t m) {
+  const int64_t k_total = q.cols, block = ScaleBlock(q.dtype, k_total), blocks = k_total / block;
+  auto scale = [&](int64_t n, int64_t b) {
+    return Bf16ToF32(F32ToBf16(q.scales[static_cast<size_t>(n * blocks + b)]));
+  };
+  std::vector<float> y(static_cast<size_t>(m * q.rows));
+  std::vector<int8_t> xq(static_cast<size_t>(k_total));
+  for (int64_t i = 0; i < m; ++i) {
+    int32_t zp = 0;
+    const float s = AsymmetricQuantizeActivationRow(x.data() + i * k_total, k_total, k_total, xq.data(), &zp);
+    for (int64_t n = 0; n < q.rows; ++n) {
+      float init = 0.0f;
+      for (int64_t c = 0; c < k_total; c += 16) {
+        int32_t sum = 0;
+        for (int64_t k = c; k < c + 16; ++k) sum += Nibble(q, n, k) - 8;
+        init -= static_cast<float>(sum) * scale(n, c / block);
+      }
+      float lane[4] = {init * static_cast<float>(zp), 0.0f, 0.0f, 0.0f};
+      for (int64_t b = 0; b < blocks; ++b) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        for (int64_t k = b * block; k < (b + 1) * block; ++k)
+          acc[(k % 8) / 2] += (Nibble(q, n, k) - 8) * xq[static_cast<size_t>(k)];
+        for (int j = 0; j < 4; ++j) lane[j] = std::fma(static_cast<float>(acc[j]), scale(n, b), lane[j]);
+      }
+      y[static_cast<size_t>(i * q.rows + n)] = ((lane[0] + lane[1]) + (lane[2] + lane[3])) * s;
+    }
+  }
+  return y;
+}
+
+// PrepareXnnpackQb4w: the file's scales stay (the embedding lookup reads them), the qb4w ones are
+// their bfloat16 roundings; other layouts are refused.
+TEST(Int4Rows16Test, PrepareXnnpackQb4wKeepsTheScalesAndAddsBf16Ones) {
+  auto w = RandomVector(static_cast<size_t>(17 * 640), 21);
+  for (float& v : w) v *= 1e-3f;  // small scales: the bf16 rounding moves some
+  auto q = std::move(QuantizeMatrix(w.data(), 17, 640, DType::kI4Block32)).value();
+  auto packed = std::move(PackInt4Rows16(q.view())).value();
+  const std::vector<uint8_t> scales_before(packed->scales.data(), packed->scales.data() + packed->scales.size());
+  ASSERT_TRUE(PrepareXnnpackQb4w(*packed).ok());
+  const Matrix& v = packed->view;
+  EXPECT_EQ(0, std::memcmp(scales_before.data(), packed->scales.data(), scales_before.size()));
+  ASSERT_NE(v.qb4w_scales, nullptr);
+  ASSERT_NE(v.qb4w_init, nullptr);
+  int moved = 0;
+  for (int64_t i = 0; i < Rows16Rows(17) * 640 / 32; ++i) {
+    EXPECT_EQ(v.qb4w_scales[i], Bf16ToF32(F32ToBf16(v.scales[i])));
+    moved += v.qb4w_scales[i] != v.scales[i];
+  }
+  EXPECT_GT(moved, 0);
+  std::vector<float> want(static_cast<size_t>(17 * 640)), got(want.size());
+  DequantizeRows(q.view(), 0, 17, want.data(), 640);
+  DequantizeRows(v, 0, 17, got.data(), 640);
+  EXPECT_EQ(got, want);
+  auto i8 = std::move(QuantizeMatrix(w.data(), 17, 640, DType::kI8)).value();
+  auto packed8 = std::move(PackMatrix(i8.view())).value();
+  EXPECT_FALSE(PrepareXnnpackQb4w(*packed8).ok());
+}
+
+// Linear on a PrepareXnnpackQb4w matrix: every level, 1 and 2 threads, m from 1 past the row
+// blocks — bit-identical to XnnpackReference.
+TEST(Int4Rows16Test, XnnpackQb4wLinearEqualsDefinitionExactly) {
+  for (DType t : {DType::kI4Block32, DType::kI4Block128}) {
+    for (const Shape& s : kShapes) {
+      auto w = RandomVector(static_cast<size_t>(s.n * s.k), 7);
+      auto q = std::move(QuantizeMatrix(w.data(), s.n, s.k, t)).value();
+      auto packed = std::move(PackInt4Rows16(q.view())).value();
+      ASSERT_TRUE(PrepareXnnpackQb4w(*packed).ok());
+      for (int64_t m : {1, 2, 3, 5}) {
+        auto x = RandomVector(static_cast<size_t>(m * s.k), static_cast<uint32_t>(11 + m), 0.4f);
+        const std::vector<float> want = XnnpackReference(q, x, m);
+        for (const KernelTable* kt : SupportedKernels()) {
+          for (int threads : {1, 2}) {
+            KernelContext ctx(threads);
+            ctx.set_kernels(kt);
+            std::vector<float> y(static_cast<size_t>(m * s.n), -7.0f);
+            Linear(ctx, packed->view, x.data(), m, y.data());
+            EXPECT_EQ(y, want) << DTypeName(t) << " " << s.n << "x" << s.k << " m=" << m << " "
+                               << kt->name << " threads=" << threads;
           }
         }
       }

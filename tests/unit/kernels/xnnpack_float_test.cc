@@ -4,7 +4,8 @@
 // AVX2/FMA3 host without AVX-512; tests/tools/make_xnnpack_float_fixtures.py documents the hosts
 // and the command). The tests run once per set, on any x86 host (a set's steps are the function's
 // `set` argument), except where RSQRT's estimate instruction is needed (HostCanRun: the avx512
-// set's RMS norm on an AVX-512 host only); every value must be bit-identical.
+// set's RMS norm on an AVX-512 host only); every value must be bit-identical. Also one int4
+// blockwise FULLY_CONNECTED (XNNPACK's qd8 × qb4w) through Linear (XnnpackQb4w).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_table.h"
+#include "kernels/linear.h"
+#include "kernels/pack.h"
+#include "kernels/quantize.h"
 #include "kernels/xnnpack_float.h"
 #include "unit/test_util.h"
 #include "unit/xnnpack_fixtures.h"
@@ -227,6 +232,76 @@ TEST_P(XnnpackFloatSet, BatchMatmulDotIsXnnpacks) {
       for (int i = 0; i < c.k; ++i) bt[static_cast<size_t>(i) * c.n + j] = b[static_cast<size_t>(j) * c.k + i];
     for (int i = 0; i < c.k; ++i) xf::FmaStep(a[i], bt.data() + int64_t{i} * c.n, c.n, acc.data());
     for (int j = 0; j < c.n; ++j) ASSERT_EQ(acc[j], out[j]) << c.name << " column " << j;
+  }
+}
+
+// The fixture script's lcg_ints: s >> 8 of the same LCG.
+std::vector<int64_t> XnnInts(uint32_t seed, int64_t n) {
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  uint32_t s = seed;
+  for (auto& v : out) {
+    s = s * 1664525u + 1013904223u;
+    v = s >> 8;
+  }
+  return out;
+}
+
+// The fixture script's qb4w_operands(block) as a stored kRowMajor int4 matrix (kernels/quantize.h:
+// nibble q + 8, group byte i = elements i and 64 + i) with the FLOAT16 scales as floats, and the
+// activations.
+constexpr int64_t kQb4wRows = 3, kQb4wK = 3072, kQb4wN = 40;
+QuantizedMatrix Qb4wWeights(int block) {
+  QuantizedMatrix q;
+  q.dtype = block == 32 ? DType::kI4Block32 : DType::kI4Block128;
+  q.rows = kQb4wN;
+  q.cols = kQb4wK;
+  q.data.assign(static_cast<size_t>(kQb4wN * kQb4wK / 2), 0);
+  const std::vector<int64_t> w = XnnInts(41 + block, kQb4wN * kQb4wK);
+  for (int64_t n = 0; n < kQb4wN; ++n) {
+    for (int64_t k = 0; k < kQb4wK; ++k) {
+      const int nibble = static_cast<int>(w[static_cast<size_t>(n * kQb4wK + k)] % 16);  // q + 8
+      uint8_t& byte = q.data[static_cast<size_t>(n * kQb4wK / 2 + (k / 128) * 64 + k % 64)];
+      byte = static_cast<uint8_t>(byte | (k % 128 < 64 ? nibble : nibble << 4));
+    }
+  }
+  for (int64_t v : XnnInts(43 + block, kQb4wN * (kQb4wK / block))) {
+    q.scales.push_back(v % 3 == 0 ? static_cast<float>(1 + v % 1023) * std::ldexp(1.0f, -24)
+                                  : static_cast<float>(1024 + v % 1024) * std::ldexp(1.0f, static_cast<int>(-24 + (v >> 10) % 8)));
+  }
+  return q;
+}
+
+// One int4 blockwise FULLY_CONNECTED (K = 3072; a third of the block scales subnormal halves,
+// which XNNPACK rounds to bfloat16): Linear on the loader's google-mode form of the matrix
+// (PrepareXnnpackQb4w) gives XNNPACK's outputs bit for bit at every kernel level, whole and row
+// by row; the plain kInt4Rows16 route (one fma chain over blocks of the file's scales) does not.
+// XNNPACK runs these AVX2 kernels on AVX2/FMA3 CPUs without AVX-512 VNNI (the avx2 set); the
+// arithmetic is the same on any host.
+TEST(XnnpackQb4w, FullyConnectedIsXnnpacks) {
+  for (int block : {32, 128}) {
+    const std::string name = "fully_connected_qb4w_b" + std::to_string(block);
+    const std::vector<float> xnnpack = Fixture(KernelSet::kAvx2, name);
+    const QuantizedMatrix q = Qb4wWeights(block);
+    const std::vector<float> x = XnnInputs(47 + block, kQb4wRows * kQb4wK, 2);
+    auto packed = PackInt4Rows16(q.view());
+    ASSERT_TRUE(packed.ok()) << packed.status().message();
+    const Matrix plain = (*packed)->view;
+    ASSERT_TRUE(PrepareXnnpackQb4w(**packed).ok());
+    const Matrix qb4w = (*packed)->view;
+    for (const KernelTable* kt : SupportedKernels()) {
+      KernelContext ctx(2);
+      ctx.set_kernels(kt);
+      std::vector<float> y(static_cast<size_t>(kQb4wRows * kQb4wN)), by_row(y.size());
+      Linear(ctx, qb4w, x.data(), kQb4wRows, y.data());
+      ExpectBitIdentical(y, xnnpack, name + " " + kt->name);
+      for (int64_t i = 0; i < kQb4wRows; ++i)
+        Linear(ctx, qb4w, x.data() + i * kQb4wK, 1, by_row.data() + i * kQb4wN);
+      ExpectBitIdentical(by_row, xnnpack, name + " row by row " + kt->name);
+      Linear(ctx, plain, x.data(), kQb4wRows, y.data());
+      int differ = 0;
+      for (size_t i = 0; i < y.size(); ++i) differ += std::memcmp(&y[i], &xnnpack[i], sizeof(float)) != 0;
+      EXPECT_GT(differ, 0) << name << ": the plain int4 route is not XNNPACK's arithmetic";
+    }
   }
 }
 
