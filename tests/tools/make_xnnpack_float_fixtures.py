@@ -23,6 +23,10 @@ With the CLI, also the logits of whole models: each tiny checkpoint of LOGITS_CA
 (one token at a time, the mask 0 up to the position and float32 min after it), the last logits written as
 logits_<checkpoint>.f32 (tests/unit/converter/xnnpack_logits_test.cc), and FLOAT_LOGITS_CASES
 converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32.
+And Google-made files (GOOGLE_FILE_CASES, committed under tests/golden/google/ by
+make_google_fixtures.py): the `decode` signature over the file's reference prompt_ids and then its
+decode_ids (teacher-forced, one token at a time), every step's logits (32 rows) written as
+google_<name>.f32 (tests/unit/format/tflite_import_test.cc, GoogleModeIsXnnpackBitForBit).
 
   avx512/  ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
            207, avx512f/bw/dq/vl/vnni, amx): XNNPACK's AVX-512 microkernels. (Made before this
@@ -195,6 +199,9 @@ LOGITS_CASES = {
 # fp32 and fp16 files (FULLY_CONNECTED in XNNPACK's f32-gemm order): logits_<checkpoint>_<q>.f32.
 FLOAT_LOGITS_CASES = ("qwen3_gqa", "gemma3_sliding")
 FLOAT_QUANTIZATIONS = ("fp32", "fp16")
+# Google-made files (litert-torch export_hf and the classic converter): google_<name>.f32.
+GOOGLE_FILE_CASES = ("gemma3_sliding_export_hf_int8", "gemma3_sliding_classic_maskin_int8",
+                     "qwen3_gqa_export_hf_int8", "gemma3_sliding_export_hf_fp32")
 
 
 def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8"):
@@ -219,6 +226,34 @@ def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8"):
         for k in caches:
             caches[k] = out[k]
     return out["logits"].reshape(-1).astype(np.float32)
+
+
+def google_file_logits(cli, path, prompt, decode_ids):
+    """Rows of logits of a Google-made file's `decode` signature: after PROMPT (one token at a
+    time) and after each of DECODE_IDS but the last: len(decode_ids) rows."""
+    import subprocess
+    info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
+    offset, size = [int(v) for v in [l for l in info.splitlines() if "TFLiteModel" in l][0].split()[2:4]]
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read(size)
+    runner = interp.Interpreter(model_content=data, num_threads=1).get_signature_runner("decode")
+    details = runner.get_input_details()
+    caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
+    rows = []
+    feed = list(prompt) + list(decode_ids[:-1])
+    for pos, tok in enumerate(feed):
+        extra = {}
+        if "mask" in details:  # what LiteRT-LM builds; the classic default file has its mask in-graph
+            shape = details["mask"]["shape"]
+            mask = np.where(np.arange(shape[-1]) <= pos, 0.0, np.finfo(np.float32).min).astype(np.float32)
+            extra["mask"] = mask.reshape(shape)
+        out = runner(tokens=np.array([[tok]], np.int32), input_pos=np.array([pos], np.int32), **extra, **caches)
+        for k in caches:
+            caches[k] = out[k]
+        if pos >= len(prompt) - 1:
+            rows.append(out["logits"].reshape(-1).astype(np.float32))
+    return np.stack(rows)
 
 
 def write_host_txt(path):
@@ -279,6 +314,13 @@ def main():
                 with tempfile.TemporaryDirectory() as work:
                     save("logits_%s_%s" % (name, q),
                          decode_logits(sys.argv[2], os.path.join(models, name), LOGITS_IDS, work, q))
+        import json
+        google = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "google")
+        for name in GOOGLE_FILE_CASES:
+            with open(os.path.join(google, name + ".reference.json")) as f:
+                ref = json.load(f)
+            save("google_" + name, google_file_logits(sys.argv[2], os.path.join(google, name + ".litertlm"),
+                                                      ref["prompt_ids"], ref["decode_ids"]).reshape(-1))
     return 0
 
 
