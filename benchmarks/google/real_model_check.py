@@ -19,7 +19,9 @@ Prints JSON lines:
   {"check": "logits", "int8_activations": M, ...}  ours (teacher_forced_logits, fed the
                             interpreter's ids) against those logits, per step max|Δlogit| /
                             max|logit|: worst, median, and whether every step's argmax is the
-                            interpreter's (the first step where it is not, with both top-2s);
+                            interpreter's (the first step where it is not, with both top-2s); the
+                            worst max|Δlogit|, how many steps' rows are bit-identical and how many
+                            logits differ in all;
   {"check": "reference"}    with --reference-ids (e.g. the fp32 source's greedy ids from
                             transformers): the first step where the interpreter's ids part from them.
 """
@@ -149,10 +151,13 @@ def main():
                 continue
             ours = np.fromfile(out, np.float32).reshape(-1, vocab)
         rel = [float(np.max(np.abs(o - g)) / np.max(np.abs(g))) for o, g in zip(ours, ref)]
+        differing = [int(np.count_nonzero(o.view(np.uint32) != g.view(np.uint32))) for o, g in zip(ours, ref)]
         argmax = [int(np.argmax(o)) for o in ours]
         diff = first_difference(ids, argmax)
         rec = {"check": "logits", "int8_activations": mode, "steps": len(rel), "worst_rel": float(f"{max(rel):.3g}"),
                "worst_step": int(np.argmax(rel)), "median_rel": float(f"{statistics.median(rel):.3g}"),
+               "worst_abs": float(f"{max(float(np.max(np.abs(o - g))) for o, g in zip(ours, ref)):.3g}"),
+               "rows_bit_identical": sum(n == 0 for n in differing), "logits_differing": sum(differing),
                "argmax_equal": diff is None, "first_argmax_difference": diff}
         if diff is not None:
             rec.update({"google_top2": top2(ref[diff]), "ours_top2": top2(ours[diff]),

@@ -32,6 +32,11 @@ struct RopeConfig {
   // Per-frequency divisors, inv_freq[i] /= freq_factors[i] (llama.cpp's rope_freqs tensor, the
   // form its GGUF files give Llama 3 scaling in); empty = none.
   std::vector<float> freq_factors;
+  // The inverse frequencies exactly as a Google-made TFLite file holds them (format/
+  // tflite_importer.cc; litert-torch computes them in fp32, format::TfliteRopeInvFreq in double,
+  // and a few differ in the last bit). Non-empty: format::TfliteRopeInvFreq returns them as they
+  // are, so google mode's RoPE angles are the file's. Empty: computed from the fields above.
+  std::vector<float> inv_freq;
 };
 
 // transformers' Llama 3 adjustment of one inverse frequency (computed in fp32 as it does).

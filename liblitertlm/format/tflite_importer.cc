@@ -536,6 +536,7 @@ StatusOr<RopeConfig> RopeFromInvFreq(const std::vector<float>& inv, int head_dim
   double theta = std::pow(static_cast<double>(inv[0]) / inv[n - 1], 1.0 / exponent);
   if (std::fabs(theta - std::round(theta)) < 1e-4 * theta) theta = std::round(theta);
   rope.theta = theta;
+  rope.inv_freq = inv;  // google mode computes the angles from these very floats
   for (size_t i = 0; i < n; ++i) {
     const double want = 1.0 / std::pow(theta, 2.0 * i / head_dim) / rope.linear_factor;
     if (std::fabs(want - inv[i]) > 1e-5 * want) {
@@ -604,7 +605,8 @@ Status Importer::BuildConfig(const ModelFamily* family_hint) {
     ASSIGN_OR_RETURN(RopeConfig rope, RopeFromInvFreq(inv, head_dim_, g_.model().origin() + ": layer " + std::to_string(l)));
     RopeConfig& slot = layers_[l].sliding ? c.rope_local : c.rope_global;
     bool& have = layers_[l].sliding ? have_local : have_global;
-    if (have && (slot.theta != rope.theta || slot.linear_factor != rope.linear_factor))
+    if (have && (slot.theta != rope.theta || slot.linear_factor != rope.linear_factor ||
+                 slot.inv_freq != rope.inv_freq))
       return Error("signature 'decode': layer " + std::to_string(l) + " uses other RoPE frequencies than the "
                    "earlier layers of its kind (not supported)");
     slot = rope;

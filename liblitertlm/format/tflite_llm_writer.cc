@@ -547,6 +547,7 @@ Status WriteTfliteLlm(const ModelConfig& config, const FloatTensorFn& weights, c
 }
 
 std::vector<float> TfliteRopeInvFreq(const RopeConfig& rope, int head_dim) {
+  if (!rope.inv_freq.empty()) return rope.inv_freq;  // a Google-made file's own (model_config.h)
   const int D = head_dim;
   std::vector<float> inv_freq(D / 2);
   for (int i = 0; i < D / 2; ++i) {

@@ -51,7 +51,8 @@ enum class TfliteWeights {
 inline constexpr int kTfliteInt4Group = 128;
 
 // The inverse RoPE frequencies of the writer's tables (1 / theta^(2i/D) / factor in double, then
-// Llama 3 scaling and frequency factors in fp32): D / 2 values. A runtime reproducing the graph's
+// Llama 3 scaling and frequency factors in fp32), or rope.inv_freq as given when it is set (a
+// Google-made file's own constants): D / 2 values. A runtime reproducing the graph's
 // arithmetic (kernels/xnnpack_float.h) multiplies the position by these.
 std::vector<float> TfliteRopeInvFreq(const RopeConfig& rope, int head_dim);
 

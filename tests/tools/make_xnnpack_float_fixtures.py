@@ -26,6 +26,10 @@ converted with --quantize fp32 and fp16: logits_<checkpoint>_<fp32|fp16>.f32, an
 INT4_LOGITS_CASES converted with --quantize dynamic_int4_block32 / _block128 --int4-embedding:
 logits_<checkpoint>_int4b<32|128>.f32. Also one int4 blockwise FULLY_CONNECTED per block size
 (fully_connected_qb4w_b<32|128>.f32, qb4w_operands below).
+And Google-made files (GOOGLE_FILE_CASES, committed under tests/golden/google/ by
+make_google_fixtures.py): the `decode` signature over the file's reference prompt_ids and then its
+decode_ids (teacher-forced, one token at a time), every step's logits (32 rows) written as
+google_<name>.f32 (tests/unit/format/tflite_import_test.cc, GoogleModeIsXnnpackBitForBit).
 
   avx512/  ai-edge-litert 2.3.0, numpy 2.4.6, Python 3.11.7, on an AVX-512 host (Intel CPU model
            207, avx512f/bw/dq/vl/vnni, amx): XNNPACK's AVX-512 microkernels. (Made before this
@@ -257,6 +261,9 @@ FLOAT_QUANTIZATIONS = ("fp32", "fp16")
 # VNNI hosts run others).
 INT4_LOGITS_CASES = ("qwen3_wide", "gemma3_wide")
 INT4_QUANTIZATIONS = (("int4b32", "dynamic_int4_block32"), ("int4b128", "dynamic_int4_block128"))
+# Google-made files (litert-torch export_hf and the classic converter): google_<name>.f32.
+GOOGLE_FILE_CASES = ("gemma3_sliding_export_hf_int8", "gemma3_sliding_classic_maskin_int8",
+                     "qwen3_gqa_export_hf_int8", "gemma3_sliding_export_hf_fp32")
 
 
 def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=()):
@@ -281,6 +288,34 @@ def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=())
         for k in caches:
             caches[k] = out[k]
     return out["logits"].reshape(-1).astype(np.float32)
+
+
+def google_file_logits(cli, path, prompt, decode_ids):
+    """Rows of logits of a Google-made file's `decode` signature: after PROMPT (one token at a
+    time) and after each of DECODE_IDS but the last: len(decode_ids) rows."""
+    import subprocess
+    info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
+    offset, size = [int(v) for v in [l for l in info.splitlines() if "TFLiteModel" in l][0].split()[2:4]]
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read(size)
+    runner = interp.Interpreter(model_content=data, num_threads=1).get_signature_runner("decode")
+    details = runner.get_input_details()
+    caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
+    rows = []
+    feed = list(prompt) + list(decode_ids[:-1])
+    for pos, tok in enumerate(feed):
+        extra = {}
+        if "mask" in details:  # what LiteRT-LM builds; the classic default file has its mask in-graph
+            shape = details["mask"]["shape"]
+            mask = np.where(np.arange(shape[-1]) <= pos, 0.0, np.finfo(np.float32).min).astype(np.float32)
+            extra["mask"] = mask.reshape(shape)
+        out = runner(tokens=np.array([[tok]], np.int32), input_pos=np.array([pos], np.int32), **extra, **caches)
+        for k in caches:
+            caches[k] = out[k]
+        if pos >= len(prompt) - 1:
+            rows.append(out["logits"].reshape(-1).astype(np.float32))
+    return np.stack(rows)
 
 
 def write_host_txt(path):
@@ -351,6 +386,13 @@ def main():
                         save("logits_%s_%s" % (name, tag),
                              decode_logits(sys.argv[2], os.path.join(google_models, name), LOGITS_IDS, work, q,
                                            ("--int4-embedding", "--min-agreement", "0.2")))
+        import json
+        google = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "google")
+        for name in GOOGLE_FILE_CASES:
+            with open(os.path.join(google, name + ".reference.json")) as f:
+                ref = json.load(f)
+            save("google_" + name, google_file_logits(sys.argv[2], os.path.join(google, name + ".litertlm"),
+                                                      ref["prompt_ids"], ref["decode_ids"]).reshape(-1))
     return 0
 
 

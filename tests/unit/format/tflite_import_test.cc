@@ -21,7 +21,9 @@
 #include "format/tflite_weight_source.h"
 #include "litertlm/model.h"
 #include "litertlm/session.h"
+#include "kernels/xnnpack_float.h"
 #include "unit/test_util.h"
+#include "unit/xnnpack_fixtures.h"
 #include "util/half.h"
 
 namespace litertlm {
@@ -112,6 +114,72 @@ TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
 
 INSTANTIATE_TEST_SUITE_P(Files, GoogleFixtureTest, ::testing::ValuesIn(Fixtures()),
                          [](const auto& p) { return p.param; });
+
+// Google mode runs a Google-made file bit for bit as XNNPACK does on this host: the file's
+// `decode` signature run by ai_edge_litert over the reference's prompt and greedy ids
+// (teacher-forced), every step's logits, tests/golden/xnnpack_float/<set>/google_<name>.f32
+// (tests/tools/make_xnnpack_float_fixtures.py GOOGLE_FILE_CASES; made on the avx2 set's host
+// only). Whole prompt in one prefill, then one token at a time. Before google mode took the
+// file's own RoPE inverse frequencies (litert-torch computes them in fp32; 4-5 of 16 differ in
+// the last bit from ours in double), some steps' logits differed in the last bits.
+class GoogleFileXnnpackTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(GoogleFileXnnpackTest, GoogleModeIsXnnpackBitForBit) {
+  const xnnpack_float::KernelSet set = xnnpack_float::HostKernelSet();
+  if (set == xnnpack_float::KernelSet::kNone) {
+    GTEST_SKIP() << "XNNPACK's kernels on this CPU (no AVX2/FMA3) are not reproduced";
+  }
+  if (const std::string why = testing::RsqrtDiffersReason(set); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  const std::vector<float> want = testing::XnnpackFixture(set, std::string("google_") + GetParam());
+  if (want.empty()) {
+    GTEST_SKIP() << testing::XnnpackFixtureDir(set) << "/google_" << GetParam()
+                 << ".f32 is missing: made on an AVX2 host only (run make_xnnpack_float_fixtures.py on a "
+                 << xnnpack_float::KernelSetName(set) << " host)";
+  }
+  const std::string base = GoogleDir() + "/" + GetParam();
+  auto ref = SafetensorsFile::Open(base + ".reference.safetensors");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
+  const auto ids = Values<int32_t>(**ref, "decode_ids");
+  for (Int8Activations mode : {Int8Activations::kLikeGoogleRuntime, Int8Activations::kExact}) {
+    LoadOptions load;
+    load.num_threads = 2;
+    load.int8_activations = mode;
+    auto model = ModelLoader::Load(base + ".litertlm", load);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    const size_t vocab = static_cast<size_t>((*model)->info().vocab_size);
+    ASSERT_EQ(want.size(), ids.size() * vocab);
+    auto session = Session::Create(*model);
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE((*session)->Prefill(prompt).ok());
+    int differing = 0;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto logits = (*session)->LastLogits();
+      ASSERT_EQ(logits.size(), vocab);
+      int row = 0;
+      for (size_t v = 0; v < vocab; ++v) row += std::memcmp(&logits[v], &want[i * vocab + v], sizeof(float)) != 0;
+      if (mode == Int8Activations::kLikeGoogleRuntime) {
+        EXPECT_EQ(row, 0) << GetParam() << " step " << i;
+      }
+      differing += row;
+      const TokenId next = ids[i];
+      if (i + 1 < ids.size()) {
+        ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
+      }
+    }
+    // The default mode is not XNNPACK's arithmetic (16-bit activations, its own fp32 ops).
+    if (mode == Int8Activations::kExact) {
+      EXPECT_GT(differing, 0) << GetParam();
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, GoogleFileXnnpackTest,
+                         ::testing::Values("gemma3_sliding_export_hf_int8", "gemma3_sliding_classic_maskin_int8",
+                                           "qwen3_gqa_export_hf_int8", "gemma3_sliding_export_hf_fp32"),
+                         [](const auto& p) { return std::string(p.param); });
 
 // Every file holds the checkpoint's weights: every imported tensor equals its Hugging Face
 // counterpart (Gemma's norms as 1 + w) — exactly in fp32 files, within half a quantization step
