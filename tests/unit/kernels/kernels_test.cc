@@ -150,6 +150,41 @@ TEST(KernelsTest, QuantizeRow16SplitsExactlyAndIsBitIdenticalAcrossLevels) {
   }
 }
 
+// ComputeI8RowSums adds in int16 lanes widened every 256 chunks of 64: rows of all 127 and all
+// -127 past one and two flushes (K = 64·600), random rows against a naive int32 sum, split over
+// 1 and 3 threads, and a -128 anywhere refused with its row and column.
+TEST(KernelsTest, I8RowSumsExactPastTheInt16Flush) {
+  constexpr int64_t kRows = 8, kCols = 64 * 600;
+  std::vector<int8_t> q(static_cast<size_t>(kRows * kCols));
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> value(-127, 127);
+  for (int64_t n = 0; n < kRows; ++n) {
+    for (int64_t k = 0; k < kCols; ++k) {
+      q[static_cast<size_t>(n * kCols + k)] = static_cast<int8_t>(n == 0 ? 127 : n == 1 ? -127 : value(rng));
+    }
+  }
+  std::vector<int32_t> naive(kRows, 0);
+  for (int64_t n = 0; n < kRows; ++n) {
+    for (int64_t k = 0; k < kCols; ++k) naive[static_cast<size_t>(n)] += q[static_cast<size_t>(n * kCols + k)];
+  }
+  EXPECT_EQ(naive[0], 127 * kCols);
+  Matrix m;
+  m.dtype = DType::kI8;
+  m.rows = kRows;
+  m.cols = kCols;
+  m.data = q.data();
+  for (int threads : {1, 3}) {
+    std::vector<int32_t> sums(kRows, 0);
+    ASSERT_TRUE(ComputeI8RowSums(m, sums.data(), threads).ok());
+    EXPECT_EQ(sums, naive) << threads << " threads";
+  }
+  q[static_cast<size_t>(5 * kCols + 64 * 300 + 7)] = -128;
+  std::vector<int32_t> sums(kRows, 0);
+  Status st = ComputeI8RowSums(m, sums.data(), 2);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("row 5, col 19207"), std::string::npos) << st.message();
+}
+
 // Exact int32 accumulators: scalar (packed) vs naive (stored), and every level vs scalar.
 // The int8 kernels read a matrix packed (kPacked4x64) or, where RowMajorI8InPlace allows, as
 // stored (kRowMajor with row sums): every kernel, both layouts, the same exact sums.
