@@ -266,12 +266,10 @@ GOOGLE_FILE_CASES = ("gemma3_sliding_export_hf_int8", "gemma3_sliding_classic_ma
                      "qwen3_gqa_export_hf_int8", "gemma3_sliding_export_hf_fp32")
 
 
-def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=()):
+def decode_runner(cli, path):
+    """The `decode` signature of the TFLite model section of the .litertlm at PATH (found by
+    `CLI inspect`) in the interpreter on one thread, its input details and zeroed KV caches."""
     import subprocess
-    subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", quantize,
-                    "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work] + list(extra),
-                   check=True, capture_output=True)
-    path = os.path.join(work, os.path.basename(checkpoint) + ".litertlm")
     info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
     offset, size = [int(v) for v in [l for l in info.splitlines() if "TFLiteModel" in l][0].split()[2:4]]
     with open(path, "rb") as f:
@@ -280,6 +278,15 @@ def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=())
     runner = interp.Interpreter(model_content=data, num_threads=1).get_signature_runner("decode")
     details = runner.get_input_details()
     caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
+    return runner, details, caches
+
+
+def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=()):
+    import subprocess
+    subprocess.run([cli, "convert", checkpoint, "--format", "tflite", "--quantize", quantize,
+                    "--prefill-seq-len", "8", "--kv-cache-max-len", "64", "--output-dir", work] + list(extra),
+                   check=True, capture_output=True)
+    runner, details, caches = decode_runner(cli, os.path.join(work, os.path.basename(checkpoint) + ".litertlm"))
     kv_len = details["mask"]["shape"][-1]
     for pos, tok in enumerate(ids):
         mask = np.where(np.arange(kv_len) <= pos, 0.0, np.finfo(np.float32).min).astype(np.float32)
@@ -293,15 +300,7 @@ def decode_logits(cli, checkpoint, ids, work, quantize="dynamic_int8", extra=())
 def google_file_logits(cli, path, prompt, decode_ids):
     """Rows of logits of a Google-made file's `decode` signature: after PROMPT (one token at a
     time) and after each of DECODE_IDS but the last: len(decode_ids) rows."""
-    import subprocess
-    info = subprocess.run([cli, "inspect", path], check=True, capture_output=True, text=True).stdout
-    offset, size = [int(v) for v in [l for l in info.splitlines() if "TFLiteModel" in l][0].split()[2:4]]
-    with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read(size)
-    runner = interp.Interpreter(model_content=data, num_threads=1).get_signature_runner("decode")
-    details = runner.get_input_details()
-    caches = {k: np.zeros(v["shape"], np.float32) for k, v in details.items() if k.startswith("kv_cache")}
+    runner, details, caches = decode_runner(cli, path)
     rows = []
     feed = list(prompt) + list(decode_ids[:-1])
     for pos, tok in enumerate(feed):
