@@ -236,8 +236,8 @@ void RunI8(KernelContext& ctx, const Matrix& w, I8GemmArgs& args, bool one_row) 
 constexpr size_t kMaxSameInput = 4;
 
 // The int8 kernels' routes (activations quantized per row on the fly); kNone: another path.
-// kWide16: 16-bit activations as int16 in one pass (KernelTable::gemm_i8_wide16), for m > 1 on
-// levels without VNNI; the same results as kDynamic16.
+// kWide16: 16-bit activations as int16 in one pass (KernelTable::gemm_i8_wide16), for
+// m ≥ kWide16MinRows on levels that have it (AVX2); the same results as kDynamic16.
 enum class I8Route { kNone, kAsymmetric, kDynamic8, kDynamic16, kWide16 };
 
 // m activation rows of K = cols quantized for `route` into the context's buffers: `rows` int8
@@ -550,7 +550,7 @@ bool IntegerI8Gemm(const KernelContext& ctx) {
 
 // From this many activation rows on, 16-bit activations take gemm_i8_wide16 where the level has it;
 // below (batched decode), the hi/lo int8 rows: the wide kernel computes 8 rows at least, and at 2
-// and 4 rows took 1.1–2.5× as long as the hi/lo kernel (Zen 3, gemm_bench DecodeBatch), from 8
+// and 4 rows took 1.0–2.5× as long as the hi/lo kernel (Zen 3, gemm_bench DecodeBatch), from 8
 // rows on 0.5–0.75×.
 constexpr int64_t kWide16MinRows = 6;
 
