@@ -18,4 +18,15 @@
 #define LITERTLM_TARGET_POP() _Pragma("GCC pop_options")
 #endif
 
+// Before a loop over a register block's rows or vectors (`for (int i = 0; i < K; ++i)` with K a
+// template constant): unrolls it fully where it is written. GCC 12 otherwise keeps an accumulator
+// array such as `__m256 acc[K][N]` in memory, because it splits arrays into registers before it
+// unrolls such loops: the block's inner loop then stored every accumulator to the stack on every
+// step (measured: prefill attention at 25 instead of 62-71 GFLOP/s on a Zen 3 core).
+#if defined(__clang__)
+#define LITERTLM_UNROLL _Pragma("unroll")
+#else
+#define LITERTLM_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 #endif  // LITERTLM_KERNELS_ISA_TARGET_H_

@@ -24,20 +24,20 @@ template <int K, int N>
 inline void ScoresBlock(const float* qt, int64_t ld, int d, const float* k, int64_t ldk,
                         float scale, float* st) {
   __m256 acc[K][N];
-  for (int i = 0; i < K; ++i) {
-    for (int n = 0; n < N; ++n) acc[i][n] = _mm256_setzero_ps();
+  LITERTLM_UNROLL for (int i = 0; i < K; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) acc[i][n] = _mm256_setzero_ps();
   }
   for (int c = 0; c < d; ++c) {
     __m256 q[N];
-    for (int n = 0; n < N; ++n) q[n] = _mm256_loadu_ps(qt + c * ld + n * kLanes);
-    for (int i = 0; i < K; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) q[n] = _mm256_loadu_ps(qt + c * ld + n * kLanes);
+    LITERTLM_UNROLL for (int i = 0; i < K; ++i) {
       const __m256 kv = _mm256_broadcast_ss(k + i * ldk + c);
-      for (int n = 0; n < N; ++n) acc[i][n] = _mm256_fmadd_ps(kv, q[n], acc[i][n]);
+      LITERTLM_UNROLL for (int n = 0; n < N; ++n) acc[i][n] = _mm256_fmadd_ps(kv, q[n], acc[i][n]);
     }
   }
   const __m256 vscale = _mm256_set1_ps(scale);
-  for (int i = 0; i < K; ++i) {
-    for (int n = 0; n < N; ++n) {
+  LITERTLM_UNROLL for (int i = 0; i < K; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) {
       _mm256_storeu_ps(st + i * ld + n * kLanes, _mm256_mul_ps(acc[i][n], vscale));
     }
   }
@@ -133,20 +133,24 @@ template <int R, int N>
 inline void AccumulateBlock(const float* st, int64_t ld, int keys, const float* v, int64_t ldv,
                             const float* corr, float* o, int64_t ldo) {
   __m256 acc[R][N];
-  for (int i = 0; i < R; ++i) {
+  LITERTLM_UNROLL for (int i = 0; i < R; ++i) {
     const __m256 c = _mm256_set1_ps(corr[i]);
-    for (int n = 0; n < N; ++n) acc[i][n] = _mm256_mul_ps(_mm256_loadu_ps(o + i * ldo + n * kLanes), c);
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) {
+      acc[i][n] = _mm256_mul_ps(_mm256_loadu_ps(o + i * ldo + n * kLanes), c);
+    }
   }
   for (int j = 0; j < keys; ++j) {
     __m256 x[N];
-    for (int n = 0; n < N; ++n) x[n] = _mm256_loadu_ps(v + j * ldv + n * kLanes);
-    for (int i = 0; i < R; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) x[n] = _mm256_loadu_ps(v + j * ldv + n * kLanes);
+    LITERTLM_UNROLL for (int i = 0; i < R; ++i) {
       const __m256 p = _mm256_broadcast_ss(st + j * ld + i);
-      for (int n = 0; n < N; ++n) acc[i][n] = _mm256_fmadd_ps(p, x[n], acc[i][n]);
+      LITERTLM_UNROLL for (int n = 0; n < N; ++n) acc[i][n] = _mm256_fmadd_ps(p, x[n], acc[i][n]);
     }
   }
-  for (int i = 0; i < R; ++i) {
-    for (int n = 0; n < N; ++n) _mm256_storeu_ps(o + i * ldo + n * kLanes, acc[i][n]);
+  LITERTLM_UNROLL for (int i = 0; i < R; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) {
+      _mm256_storeu_ps(o + i * ldo + n * kLanes, acc[i][n]);
+    }
   }
 }
 

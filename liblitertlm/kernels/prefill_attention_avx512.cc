@@ -35,20 +35,20 @@ template <int K, int N>
 inline void ScoresBlock(const float* qt, int64_t ld, int d, const float* k, int64_t ldk,
                         float scale, float* st) {
   __m512 acc[K][N];
-  for (int i = 0; i < K; ++i) {
-    for (int n = 0; n < N; ++n) acc[i][n] = _mm512_setzero_ps();
+  LITERTLM_UNROLL for (int i = 0; i < K; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) acc[i][n] = _mm512_setzero_ps();
   }
   for (int c = 0; c < d; ++c) {
     __m512 q[N];
-    for (int n = 0; n < N; ++n) q[n] = _mm512_loadu_ps(qt + c * ld + n * kLanes);
-    for (int i = 0; i < K; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) q[n] = _mm512_loadu_ps(qt + c * ld + n * kLanes);
+    LITERTLM_UNROLL for (int i = 0; i < K; ++i) {
       const __m512 kv = _mm512_set1_ps(k[i * ldk + c]);
-      for (int n = 0; n < N; ++n) acc[i][n] = _mm512_fmadd_ps(kv, q[n], acc[i][n]);
+      LITERTLM_UNROLL for (int n = 0; n < N; ++n) acc[i][n] = _mm512_fmadd_ps(kv, q[n], acc[i][n]);
     }
   }
   const __m512 vscale = _mm512_set1_ps(scale);
-  for (int i = 0; i < K; ++i) {
-    for (int n = 0; n < N; ++n) {
+  LITERTLM_UNROLL for (int i = 0; i < K; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) {
       _mm512_storeu_ps(st + i * ld + n * kLanes, _mm512_mul_ps(acc[i][n], vscale));
     }
   }
@@ -148,20 +148,24 @@ template <int R, int N>
 inline void AccumulateBlock(const float* st, int64_t ld, int keys, const float* v, int64_t ldv,
                             const float* corr, float* o, int64_t ldo) {
   __m512 acc[R][N];
-  for (int i = 0; i < R; ++i) {
+  LITERTLM_UNROLL for (int i = 0; i < R; ++i) {
     const __m512 c = _mm512_set1_ps(corr[i]);
-    for (int n = 0; n < N; ++n) acc[i][n] = _mm512_mul_ps(_mm512_loadu_ps(o + i * ldo + n * kLanes), c);
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) {
+      acc[i][n] = _mm512_mul_ps(_mm512_loadu_ps(o + i * ldo + n * kLanes), c);
+    }
   }
   for (int j = 0; j < keys; ++j) {
     __m512 x[N];
-    for (int n = 0; n < N; ++n) x[n] = _mm512_loadu_ps(v + j * ldv + n * kLanes);
-    for (int i = 0; i < R; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) x[n] = _mm512_loadu_ps(v + j * ldv + n * kLanes);
+    LITERTLM_UNROLL for (int i = 0; i < R; ++i) {
       const __m512 p = _mm512_set1_ps(st[j * ld + i]);
-      for (int n = 0; n < N; ++n) acc[i][n] = _mm512_fmadd_ps(p, x[n], acc[i][n]);
+      LITERTLM_UNROLL for (int n = 0; n < N; ++n) acc[i][n] = _mm512_fmadd_ps(p, x[n], acc[i][n]);
     }
   }
-  for (int i = 0; i < R; ++i) {
-    for (int n = 0; n < N; ++n) _mm512_storeu_ps(o + i * ldo + n * kLanes, acc[i][n]);
+  LITERTLM_UNROLL for (int i = 0; i < R; ++i) {
+    LITERTLM_UNROLL for (int n = 0; n < N; ++n) {
+      _mm512_storeu_ps(o + i * ldo + n * kLanes, acc[i][n]);
+    }
   }
 }
 
