@@ -455,13 +455,15 @@ void GemmI4Rows16(const I4GemmArgs& a) {
   }
 }
 
+// QuantizeActivationRow (kernels/quantize.h), bit-identical. The maximum takes |x| first, so a NaN
+// is never the maximum (vmaxps returns its second operand), as std::max(m, |x|) in the scalar code.
 float QuantizeRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q) {
   __m512 m = _mm512_setzero_ps();
   int64_t k = 0;
-  for (; k + 16 <= cols; k += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+  for (; k + 16 <= cols; k += 16) m = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k)), m);
   if (k < cols) {
     __mmask16 mask = static_cast<__mmask16>((1u << (cols - k)) - 1);
-    m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + k)));
+    m = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + k)), m);
   }
   const float s = _mm512_reduce_max_ps(m) / 127.0f;
   const __m512 inv = _mm512_set1_ps(s > 0 ? 1.0f / s : 0.0f);
@@ -481,10 +483,10 @@ float QuantizeRow(const float* x, int64_t cols, int64_t padded_cols, int8_t* q) 
 float QuantizeRow16(const float* x, int64_t cols, int64_t padded_cols, int8_t* hi, int8_t* lo) {
   __m512 m = _mm512_setzero_ps();
   int64_t k = 0;
-  for (; k + 16 <= cols; k += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+  for (; k + 16 <= cols; k += 16) m = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k)), m);
   if (k < cols) {
     __mmask16 mask = static_cast<__mmask16>((1u << (cols - k)) - 1);
-    m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + k)));
+    m = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(mask, x + k)), m);
   }
   const float s = _mm512_reduce_max_ps(m) / kActivation16Max;
   const __m512 inv = _mm512_set1_ps(s > 0 ? 1.0f / s : 0.0f);

@@ -1,7 +1,10 @@
 // Every SIMD level against the scalar kernels on the same inputs, plus the scalar kernels against
 // naive references computed from the stored (row-major) layout. Integer paths: exact int32.
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -112,6 +115,37 @@ TEST(KernelsTest, QuantizeRowIsBitIdenticalAcrossLevels) {
       float s = t->quantize_row(x.data(), k, padded, got.data());
       EXPECT_EQ(s, sref) << t->name;
       EXPECT_EQ(got, ref) << t->name << " k=" << k;
+    }
+  }
+}
+
+// NaN and infinities in a row (inside the vector body and in the tail): every level takes the
+// scalar steps (NaN never the maximum; an infinite maximum makes inv = 0 and x·inv NaN → −lim).
+TEST(KernelsTest, QuantizeRowsTakeNonFiniteValuesAsScalarDoes) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int64_t k : {13, 37}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      auto x = RandomVector(static_cast<size_t>(k), static_cast<uint32_t>(k) + 11);
+      x[3] = nan;
+      x[static_cast<size_t>(k) - 2] = nan;
+      if (variant == 1) x[9] = inf;
+      if (variant == 2) x[static_cast<size_t>(k) - 1] = -inf;
+      const int64_t padded = (k + 63) / 64 * 64;
+      std::vector<int8_t> ref(static_cast<size_t>(padded)), hi(static_cast<size_t>(padded)),
+          lo(static_cast<size_t>(padded));
+      const float s8 = ScalarKernels().quantize_row(x.data(), k, padded, ref.data());
+      const float s16 = ScalarKernels().quantize_row16(x.data(), k, padded, hi.data(), lo.data());
+      for (const KernelTable* t : FastTables()) {
+        std::vector<int8_t> got(static_cast<size_t>(padded), 77), hi2(static_cast<size_t>(padded), 77),
+            lo2(static_cast<size_t>(padded), 77);
+        const float g8 = t->quantize_row(x.data(), k, padded, got.data());
+        const float g16 = t->quantize_row16(x.data(), k, padded, hi2.data(), lo2.data());
+        EXPECT_EQ(std::bit_cast<uint32_t>(g8), std::bit_cast<uint32_t>(s8)) << t->name << " k=" << k;
+        EXPECT_EQ(std::bit_cast<uint32_t>(g16), std::bit_cast<uint32_t>(s16)) << t->name << " k=" << k;
+        EXPECT_EQ(got, ref) << t->name << " k=" << k << " variant " << variant;
+        EXPECT_EQ(hi2, hi) << t->name << " k=" << k << " variant " << variant;
+        EXPECT_EQ(lo2, lo) << t->name << " k=" << k << " variant " << variant;
+      }
     }
   }
 }
