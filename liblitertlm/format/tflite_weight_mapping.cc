@@ -184,14 +184,17 @@ Status Importer::AddInt4Weight(const std::string& name, int tensor, int64_t row_
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t src_row = row_begin + r;
     uint8_t* dst = data.get() + r * row_bytes;
-    for (int64_t k = 0; k < cols; ++k) {
-      const int64_t e = src_row * cols + k;
-      const uint8_t nib = static_cast<uint8_t>((bytes[static_cast<size_t>(e / 2)] >> (4 * (e % 2))) & 0xF);
-      const int value = nib >= 8 ? nib - 16 : nib;
-      const uint8_t stored = static_cast<uint8_t>(value + 8);
-      const int64_t group = k / 128, i = k % 128;
-      uint8_t& b = dst[group * 64 + (i % 64)];
-      b = i < 64 ? static_cast<uint8_t>((b & 0xF0) | stored) : static_cast<uint8_t>((b & 0x0F) | (stored << 4));
+    // The file packs two's-complement nibbles two per byte in column order (column 2j in the low
+    // nibble of byte j; a row starts on a byte since cols is a multiple of 128). Ours stores
+    // value + 8 (= nibble XOR 8) with column i of each group of 128 in the low nibble of byte i and
+    // column 64 + i in its high nibble (tensor/dtype.h).
+    const uint8_t* src = bytes.data() + src_row * cols / 2;
+    for (int64_t g = 0; g < cols / 128; ++g, src += 64, dst += 64) {
+      for (int j = 0; j < 32; ++j) {
+        const uint8_t a = src[j] ^ 0x88, b = src[32 + j] ^ 0x88;  // columns 2j, 2j+1 and 64+2j, 65+2j
+        dst[2 * j] = static_cast<uint8_t>((a & 0x0F) | (b << 4));
+        dst[2 * j + 1] = static_cast<uint8_t>((a >> 4) | (b & 0xF0));
+      }
     }
     for (int64_t b = 0; b < blocks; ++b)
       scales[static_cast<size_t>(r * blocks + b)] =
