@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <set>
+#include <utility>
 
 #include <flatbuffers/flexbuffers.h>
 
@@ -636,6 +638,35 @@ StatusOr<std::unique_ptr<TfliteImport>> Importer::Run(const ModelFamily* family_
 }  // namespace litertlm::format::tflite_import
 
 namespace litertlm::format {
+
+std::vector<std::span<const uint8_t>> UnreferencedRanges(const TfliteImport& import,
+                                                         std::span<const uint8_t> model) {
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(model.data());
+  const uintptr_t end = begin + model.size();
+  std::vector<std::pair<uintptr_t, uintptr_t>> kept;  // [first, last) of each view inside `model`
+  auto keep = [&](const void* data, size_t size) {
+    const uintptr_t p = reinterpret_cast<uintptr_t>(data);
+    if (size != 0 && p >= begin && p < end) kept.emplace_back(p, std::min(end, p + size));
+  };
+  for (const auto& entry : import.tensors) {
+    const TensorView& v = entry.second;
+    keep(v.data.data(), v.data.size());
+    keep(v.scales.data(), v.scales.size_bytes());
+    keep(v.row_sums.data(), v.row_sums.size_bytes());
+  }
+  std::sort(kept.begin(), kept.end());
+  std::vector<std::span<const uint8_t>> gaps;
+  uintptr_t at = begin;
+  auto gap = [&](uintptr_t to) {
+    if (to > at) gaps.emplace_back(model.data() + (at - begin), to - at);
+  };
+  for (const auto& [first, last] : kept) {
+    gap(first);
+    at = std::max(at, last);
+  }
+  gap(end);
+  return gaps;
+}
 
 StatusOr<std::unique_ptr<TfliteImport>> ImportTfliteLlm(const TfliteModel& model, const ModelFamily* family_hint) {
   const tflite::SubGraph* sg = model.SignatureSubgraph(tflite_import::kDecode);

@@ -57,12 +57,19 @@ struct TfliteImport {
   bool int8_weights = false;                  // some weight is INT8 (dynamic range)
   bool int4_weights = false;                  // some weight is INT4 (re-laid out, see below)
   int kv_cache_len = 0;                       // the signatures' KV cache length
-  std::vector<std::unique_ptr<float[]>> owned;  // expanded scales (per-tensor → per-row, int4 blocks)
+  std::vector<std::unique_ptr<float[]>> owned;  // int8 scales (copied out of the FlatBuffer), int4 block scales
   std::vector<std::unique_ptr<uint8_t[]>> owned_bytes;  // int4 weights in our kI4Block* layout
-  // The model's bytes those int4 copies were made from: no tensor view points into them, so the
-  // loader may drop their resident pages once the import is done (TfliteWeightSource does).
-  std::vector<std::span<const uint8_t>> copied_from;
 };
+
+// The parts of `model` (the bytes `import` was made from) that no view of `import` points into, in
+// order: the FlatBuffer itself (graph tables and each signature's quantization vectors: int8 scales
+// are copied out and the int64 zero points are not needed; 14 MB of a 613 MB Qwen3-0.6B file,
+// 13 MB of it resident after the verifier and the import read it), the INT4 weights that were
+// re-laid out, constants of other signatures, padding. Nothing reads them after the import, so a
+// loader drops their resident pages (TfliteWeightSource does): the file then costs what our own
+// format does (benchmarks/RESULTS.md, issue 16).
+std::vector<std::span<const uint8_t>> UnreferencedRanges(const TfliteImport& import,
+                                                         std::span<const uint8_t> model);
 
 // `family_hint`: the family from LlmMetadata's llm_model_type when the file has one; nullptr lets
 // the graph decide: the first family the TFLite writer writes whose sandwich_norms the graph's

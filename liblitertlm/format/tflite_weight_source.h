@@ -7,6 +7,7 @@
 #define LITERTLM_FORMAT_TFLITE_WEIGHT_SOURCE_H_
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ class TfliteWeightSource : public WeightSource {
   // The .litertlm file; nullptr for a plain .tflite file (OpenTflite).
   const LitertlmReader* litertlm() const { return reader_.get(); }
   const TfliteImport& import() const { return *import_; }
+  // The TFLite model's bytes in the mapping. After the import only the parts the views point into
+  // stay resident (UnreferencedRanges' pages are dropped); do not read the FlatBuffer again.
+  std::span<const uint8_t> model_bytes() const { return model_->bytes(); }
 
  private:
   TfliteWeightSource() = default;

@@ -8,14 +8,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <span>
+#include <utility>
+#include <vector>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "format/litertlm_format.h"
 #include "format/litertlm_reader.h"
 #include "format/safetensors.h"
+#include "format/tflite_importer.h"
 #include "format/tflite_model.h"
 #include "format/tflite_schema_generated.h"
 #include "format/tflite_weight_source.h"
@@ -466,6 +475,139 @@ TEST(TfliteImportTest, UnsupportedWeightTypeIsNamed) {
   // UINT8 would need twice the bytes the INT4 table holds: refused naming the tensor.
   EXPECT_THAT(error, ::testing::HasSubstr("(model.embed_tokens.weight) has shape [512, 128], which its 32768 bytes"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace litertlm
+
+// --- what the import leaves of the file: the FlatBuffer is read once, then dropped --------------
+
+namespace litertlm {
+namespace {
+
+// The TFLite model bytes of a .litertlm reader (its prefill_decode TFLiteModel section).
+std::span<const uint8_t> TfliteSectionBytes(const format::LitertlmReader& reader) {
+  for (const format::SectionInfo& s : reader.sections()) {
+    if (s.type == static_cast<uint8_t>(format::SectionType::kTfliteModel)) return reader.SectionBytes(s);
+  }
+  return {};
+}
+
+bool Inside(const void* p, size_t n, std::span<const uint8_t> range) {
+  const auto a = reinterpret_cast<uintptr_t>(p), lo = reinterpret_cast<uintptr_t>(range.data());
+  return n != 0 && a >= lo && a + n <= lo + range.size();
+}
+
+bool Overlaps(const void* p, size_t n, std::span<const uint8_t> range) {
+  const auto a = reinterpret_cast<uintptr_t>(p), lo = reinterpret_cast<uintptr_t>(range.data());
+  return n != 0 && a < lo + range.size() && lo < a + n;
+}
+
+// Every view of the import stays out of UnreferencedRanges; int8 scales are copies (no view into
+// the FlatBuffer); the FlatBuffer's root and every decode tensor's scale and zero-point vectors
+// are unreferenced (what a loader drops: 14 MB of a Qwen3-0.6B file, mostly those vectors).
+TEST(TfliteImportTest, UnreferencedRangesHoldTheFlatBufferAndNoView) {
+  int int8_files = 0;
+  for (const std::string& name : Fixtures()) {
+    SCOPED_TRACE(name);
+    format::ReaderOptions relaxed;
+    relaxed.require_model_sections = false;
+    auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    const std::span<const uint8_t> bytes = TfliteSectionBytes(**reader);
+    auto model = format::TfliteModel::Open(bytes, name);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    auto import = format::ImportTfliteLlm(**model, nullptr);
+    ASSERT_TRUE(import.ok()) << import.status().ToString();
+    const auto ranges = format::UnreferencedRanges(**import, bytes);
+    auto unreferenced = [&](const void* p, size_t n) {
+      return std::any_of(ranges.begin(), ranges.end(), [&](auto r) { return Inside(p, n, r); });
+    };
+    bool int8 = false;
+    for (const auto& [tensor, view] : (*import)->tensors) {
+      SCOPED_TRACE(tensor);
+      for (auto r : ranges) {
+        EXPECT_FALSE(Overlaps(view.data.data(), view.data.size(), r));
+        EXPECT_FALSE(Overlaps(view.scales.data(), view.scales.size_bytes(), r));
+      }
+      if (view.dtype == DType::kI8) {
+        int8 = true;
+        EXPECT_FALSE(Overlaps(view.scales.data(), view.scales.size_bytes(), bytes)) << "scales not copied";
+      }
+    }
+    int8_files += int8;
+    EXPECT_TRUE(unreferenced(bytes.data(), 8));  // root offset and "TFL3"
+    int quantized = 0;
+    for (const tflite::Tensor* t : *(*model)->SignatureSubgraph("decode")->tensors()) {
+      const tflite::QuantizationParameters* q = t->quantization();
+      if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) continue;
+      ++quantized;
+      EXPECT_TRUE(unreferenced(q->scale()->data(), q->scale()->size() * sizeof(float))) << t->name()->str();
+      if (q->zero_point() != nullptr && q->zero_point()->size() != 0) {
+        EXPECT_TRUE(unreferenced(q->zero_point()->data(), q->zero_point()->size() * sizeof(int64_t)));
+      }
+    }
+    if (int8) {
+      EXPECT_GT(quantized, 0);  // int8 weights have per-channel scale vectors (int4c files too)
+    }
+  }
+  EXPECT_GE(int8_files, 4);
+}
+
+// Whether the page holding `p` is mapped in this process (/proc/self/pagemap bit 63; the page
+// frame numbers need privileges, the present bit does not).
+bool PageMapped(const void* p) {
+  static const uintptr_t kPage = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY);
+  uint64_t entry = 0;
+  const auto at = static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / kPage * sizeof(entry));
+  const bool read = fd >= 0 && ::pread(fd, &entry, sizeof(entry), at) == static_cast<ssize_t>(sizeof(entry));
+  if (fd >= 0) ::close(fd);
+  EXPECT_TRUE(read) << "cannot read /proc/self/pagemap";
+  return (entry >> 63) & 1;
+}
+
+// The pages lying wholly inside `ranges`: how many there are and how many of them are mapped.
+std::pair<int, int> WholePagesMapped(const std::vector<std::span<const uint8_t>>& ranges) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  int pages = 0, mapped = 0;
+  for (std::span<const uint8_t> r : ranges) {
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(r.data()) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(r.data()) + r.size()) / page * page;
+    for (uintptr_t p = begin; p < end; p += page) {
+      ++pages;
+      mapped += PageMapped(reinterpret_cast<const void*>(p));
+    }
+  }
+  return {pages, mapped};
+}
+
+// After the import (the verifier and the graph analysis read the whole FlatBuffer, mapping its
+// pages) the loader's weight source has dropped every page no view points into: .litertlm files
+// (TfliteWeightSource::Create) and a plain .tflite file (OpenTflite).
+TEST(TfliteImportTest, UnreferencedPagesAreNotMappedAfterTheImport) {
+  int checked = 0;
+  auto check = [&](const format::TfliteWeightSource& source) {
+    const auto ranges = format::UnreferencedRanges(source.import(), source.model_bytes());
+    const auto [pages, mapped] = WholePagesMapped(ranges);
+    EXPECT_EQ(mapped, 0) << "of " << pages << " unreferenced pages";
+    checked += pages > 0;
+  };
+  for (const std::string& name : Fixtures()) {
+    SCOPED_TRACE(name);
+    format::ReaderOptions relaxed;
+    relaxed.require_model_sections = false;
+    auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    auto source = format::TfliteWeightSource::Create(std::move(reader).value());
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    EXPECT_EQ((*source)->model_bytes().data(), TfliteSectionBytes(*(*source)->litertlm()).data());
+    check(**source);
+  }
+  auto plain = format::TfliteWeightSource::OpenTflite(PlainTflite());
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  check(**plain);
+  EXPECT_EQ(checked, static_cast<int>(Fixtures().size()) + 1);
 }
 
 }  // namespace
