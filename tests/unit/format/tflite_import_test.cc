@@ -40,6 +40,13 @@ namespace {
 
 std::string GoogleDir() { return testing::GoldenDir() + "/google"; }
 
+// A committed Google-made fixture (no weights section of ours: a TFLite model section).
+StatusOr<std::unique_ptr<format::LitertlmReader>> OpenFixture(const std::string& name) {
+  format::ReaderOptions relaxed;
+  relaxed.require_model_sections = false;
+  return format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+}
+
 std::vector<std::string> Fixtures() {
   std::vector<std::string> names;
   std::error_code ec;
@@ -233,9 +240,7 @@ TEST(TfliteImportTest, WeightsAreTheCheckpoints) {
     const std::string ckpt_dir = std::filesystem::exists(GoogleDir() + "/models/" + ckpt)
                                      ? GoogleDir() + "/models/" + ckpt
                                      : testing::GoldenDir() + "/models/" + ckpt;
-    format::ReaderOptions relaxed;
-    relaxed.require_model_sections = false;
-    auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+    auto reader = OpenFixture(name);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     auto source = format::TfliteWeightSource::Create(std::move(reader).value());
     ASSERT_TRUE(source.ok()) << source.status().ToString();
@@ -510,9 +515,7 @@ TEST(TfliteImportTest, UnreferencedRangesHoldTheFlatBufferAndNoView) {
   int int8_files = 0;
   for (const std::string& name : Fixtures()) {
     SCOPED_TRACE(name);
-    format::ReaderOptions relaxed;
-    relaxed.require_model_sections = false;
-    auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+    auto reader = OpenFixture(name);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     const std::span<const uint8_t> bytes = TfliteSectionBytes(**reader);
     auto model = format::TfliteModel::Open(bytes, name);
@@ -595,9 +598,7 @@ TEST(TfliteImportTest, UnreferencedPagesAreNotMappedAfterTheImport) {
   };
   for (const std::string& name : Fixtures()) {
     SCOPED_TRACE(name);
-    format::ReaderOptions relaxed;
-    relaxed.require_model_sections = false;
-    auto reader = format::LitertlmReader::Open(GoogleDir() + "/" + name + ".litertlm", relaxed);
+    auto reader = OpenFixture(name);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     auto source = format::TfliteWeightSource::Create(std::move(reader).value());
     ASSERT_TRUE(source.ok()) << source.status().ToString();
