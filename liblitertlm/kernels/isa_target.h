@@ -22,7 +22,7 @@
 // template constant): unrolls it fully where it is written. GCC 12 otherwise keeps an accumulator
 // array such as `__m256 acc[K][N]` in memory, because it splits arrays into registers before it
 // unrolls such loops: the block's inner loop then stored every accumulator to the stack on every
-// step (measured: prefill attention at 25 instead of 62-71 GFLOP/s on a Zen 3 core).
+// step (measured: prefill attention at 25 instead of 52-71 GFLOP/s on a Zen 3 core).
 #if defined(__clang__)
 #define LITERTLM_UNROLL _Pragma("unroll")
 #else
