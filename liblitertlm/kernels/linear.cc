@@ -45,46 +45,30 @@ KernelContext::KernelContext(std::shared_ptr<ThreadPool> pool)
 
 KernelContext::~KernelContext() = default;
 
-int8_t* KernelContext::xq(size_t bytes) {
-  if (xq_.size() < bytes) xq_.resize(bytes);
-  return xq_.data();
+namespace {
+// The scratch vector v grown to at least n elements (never shrunk): its data.
+template <typename T>
+T* GrownTo(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
 }
-float* KernelContext::xscale(size_t count) {
-  if (xscale_.size() < count) xscale_.resize(count);
-  return xscale_.data();
-}
-float* KernelContext::xpad(size_t count) {
-  if (xpad_.size() < count) xpad_.resize(count);
-  return xpad_.data();
-}
-float* KernelContext::xround(size_t count) {
-  if (xround_.size() < count) xround_.resize(count);
-  return xround_.data();
-}
+}  // namespace
+
+int8_t* KernelContext::xq(size_t bytes) { return GrownTo(xq_, bytes); }
+float* KernelContext::xscale(size_t count) { return GrownTo(xscale_, count); }
+float* KernelContext::xpad(size_t count) { return GrownTo(xpad_, count); }
+float* KernelContext::xround(size_t count) { return GrownTo(xround_, count); }
 int8_t* KernelContext::xtiles(size_t bytes) {
   // 64-byte aligned: a tile row that straddles two cache lines costs two loads.
-  if (xtiles_.size() < bytes + 64) xtiles_.resize(bytes + 64);
-  const auto at = reinterpret_cast<uintptr_t>(xtiles_.data());
-  return xtiles_.data() + ((64 - at % 64) % 64);
+  int8_t* p = GrownTo(xtiles_, bytes + 64);
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  return p + ((64 - at % 64) % 64);
 }
-
-int16_t* KernelContext::xwide(size_t count) {
-  if (xwide_.size() < count) xwide_.resize(count);
-  return xwide_.data();
-}
-uint8_t* KernelContext::wide_tiles(size_t count) {
-  if (wide_tiles_.size() < count) wide_tiles_.resize(count);
-  return wide_tiles_.data();
-}
-
-int32_t* KernelContext::acc(size_t count) {
-  if (acc_.size() < count) acc_.resize(count);
-  return acc_.data();
-}
+int16_t* KernelContext::xwide(size_t count) { return GrownTo(xwide_, count); }
+uint8_t* KernelContext::wide_tiles(size_t count) { return GrownTo(wide_tiles_, count); }
+int32_t* KernelContext::acc(size_t count) { return GrownTo(acc_, count); }
 float* KernelContext::panel(int thread, size_t count) {
-  auto& p = panels_[static_cast<size_t>(thread)];
-  if (p.size() < count) p.resize(count);
-  return p.data();
+  return GrownTo(panels_[static_cast<size_t>(thread)], count);
 }
 
 namespace {

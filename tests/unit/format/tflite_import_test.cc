@@ -34,6 +34,7 @@
 #include "unit/test_util.h"
 #include "unit/xnnpack_fixtures.h"
 #include "util/half.h"
+#include "util/status_macros.h"
 
 namespace litertlm {
 namespace {
@@ -65,6 +66,39 @@ std::vector<T> Values(const SafetensorsFile& f, const std::string& name) {
   return out;
 }
 
+// A fixture's reference from Google's runtime (base.reference.safetensors, made by
+// tests/tools/make_google_fixtures.py): the prompt, the greedy ids, and the file for the logits.
+struct GoogleReference {
+  std::unique_ptr<SafetensorsFile> file;
+  std::vector<int32_t> prompt, ids;
+};
+StatusOr<GoogleReference> LoadReference(const std::string& base) {
+  GoogleReference r;
+  ASSIGN_OR_RETURN(r.file, SafetensorsFile::Open(base + ".reference.safetensors"));
+  r.prompt = Values<int32_t>(*r.file, "prompt_ids");
+  r.ids = Values<int32_t>(*r.file, "decode_ids");
+  if (r.prompt.empty() || r.ids.empty()) return InvalidArgumentError(base + ".reference.safetensors: no prompt or decode ids");
+  return r;
+}
+
+// The file at `path` loaded with `load`, run teacher-forced as the reference was made: the whole
+// prompt in one prefill, then each of `ids` fed after its step. The logits of every step
+// (ids.size() rows of vocab floats, one after another).
+StatusOr<std::vector<float>> TeacherForcedLogits(const std::string& path, const LoadOptions& load,
+                                                 std::span<const int32_t> prompt,
+                                                 std::span<const int32_t> ids) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, ModelLoader::Load(path, load));
+  ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(model));
+  RETURN_IF_ERROR(session->Prefill(prompt));
+  std::vector<float> all;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::span<const float> logits = session->LastLogits();
+    all.insert(all.end(), logits.begin(), logits.end());
+    if (i + 1 < ids.size()) RETURN_IF_ERROR(session->Prefill(ids.subspan(i, 1)));
+  }
+  return all;
+}
+
 int ArgMax(std::span<const float> v) {
   return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
 }
@@ -89,41 +123,34 @@ constexpr float kInt4LogitTolerance = 2e-2f;
 
 TEST_P(GoogleFixtureTest, GreedyTokensAndLogitsMatchGoogleRuntime) {
   const std::string base = GoogleDir() + "/" + GetParam();
-  auto ref = SafetensorsFile::Open(base + ".reference.safetensors");
+  auto ref = LoadReference(base);
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
   // Google's rounding of int8 projections' activations (our default takes them at 16 bits, which
   // is closer to the fp32 the recipe names but not XNNPACK's integers).
   LoadOptions like_google;
   like_google.int8_activations = Int8Activations::kLikeGoogleRuntime;
-  auto model = ModelLoader::Load(base + ".litertlm", like_google);
-  ASSERT_TRUE(model.ok()) << model.status().ToString();
-  const int vocab = (*model)->info().vocab_size;
-  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
-  const auto ids = Values<int32_t>(**ref, "decode_ids");
-  const auto logits_ref = Values<float>(**ref, "decode_logits");
-  ASSERT_EQ(logits_ref.size(), ids.size() * vocab);
+  const std::vector<int32_t>& ids = ref->ids;
+  auto got = TeacherForcedLogits(base + ".litertlm", like_google, ref->prompt, ids);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const auto logits_ref = Values<float>(*ref->file, "decode_logits");
+  ASSERT_EQ(got->size(), logits_ref.size());
+  ASSERT_EQ(logits_ref.size() % ids.size(), 0u);
+  const size_t vocab = logits_ref.size() / ids.size();
   const float tol = GetParam().find("int8") != std::string::npos   ? 2e-2f
                     : GetParam().find("int4") != std::string::npos ? kInt4LogitTolerance
                                                                    : 1e-4f;
-  auto session = Session::Create(*model);
-  ASSERT_TRUE(session.ok());
-  ASSERT_TRUE((*session)->Prefill(prompt).ok());
   float worst = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto logits = (*session)->LastLogits();
-    auto want = std::span(logits_ref).subspan(i * vocab, vocab);
+    auto logits = std::span<const float>(*got).subspan(i * vocab, vocab);
+    auto want = std::span<const float>(logits_ref).subspan(i * vocab, vocab);
     float max_ref = 0, max_diff = 0;
-    for (int v = 0; v < vocab; ++v) {
+    for (size_t v = 0; v < vocab; ++v) {
       max_ref = std::max(max_ref, std::abs(want[v]));
       max_diff = std::max(max_diff, std::abs(logits[v] - want[v]));
     }
     worst = std::max(worst, max_diff / max_ref);
     EXPECT_LE(max_diff, tol * max_ref) << GetParam() << " step " << i;
     ASSERT_EQ(ArgMax(logits), ids[i]) << GetParam() << " greedy token " << i;
-    const TokenId next = ids[i];
-    if (i + 1 < ids.size()) {
-      ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
-    }
   }
   std::cout << GetParam() << ": worst max|Δlogit| / max|logit| = " << worst << "\n";
 }
@@ -155,35 +182,27 @@ TEST_P(GoogleFileXnnpackTest, GoogleModeIsXnnpackBitForBit) {
                  << xnnpack_float::KernelSetName(set) << " host)";
   }
   const std::string base = GoogleDir() + "/" + GetParam();
-  auto ref = SafetensorsFile::Open(base + ".reference.safetensors");
+  auto ref = LoadReference(base);
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
-  const auto prompt = Values<int32_t>(**ref, "prompt_ids");
-  const auto ids = Values<int32_t>(**ref, "decode_ids");
+  const std::vector<int32_t>& ids = ref->ids;
   for (Int8Activations mode : {Int8Activations::kLikeGoogleRuntime, Int8Activations::kExact}) {
     LoadOptions load;
     load.num_threads = 2;
     load.int8_activations = mode;
-    auto model = ModelLoader::Load(base + ".litertlm", load);
-    ASSERT_TRUE(model.ok()) << model.status().ToString();
-    const size_t vocab = static_cast<size_t>((*model)->info().vocab_size);
-    ASSERT_EQ(want.size(), ids.size() * vocab);
-    auto session = Session::Create(*model);
-    ASSERT_TRUE(session.ok());
-    ASSERT_TRUE((*session)->Prefill(prompt).ok());
+    auto got = TeacherForcedLogits(base + ".litertlm", load, ref->prompt, ids);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->size(), want.size());
+    const size_t vocab = want.size() / ids.size();
     int differing = 0;
     for (size_t i = 0; i < ids.size(); ++i) {
-      auto logits = (*session)->LastLogits();
-      ASSERT_EQ(logits.size(), vocab);
       int row = 0;
-      for (size_t v = 0; v < vocab; ++v) row += std::memcmp(&logits[v], &want[i * vocab + v], sizeof(float)) != 0;
+      for (size_t v = i * vocab; v < (i + 1) * vocab; ++v) {
+        row += std::memcmp(&(*got)[v], &want[v], sizeof(float)) != 0;
+      }
       if (mode == Int8Activations::kLikeGoogleRuntime) {
         EXPECT_EQ(row, 0) << GetParam() << " step " << i;
       }
       differing += row;
-      const TokenId next = ids[i];
-      if (i + 1 < ids.size()) {
-        ASSERT_TRUE((*session)->Prefill(std::span(&next, 1)).ok());
-      }
     }
     // The default mode is not XNNPACK's arithmetic (16-bit activations, its own fp32 ops).
     if (mode == Int8Activations::kExact) {
